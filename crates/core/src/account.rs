@@ -1,0 +1,270 @@
+//! People, registered information systems and their credentials; who may do what.
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{DomainError, Errors, FieldError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 平台管理员 (platform operator staff)
+    PlatformAdmin,
+    /// 数据管理员 (department data steward)
+    DataSteward,
+    /// 数据使用人员 (consumer department user)
+    ConsumerUser,
+    /// 审计人员
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::PlatformAdmin, Role::DataSteward, Role::ConsumerUser, Role::Auditor];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::PlatformAdmin => "platform_admin",
+            Role::DataSteward => "data_steward",
+            Role::ConsumerUser => "consumer_user",
+            Role::Auditor => "auditor",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::PlatformAdmin => "平台管理员",
+            Role::DataSteward => "数据管理员",
+            Role::ConsumerUser => "数据使用人员",
+            Role::Auditor => "审计人员",
+        }
+    }
+}
+
+/// A role held within one organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleBinding {
+    pub role: Role,
+    pub org: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub username: String,
+    pub display_name: String,
+    pub org: String,
+    pub roles: Vec<RoleBinding>,
+    pub disabled: bool,
+}
+
+/// A registered information system (应用系统) that calls the API with tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InfoSystem {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub org: String,
+    pub description: String,
+}
+
+/// Who is making a request. Everything that is not proven is `Anonymous`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Anonymous,
+    Person { username: String, org: String, roles: Vec<RoleBinding> },
+    System { system: String, org: String, token_id: i64 },
+}
+
+impl Principal {
+    pub fn has_role_in(&self, role: Role, org: &str) -> bool {
+        matches!(self, Principal::Person { roles, .. } if roles.iter().any(|b| b.role == role && b.org == org))
+    }
+    pub fn has_role(&self, role: Role) -> bool {
+        matches!(self, Principal::Person { roles, .. } if roles.iter().any(|b| b.role == role))
+    }
+    pub fn is_platform_admin(&self) -> bool {
+        self.has_role(Role::PlatformAdmin)
+    }
+    pub fn is_authenticated(&self) -> bool {
+        !matches!(self, Principal::Anonymous)
+    }
+    /// Organisations in which this principal is a data steward.
+    pub fn steward_orgs(&self) -> Vec<String> {
+        match self {
+            Principal::Person { roles, .. } => roles
+                .iter()
+                .filter(|b| b.role == Role::DataSteward)
+                .map(|b| b.org.clone())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+    /// A short description for logs and audit: never contains a secret.
+    pub fn actor(&self) -> String {
+        match self {
+            Principal::Anonymous => "anonymous".into(),
+            Principal::Person { username, .. } => format!("user:{username}"),
+            Principal::System { system, .. } => format!("system:{system}"),
+        }
+    }
+    pub fn require_authenticated(&self) -> Result<(), DomainError> {
+        if self.is_authenticated() {
+            Ok(())
+        } else {
+            Err(DomainError::unauthenticated(
+                "unauthenticated",
+                "需要登录或提供应用系统令牌（Authorization: Bearer …）",
+                "sign in or send a system token (Authorization: Bearer …)",
+            ))
+        }
+    }
+    pub fn require_platform_admin(&self) -> Result<(), DomainError> {
+        self.require_authenticated()?;
+        if self.is_platform_admin() {
+            Ok(())
+        } else {
+            Err(DomainError::forbidden(
+                "requires_platform_admin",
+                "只有平台管理员（省大数据管理局）可以执行此操作",
+                "only a platform administrator (the Big Data Administration) may do this",
+            ))
+        }
+    }
+}
+
+pub fn is_valid_username(u: &str) -> bool {
+    (3..=40).contains(&u.len())
+        && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_' || b == b'-')
+}
+
+/// Validates a new account (the password separately, before it is hashed).
+pub fn validate_account(a: &Account, password: &str) -> Result<(), DomainError> {
+    let mut errs = Errors::default();
+    if !is_valid_username(&a.username) {
+        errs.push(FieldError::new(
+            "username",
+            "invalid_username",
+            "用户名须为 3–40 位小写字母、数字或 . _ -",
+            "the username must be 3–40 lower-case letters, digits or . _ -",
+        ));
+    }
+    errs.text("display_name", "姓名", &a.display_name, 50);
+    if let Some(e) = password_problem(password) {
+        errs.push(e);
+    }
+    if a.roles.is_empty() {
+        errs.push(FieldError::required("roles", "角色"));
+    }
+    errs.into_result()
+}
+
+pub const MIN_PASSWORD_LEN: usize = 10;
+
+fn password_problem(password: &str) -> Option<FieldError> {
+    let long_enough = password.chars().count() >= MIN_PASSWORD_LEN;
+    let has_letter = password.chars().any(|c| c.is_alphabetic());
+    let has_digit = password.chars().any(|c| c.is_ascii_digit());
+    if long_enough && has_letter && has_digit && password.len() <= 256 {
+        return None;
+    }
+    Some(FieldError::new(
+        "password",
+        "weak_password",
+        format!("密码至少 {MIN_PASSWORD_LEN} 位，并同时包含字母和数字"),
+        format!("the password needs at least {MIN_PASSWORD_LEN} characters with both letters and digits"),
+    ))
+}
+
+/// Hashes a password with argon2id and a random salt (PHC string).
+pub fn hash_password(password: &str) -> String {
+    use argon2::password_hash::PasswordHasher;
+    let argon = argon2::Argon2::default();
+    // Hashing only fails for parameters outside argon2's limits, which the defaults are not.
+    argon
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .unwrap_or_default()
+}
+
+/// Checks a password against its PHC hash; a malformed hash never verifies.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    use argon2::password_hash::PasswordVerifier;
+    let Ok(parsed) = argon2::PasswordHash::new(phc) else { return false };
+    argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+}
+
+/// Login throttling: after `max_failures` consecutive failures an account is locked for
+/// `lockout_secs`, doubling with each further failure up to a day.
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottlePolicy {
+    pub max_failures: u32,
+    pub lockout_secs: u64,
+}
+
+impl Default for ThrottlePolicy {
+    fn default() -> Self {
+        ThrottlePolicy { max_failures: 5, lockout_secs: 300 }
+    }
+}
+
+impl ThrottlePolicy {
+    /// The time (unix seconds) until which the account is locked after `failures` failures,
+    /// the last at `last_failure`.
+    pub fn locked_until(&self, failures: u32, last_failure: i64) -> Option<i64> {
+        if failures < self.max_failures {
+            return None;
+        }
+        let doublings = (failures - self.max_failures).min(8);
+        let secs = (self.lockout_secs << doublings).min(86_400);
+        Some(last_failure + secs as i64)
+    }
+}
+
+/// A fresh secret: 32 random bytes, hex, with a recognisable prefix (`sq_` tokens, `sqs_` sessions).
+pub fn new_secret(prefix: &str) -> String {
+    let bytes: [u8; 32] = rand::random();
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+/// What is stored for a secret: SHA-256 hex. Tokens have 256 bits of entropy, so a fast hash
+/// is enough; the plain token is shown once and never stored.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_round_trip_uses_argon2id() {
+        let h = hash_password("correct horse 1");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse 1", &h));
+        assert!(!verify_password("wrong horse 1", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn throttle_locks_after_five_and_doubles() {
+        let p = ThrottlePolicy::default();
+        assert_eq!(p.locked_until(4, 1000), None);
+        assert_eq!(p.locked_until(5, 1000), Some(1300));
+        assert_eq!(p.locked_until(6, 1000), Some(1600));
+        assert_eq!(p.locked_until(100, 0), Some(76_800));
+    }
+
+    #[test]
+    fn weak_passwords_are_refused() {
+        assert!(password_problem("short1").is_some());
+        assert!(password_problem("onlyletterslong").is_some());
+        assert!(password_problem("Hainan2026ok").is_none());
+    }
+
+    #[test]
+    fn secrets_are_distinct_and_hashed() {
+        let a = new_secret("sq_");
+        assert!(a.starts_with("sq_") && a.len() == 67);
+        assert_ne!(a, new_secret("sq_"));
+        assert_eq!(secret_hash(&a).len(), 64);
+    }
+}

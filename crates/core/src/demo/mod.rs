@@ -1,0 +1,6 @@
+//! The deterministic demo province.
+pub mod depts;
+pub mod resources_a;
+pub mod resources_b;
+pub mod spec;
+pub mod systems;

@@ -1,0 +1,3 @@
+use super::spec::ResourceSpec;
+
+pub static RESOURCES_B: &[ResourceSpec] = &[];

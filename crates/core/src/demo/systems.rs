@@ -1,0 +1,3 @@
+use super::spec::SystemSpec;
+
+pub static SYSTEMS: &[SystemSpec] = &[];

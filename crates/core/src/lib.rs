@@ -1,0 +1,11 @@
+//! Shuqiao's domain: types and rules, no I/O.
+pub mod account;
+pub mod catalog;
+pub mod demo;
+pub mod error;
+pub mod ident;
+pub mod org;
+pub mod region;
+pub mod search;
+
+pub use error::{DomainError, FieldError, Msg};
