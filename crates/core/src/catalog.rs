@@ -404,6 +404,14 @@ pub fn parse_date(s: &str) -> Option<time::Date> {
     time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
 
+/// The day in China Standard Time (UTC+8) of a millisecond timestamp, as YYYY-MM-DD.
+pub fn china_date(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        + time::Duration::hours(8);
+    format!("{:04}-{:02}-{:02}", t.year(), t.month() as u8, t.day())
+}
+
 /// Resource codes: the six-digit front segment (category, class, subclass) and a six-digit
 /// sequence, e.g. `101001-000001`. Allocated once and never changed.
 pub fn resource_code(prefix: &str, seq: u64) -> String {

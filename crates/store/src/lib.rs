@@ -1,1 +1,169 @@
+//! Storage: one interface ([`Store`]) over SQLite and PostgreSQL. Every write validates with
+//! the core rules first and applies in one transaction.
+pub mod accounts;
+pub mod catalog;
+pub mod db;
+pub mod demo;
+pub mod migrate;
 
+use std::sync::Arc;
+
+use shuqiao_core::DomainError;
+
+pub use db::{Backend, DbError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The caller's mistake: invalid input, not allowed, not found, conflict.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// Ours: the database failed. Details go to the log, never to the client.
+    #[error("storage failure: {0}")]
+    Db(#[from] DbError),
+    #[error("storage task failed: {0}")]
+    Task(String),
+}
+
+impl StoreError {
+    pub fn domain(&self) -> Option<&DomainError> {
+        match self {
+            StoreError::Domain(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Milliseconds since the Unix epoch; replaceable in tests.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
+    })
+}
+
+/// The platform's storage. Cheap to clone; all methods are async and run the database work
+/// on tokio's blocking pool.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<db::Db>,
+    clock: Clock,
+}
+
+impl Store {
+    /// Opens `url` (`postgres://…` or `postgresql://…`, otherwise an SQLite file path,
+    /// optionally prefixed `sqlite:`) and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<Store> {
+        Self::open_with_clock(url, system_clock()).await
+    }
+
+    pub async fn open_with_clock(url: &str, clock: Clock) -> Result<Store> {
+        let url = url.to_string();
+        let now = clock();
+        let db = tokio::task::spawn_blocking(move || -> Result<db::Db> {
+            let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                db::Db::Postgres(db::PgDb::open(&url)?)
+            } else {
+                let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(&url);
+                if let Some(dir) = std::path::Path::new(path).parent() {
+                    if !dir.as_os_str().is_empty() {
+                        std::fs::create_dir_all(dir).map_err(|e| DbError::Other(format!("cannot create {}: {e}", dir.display())))?;
+                    }
+                }
+                db::Db::Sqlite(db::SqliteDb::open(path)?)
+            };
+            migrate::run(&db, now)?;
+            Ok(db)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
+        Ok(Store { db: Arc::new(db), clock })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Runs `f` inside one transaction on a blocking thread.
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn db::Conn) -> Result<T> + Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut outcome: Option<Result<T>> = None;
+            // Domain errors abort the transaction like database errors do; they travel back
+            // through `outcome` so the caller sees the domain error, not a rollback.
+            let r = db.write(|c| match f(c) {
+                Ok(v) => Ok(v),
+                Err(StoreError::Db(e)) => Err(e),
+                Err(other) => {
+                    outcome = Some(Err(other));
+                    Err(DbError::Other("aborted by domain rule".into()))
+                }
+            });
+            match (r, outcome) {
+                (_, Some(err)) => err,
+                (Ok(v), None) => Ok(v),
+                (Err(e), None) => Err(StoreError::Db(e)),
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn db::Conn) -> Result<T> + Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut outcome: Option<StoreError> = None;
+            let r = db.read(|c| match f(c) {
+                Ok(v) => Ok(v),
+                Err(StoreError::Db(e)) => Err(e),
+                Err(other) => {
+                    outcome = Some(other);
+                    Err(DbError::Other("aborted by domain rule".into()))
+                }
+            });
+            match (r, outcome) {
+                (_, Some(err)) => Err(err),
+                (Ok(v), None) => Ok(v),
+                (Err(e), None) => Err(StoreError::Db(e)),
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// The schema version the database is at.
+    pub async fn schema_version(&self) -> Result<i64> {
+        self.read(|c| Ok(migrate::current_version(c)?)).await
+    }
+
+    /// Whether the database holds no organisation yet (a fresh platform).
+    pub async fn is_empty(&self) -> Result<bool> {
+        self.read(|c| Ok(c.query_one("SELECT code FROM orgs LIMIT 1", &[])?.is_none())).await
+    }
+}
+
+/// Serialises a value kept as JSON text in the database.
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Db(DbError::Other(format!("encode: {e}"))))
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Db(DbError::Other(format!("decode: {e}"))))
+}

@@ -1,0 +1,485 @@
+//! The one seam between the store and a database engine. Store logic is written once against
+//! [`Conn`]; SQLite (rusqlite) and PostgreSQL (postgres) implement it. SQL is shared where the
+//! dialects agree (`$n` placeholders, `ON CONFLICT`, `RETURNING`, window functions) and split
+//! only in the migrations.
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// A value crossing the seam. Integers are 64-bit on both sides (columns are BIGINT).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<u32> for Value {
+    fn from(v: u32) -> Self {
+        Value::Int(v as i64)
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Int(v as i64)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Value::Text(v.clone())
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map(Into::into).unwrap_or(Value::Null)
+    }
+}
+
+/// `params![a, b]` → `&[Value]`.
+#[macro_export]
+macro_rules! params {
+    ($($v:expr),* $(,)?) => { &[$($crate::db::Value::from($v)),*][..] };
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unique constraint violated: {0}")]
+    Unique(String),
+    #[error("database busy or serialization failure: {0}")]
+    Busy(String),
+    #[error("database error: {0}")]
+    Other(String),
+    #[error("unexpected column type at {0}")]
+    Type(usize),
+}
+
+/// One result row.
+#[derive(Debug, Clone)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    pub fn int(&self, i: usize) -> Result<i64, DbError> {
+        match self.0.get(i) {
+            Some(Value::Int(v)) => Ok(*v),
+            _ => Err(DbError::Type(i)),
+        }
+    }
+    pub fn opt_int(&self, i: usize) -> Result<Option<i64>, DbError> {
+        match self.0.get(i) {
+            Some(Value::Null) => Ok(None),
+            _ => self.int(i).map(Some),
+        }
+    }
+    pub fn text(&self, i: usize) -> Result<String, DbError> {
+        match self.0.get(i) {
+            Some(Value::Text(v)) => Ok(v.clone()),
+            _ => Err(DbError::Type(i)),
+        }
+    }
+    pub fn opt_text(&self, i: usize) -> Result<Option<String>, DbError> {
+        match self.0.get(i) {
+            Some(Value::Null) => Ok(None),
+            _ => self.text(i).map(Some),
+        }
+    }
+    pub fn bool(&self, i: usize) -> Result<bool, DbError> {
+        self.int(i).map(|v| v != 0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection, inside a transaction when handed out by [`Db::write`].
+pub trait Conn {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError>;
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError>;
+    /// Several statements without parameters (migrations).
+    fn batch(&mut self, sql: &str) -> Result<(), DbError>;
+    fn backend(&self) -> Backend;
+
+    fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, DbError> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+}
+
+// ---------------------------------------------------------------- SQLite
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(v) => ValueRef::Integer(*v),
+            Value::Real(v) => ValueRef::Real(*v),
+            Value::Text(v) => ValueRef::Text(v.as_bytes()),
+            Value::Blob(v) => ValueRef::Blob(v),
+        }))
+    }
+}
+
+fn sqlite_err(e: rusqlite::Error) -> DbError {
+    use rusqlite::ffi::ErrorCode;
+    if let rusqlite::Error::SqliteFailure(f, msg) = &e {
+        let text = msg.clone().unwrap_or_default();
+        match f.code {
+            ErrorCode::ConstraintViolation
+                if matches!(f.extended_code, 2067 | 1555) =>
+            {
+                return DbError::Unique(text)
+            }
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => return DbError::Busy(text),
+            _ => {}
+        }
+    }
+    DbError::Other(e.to_string())
+}
+
+pub struct SqliteConn(pub rusqlite::Connection);
+
+impl Conn for SqliteConn {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+        let mut stmt = self.0.prepare_cached(sql).map_err(sqlite_err)?;
+        stmt.execute(rusqlite::params_from_iter(params.iter())).map(|n| n as u64).map_err(sqlite_err)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        let mut stmt = self.0.prepare_cached(sql).map_err(sqlite_err)?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter())).map_err(sqlite_err)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(sqlite_err)? {
+            let mut vals = Vec::with_capacity(n);
+            for i in 0..n {
+                use rusqlite::types::ValueRef;
+                vals.push(match r.get_ref(i).map_err(sqlite_err)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(v) => Value::Int(v),
+                    ValueRef::Real(v) => Value::Real(v),
+                    ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                });
+            }
+            out.push(Row(vals));
+        }
+        Ok(out)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), DbError> {
+        self.0.execute_batch(sql).map_err(sqlite_err)
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+}
+
+/// SQLite: one writer connection (SQLite serialises writers anyway) and a pool of readers,
+/// all in WAL mode so reads never wait for the writer.
+pub struct SqliteDb {
+    path: String,
+    writer: Mutex<SqliteConn>,
+    readers: Mutex<Vec<SqliteConn>>,
+}
+
+impl SqliteDb {
+    pub fn open(path: &str) -> Result<Self, DbError> {
+        let writer = Self::connect(path)?;
+        Ok(SqliteDb { path: path.to_string(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
+    }
+
+    fn connect(path: &str) -> Result<SqliteConn, DbError> {
+        let c = rusqlite::Connection::open(path).map_err(sqlite_err)?;
+        // FULL: an acknowledged commit survives power loss, not only a process crash.
+        c.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+        )
+        .map_err(sqlite_err)?;
+        c.set_prepared_statement_cache_capacity(256);
+        Ok(SqliteConn(c))
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>) -> Result<T, DbError>
+    where
+        T: Send,
+    {
+        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = &mut *guard;
+        conn.batch("BEGIN IMMEDIATE")?;
+        match f(conn) {
+            Ok(v) => {
+                conn.batch("COMMIT")?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = conn.batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>) -> Result<T, DbError> {
+        let taken = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut conn = match taken {
+            Some(c) => c,
+            None => Self::connect(&self.path)?,
+        };
+        let out = f(&mut conn);
+        let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < 16 {
+            pool.push(conn);
+        }
+        out
+    }
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+impl postgres::types::ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        use postgres::types::Type;
+        match self {
+            Value::Null => Ok(postgres::types::IsNull::Yes),
+            Value::Int(v) if *ty == Type::INT4 => i32::try_from(*v)?.to_sql(ty, out),
+            Value::Int(v) if *ty == Type::INT2 => i16::try_from(*v)?.to_sql(ty, out),
+            Value::Int(v) if *ty == Type::BOOL => (*v != 0).to_sql(ty, out),
+            Value::Int(v) => v.to_sql(ty, out),
+            Value::Real(v) => v.to_sql(ty, out),
+            Value::Text(v) => v.as_str().to_sql(ty, out),
+            Value::Blob(v) => v.as_slice().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+fn pg_err(e: postgres::Error) -> DbError {
+    if let Some(db) = e.as_db_error() {
+        let code = db.code().code();
+        let text = format!("{}: {}", db.message(), db.constraint().unwrap_or(""));
+        return match code {
+            "23505" => DbError::Unique(text),
+            "40001" | "40P01" | "55P03" => DbError::Busy(text),
+            _ => DbError::Other(format!("{code} {text}")),
+        };
+    }
+    DbError::Other(e.to_string())
+}
+
+pub struct PgConn {
+    client: postgres::Client,
+    statements: HashMap<String, postgres::Statement>,
+}
+
+impl PgConn {
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, DbError> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql).map_err(pg_err)?;
+        if self.statements.len() > 512 {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+}
+
+fn pg_params(params: &[Value]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn postgres::types::ToSql + Sync)).collect()
+}
+
+fn pg_value(row: &postgres::Row, i: usize) -> Result<Value, DbError> {
+    use postgres::types::Type;
+    let ty = row.columns()[i].type_().clone();
+    let get_err = |_| DbError::Type(i);
+    let v = if ty == Type::INT8 {
+        row.try_get::<_, Option<i64>>(i).map_err(get_err)?.map(Value::Int)
+    } else if ty == Type::INT4 {
+        row.try_get::<_, Option<i32>>(i).map_err(get_err)?.map(|v| Value::Int(v as i64))
+    } else if ty == Type::INT2 {
+        row.try_get::<_, Option<i16>>(i).map_err(get_err)?.map(|v| Value::Int(v as i64))
+    } else if ty == Type::BOOL {
+        row.try_get::<_, Option<bool>>(i).map_err(get_err)?.map(|v| Value::Int(v as i64))
+    } else if ty == Type::FLOAT8 {
+        row.try_get::<_, Option<f64>>(i).map_err(get_err)?.map(Value::Real)
+    } else if ty == Type::BYTEA {
+        row.try_get::<_, Option<Vec<u8>>>(i).map_err(get_err)?.map(Value::Blob)
+    } else {
+        row.try_get::<_, Option<String>>(i).map_err(get_err)?.map(Value::Text)
+    };
+    Ok(v.unwrap_or(Value::Null))
+}
+
+impl Conn for PgConn {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+        let st = self.statement(sql)?;
+        self.client.execute(&st, &pg_params(params)).map_err(pg_err)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        let st = self.statement(sql)?;
+        let rows = self.client.query(&st, &pg_params(params)).map_err(pg_err)?;
+        rows.iter()
+            .map(|r| (0..r.len()).map(|i| pg_value(r, i)).collect::<Result<Vec<_>, _>>().map(Row))
+            .collect()
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), DbError> {
+        self.client.batch_execute(sql).map_err(pg_err)
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+}
+
+/// PostgreSQL: a pool of blocking clients, used from tokio's blocking threads.
+pub struct PgDb {
+    config: postgres::Config,
+    idle: Mutex<Vec<PgConn>>,
+}
+
+impl PgDb {
+    pub fn open(url: &str) -> Result<Self, DbError> {
+        let config: postgres::Config = url.parse().map_err(|e: postgres::Error| DbError::Other(e.to_string()))?;
+        let db = PgDb { config, idle: Mutex::new(Vec::new()) };
+        let first = db.connect()?;
+        db.idle.lock().unwrap_or_else(|p| p.into_inner()).push(first);
+        Ok(db)
+    }
+
+    fn connect(&self) -> Result<PgConn, DbError> {
+        let client = self.config.connect(postgres::NoTls).map_err(pg_err)?;
+        Ok(PgConn { client, statements: HashMap::new() })
+    }
+
+    fn with_conn<T>(&self, f: impl FnOnce(&mut PgConn) -> Result<T, DbError>) -> Result<T, DbError> {
+        let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut conn = match taken {
+            Some(c) if !c.client.is_closed() => c,
+            _ => self.connect()?,
+        };
+        let out = f(&mut conn);
+        // A connection that failed mid-way may hold an aborted transaction: do not reuse it.
+        if out.is_ok() && !conn.client.is_closed() {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < 32 {
+                idle.push(conn);
+            }
+        }
+        out
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>) -> Result<T, DbError> {
+        self.with_conn(|c| {
+            c.batch("BEGIN")?;
+            match f(c) {
+                Ok(v) => {
+                    c.batch("COMMIT")?;
+                    Ok(v)
+                }
+                Err(e) => {
+                    c.batch("ROLLBACK")?;
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>) -> Result<T, DbError> {
+        self.with_conn(|c| f(c))
+    }
+}
+
+/// Either engine.
+pub enum Db {
+    Sqlite(SqliteDb),
+    Postgres(PgDb),
+}
+
+impl Db {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs `f` in one transaction: all of it commits or none of it does.
+    pub fn write<T: Send>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>) -> Result<T, DbError> {
+        match self {
+            Db::Sqlite(d) => d.write(f),
+            Db::Postgres(d) => d.write(f),
+        }
+    }
+
+    pub fn read<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>) -> Result<T, DbError> {
+        match self {
+            Db::Sqlite(d) => d.read(f),
+            Db::Postgres(d) => d.read(f),
+        }
+    }
+}
+
+/// Builds SQL with numbered placeholders as values are added.
+#[derive(Default)]
+pub struct Sql {
+    pub text: String,
+    pub params: Vec<Value>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql { text: text.to_string(), params: Vec::new() }
+    }
+    pub fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+    /// Appends a placeholder bound to `v`.
+    pub fn bind(&mut self, v: impl Into<Value>) -> &mut Self {
+        self.params.push(v.into());
+        self.text.push_str(&format!("${}", self.params.len()));
+        self
+    }
+    /// Appends `(p1, p2, …)` bound to `vs`.
+    pub fn bind_list<V: Into<Value>>(&mut self, vs: impl IntoIterator<Item = V>) -> &mut Self {
+        self.text.push('(');
+        for (i, v) in vs.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(v);
+        }
+        self.text.push(')');
+        self
+    }
+}

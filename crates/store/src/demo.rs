@@ -1,0 +1,92 @@
+//! Loads the demo province through the same rules as every other write.
+use std::collections::HashMap;
+
+use shuqiao_core::account::{self, Principal, Role, RoleBinding};
+use shuqiao_core::demo::{self, DemoProvince, DemoState};
+
+use crate::accounts::{insert_account, insert_org, insert_system};
+use crate::catalog::{insert_resource, publish_resource, submit_resource};
+use crate::db::DbError;
+use crate::{params, Result, Store, StoreError};
+
+/// What the demo loader did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub orgs: usize,
+    pub systems: usize,
+    pub accounts: usize,
+    pub resources: usize,
+    pub published: usize,
+}
+
+fn steward_of(org: &str) -> Principal {
+    Principal::Person {
+        username: format!("steward.{}", demo::dept_suffix(org)),
+        org: org.to_string(),
+        roles: vec![RoleBinding { role: Role::DataSteward, org: org.to_string() }],
+    }
+}
+
+fn admin() -> Principal {
+    Principal::Person {
+        username: "admin".into(),
+        org: demo::depts::OPERATOR.into(),
+        roles: vec![RoleBinding { role: Role::PlatformAdmin, org: demo::depts::OPERATOR.into() }],
+    }
+}
+
+impl Store {
+    /// Loads the demo province for `seed` in one transaction, if the database is empty.
+    /// Returns `None` when there was already data (nothing is changed then).
+    pub async fn load_demo(&self, seed: u64) -> Result<Option<DemoSummary>> {
+        if !self.is_empty().await? {
+            return Ok(None);
+        }
+        let province = demo::province(seed);
+        // Demo passwords are public, so one argon2id hash per distinct password is enough.
+        let hashes = tokio::task::spawn_blocking(|| {
+            [demo::ADMIN_PASSWORD, demo::STEWARD_PASSWORD, demo::CONSUMER_PASSWORD, demo::AUDITOR_PASSWORD]
+                .into_iter()
+                .map(|p| (p, account::hash_password(p)))
+                .collect::<HashMap<_, _>>()
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?;
+        let now = self.now();
+        self.write(move |c| load(c, &province, &hashes, now)).await.map(Some)
+    }
+}
+
+fn load(c: &mut dyn crate::db::Conn, p: &DemoProvince, hashes: &HashMap<&str, String>, now: i64) -> Result<DemoSummary> {
+    for o in &p.orgs {
+        insert_org(c, o, None, now)?;
+    }
+    for a in &p.accounts {
+        let hash = hashes.get(a.password).ok_or(DbError::Other("demo password without hash".into()))?;
+        insert_account(c, &a.account, hash, now)?;
+    }
+    for s in &p.systems {
+        insert_system(c, s, now)?;
+    }
+    for t in &p.tokens {
+        c.execute(
+            "INSERT INTO api_tokens (system, name, token_hash, prefix, created_by, created_at, expires_at)
+             VALUES ($1, 'demo', $2, $3, 'demo', $4, $5)",
+            params![&t.system, account::secret_hash(&t.token), &t.token[..10], now, now + 365 * 86_400_000],
+        )?;
+    }
+    let mut published = 0;
+    for r in &p.resources {
+        let steward = steward_of(&r.meta.provider);
+        let code = insert_resource(c, &steward, &r.meta, now)?;
+        if r.state == DemoState::Draft {
+            continue;
+        }
+        submit_resource(c, &steward, &code, now)?;
+        if r.state == DemoState::Published {
+            publish_resource(c, &admin(), &code, now)?;
+            published += 1;
+        }
+    }
+    Ok(DemoSummary { orgs: p.orgs.len(), systems: p.systems.len(), accounts: p.accounts.len(), resources: p.resources.len(), published })
+}
