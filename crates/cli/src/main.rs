@@ -1,1 +1,592 @@
-fn main(){}
+//! `shuqiao`: the platform's one binary. Serves the API and runs admin and catalog work
+//! directly on the database.
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use shuqiao_core::account::{Account, Principal, Role, RoleBinding};
+use shuqiao_core::catalog::ResourceMeta;
+use shuqiao_core::org::{Org, OrgKind};
+use shuqiao_core::{demo, DomainError};
+use shuqiao_store::catalog::SearchQuery;
+use shuqiao_store::{Store, StoreError};
+
+#[derive(Parser)]
+#[command(
+    name = "shuqiao",
+    version,
+    about = "数桥 政务数据共享交换平台 / Shuqiao government data sharing and exchange platform"
+)]
+struct Cli {
+    /// 数据库 Database: an SQLite file path, or postgres://user@host/db
+    #[arg(
+        long,
+        global = true,
+        env = "SHUQIAO_DATABASE",
+        default_value = "data/shuqiao.db"
+    )]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 启动平台 Run the platform's HTTP server
+    Serve {
+        /// 载入演示省份（仅当数据库为空）Load the demo province if the database is empty
+        #[arg(long)]
+        demo: bool,
+        #[arg(long, env = "SHUQIAO_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+    },
+    /// 载入演示省份 Load the demo province into an empty database
+    Demo {
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+    },
+    /// 列出演示系统令牌 Print the demo systems' tokens
+    DemoTokens {
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+    },
+    /// 执行数据库迁移 Bring the database schema up to date
+    Migrate,
+    /// 管理 Administration
+    #[command(subcommand)]
+    Admin(Admin),
+    /// 资源目录 The catalog
+    #[command(subcommand)]
+    Catalog(Catalog),
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// 创建首个平台管理员（必要时创建省政府和平台运营方）Create the first platform admin
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// Read from SHUQIAO_ADMIN_PASSWORD when not given
+        #[arg(long, env = "SHUQIAO_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value = "hi-dsjj")]
+        operator_code: String,
+        #[arg(long, default_value = "海南省大数据管理局")]
+        operator_name: String,
+        #[arg(long, default_value = "hi-gov")]
+        government_code: String,
+        #[arg(long, default_value = "海南省人民政府")]
+        government_name: String,
+        #[arg(long, default_value = "460000")]
+        region: String,
+    },
+    /// 登记应用系统 Register an information system
+    RegisterSystem {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        name_en: String,
+        #[arg(long)]
+        org: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// 签发系统令牌（只显示一次）Issue a system token (shown once)
+    IssueToken {
+        #[arg(long)]
+        system: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value_t = 90)]
+        ttl_days: u32,
+    },
+    /// 吊销令牌 Revoke a token
+    RevokeToken { id: i64 },
+    /// 列出令牌 List tokens
+    Tokens {
+        #[arg(long)]
+        system: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct Actor {
+    /// 以哪个账号的身份操作 Act as this account
+    #[arg(long = "as", value_name = "USERNAME")]
+    user: String,
+}
+
+#[derive(Subcommand)]
+enum Catalog {
+    /// 检索 Search
+    Search {
+        query: Option<String>,
+        #[arg(long)]
+        provider: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long)]
+        share_type: Option<String>,
+        #[arg(long)]
+        open_type: Option<String>,
+        #[arg(long)]
+        grade: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 查看资源 Show a resource
+    Show {
+        code: String,
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// 编目（从 JSON 文件）Catalogue a resource from a JSON file
+    Create {
+        file: PathBuf,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// 修改草稿 Replace the working copy from a JSON file
+    Update {
+        code: String,
+        file: PathBuf,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// 提交审核 Submit for review
+    Submit {
+        code: String,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// 审核发布 Publish
+    Publish {
+        code: String,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// 退回 Send back with a reason
+    Return {
+        code: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// 停用 Retire
+    Retire {
+        code: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// 版本列表 Versions
+    Versions { code: String },
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SHUQIAO_LOG")
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("错误 error: {}", explain(&e));
+        std::process::exit(1);
+    }
+}
+
+/// Puts a domain error the way a person can act on it.
+fn explain(e: &anyhow::Error) -> String {
+    let domain = e
+        .downcast_ref::<StoreError>()
+        .and_then(StoreError::domain)
+        .or_else(|| e.downcast_ref::<DomainError>());
+    match domain {
+        Some(DomainError::Invalid(errs)) => {
+            let lines: Vec<String> = errs
+                .iter()
+                .map(|f| format!("  - {}: {} / {}", f.field, f.zh, f.en))
+                .collect();
+            format!("输入有误 invalid input:\n{}", lines.join("\n"))
+        }
+        Some(
+            DomainError::NotFound { msg, .. }
+            | DomainError::Forbidden { msg, .. }
+            | DomainError::Conflict { msg, .. }
+            | DomainError::Unauthenticated { msg, .. },
+        ) => {
+            format!("{} / {}", msg.zh, msg.en)
+        }
+        _ => format!("{e:#}"),
+    }
+}
+
+async fn open(db: &str) -> Result<Store> {
+    Store::open(db)
+        .await
+        .with_context(|| format!("cannot open database {db}"))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { demo, listen, seed } => serve(&cli.database, demo, &listen, seed).await,
+        Command::Demo { seed } => {
+            let store = open(&cli.database).await?;
+            load_demo(&store, seed).await
+        }
+        Command::DemoTokens { seed } => {
+            for t in demo::province(seed).tokens {
+                println!("{}\t{}", t.system, t.token);
+            }
+            Ok(())
+        }
+        Command::Migrate => {
+            let store = open(&cli.database).await?;
+            println!("schema version {}", store.schema_version().await?);
+            Ok(())
+        }
+        Command::Admin(a) => admin(open(&cli.database).await?, a).await,
+        Command::Catalog(c) => catalog(open(&cli.database).await?, c).await,
+    }
+}
+
+async fn load_demo(store: &Store, seed: u64) -> Result<()> {
+    eprintln!("正在载入演示省份 loading the demo province (seed {seed}) …");
+    match store.load_demo(seed).await? {
+        Some(s) => eprintln!(
+            "已载入 loaded: {} 机构 orgs, {} 应用系统 systems, {} 账号 accounts, {} 资源 resources ({} 已发布 published)",
+            s.orgs, s.systems, s.accounts, s.resources, s.published
+        ),
+        None => eprintln!("数据库已有数据，未载入演示数据 the database already has data; demo not loaded"),
+    }
+    Ok(())
+}
+
+async fn serve(database: &str, with_demo: bool, listen: &str, seed: u64) -> Result<()> {
+    let store = open(database).await?;
+    if with_demo {
+        load_demo(&store, seed).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    eprintln!(
+        "数桥已启动 Shuqiao is serving on http://{addr}  (database: {:?})",
+        store.backend()
+    );
+    // Tests and scripts read this line to find a random port.
+    println!("listening on http://{addr}");
+    let state = shuqiao_http::AppState {
+        store,
+        demo: with_demo,
+    };
+    shuqiao_http::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+async fn admin(store: Store, a: Admin) -> Result<()> {
+    match a {
+        Admin::CreateAdmin {
+            username,
+            name,
+            password,
+            operator_code,
+            operator_name,
+            government_code,
+            government_name,
+            region,
+        } => {
+            ensure_org(
+                &store,
+                Org {
+                    code: government_code.clone(),
+                    name: government_name.clone(),
+                    name_en: government_name,
+                    kind: OrgKind::Government,
+                    parent: None,
+                    region: region.clone(),
+                    credit_code: None,
+                },
+            )
+            .await?;
+            ensure_org(
+                &store,
+                Org {
+                    code: operator_code.clone(),
+                    name: operator_name.clone(),
+                    name_en: operator_name,
+                    kind: OrgKind::Operator,
+                    parent: Some(government_code),
+                    region,
+                    credit_code: None,
+                },
+            )
+            .await?;
+            let account = Account {
+                username,
+                display_name: name,
+                org: operator_code.clone(),
+                roles: vec![RoleBinding {
+                    role: Role::PlatformAdmin,
+                    org: operator_code,
+                }],
+                disabled: false,
+            };
+            let a = store.create_account(account, password).await?;
+            println!("已创建平台管理员 created platform admin: {}", a.username);
+        }
+        Admin::RegisterSystem {
+            code,
+            name,
+            name_en,
+            org,
+            description,
+        } => {
+            let s = store
+                .create_system(shuqiao_core::account::InfoSystem {
+                    code,
+                    name,
+                    name_en,
+                    org,
+                    description,
+                })
+                .await?;
+            println!("已登记 registered: {} {}", s.code, s.name);
+        }
+        Admin::IssueToken {
+            system,
+            name,
+            ttl_days,
+        } => {
+            if !(1..=730).contains(&ttl_days) {
+                bail!("--ttl-days 须为 1–730 / must be 1–730");
+            }
+            let (token, info) = store.issue_token(&system, &name, ttl_days, "cli").await?;
+            eprintln!("令牌只显示这一次，请妥善保存 the token is shown only this once; keep it safe (id {})", info.id);
+            println!("{token}");
+        }
+        Admin::RevokeToken { id } => {
+            let t = store.revoke_token(id).await?;
+            println!("已吊销 revoked token {} of {}", t.id, t.system);
+        }
+        Admin::Tokens { system } => {
+            for t in store.list_tokens(system).await? {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}…\t{}",
+                    t.id, t.system, t.name, t.prefix, state
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn ensure_org(store: &Store, org: Org) -> Result<()> {
+    match store.get_org(&org.code).await {
+        Ok(_) => Ok(()),
+        Err(StoreError::Domain(DomainError::NotFound { .. })) => {
+            store.create_org(org, None).await?;
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Reads run with oversight visibility: whoever can open the database file can read it all.
+fn local_reader() -> Principal {
+    Principal::Person {
+        username: "cli".into(),
+        org: String::new(),
+        roles: vec![RoleBinding {
+            role: Role::Auditor,
+            org: String::new(),
+        }],
+    }
+}
+
+fn read_meta(file: &PathBuf) -> Result<ResourceMeta> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} 不是合法的资源 JSON / is not a valid resource JSON",
+            file.display()
+        )
+    })
+}
+
+fn parse_opt<T>(
+    v: Option<String>,
+    name: &str,
+    parse: fn(&str) -> Option<T>,
+    allowed: String,
+) -> Result<Option<T>> {
+    match v {
+        None => Ok(None),
+        Some(s) => match parse(&s) {
+            Some(x) => Ok(Some(x)),
+            None => bail!("--{name} 取值应为 must be one of: {allowed}"),
+        },
+    }
+}
+
+async fn catalog(store: Store, c: Catalog) -> Result<()> {
+    use shuqiao_core::catalog::{Category, Grade, OpenType, ShareType, Status};
+    let print = |v: &dyn erased::Json| println!("{}", v.pretty());
+    match c {
+        Catalog::Search {
+            query,
+            provider,
+            region,
+            category,
+            share_type,
+            open_type,
+            grade,
+            status,
+            limit,
+            offset,
+            json,
+        } => {
+            let q = SearchQuery {
+                q: query,
+                provider,
+                region,
+                category: parse_opt(
+                    category,
+                    "category",
+                    Category::parse,
+                    Category::wire_names(),
+                )?,
+                share_type: parse_opt(
+                    share_type,
+                    "share-type",
+                    ShareType::parse,
+                    ShareType::wire_names(),
+                )?,
+                open_type: parse_opt(
+                    open_type,
+                    "open-type",
+                    OpenType::parse,
+                    OpenType::wire_names(),
+                )?,
+                grade: parse_opt(grade, "grade", Grade::parse, Grade::wire_names())?,
+                status: parse_opt(status, "status", Status::parse, Status::wire_names())?,
+                limit,
+                offset,
+            };
+            let page = store.search(local_reader(), q).await?;
+            if json {
+                print(&page);
+            } else {
+                println!("共 {} 条 total {}", page.total, page.total);
+                for r in page.items {
+                    println!(
+                        "{}  {}  [{}]  {}  {}",
+                        r.code, r.name, r.provider_name, r.share_type, r.status
+                    );
+                }
+            }
+        }
+        Catalog::Show {
+            code,
+            version: Some(v),
+        } => print(&store.resource_version(local_reader(), &code, v).await?),
+        Catalog::Show {
+            code,
+            version: None,
+        } => print(&store.get_resource(local_reader(), &code).await?),
+        Catalog::Versions { code } => print(&store.resource_versions(local_reader(), &code).await?),
+        Catalog::Create { file, actor } => {
+            let meta = read_meta(&file)?;
+            let d = store
+                .create_resource(store.principal_for(&actor.user).await?, meta)
+                .await?;
+            println!("已编目 created draft {}", d.code);
+        }
+        Catalog::Update { code, file, actor } => {
+            let meta = read_meta(&file)?;
+            let d = store
+                .update_resource(store.principal_for(&actor.user).await?, &code, meta)
+                .await?;
+            println!("已保存 saved {}", d.code);
+        }
+        Catalog::Submit { code, actor } => {
+            store
+                .submit_resource(store.principal_for(&actor.user).await?, &code)
+                .await?;
+            println!("已提交审核 submitted {code}");
+        }
+        Catalog::Publish { code, actor } => {
+            let d = store
+                .publish_resource(store.principal_for(&actor.user).await?, &code)
+                .await?;
+            println!(
+                "已发布 published {} version {}",
+                d.code,
+                d.published_version.unwrap_or(0)
+            );
+        }
+        Catalog::Return {
+            code,
+            reason,
+            actor,
+        } => {
+            store
+                .return_resource(store.principal_for(&actor.user).await?, &code, &reason)
+                .await?;
+            println!("已退回 returned {code}");
+        }
+        Catalog::Retire {
+            code,
+            reason,
+            actor,
+        } => {
+            store
+                .retire_resource(store.principal_for(&actor.user).await?, &code, &reason)
+                .await?;
+            println!("已停用 retired {code}");
+        }
+    }
+    Ok(())
+}
+
+mod erased {
+    /// Pretty JSON for any serialisable value, behind a trait object.
+    pub trait Json {
+        fn pretty(&self) -> String;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn pretty(&self) -> String {
+            serde_json::to_string_pretty(self).unwrap_or_default()
+        }
+    }
+}

@@ -18,7 +18,12 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::PlatformAdmin, Role::DataSteward, Role::ConsumerUser, Role::Auditor];
+    pub const ALL: [Role; 4] = [
+        Role::PlatformAdmin,
+        Role::DataSteward,
+        Role::ConsumerUser,
+        Role::Auditor,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Role::PlatformAdmin => "platform_admin",
@@ -70,8 +75,16 @@ pub struct InfoSystem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     Anonymous,
-    Person { username: String, org: String, roles: Vec<RoleBinding> },
-    System { system: String, org: String, token_id: i64 },
+    Person {
+        username: String,
+        org: String,
+        roles: Vec<RoleBinding>,
+    },
+    System {
+        system: String,
+        org: String,
+        token_id: i64,
+    },
 }
 
 impl Principal {
@@ -133,7 +146,9 @@ impl Principal {
 
 pub fn is_valid_username(u: &str) -> bool {
     (3..=40).contains(&u.len())
-        && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_' || b == b'-')
+        && u.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_' || b == b'-'
+        })
 }
 
 /// Validates a new account (the password separately, before it is hashed).
@@ -188,8 +203,12 @@ pub fn hash_password(password: &str) -> String {
 /// Checks a password against its PHC hash; a malformed hash never verifies.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     use argon2::password_hash::PasswordVerifier;
-    let Ok(parsed) = argon2::PasswordHash::new(phc) else { return false };
-    argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+    let Ok(parsed) = argon2::PasswordHash::new(phc) else {
+        return false;
+    };
+    argon2::Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
 }
 
 /// Login throttling: after `max_failures` consecutive failures an account is locked for
@@ -202,7 +221,10 @@ pub struct ThrottlePolicy {
 
 impl Default for ThrottlePolicy {
     fn default() -> Self {
-        ThrottlePolicy { max_failures: 5, lockout_secs: 300 }
+        ThrottlePolicy {
+            max_failures: 5,
+            lockout_secs: 300,
+        }
     }
 }
 

@@ -137,11 +137,19 @@ impl Classification {
             Category::Theme => THEME_CLASSES,
             Category::Department => return None,
         };
-        table.iter().find(|(c, _)| *c == self.class_code).map(|(_, n)| *n)
+        table
+            .iter()
+            .find(|(c, _)| *c == self.class_code)
+            .map(|(_, n)| *n)
     }
     /// The front segment (前段码) of resource codes in this class, e.g. `101001`.
     pub fn prefix(&self) -> String {
-        format!("{}{}{}", self.category.digit(), self.class_code, self.subclass_code)
+        format!(
+            "{}{}{}",
+            self.category.digit(),
+            self.class_code,
+            self.subclass_code
+        )
     }
 }
 
@@ -205,7 +213,11 @@ pub struct ResourceMeta {
 impl ResourceMeta {
     /// The resource's grade: the highest grade of its items.
     pub fn grade(&self) -> Grade {
-        self.items.iter().map(|i| i.grade).max().unwrap_or(Grade::General)
+        self.items
+            .iter()
+            .map(|i| i.grade)
+            .max()
+            .unwrap_or(Grade::General)
     }
 }
 
@@ -216,7 +228,8 @@ fn is_item_code(c: &str) -> bool {
     !b.is_empty()
         && b.len() <= 30
         && b[0].is_ascii_uppercase()
-        && b.iter().all(|x| x.is_ascii_uppercase() || x.is_ascii_digit() || *x == b'_')
+        && b.iter()
+            .all(|x| x.is_ascii_uppercase() || x.is_ascii_digit() || *x == b'_')
 }
 
 fn is_digits(s: &str, n: usize) -> bool {
@@ -262,7 +275,12 @@ pub fn validate_meta(m: &ResourceMeta) -> Result<(), DomainError> {
     errs.opt_text("share_condition", m.share_condition.as_deref(), 1000);
     errs.opt_text("open_condition", m.open_condition.as_deref(), 1000);
     if m.keywords.len() > 20 || m.keywords.iter().any(|k| k.chars().count() > 30) {
-        errs.push(FieldError::new("keywords", "too_many_keywords", "关键词最多 20 个，每个不超过 30 字", "at most 20 keywords of at most 30 characters each"));
+        errs.push(FieldError::new(
+            "keywords",
+            "too_many_keywords",
+            "关键词最多 20 个，每个不超过 30 字",
+            "at most 20 keywords of at most 30 characters each",
+        ));
     }
     errs.into_result()
 }
@@ -274,15 +292,29 @@ fn validate_classification(c: &Classification, errs: &mut Errors) {
     };
     if !class_ok {
         let known: Vec<String> = match c.category {
-            Category::Base => BASE_CLASSES.iter().map(|(k, v)| format!("{k} {v}")).collect(),
-            Category::Theme => THEME_CLASSES.iter().map(|(k, v)| format!("{k} {v}")).collect(),
+            Category::Base => BASE_CLASSES
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect(),
+            Category::Theme => THEME_CLASSES
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect(),
             Category::Department => vec!["01–99".into()],
         };
         errs.push(FieldError::new(
             "classification.class_code",
             "unknown_class",
-            format!("{}的类代码应为：{}", c.category.label_zh(), known.join("、")),
-            format!("class_code for {} resources must be one of: {}", c.category.as_str(), known.join(", ")),
+            format!(
+                "{}的类代码应为：{}",
+                c.category.label_zh(),
+                known.join("、")
+            ),
+            format!(
+                "class_code for {} resources must be one of: {}",
+                c.category.as_str(),
+                known.join(", ")
+            ),
         ));
     }
     if !is_digits(&c.subclass_code, 3) {
@@ -297,10 +329,20 @@ fn validate_classification(c: &Classification, errs: &mut Errors) {
 
 fn validate_items(m: &ResourceMeta, errs: &mut Errors) {
     if m.items.is_empty() {
-        errs.push(FieldError::new("items", "required", "至少需要一个信息项", "at least one information item is required"));
+        errs.push(FieldError::new(
+            "items",
+            "required",
+            "至少需要一个信息项",
+            "at least one information item is required",
+        ));
     }
     if m.items.len() > MAX_ITEMS {
-        errs.push(FieldError::new("items", "too_many_items", format!("信息项最多 {MAX_ITEMS} 个"), format!("at most {MAX_ITEMS} items")));
+        errs.push(FieldError::new(
+            "items",
+            "too_many_items",
+            format!("信息项最多 {MAX_ITEMS} 个"),
+            format!("at most {MAX_ITEMS} items"),
+        ));
     }
     let mut codes = std::collections::HashSet::new();
     let mut names = std::collections::HashSet::new();
@@ -316,10 +358,20 @@ fn validate_items(m: &ResourceMeta, errs: &mut Errors) {
             ));
         }
         if !codes.insert(item.code.as_str()) {
-            errs.push(FieldError::new(f("code"), "duplicate_item_code", format!("信息项代码 {} 重复", item.code), format!("item code {} appears twice", item.code)));
+            errs.push(FieldError::new(
+                f("code"),
+                "duplicate_item_code",
+                format!("信息项代码 {} 重复", item.code),
+                format!("item code {} appears twice", item.code),
+            ));
         }
         if !names.insert(item.name.trim()) {
-            errs.push(FieldError::new(f("name"), "duplicate_item_name", format!("信息项名称「{}」重复", item.name), format!("item name {} appears twice", item.name)));
+            errs.push(FieldError::new(
+                f("name"),
+                "duplicate_item_name",
+                format!("信息项名称「{}」重复", item.name),
+                format!("item name {} appears twice", item.name),
+            ));
         }
         match (item.item_type.needs_length(), item.length) {
             (true, None) | (true, Some(0)) => errs.push(FieldError::new(
@@ -328,13 +380,23 @@ fn validate_items(m: &ResourceMeta, errs: &mut Errors) {
                 format!("{}信息项须填写长度", item.item_type.label_zh()),
                 format!("a {} item needs a length", item.item_type.as_str()),
             )),
-            (_, Some(l)) if l > 65_535 => errs.push(FieldError::new(f("length"), "too_long", "长度不能超过 65535", "length must be at most 65535")),
+            (_, Some(l)) if l > 65_535 => errs.push(FieldError::new(
+                f("length"),
+                "too_long",
+                "长度不能超过 65535",
+                "length must be at most 65535",
+            )),
             _ => {}
         }
         errs.opt_text(&f("description"), item.description.as_deref(), 500);
     }
     if m.key_fields.is_empty() {
-        errs.push(FieldError::new("key_fields", "required", "须指定至少一个主键信息项（如公民身份号码）", "name at least one key item (e.g. the citizen ID number)"));
+        errs.push(FieldError::new(
+            "key_fields",
+            "required",
+            "须指定至少一个主键信息项（如公民身份号码）",
+            "name at least one key item (e.g. the citizen ID number)",
+        ));
     }
     for (i, k) in m.key_fields.iter().enumerate() {
         match m.items.iter().find(|it| &it.code == k) {
@@ -361,8 +423,14 @@ fn validate_sharing(m: &ResourceMeta, errs: &mut Errors) {
         errs.push(FieldError::new(
             "legal_basis",
             "legal_basis_required",
-            format!("{}必须注明法律、行政法规或政策依据", m.share_type.label_zh()),
-            format!("a {} resource must cite its legal basis", m.share_type.as_str()),
+            format!(
+                "{}必须注明法律、行政法规或政策依据",
+                m.share_type.label_zh()
+            ),
+            format!(
+                "a {} resource must cite its legal basis",
+                m.share_type.as_str()
+            ),
         ));
     }
     if m.share_type == ShareType::Conditional && blank(&m.share_condition) {
@@ -472,8 +540,16 @@ impl Lifecycle {
         }
         match self.draft {
             Some(DraftState::Editing) => Ok(()),
-            Some(DraftState::Submitted) => Err(DomainError::conflict("already_submitted", "资源已提交审核", "the resource is already awaiting review")),
-            None => Err(DomainError::conflict("nothing_to_submit", "没有待提交的修改，请先编辑资源", "there are no changes to submit; edit the resource first")),
+            Some(DraftState::Submitted) => Err(DomainError::conflict(
+                "already_submitted",
+                "资源已提交审核",
+                "the resource is already awaiting review",
+            )),
+            None => Err(DomainError::conflict(
+                "nothing_to_submit",
+                "没有待提交的修改，请先编辑资源",
+                "there are no changes to submit; edit the resource first",
+            )),
         }
     }
 
@@ -481,7 +557,11 @@ impl Lifecycle {
         if self.draft == Some(DraftState::Submitted) && !self.retired {
             Ok(())
         } else {
-            Err(DomainError::conflict("not_submitted", "资源不在待审核状态", "the resource is not awaiting review"))
+            Err(DomainError::conflict(
+                "not_submitted",
+                "资源不在待审核状态",
+                "the resource is not awaiting review",
+            ))
         }
     }
 
@@ -490,14 +570,22 @@ impl Lifecycle {
             return Err(retired());
         }
         if self.published_version.is_none() {
-            return Err(DomainError::conflict("not_published", "只有已发布的资源可以停用", "only a published resource can be retired"));
+            return Err(DomainError::conflict(
+                "not_published",
+                "只有已发布的资源可以停用",
+                "only a published resource can be retired",
+            ));
         }
         Ok(())
     }
 }
 
 fn retired() -> DomainError {
-    DomainError::conflict("retired", "资源已停用，不能再修改", "the resource is retired and can no longer change")
+    DomainError::conflict(
+        "retired",
+        "资源已停用，不能再修改",
+        "the resource is retired and can no longer change",
+    )
 }
 
 /// Only the provider's own data stewards may create, edit and submit its resources.
@@ -531,7 +619,12 @@ impl Visibility {
     pub fn of(p: &Principal) -> Visibility {
         use crate::account::Role;
         if !p.is_authenticated() {
-            return Visibility { all_published: false, open_only: true, all_drafts: false, draft_providers: vec![] };
+            return Visibility {
+                all_published: false,
+                open_only: true,
+                all_drafts: false,
+                draft_providers: vec![],
+            };
         }
         Visibility {
             all_published: true,
@@ -557,7 +650,11 @@ mod tests {
 
     pub fn sample() -> ResourceMeta {
         ResourceMeta {
-            classification: Classification { category: Category::Base, class_code: "01".into(), subclass_code: "001".into() },
+            classification: Classification {
+                category: Category::Base,
+                class_code: "01".into(),
+                subclass_code: "001".into(),
+            },
             name: "全员人口基础信息".into(),
             name_en: "Population base information".into(),
             provider: "hi-gat".into(),
@@ -565,8 +662,24 @@ mod tests {
             summary: "全省户籍和常住人口的基础信息".into(),
             format: Format::Database,
             items: vec![
-                InfoItem { name: "公民身份号码".into(), code: "GMSFHM".into(), item_type: ItemType::String, length: Some(18), required: true, grade: Grade::Core, description: None },
-                InfoItem { name: "姓名".into(), code: "XM".into(), item_type: ItemType::String, length: Some(50), required: true, grade: Grade::Important, description: None },
+                InfoItem {
+                    name: "公民身份号码".into(),
+                    code: "GMSFHM".into(),
+                    item_type: ItemType::String,
+                    length: Some(18),
+                    required: true,
+                    grade: Grade::Core,
+                    description: None,
+                },
+                InfoItem {
+                    name: "姓名".into(),
+                    code: "XM".into(),
+                    item_type: ItemType::String,
+                    length: Some(50),
+                    required: true,
+                    grade: Grade::Important,
+                    description: None,
+                },
             ],
             key_fields: vec!["GMSFHM".into()],
             share_type: ShareType::Conditional,
@@ -599,7 +712,10 @@ mod tests {
 
     #[test]
     fn conditional_without_legal_basis_is_refused() {
-        let m = ResourceMeta { legal_basis: Some("  ".into()), ..sample() };
+        let m = ResourceMeta {
+            legal_basis: Some("  ".into()),
+            ..sample()
+        };
         assert_eq!(fields(validate_meta(&m)), vec!["legal_basis"]);
     }
 
@@ -608,7 +724,10 @@ mod tests {
         let mut m = sample();
         m.key_fields = vec!["NOPE".into(), "XM".into()];
         m.items[1].required = false;
-        assert_eq!(fields(validate_meta(&m)), vec!["key_fields[0]", "key_fields[1]"]);
+        assert_eq!(
+            fields(validate_meta(&m)),
+            vec!["key_fields[0]", "key_fields[1]"]
+        );
     }
 
     #[test]
@@ -619,35 +738,62 @@ mod tests {
         m.items[0].code = "gmsfhm".into();
         m.items.push(m.items[1].clone());
         let f = fields(validate_meta(&m));
-        for expected in ["name", "classification.class_code", "items[0].code", "items[2].code", "items[2].name"] {
-            assert!(f.contains(&expected.to_string()), "{expected} missing from {f:?}");
+        for expected in [
+            "name",
+            "classification.class_code",
+            "items[0].code",
+            "items[2].code",
+            "items[2].name",
+        ] {
+            assert!(
+                f.contains(&expected.to_string()),
+                "{expected} missing from {f:?}"
+            );
         }
     }
 
     #[test]
     fn not_shared_must_not_be_open() {
-        let m = ResourceMeta { share_type: ShareType::NotShared, open_type: OpenType::Open, ..sample() };
+        let m = ResourceMeta {
+            share_type: ShareType::NotShared,
+            open_type: OpenType::Open,
+            ..sample()
+        };
         assert_eq!(fields(validate_meta(&m)), vec!["open_type"]);
     }
 
     #[test]
     fn enums_parse_wire_names_and_chinese_labels() {
         assert_eq!(ShareType::parse("有条件共享"), Some(ShareType::Conditional));
-        assert_eq!(ShareType::parse("conditional"), Some(ShareType::Conditional));
+        assert_eq!(
+            ShareType::parse("conditional"),
+            Some(ShareType::Conditional)
+        );
         assert_eq!(ShareType::parse("maybe"), None);
     }
 
     #[test]
     fn lifecycle_transitions() {
-        let draft = Lifecycle { published_version: None, retired: false, draft: Some(DraftState::Editing) };
+        let draft = Lifecycle {
+            published_version: None,
+            retired: false,
+            draft: Some(DraftState::Editing),
+        };
         assert!(draft.can_submit().is_ok());
         assert!(draft.can_review().is_err());
         assert!(draft.can_retire().is_err());
-        let submitted = Lifecycle { draft: Some(DraftState::Submitted), ..draft.clone() };
+        let submitted = Lifecycle {
+            draft: Some(DraftState::Submitted),
+            ..draft.clone()
+        };
         assert!(submitted.can_edit().is_err());
         assert!(submitted.can_review().is_ok());
         assert_eq!(submitted.status(), Status::Submitted);
-        let published = Lifecycle { published_version: Some(1), retired: false, draft: None };
+        let published = Lifecycle {
+            published_version: Some(1),
+            retired: false,
+            draft: None,
+        };
         assert!(published.can_edit().is_ok());
         assert!(published.can_submit().is_err());
         assert!(published.can_retire().is_ok());

@@ -11,7 +11,10 @@ pub struct Msg {
 
 impl Msg {
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Msg { zh: zh.into(), en: en.into() }
+        Msg {
+            zh: zh.into(),
+            en: en.into(),
+        }
     }
 }
 
@@ -33,7 +36,12 @@ impl FieldError {
         zh: impl Into<String>,
         en: impl Into<String>,
     ) -> Self {
-        FieldError { field: field.into(), reason, zh: zh.into(), en: en.into() }
+        FieldError {
+            field: field.into(),
+            reason,
+            zh: zh.into(),
+            en: en.into(),
+        }
     }
 
     pub fn required(field: impl Into<String>, what_zh: &str) -> Self {
@@ -82,16 +90,32 @@ impl DomainError {
         DomainError::Invalid(vec![e])
     }
     pub fn not_found(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        DomainError::NotFound { code, msg: Msg::new(zh, en) }
+        DomainError::NotFound {
+            code,
+            msg: Msg::new(zh, en),
+        }
     }
     pub fn forbidden(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        DomainError::Forbidden { code, msg: Msg::new(zh, en) }
+        DomainError::Forbidden {
+            code,
+            msg: Msg::new(zh, en),
+        }
     }
     pub fn conflict(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        DomainError::Conflict { code, msg: Msg::new(zh, en) }
+        DomainError::Conflict {
+            code,
+            msg: Msg::new(zh, en),
+        }
     }
-    pub fn unauthenticated(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        DomainError::Unauthenticated { code, msg: Msg::new(zh, en) }
+    pub fn unauthenticated(
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        DomainError::Unauthenticated {
+            code,
+            msg: Msg::new(zh, en),
+        }
     }
 }
 

@@ -2,7 +2,9 @@
 use crate::error::FieldError;
 
 const CREDIT_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const CREDIT_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const CREDIT_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const ID_CHECK: &[u8] = b"10X98765432";
 
@@ -69,7 +71,11 @@ pub fn id_number_check_char(first17: &str) -> Option<char> {
     if first17.len() != 17 || !first17.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let sum: u32 = first17.bytes().zip(ID_WEIGHTS).map(|(b, w)| (b - b'0') as u32 * w).sum();
+    let sum: u32 = first17
+        .bytes()
+        .zip(ID_WEIGHTS)
+        .map(|(b, w)| (b - b'0') as u32 * w)
+        .sum();
     Some(ID_CHECK[(sum % 11) as usize] as char)
 }
 
@@ -90,9 +96,7 @@ pub fn check_id_number(id: &str) -> Result<(), IdNumberProblem> {
     let month: u8 = id[10..12].parse().map_err(|_| IdNumberProblem::Format)?;
     let day: u8 = id[12..14].parse().map_err(|_| IdNumberProblem::Format)?;
     let month = time::Month::try_from(month).map_err(|_| IdNumberProblem::BirthDate)?;
-    if !(1800..=2200).contains(&year)
-        || time::Date::from_calendar_date(year, month, day).is_err()
-    {
+    if !(1800..=2200).contains(&year) || time::Date::from_calendar_date(year, month, day).is_err() {
         return Err(IdNumberProblem::BirthDate);
     }
     let expected = id_number_check_char(&id[..17]).ok_or(IdNumberProblem::Format)?;
@@ -109,18 +113,36 @@ mod tests {
     #[test]
     fn credit_codes_from_the_design() {
         assert_eq!(check_credit_code("914403001922038216"), Ok(()));
-        assert_eq!(check_credit_code("914403001922038217"), Err(CreditCodeProblem::CheckDigit));
-        assert_eq!(check_credit_code("91440300192203821"), Err(CreditCodeProblem::Length));
-        assert_eq!(check_credit_code("9144030019220382I6"), Err(CreditCodeProblem::Alphabet));
+        assert_eq!(
+            check_credit_code("914403001922038217"),
+            Err(CreditCodeProblem::CheckDigit)
+        );
+        assert_eq!(
+            check_credit_code("91440300192203821"),
+            Err(CreditCodeProblem::Length)
+        );
+        assert_eq!(
+            check_credit_code("9144030019220382I6"),
+            Err(CreditCodeProblem::Alphabet)
+        );
     }
 
     #[test]
     fn id_numbers_from_the_design() {
         assert_eq!(check_id_number("11010519491231002X"), Ok(()));
         assert_eq!(check_id_number("440524188001010014"), Ok(()));
-        assert_eq!(check_id_number("110105194912310021"), Err(IdNumberProblem::CheckDigit));
-        assert_eq!(check_id_number("110105194902300021"), Err(IdNumberProblem::BirthDate));
-        assert_eq!(check_id_number("11010519491231002"), Err(IdNumberProblem::Format));
+        assert_eq!(
+            check_id_number("110105194912310021"),
+            Err(IdNumberProblem::CheckDigit)
+        );
+        assert_eq!(
+            check_id_number("110105194902300021"),
+            Err(IdNumberProblem::BirthDate)
+        );
+        assert_eq!(
+            check_id_number("11010519491231002"),
+            Err(IdNumberProblem::Format)
+        );
     }
 
     #[test]

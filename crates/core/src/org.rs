@@ -65,13 +65,19 @@ pub struct Org {
 pub fn is_valid_code(code: &str) -> bool {
     let len = code.len();
     (2..=40).contains(&len)
-        && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && code.as_bytes()[0].is_ascii_alphanumeric()
 }
 
 /// Validates a new organisation against its parent (already looked up by the caller).
 /// `credit_code_override` lets an audited override admit a real code that fails its check.
-pub fn validate_new(org: &Org, parent: Option<&Org>, credit_code_override: bool) -> Result<(), DomainError> {
+pub fn validate_new(
+    org: &Org,
+    parent: Option<&Org>,
+    credit_code_override: bool,
+) -> Result<(), DomainError> {
     let mut errs = Errors::default();
     if !is_valid_code(&org.code) {
         errs.push(FieldError::new(
@@ -106,7 +112,9 @@ fn check_parent(org: &Org, parent: Option<&Org>, errs: &mut Errors) {
     let ok = match (org.kind, parent) {
         (OrgKind::Government, None) => true,
         (OrgKind::Government, Some(p)) => {
-            p.kind == OrgKind::Government && region::is_within(&org.region, &p.region) && org.region != p.region
+            p.kind == OrgKind::Government
+                && region::is_within(&org.region, &p.region)
+                && org.region != p.region
         }
         (OrgKind::Department | OrgKind::Operator, Some(p)) => p.kind == OrgKind::Government,
         (OrgKind::Unit, Some(p)) => p.kind.is_department_like(),
@@ -140,20 +148,36 @@ mod tests {
 
     #[test]
     fn department_under_government_is_valid() {
-        let d = Org { code: "hi-gat".into(), kind: OrgKind::Department, parent: Some("hi-gov".into()), name: "公安厅".into(), ..gov() };
+        let d = Org {
+            code: "hi-gat".into(),
+            kind: OrgKind::Department,
+            parent: Some("hi-gov".into()),
+            name: "公安厅".into(),
+            ..gov()
+        };
         assert!(validate_new(&d, Some(&gov()), false).is_ok());
     }
 
     #[test]
     fn unit_under_government_is_refused() {
-        let u = Org { code: "hi-x".into(), kind: OrgKind::Unit, parent: Some("hi-gov".into()), ..gov() };
-        let Err(DomainError::Invalid(errs)) = validate_new(&u, Some(&gov()), false) else { panic!() };
+        let u = Org {
+            code: "hi-x".into(),
+            kind: OrgKind::Unit,
+            parent: Some("hi-gov".into()),
+            ..gov()
+        };
+        let Err(DomainError::Invalid(errs)) = validate_new(&u, Some(&gov()), false) else {
+            panic!()
+        };
         assert_eq!(errs[0].field, "parent");
     }
 
     #[test]
     fn bad_credit_code_is_refused_unless_overridden() {
-        let o = Org { credit_code: Some("914403001922038217".into()), ..gov() };
+        let o = Org {
+            credit_code: Some("914403001922038217".into()),
+            ..gov()
+        };
         assert!(validate_new(&o, None, false).is_err());
         assert!(validate_new(&o, None, true).is_ok());
     }

@@ -26,7 +26,13 @@ const fn r(
     level: RegionLevel,
     parent: Option<&'static str>,
 ) -> Region {
-    Region { code, name, name_en, level, parent }
+    Region {
+        code,
+        name,
+        name_en,
+        level,
+        parent,
+    }
 }
 
 use RegionLevel::*;
@@ -35,15 +41,63 @@ const HN: Option<&str> = Some("460000");
 pub static REGIONS: &[Region] = &[
     r("460000", "海南省", "Hainan Province", Province, None),
     r("460100", "海口市", "Haikou", Prefecture, HN),
-    r("460105", "秀英区", "Xiuying District", County, Some("460100")),
-    r("460106", "龙华区", "Longhua District", County, Some("460100")),
-    r("460107", "琼山区", "Qiongshan District", County, Some("460100")),
-    r("460108", "美兰区", "Meilan District", County, Some("460100")),
+    r(
+        "460105",
+        "秀英区",
+        "Xiuying District",
+        County,
+        Some("460100"),
+    ),
+    r(
+        "460106",
+        "龙华区",
+        "Longhua District",
+        County,
+        Some("460100"),
+    ),
+    r(
+        "460107",
+        "琼山区",
+        "Qiongshan District",
+        County,
+        Some("460100"),
+    ),
+    r(
+        "460108",
+        "美兰区",
+        "Meilan District",
+        County,
+        Some("460100"),
+    ),
     r("460200", "三亚市", "Sanya", Prefecture, HN),
-    r("460202", "海棠区", "Haitang District", County, Some("460200")),
-    r("460203", "吉阳区", "Jiyang District", County, Some("460200")),
-    r("460204", "天涯区", "Tianya District", County, Some("460200")),
-    r("460205", "崖州区", "Yazhou District", County, Some("460200")),
+    r(
+        "460202",
+        "海棠区",
+        "Haitang District",
+        County,
+        Some("460200"),
+    ),
+    r(
+        "460203",
+        "吉阳区",
+        "Jiyang District",
+        County,
+        Some("460200"),
+    ),
+    r(
+        "460204",
+        "天涯区",
+        "Tianya District",
+        County,
+        Some("460200"),
+    ),
+    r(
+        "460205",
+        "崖州区",
+        "Yazhou District",
+        County,
+        Some("460200"),
+    ),
     r("460300", "三沙市", "Sansha", Prefecture, HN),
     r("460400", "儋州市", "Danzhou", Prefecture, HN),
     r("469001", "五指山市", "Wuzhishan", County, HN),
@@ -55,12 +109,48 @@ pub static REGIONS: &[Region] = &[
     r("469022", "屯昌县", "Tunchang County", County, HN),
     r("469023", "澄迈县", "Chengmai County", County, HN),
     r("469024", "临高县", "Lingao County", County, HN),
-    r("469025", "白沙黎族自治县", "Baisha Li Autonomous County", County, HN),
-    r("469026", "昌江黎族自治县", "Changjiang Li Autonomous County", County, HN),
-    r("469027", "乐东黎族自治县", "Ledong Li Autonomous County", County, HN),
-    r("469028", "陵水黎族自治县", "Lingshui Li Autonomous County", County, HN),
-    r("469029", "保亭黎族苗族自治县", "Baoting Li and Miao Autonomous County", County, HN),
-    r("469030", "琼中黎族苗族自治县", "Qiongzhong Li and Miao Autonomous County", County, HN),
+    r(
+        "469025",
+        "白沙黎族自治县",
+        "Baisha Li Autonomous County",
+        County,
+        HN,
+    ),
+    r(
+        "469026",
+        "昌江黎族自治县",
+        "Changjiang Li Autonomous County",
+        County,
+        HN,
+    ),
+    r(
+        "469027",
+        "乐东黎族自治县",
+        "Ledong Li Autonomous County",
+        County,
+        HN,
+    ),
+    r(
+        "469028",
+        "陵水黎族自治县",
+        "Lingshui Li Autonomous County",
+        County,
+        HN,
+    ),
+    r(
+        "469029",
+        "保亭黎族苗族自治县",
+        "Baoting Li and Miao Autonomous County",
+        County,
+        HN,
+    ),
+    r(
+        "469030",
+        "琼中黎族苗族自治县",
+        "Qiongzhong Li and Miao Autonomous County",
+        County,
+        HN,
+    ),
 ];
 
 pub fn find(code: &str) -> Option<&'static Region> {

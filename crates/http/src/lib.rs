@@ -1,1 +1,42 @@
+//! The HTTP layer: the only crate that knows about HTTP and JSON wire types.
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
 
+use std::net::SocketAddr;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use shuqiao_store::Store;
+
+/// Largest JSON body accepted (a resource with hundreds of items fits easily).
+pub const MAX_BODY: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// Whether the demo province was loaded, so the landing page may list its accounts.
+    pub demo: bool,
+}
+
+pub fn router(state: AppState) -> Router {
+    routes::routes()
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

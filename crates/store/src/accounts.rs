@@ -1,6 +1,8 @@
 //! Organisations, people, information systems and their credentials.
 use serde::Serialize;
-use shuqiao_core::account::{self, Account, InfoSystem, Principal, Role, RoleBinding, ThrottlePolicy};
+use shuqiao_core::account::{
+    self, Account, InfoSystem, Principal, Role, RoleBinding, ThrottlePolicy,
+};
 use shuqiao_core::error::{Errors, FieldError};
 use shuqiao_core::org::{self, Org, OrgKind};
 use shuqiao_core::DomainError;
@@ -40,20 +42,38 @@ fn org_from_row(r: &Row) -> Result<Org, DbError> {
 const ORG_COLS: &str = "code, name, name_en, kind, parent, region, credit_code";
 
 pub(crate) fn find_org(c: &mut dyn Conn, code: &str) -> Result<Option<Org>> {
-    let row = c.query_one(&format!("SELECT {ORG_COLS} FROM orgs WHERE code = $1"), params![code])?;
+    let row = c.query_one(
+        &format!("SELECT {ORG_COLS} FROM orgs WHERE code = $1"),
+        params![code],
+    )?;
     Ok(row.map(|r| org_from_row(&r)).transpose()?)
 }
 
-pub(crate) fn insert_org(c: &mut dyn Conn, o: &Org, override_reason: Option<&str>, now: i64) -> Result<()> {
+pub(crate) fn insert_org(
+    c: &mut dyn Conn,
+    o: &Org,
+    override_reason: Option<&str>,
+    now: i64,
+) -> Result<()> {
     let parent = match &o.parent {
         Some(p) => Some(find_org(c, p)?.ok_or_else(|| {
-            DomainError::one(FieldError::new("parent", "unknown_org", format!("上级机构 {p} 不存在"), format!("parent organisation {p} does not exist")))
+            DomainError::one(FieldError::new(
+                "parent",
+                "unknown_org",
+                format!("上级机构 {p} 不存在"),
+                format!("parent organisation {p} does not exist"),
+            ))
         })?),
         None => None,
     };
     org::validate_new(o, parent.as_ref(), override_reason.is_some())?;
     if find_org(c, &o.code)?.is_some() {
-        return Err(DomainError::conflict("duplicate_org", format!("机构代码 {} 已存在", o.code), format!("organisation code {} already exists", o.code)).into());
+        return Err(DomainError::conflict(
+            "duplicate_org",
+            format!("机构代码 {} 已存在", o.code),
+            format!("organisation code {} already exists", o.code),
+        )
+        .into());
     }
     c.execute(
         "INSERT INTO orgs (code, name, name_en, kind, parent, region, credit_code, credit_code_override, created_at)
@@ -73,49 +93,93 @@ pub(crate) fn unique_to_conflict(e: DbError, code: &'static str, zh: &str, en: &
 }
 
 fn not_found(what_zh: &str, what_en: &str, key: &str) -> StoreError {
-    DomainError::not_found("not_found", format!("{what_zh} {key} 不存在"), format!("{what_en} {key} does not exist")).into()
+    DomainError::not_found(
+        "not_found",
+        format!("{what_zh} {key} 不存在"),
+        format!("{what_en} {key} does not exist"),
+    )
+    .into()
 }
 
 fn roles_of(c: &mut dyn Conn, username: &str) -> Result<Vec<RoleBinding>> {
-    let rows = c.query("SELECT role, org FROM account_roles WHERE username = $1 ORDER BY role, org", params![username])?;
+    let rows = c.query(
+        "SELECT role, org FROM account_roles WHERE username = $1 ORDER BY role, org",
+        params![username],
+    )?;
     rows.iter()
-        .map(|r| Ok(RoleBinding { role: Role::parse(&r.text(0)?).ok_or(DbError::Type(0))?, org: r.text(1)? }))
+        .map(|r| {
+            Ok(RoleBinding {
+                role: Role::parse(&r.text(0)?).ok_or(DbError::Type(0))?,
+                org: r.text(1)?,
+            })
+        })
         .collect()
 }
 
 fn account_from_row(c: &mut dyn Conn, r: &Row) -> Result<Account> {
     let username = r.text(0)?;
     let roles = roles_of(c, &username)?;
-    Ok(Account { username, display_name: r.text(1)?, org: r.text(2)?, roles, disabled: r.bool(3)? })
+    Ok(Account {
+        username,
+        display_name: r.text(1)?,
+        org: r.text(2)?,
+        roles,
+        disabled: r.bool(3)?,
+    })
 }
 
 fn find_account(c: &mut dyn Conn, username: &str) -> Result<Option<Account>> {
-    match c.query_one("SELECT username, display_name, org, disabled FROM accounts WHERE username = $1", params![username])? {
+    match c.query_one(
+        "SELECT username, display_name, org, disabled FROM accounts WHERE username = $1",
+        params![username],
+    )? {
         Some(r) => Ok(Some(account_from_row(c, &r)?)),
         None => Ok(None),
     }
 }
 
-pub(crate) fn insert_account(c: &mut dyn Conn, a: &Account, password_hash: &str, now: i64) -> Result<()> {
+pub(crate) fn insert_account(
+    c: &mut dyn Conn,
+    a: &Account,
+    password_hash: &str,
+    now: i64,
+) -> Result<()> {
     let mut errs = Errors::default();
     if find_org(c, &a.org)?.is_none() {
-        errs.push(FieldError::new("org", "unknown_org", format!("机构 {} 不存在", a.org), format!("organisation {} does not exist", a.org)));
+        errs.push(FieldError::new(
+            "org",
+            "unknown_org",
+            format!("机构 {} 不存在", a.org),
+            format!("organisation {} does not exist", a.org),
+        ));
     }
     for (i, b) in a.roles.iter().enumerate() {
         match find_org(c, &b.org)? {
-            None => errs.push(FieldError::new(format!("roles[{i}].org"), "unknown_org", format!("机构 {} 不存在", b.org), format!("organisation {} does not exist", b.org))),
-            Some(o) if b.role == Role::PlatformAdmin && o.kind != OrgKind::Operator => errs.push(FieldError::new(
+            None => errs.push(FieldError::new(
                 format!("roles[{i}].org"),
-                "admin_outside_operator",
-                "平台管理员角色只能授予平台运营方（省大数据管理局）的人员",
-                "the platform_admin role can only be held within the platform operator",
+                "unknown_org",
+                format!("机构 {} 不存在", b.org),
+                format!("organisation {} does not exist", b.org),
             )),
+            Some(o) if b.role == Role::PlatformAdmin && o.kind != OrgKind::Operator => {
+                errs.push(FieldError::new(
+                    format!("roles[{i}].org"),
+                    "admin_outside_operator",
+                    "平台管理员角色只能授予平台运营方（省大数据管理局）的人员",
+                    "the platform_admin role can only be held within the platform operator",
+                ))
+            }
             _ => {}
         }
     }
     errs.into_result()?;
     if find_account(c, &a.username)?.is_some() {
-        return Err(DomainError::conflict("duplicate_username", format!("用户名 {} 已存在", a.username), format!("username {} is taken", a.username)).into());
+        return Err(DomainError::conflict(
+            "duplicate_username",
+            format!("用户名 {} 已存在", a.username),
+            format!("username {} is taken", a.username),
+        )
+        .into());
     }
     c.execute(
         "INSERT INTO accounts (username, display_name, org, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -133,13 +197,23 @@ pub(crate) fn insert_account(c: &mut dyn Conn, a: &Account, password_hash: &str,
 pub(crate) fn insert_system(c: &mut dyn Conn, s: &InfoSystem, now: i64) -> Result<()> {
     let mut errs = Errors::default();
     if !org::is_valid_code(&s.code) {
-        errs.push(FieldError::new("code", "invalid_code", "系统代码须为 2–40 位小写字母、数字或连字符", "the system code must be 2–40 lower-case letters, digits or hyphens"));
+        errs.push(FieldError::new(
+            "code",
+            "invalid_code",
+            "系统代码须为 2–40 位小写字母、数字或连字符",
+            "the system code must be 2–40 lower-case letters, digits or hyphens",
+        ));
     }
     errs.text("name", "系统名称", &s.name, 100);
     errs.opt_text("name_en", Some(&s.name_en), 200);
     errs.opt_text("description", Some(&s.description), 1000);
     if find_org(c, &s.org)?.is_none() {
-        errs.push(FieldError::new("org", "unknown_org", format!("机构 {} 不存在", s.org), format!("organisation {} does not exist", s.org)));
+        errs.push(FieldError::new(
+            "org",
+            "unknown_org",
+            format!("机构 {} 不存在", s.org),
+            format!("organisation {} does not exist", s.org),
+        ));
     }
     errs.into_result()?;
     c.execute(
@@ -151,23 +225,45 @@ pub(crate) fn insert_system(c: &mut dyn Conn, s: &InfoSystem, now: i64) -> Resul
 }
 
 fn system_from_row(r: &Row) -> Result<InfoSystem, DbError> {
-    Ok(InfoSystem { code: r.text(0)?, name: r.text(1)?, name_en: r.text(2)?, org: r.text(3)?, description: r.text(4)? })
+    Ok(InfoSystem {
+        code: r.text(0)?,
+        name: r.text(1)?,
+        name_en: r.text(2)?,
+        org: r.text(3)?,
+        description: r.text(4)?,
+    })
 }
 
 pub(crate) fn find_system(c: &mut dyn Conn, code: &str) -> Result<Option<InfoSystem>> {
-    let r = c.query_one("SELECT code, name, name_en, org, description FROM systems WHERE code = $1", params![code])?;
+    let r = c.query_one(
+        "SELECT code, name, name_en, org, description FROM systems WHERE code = $1",
+        params![code],
+    )?;
     Ok(r.map(|r| system_from_row(&r)).transpose()?)
 }
 
 /// Stores a token's hash for `system`. The plain token is known only to the caller.
-pub(crate) fn insert_token(c: &mut dyn Conn, system: &str, name: &str, plain: &str, created_by: &str, now: i64, expires_at: i64) -> Result<TokenInfo> {
+pub(crate) fn insert_token(
+    c: &mut dyn Conn,
+    system: &str,
+    name: &str,
+    plain: &str,
+    created_by: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<TokenInfo> {
     if find_system(c, system)?.is_none() {
         return Err(not_found("应用系统", "information system", system));
     }
     let mut errs = Errors::default();
     errs.text("name", "令牌名称", name, 100);
     if expires_at <= now {
-        errs.push(FieldError::new("ttl_days", "invalid_ttl", "有效期须大于 0 天", "the token must be valid for at least one day"));
+        errs.push(FieldError::new(
+            "ttl_days",
+            "invalid_ttl",
+            "有效期须大于 0 天",
+            "the token must be valid for at least one day",
+        ));
     }
     errs.into_result()?;
     let prefix: String = plain.chars().take(10).collect();
@@ -178,7 +274,16 @@ pub(crate) fn insert_token(c: &mut dyn Conn, system: &str, name: &str, plain: &s
             params![system, name.trim(), account::secret_hash(plain), &prefix, created_by, now, expires_at],
         )?
         .ok_or(DbError::Other("insert returned no id".into()))?;
-    Ok(TokenInfo { id: row.int(0)?, system: system.into(), name: name.trim().into(), prefix, created_by: created_by.into(), created_at: now, expires_at, revoked_at: None })
+    Ok(TokenInfo {
+        id: row.int(0)?,
+        system: system.into(),
+        name: name.trim().into(),
+        prefix,
+        created_by: created_by.into(),
+        created_at: now,
+        expires_at,
+        revoked_at: None,
+    })
 }
 
 fn token_from_row(r: &Row) -> Result<TokenInfo, DbError> {
@@ -208,7 +313,10 @@ impl Store {
 
     pub async fn get_org(&self, code: &str) -> Result<Org> {
         let code = code.to_string();
-        self.read(move |c| find_org(c, &code)?.ok_or_else(|| not_found("机构", "organisation", &code))).await
+        self.read(move |c| {
+            find_org(c, &code)?.ok_or_else(|| not_found("机构", "organisation", &code))
+        })
+        .await
     }
 
     pub async fn list_orgs(&self) -> Result<Vec<Org>> {
@@ -235,12 +343,16 @@ impl Store {
 
     pub async fn get_account(&self, username: &str) -> Result<Account> {
         let u = username.to_string();
-        self.read(move |c| find_account(c, &u)?.ok_or_else(|| not_found("账号", "account", &u))).await
+        self.read(move |c| find_account(c, &u)?.ok_or_else(|| not_found("账号", "account", &u)))
+            .await
     }
 
     pub async fn list_accounts(&self) -> Result<Vec<Account>> {
         self.read(|c| {
-            let rows = c.query("SELECT username, display_name, org, disabled FROM accounts ORDER BY username", &[])?;
+            let rows = c.query(
+                "SELECT username, display_name, org, disabled FROM accounts ORDER BY username",
+                &[],
+            )?;
             rows.iter().map(|r| account_from_row(c, r)).collect()
         })
         .await
@@ -249,7 +361,11 @@ impl Store {
     /// The principal of a local account, for CLI commands run by someone with database access.
     pub async fn principal_for(&self, username: &str) -> Result<Principal> {
         let a = self.get_account(username).await?;
-        Ok(Principal::Person { username: a.username, org: a.org, roles: a.roles })
+        Ok(Principal::Person {
+            username: a.username,
+            org: a.org,
+            roles: a.roles,
+        })
     }
 
     /// Checks a password and opens a session. Refuses while the account is locked after
@@ -268,18 +384,29 @@ impl Store {
             })
             .await?;
         let bad_credentials = || -> StoreError {
-            DomainError::unauthenticated("bad_credentials", "用户名或密码不正确", "wrong username or password").into()
+            DomainError::unauthenticated(
+                "bad_credentials",
+                "用户名或密码不正确",
+                "wrong username or password",
+            )
+            .into()
         };
         let password = password.to_string();
         let Some((hash, failures, last_failed, disabled)) = found else {
             // Spend the same time as a real check so timing does not reveal which usernames exist.
-            let _ = tokio::task::spawn_blocking(move || account::verify_password(&password, DUMMY_HASH)).await;
+            let _ = tokio::task::spawn_blocking(move || {
+                account::verify_password(&password, DUMMY_HASH)
+            })
+            .await;
             return Err(bad_credentials());
         };
         if let Some(until) = policy.locked_until(failures as u32, last_failed.unwrap_or(0) / 1000) {
             let now_s = now / 1000;
             if until > now_s {
-                return Err(DomainError::Throttled { retry_after_secs: (until - now_s) as u64 }.into());
+                return Err(DomainError::Throttled {
+                    retry_after_secs: (until - now_s) as u64,
+                }
+                .into());
             }
         }
         let ok = tokio::task::spawn_blocking(move || account::verify_password(&password, &hash))
@@ -361,7 +488,10 @@ impl Store {
 
     pub async fn get_system(&self, code: &str) -> Result<InfoSystem> {
         let code = code.to_string();
-        self.read(move |c| find_system(c, &code)?.ok_or_else(|| not_found("应用系统", "information system", &code))).await
+        self.read(move |c| {
+            find_system(c, &code)?.ok_or_else(|| not_found("应用系统", "information system", &code))
+        })
+        .await
     }
 
     pub async fn list_systems(&self, org: Option<String>) -> Result<Vec<InfoSystem>> {
@@ -377,20 +507,39 @@ impl Store {
 
     /// Issues a token for a system, valid for `ttl_days`. Returns the plain token — shown
     /// once, never stored — and what is stored about it.
-    pub async fn issue_token(&self, system: &str, name: &str, ttl_days: u32, created_by: &str) -> Result<(String, TokenInfo)> {
+    pub async fn issue_token(
+        &self,
+        system: &str,
+        name: &str,
+        ttl_days: u32,
+        created_by: &str,
+    ) -> Result<(String, TokenInfo)> {
         let plain = account::new_secret("sq_");
-        let (system, name, created_by, p) = (system.to_string(), name.to_string(), created_by.to_string(), plain.clone());
+        let (system, name, created_by, p) = (
+            system.to_string(),
+            name.to_string(),
+            created_by.to_string(),
+            plain.clone(),
+        );
         let now = self.now();
         let expires = now + ttl_days as i64 * 86_400_000;
-        let info = self.write(move |c| insert_token(c, &system, &name, &p, &created_by, now, expires)).await?;
+        let info = self
+            .write(move |c| insert_token(c, &system, &name, &p, &created_by, now, expires))
+            .await?;
         Ok((plain, info))
     }
 
     pub async fn list_tokens(&self, system: Option<String>) -> Result<Vec<TokenInfo>> {
         self.read(move |c| {
             let rows = match &system {
-                Some(s) => c.query(&format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE system = $1 ORDER BY id"), params![s])?,
-                None => c.query(&format!("SELECT {TOKEN_COLS} FROM api_tokens ORDER BY id"), &[])?,
+                Some(s) => c.query(
+                    &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE system = $1 ORDER BY id"),
+                    params![s],
+                )?,
+                None => c.query(
+                    &format!("SELECT {TOKEN_COLS} FROM api_tokens ORDER BY id"),
+                    &[],
+                )?,
             };
             Ok(rows.iter().map(token_from_row).collect::<Result<_, _>>()?)
         })
@@ -399,8 +548,13 @@ impl Store {
 
     pub async fn get_token(&self, id: i64) -> Result<TokenInfo> {
         self.read(move |c| {
-            let r = c.query_one(&format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"), params![id])?;
-            r.map(|r| token_from_row(&r)).transpose()?.ok_or_else(|| not_found("令牌", "token", &id.to_string()))
+            let r = c.query_one(
+                &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"),
+                params![id],
+            )?;
+            r.map(|r| token_from_row(&r))
+                .transpose()?
+                .ok_or_else(|| not_found("令牌", "token", &id.to_string()))
         })
         .await
     }
@@ -409,11 +563,25 @@ impl Store {
     pub async fn revoke_token(&self, id: i64) -> Result<TokenInfo> {
         let now = self.now();
         self.write(move |c| {
-            let n = c.execute("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", params![now, id])?;
-            let r = c.query_one(&format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"), params![id])?;
-            let info = r.map(|r| token_from_row(&r)).transpose()?.ok_or_else(|| not_found("令牌", "token", &id.to_string()))?;
+            let n = c.execute(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                params![now, id],
+            )?;
+            let r = c.query_one(
+                &format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"),
+                params![id],
+            )?;
+            let info = r
+                .map(|r| token_from_row(&r))
+                .transpose()?
+                .ok_or_else(|| not_found("令牌", "token", &id.to_string()))?;
             if n == 0 {
-                return Err(DomainError::conflict("already_revoked", "令牌已被吊销", "the token is already revoked").into());
+                return Err(DomainError::conflict(
+                    "already_revoked",
+                    "令牌已被吊销",
+                    "the token is already revoked",
+                )
+                .into());
             }
             Ok(info)
         })

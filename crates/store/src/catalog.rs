@@ -115,7 +115,11 @@ struct Stored {
 
 impl Stored {
     fn lifecycle(&self) -> Lifecycle {
-        Lifecycle { published_version: self.published_version.map(|v| v as u32), retired: self.retired, draft: self.draft_state }
+        Lifecycle {
+            published_version: self.published_version.map(|v| v as u32),
+            retired: self.retired,
+            draft: self.draft_state,
+        }
     }
 }
 
@@ -148,7 +152,12 @@ fn load(c: &mut dyn Conn, code: &str) -> Result<Option<Stored>> {
 }
 
 fn resource_not_found(code: &str) -> StoreError {
-    DomainError::not_found("resource_not_found", format!("资源 {code} 不存在或无权查看"), format!("resource {code} does not exist or is not visible to you")).into()
+    DomainError::not_found(
+        "resource_not_found",
+        format!("资源 {code} 不存在或无权查看"),
+        format!("resource {code} does not exist or is not visible to you"),
+    )
+    .into()
 }
 
 fn load_required(c: &mut dyn Conn, code: &str) -> Result<Stored> {
@@ -161,7 +170,12 @@ fn load_version(c: &mut dyn Conn, code: &str, version: i64) -> Result<Option<Ver
         params![code, version],
     )?;
     let Some(r) = r else { return Ok(None) };
-    Ok(Some(VersionView { version: r.int(0)?, published_at: r.int(1)?, published_by: r.text(2)?, meta: from_json(&r.text(3)?)? }))
+    Ok(Some(VersionView {
+        version: r.int(0)?,
+        published_at: r.int(1)?,
+        published_by: r.text(2)?,
+        meta: from_json(&r.text(3)?)?,
+    }))
 }
 
 /// Checks what validation needs the database for: the provider, its unit, related
@@ -170,23 +184,48 @@ fn check_references(c: &mut dyn Conn, m: &ResourceMeta, own_code: Option<&str>) 
     let mut errs = Errors::default();
     match find_org(c, &m.provider)? {
         Some(o) if o.kind.is_department_like() => {}
-        Some(_) => errs.push(FieldError::new("provider", "provider_not_department", "提供方须为政府部门", "the provider must be a department")),
-        None => errs.push(FieldError::new("provider", "unknown_org", format!("提供方 {} 不存在", m.provider), format!("provider {} does not exist", m.provider))),
+        Some(_) => errs.push(FieldError::new(
+            "provider",
+            "provider_not_department",
+            "提供方须为政府部门",
+            "the provider must be a department",
+        )),
+        None => errs.push(FieldError::new(
+            "provider",
+            "unknown_org",
+            format!("提供方 {} 不存在", m.provider),
+            format!("provider {} does not exist", m.provider),
+        )),
     }
     if let Some(u) = &m.provider_unit {
         match find_org(c, u)? {
             Some(o) if o.parent.as_deref() == Some(m.provider.as_str()) => {}
-            _ => errs.push(FieldError::new("provider_unit", "unknown_unit", format!("内设机构 {u} 不属于提供方 {}", m.provider), format!("unit {u} is not part of provider {}", m.provider))),
+            _ => errs.push(FieldError::new(
+                "provider_unit",
+                "unknown_unit",
+                format!("内设机构 {u} 不属于提供方 {}", m.provider),
+                format!("unit {u} is not part of provider {}", m.provider),
+            )),
         }
     }
     for (i, r) in m.related_resources.iter().enumerate() {
         if Some(r.as_str()) == own_code || (catalog::is_resource_code(r) && load(c, r)?.is_none()) {
-            errs.push(FieldError::new(format!("related_resources[{i}]"), "unknown_resource", format!("关联资源 {r} 不存在"), format!("related resource {r} does not exist")));
+            errs.push(FieldError::new(
+                format!("related_resources[{i}]"),
+                "unknown_resource",
+                format!("关联资源 {r} 不存在"),
+                format!("related resource {r} does not exist"),
+            ));
         }
     }
     for (i, s) in m.systems.iter().enumerate() {
         if find_system(c, s)?.is_none() {
-            errs.push(FieldError::new(format!("systems[{i}]"), "unknown_system", format!("应用系统 {s} 未登记"), format!("information system {s} is not registered")));
+            errs.push(FieldError::new(
+                format!("systems[{i}]"),
+                "unknown_system",
+                format!("应用系统 {s} 未登记"),
+                format!("information system {s} is not registered"),
+            ));
         }
     }
     Ok(errs.into_result()?)
@@ -225,7 +264,9 @@ fn allocate_code(c: &mut dyn Conn, m: &ResourceMeta) -> Result<String> {
 
 /// Refreshes the searchable columns and terms of a resource from `m`.
 fn index(c: &mut dyn Conn, code: &str, m: &ResourceMeta, status: Status, now: i64) -> Result<()> {
-    let region = find_org(c, &m.provider)?.map(|o| o.region).unwrap_or_default();
+    let region = find_org(c, &m.provider)?
+        .map(|o| o.region)
+        .unwrap_or_default();
     c.execute(
         "UPDATE resources SET status = $1, name = $2, name_en = $3, summary = $4, category = $5, class_code = $6,
          share_type = $7, open_type = $8, grade = $9, update_cycle = $10, region = $11, updated_at = $12 WHERE code = $13",
@@ -236,9 +277,14 @@ fn index(c: &mut dyn Conn, code: &str, m: &ResourceMeta, status: Status, now: i6
         ],
     )?;
     c.execute("DELETE FROM resource_terms WHERE code = $1", params![code])?;
-    let provider_name = find_org(c, &m.provider)?.map(|o| o.name).unwrap_or_default();
+    let provider_name = find_org(c, &m.provider)?
+        .map(|o| o.name)
+        .unwrap_or_default();
     for (term, weight) in weighted_terms(m, &provider_name, code) {
-        c.execute("INSERT INTO resource_terms (term, code, weight) VALUES ($1, $2, $3)", params![term, code, weight])?;
+        c.execute(
+            "INSERT INTO resource_terms (term, code, weight) VALUES ($1, $2, $3)",
+            params![term, code, weight],
+        )?;
     }
     Ok(())
 }
@@ -269,7 +315,15 @@ fn weighted_terms(m: &ResourceMeta, provider_name: &str, code: &str) -> BTreeMap
     out
 }
 
-fn record_event(c: &mut dyn Conn, code: &str, action: &str, p: &Principal, version: Option<i64>, reason: Option<&str>, now: i64) -> Result<()> {
+fn record_event(
+    c: &mut dyn Conn,
+    code: &str,
+    action: &str,
+    p: &Principal,
+    version: Option<i64>,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<()> {
     c.execute(
         "INSERT INTO catalog_events (code, action, actor, version, reason, at) VALUES ($1, $2, $3, $4, $5, $6)",
         params![code, action, p.actor(), version, reason, now],
@@ -284,7 +338,12 @@ fn require_reason(reason: &str, zh: &str) -> Result<()> {
 }
 
 /// Creates a resource as a draft. Used by the API and by the demo loader.
-pub(crate) fn insert_resource(c: &mut dyn Conn, p: &Principal, m: &ResourceMeta, now: i64) -> Result<String> {
+pub(crate) fn insert_resource(
+    c: &mut dyn Conn,
+    p: &Principal,
+    m: &ResourceMeta,
+    now: i64,
+) -> Result<String> {
     catalog::require_steward_of(p, &m.provider)?;
     validate_all(c, m, None)?;
     let code = allocate_code(c, m)?;
@@ -305,7 +364,11 @@ pub(crate) fn submit_resource(c: &mut dyn Conn, p: &Principal, code: &str, now: 
     s.lifecycle().can_submit()?;
     let meta: ResourceMeta = from_json(s.draft_meta.as_deref().unwrap_or("null"))?;
     validate_all(c, &meta, Some(code))?;
-    let status = if s.published_version.is_some() { "published" } else { "submitted" };
+    let status = if s.published_version.is_some() {
+        "published"
+    } else {
+        "submitted"
+    };
     c.execute(
         "UPDATE resources SET draft_state = 'submitted', status = $1, updated_at = $2 WHERE code = $3",
         params![status, now, code],
@@ -313,7 +376,12 @@ pub(crate) fn submit_resource(c: &mut dyn Conn, p: &Principal, code: &str, now: 
     record_event(c, code, "submit", p, None, None, now)
 }
 
-pub(crate) fn publish_resource(c: &mut dyn Conn, p: &Principal, code: &str, now: i64) -> Result<i64> {
+pub(crate) fn publish_resource(
+    c: &mut dyn Conn,
+    p: &Principal,
+    code: &str,
+    now: i64,
+) -> Result<i64> {
     p.require_platform_admin()?;
     let s = load_required(c, code)?;
     s.lifecycle().can_review()?;
@@ -337,15 +405,26 @@ pub(crate) fn publish_resource(c: &mut dyn Conn, p: &Principal, code: &str, now:
 }
 
 impl Store {
-    pub async fn create_resource(&self, p: Principal, meta: ResourceMeta) -> Result<ResourceDetail> {
+    pub async fn create_resource(
+        &self,
+        p: Principal,
+        meta: ResourceMeta,
+    ) -> Result<ResourceDetail> {
         let now = self.now();
-        let code = self.write(move |c| insert_resource(c, &p, &meta, now)).await?;
+        let code = self
+            .write(move |c| insert_resource(c, &p, &meta, now))
+            .await?;
         self.get_resource_unchecked(code).await
     }
 
     /// Replaces the working copy of a resource. A published resource keeps serving its
     /// published version until the change is reviewed and published as a new version.
-    pub async fn update_resource(&self, p: Principal, code: &str, meta: ResourceMeta) -> Result<ResourceDetail> {
+    pub async fn update_resource(
+        &self,
+        p: Principal,
+        code: &str,
+        meta: ResourceMeta,
+    ) -> Result<ResourceDetail> {
         let now = self.now();
         let code = code.to_string();
         let c2 = code.clone();
@@ -374,7 +453,8 @@ impl Store {
         let now = self.now();
         let code = code.to_string();
         let c2 = code.clone();
-        self.write(move |c| submit_resource(c, &p, &code, now)).await?;
+        self.write(move |c| submit_resource(c, &p, &code, now))
+            .await?;
         self.get_resource_unchecked(c2).await
     }
 
@@ -383,12 +463,18 @@ impl Store {
         let now = self.now();
         let code = code.to_string();
         let c2 = code.clone();
-        self.write(move |c| publish_resource(c, &p, &code, now)).await?;
+        self.write(move |c| publish_resource(c, &p, &code, now))
+            .await?;
         self.get_resource_unchecked(c2).await
     }
 
     /// The operator sends a submission back to its provider with the reason.
-    pub async fn return_resource(&self, p: Principal, code: &str, reason: &str) -> Result<ResourceDetail> {
+    pub async fn return_resource(
+        &self,
+        p: Principal,
+        code: &str,
+        reason: &str,
+    ) -> Result<ResourceDetail> {
         let now = self.now();
         let (code, reason) = (code.to_string(), reason.trim().to_string());
         let c2 = code.clone();
@@ -409,7 +495,12 @@ impl Store {
     }
 
     /// The operator retires a published resource; its versions stay readable.
-    pub async fn retire_resource(&self, p: Principal, code: &str, reason: &str) -> Result<ResourceDetail> {
+    pub async fn retire_resource(
+        &self,
+        p: Principal,
+        code: &str,
+        reason: &str,
+    ) -> Result<ResourceDetail> {
         let now = self.now();
         let (code, reason) = (code.to_string(), reason.trim().to_string());
         let c2 = code.clone();
@@ -447,7 +538,10 @@ impl Store {
                 return Err(resource_not_found(&code));
             }
             let sees_draft = vis.all_drafts || vis.draft_providers.contains(&provider);
-            Ok(ResourceDetail { draft: if sees_draft { d.draft } else { None }, ..d })
+            Ok(ResourceDetail {
+                draft: if sees_draft { d.draft } else { None },
+                ..d
+            })
         })
         .await
     }
@@ -465,12 +559,22 @@ impl Store {
         .await
     }
 
-    pub async fn resource_version(&self, p: Principal, code: &str, version: i64) -> Result<VersionView> {
+    pub async fn resource_version(
+        &self,
+        p: Principal,
+        code: &str,
+        version: i64,
+    ) -> Result<VersionView> {
         self.get_resource(p, code).await?;
         let code = code.to_string();
         self.read(move |c| {
             load_version(c, &code, version)?.ok_or_else(|| {
-                DomainError::not_found("version_not_found", format!("资源 {code} 没有第 {version} 版"), format!("resource {code} has no version {version}")).into()
+                DomainError::not_found(
+                    "version_not_found",
+                    format!("资源 {code} 没有第 {version} 版"),
+                    format!("resource {code} has no version {version}"),
+                )
+                .into()
             })
         })
         .await
@@ -492,7 +596,8 @@ impl Store {
 
     /// Searches the catalog as `p` may see it.
     pub async fn search(&self, p: Principal, q: SearchQuery) -> Result<Page<ResourceSummary>> {
-        self.read(move |c| search_in(c, &Visibility::of(&p), &q)).await
+        self.read(move |c| search_in(c, &Visibility::of(&p), &q))
+            .await
     }
 }
 
@@ -503,7 +608,11 @@ fn detail(c: &mut dyn Conn, code: &str, with_draft: bool) -> Result<ResourceDeta
         None => None,
     };
     let draft = match (&s.draft_meta, s.draft_state, with_draft) {
-        (Some(m), Some(state), true) => Some(DraftView { state, returned_reason: s.returned_reason.clone(), meta: from_json(m)? }),
+        (Some(m), Some(state), true) => Some(DraftView {
+            state,
+            returned_reason: s.returned_reason.clone(),
+            meta: from_json(m)?,
+        }),
         _ => None,
     };
     Ok(ResourceDetail {
@@ -554,7 +663,8 @@ fn push_conditions(sql: &mut Sql, vis: &Visibility, q: &SearchQuery) {
         Status::Retired if vis.all_published => {}
         Status::Draft | Status::Submitted if vis.all_drafts => {}
         Status::Draft | Status::Submitted if !vis.draft_providers.is_empty() => {
-            sql.push(" AND r.provider IN ").bind_list(vis.draft_providers.iter());
+            sql.push(" AND r.provider IN ")
+                .bind_list(vis.draft_providers.iter());
         }
         _ => {
             sql.push(" AND 1 = 0");
@@ -564,7 +674,11 @@ fn push_conditions(sql: &mut Sql, vis: &Visibility, q: &SearchQuery) {
         sql.push(" AND r.provider = ").bind(p);
     }
     if let Some(reg) = &q.region {
-        let within: Vec<&str> = region::REGIONS.iter().filter(|r| region::is_within(r.code, reg)).map(|r| r.code).collect();
+        let within: Vec<&str> = region::REGIONS
+            .iter()
+            .filter(|r| region::is_within(r.code, reg))
+            .map(|r| r.code)
+            .collect();
         if within.is_empty() {
             sql.push(" AND 1 = 0");
         } else {
@@ -588,22 +702,34 @@ fn push_conditions(sql: &mut Sql, vis: &Visibility, q: &SearchQuery) {
 fn search_in(c: &mut dyn Conn, vis: &Visibility, q: &SearchQuery) -> Result<Page<ResourceSummary>> {
     let limit = q.limit.clamp(1, MAX_PAGE) as i64;
     let offset = q.offset as i64;
-    let terms: Vec<String> = q.q.as_deref().map(search::query_terms).unwrap_or_default().into_iter().collect();
+    let terms: Vec<String> =
+        q.q.as_deref()
+            .map(search::query_terms)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
     let mut sql;
     if terms.is_empty() {
         sql = Sql::new(&format!("SELECT {SUMMARY_COLS}, COUNT(*) OVER () FROM resources r JOIN orgs o ON o.code = r.provider WHERE 1 = 1"));
         push_conditions(&mut sql, vis, q);
-        sql.push(" ORDER BY r.code LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
+        sql.push(" ORDER BY r.code LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
     } else {
         sql = Sql::new(&format!(
             "SELECT {SUMMARY_COLS}, COUNT(*) OVER () FROM resources r JOIN orgs o ON o.code = r.provider
              JOIN (SELECT code, CAST(SUM(weight) AS BIGINT) AS score FROM resource_terms WHERE term IN "
         ));
         sql.bind_list(terms.iter());
-        sql.push(" GROUP BY code HAVING COUNT(*) = ").bind(terms.len() as i64);
+        sql.push(" GROUP BY code HAVING COUNT(*) = ")
+            .bind(terms.len() as i64);
         sql.push(") m ON m.code = r.code WHERE 1 = 1");
         push_conditions(&mut sql, vis, q);
-        sql.push(" ORDER BY m.score DESC, r.code LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
+        sql.push(" ORDER BY m.score DESC, r.code LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
     }
     let rows = c.query(&sql.text, &sql.params)?;
     let total = match rows.first() {
@@ -611,18 +737,31 @@ fn search_in(c: &mut dyn Conn, vis: &Visibility, q: &SearchQuery) -> Result<Page
         None if offset > 0 => count_only(c, vis, q, &terms)?,
         None => 0,
     };
-    let items = rows.iter().map(summary_from_row).collect::<Result<_, _>>()?;
+    let items = rows
+        .iter()
+        .map(summary_from_row)
+        .collect::<Result<_, _>>()?;
     Ok(Page { items, total })
 }
 
 /// The total when the requested page is past the end (the window count has no row to ride on).
-fn count_only(c: &mut dyn Conn, vis: &Visibility, q: &SearchQuery, terms: &[String]) -> Result<i64> {
+fn count_only(
+    c: &mut dyn Conn,
+    vis: &Visibility,
+    q: &SearchQuery,
+    terms: &[String],
+) -> Result<i64> {
     let mut sql = Sql::new("SELECT COUNT(*) FROM resources r WHERE 1 = 1");
     if !terms.is_empty() {
         sql.push(" AND r.code IN (SELECT code FROM resource_terms WHERE term IN ");
         sql.bind_list(terms.iter());
-        sql.push(" GROUP BY code HAVING COUNT(*) = ").bind(terms.len() as i64).push(")");
+        sql.push(" GROUP BY code HAVING COUNT(*) = ")
+            .bind(terms.len() as i64)
+            .push(")");
     }
     push_conditions(&mut sql, vis, q);
-    Ok(c.query_one(&sql.text, &sql.params)?.map(|r| r.int(0)).transpose()?.unwrap_or(0))
+    Ok(c.query_one(&sql.text, &sql.params)?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0))
 }

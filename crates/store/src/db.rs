@@ -142,9 +142,7 @@ fn sqlite_err(e: rusqlite::Error) -> DbError {
     if let rusqlite::Error::SqliteFailure(f, msg) = &e {
         let text = msg.clone().unwrap_or_default();
         match f.code {
-            ErrorCode::ConstraintViolation
-                if matches!(f.extended_code, 2067 | 1555) =>
-            {
+            ErrorCode::ConstraintViolation if matches!(f.extended_code, 2067 | 1555) => {
                 return DbError::Unique(text)
             }
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => return DbError::Busy(text),
@@ -159,13 +157,17 @@ pub struct SqliteConn(pub rusqlite::Connection);
 impl Conn for SqliteConn {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         let mut stmt = self.0.prepare_cached(sql).map_err(sqlite_err)?;
-        stmt.execute(rusqlite::params_from_iter(params.iter())).map(|n| n as u64).map_err(sqlite_err)
+        stmt.execute(rusqlite::params_from_iter(params.iter()))
+            .map(|n| n as u64)
+            .map_err(sqlite_err)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
         let mut stmt = self.0.prepare_cached(sql).map_err(sqlite_err)?;
         let n = stmt.column_count();
-        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter())).map_err(sqlite_err)?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params.iter()))
+            .map_err(sqlite_err)?;
         let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(sqlite_err)? {
             let mut vals = Vec::with_capacity(n);
@@ -204,7 +206,11 @@ pub struct SqliteDb {
 impl SqliteDb {
     pub fn open(path: &str) -> Result<Self, DbError> {
         let writer = Self::connect(path)?;
-        Ok(SqliteDb { path: path.to_string(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
+        Ok(SqliteDb {
+            path: path.to_string(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
     }
 
     fn connect(path: &str) -> Result<SqliteConn, DbError> {
@@ -313,7 +319,10 @@ impl PgConn {
 }
 
 fn pg_params(params: &[Value]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
-    params.iter().map(|p| p as &(dyn postgres::types::ToSql + Sync)).collect()
+    params
+        .iter()
+        .map(|p| p as &(dyn postgres::types::ToSql + Sync))
+        .collect()
 }
 
 fn pg_value(row: &postgres::Row, i: usize) -> Result<Value, DbError> {
@@ -321,19 +330,33 @@ fn pg_value(row: &postgres::Row, i: usize) -> Result<Value, DbError> {
     let ty = row.columns()[i].type_().clone();
     let get_err = |_| DbError::Type(i);
     let v = if ty == Type::INT8 {
-        row.try_get::<_, Option<i64>>(i).map_err(get_err)?.map(Value::Int)
+        row.try_get::<_, Option<i64>>(i)
+            .map_err(get_err)?
+            .map(Value::Int)
     } else if ty == Type::INT4 {
-        row.try_get::<_, Option<i32>>(i).map_err(get_err)?.map(|v| Value::Int(v as i64))
+        row.try_get::<_, Option<i32>>(i)
+            .map_err(get_err)?
+            .map(|v| Value::Int(v as i64))
     } else if ty == Type::INT2 {
-        row.try_get::<_, Option<i16>>(i).map_err(get_err)?.map(|v| Value::Int(v as i64))
+        row.try_get::<_, Option<i16>>(i)
+            .map_err(get_err)?
+            .map(|v| Value::Int(v as i64))
     } else if ty == Type::BOOL {
-        row.try_get::<_, Option<bool>>(i).map_err(get_err)?.map(|v| Value::Int(v as i64))
+        row.try_get::<_, Option<bool>>(i)
+            .map_err(get_err)?
+            .map(|v| Value::Int(v as i64))
     } else if ty == Type::FLOAT8 {
-        row.try_get::<_, Option<f64>>(i).map_err(get_err)?.map(Value::Real)
+        row.try_get::<_, Option<f64>>(i)
+            .map_err(get_err)?
+            .map(Value::Real)
     } else if ty == Type::BYTEA {
-        row.try_get::<_, Option<Vec<u8>>>(i).map_err(get_err)?.map(Value::Blob)
+        row.try_get::<_, Option<Vec<u8>>>(i)
+            .map_err(get_err)?
+            .map(Value::Blob)
     } else {
-        row.try_get::<_, Option<String>>(i).map_err(get_err)?.map(Value::Text)
+        row.try_get::<_, Option<String>>(i)
+            .map_err(get_err)?
+            .map(Value::Text)
     };
     Ok(v.unwrap_or(Value::Null))
 }
@@ -348,7 +371,12 @@ impl Conn for PgConn {
         let st = self.statement(sql)?;
         let rows = self.client.query(&st, &pg_params(params)).map_err(pg_err)?;
         rows.iter()
-            .map(|r| (0..r.len()).map(|i| pg_value(r, i)).collect::<Result<Vec<_>, _>>().map(Row))
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| pg_value(r, i))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Row)
+            })
             .collect()
     }
 
@@ -369,19 +397,33 @@ pub struct PgDb {
 
 impl PgDb {
     pub fn open(url: &str) -> Result<Self, DbError> {
-        let config: postgres::Config = url.parse().map_err(|e: postgres::Error| DbError::Other(e.to_string()))?;
-        let db = PgDb { config, idle: Mutex::new(Vec::new()) };
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e: postgres::Error| DbError::Other(e.to_string()))?;
+        let db = PgDb {
+            config,
+            idle: Mutex::new(Vec::new()),
+        };
         let first = db.connect()?;
-        db.idle.lock().unwrap_or_else(|p| p.into_inner()).push(first);
+        db.idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(first);
         Ok(db)
     }
 
     fn connect(&self) -> Result<PgConn, DbError> {
         let client = self.config.connect(postgres::NoTls).map_err(pg_err)?;
-        Ok(PgConn { client, statements: HashMap::new() })
+        Ok(PgConn {
+            client,
+            statements: HashMap::new(),
+        })
     }
 
-    fn with_conn<T>(&self, f: impl FnOnce(&mut PgConn) -> Result<T, DbError>) -> Result<T, DbError> {
+    fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut PgConn) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
         let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let mut conn = match taken {
             Some(c) if !c.client.is_closed() => c,
@@ -434,14 +476,20 @@ impl Db {
     }
 
     /// Runs `f` in one transaction: all of it commits or none of it does.
-    pub fn write<T: Send>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>) -> Result<T, DbError> {
+    pub fn write<T: Send>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
         match self {
             Db::Sqlite(d) => d.write(f),
             Db::Postgres(d) => d.write(f),
         }
     }
 
-    pub fn read<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>) -> Result<T, DbError> {
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
         match self {
             Db::Sqlite(d) => d.read(f),
             Db::Postgres(d) => d.read(f),
@@ -458,7 +506,10 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: &str) -> Self {
-        Sql { text: text.to_string(), params: Vec::new() }
+        Sql {
+            text: text.to_string(),
+            params: Vec::new(),
+        }
     }
     pub fn push(&mut self, s: &str) -> &mut Self {
         self.text.push_str(s);

@@ -23,7 +23,10 @@ fn steward_of(org: &str) -> Principal {
     Principal::Person {
         username: format!("steward.{}", demo::dept_suffix(org)),
         org: org.to_string(),
-        roles: vec![RoleBinding { role: Role::DataSteward, org: org.to_string() }],
+        roles: vec![RoleBinding {
+            role: Role::DataSteward,
+            org: org.to_string(),
+        }],
     }
 }
 
@@ -31,7 +34,10 @@ fn admin() -> Principal {
     Principal::Person {
         username: "admin".into(),
         org: demo::depts::OPERATOR.into(),
-        roles: vec![RoleBinding { role: Role::PlatformAdmin, org: demo::depts::OPERATOR.into() }],
+        roles: vec![RoleBinding {
+            role: Role::PlatformAdmin,
+            org: demo::depts::OPERATOR.into(),
+        }],
     }
 }
 
@@ -45,24 +51,38 @@ impl Store {
         let province = demo::province(seed);
         // Demo passwords are public, so one argon2id hash per distinct password is enough.
         let hashes = tokio::task::spawn_blocking(|| {
-            [demo::ADMIN_PASSWORD, demo::STEWARD_PASSWORD, demo::CONSUMER_PASSWORD, demo::AUDITOR_PASSWORD]
-                .into_iter()
-                .map(|p| (p, account::hash_password(p)))
-                .collect::<HashMap<_, _>>()
+            [
+                demo::ADMIN_PASSWORD,
+                demo::STEWARD_PASSWORD,
+                demo::CONSUMER_PASSWORD,
+                demo::AUDITOR_PASSWORD,
+            ]
+            .into_iter()
+            .map(|p| (p, account::hash_password(p)))
+            .collect::<HashMap<_, _>>()
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?;
         let now = self.now();
-        self.write(move |c| load(c, &province, &hashes, now)).await.map(Some)
+        self.write(move |c| load(c, &province, &hashes, now))
+            .await
+            .map(Some)
     }
 }
 
-fn load(c: &mut dyn crate::db::Conn, p: &DemoProvince, hashes: &HashMap<&str, String>, now: i64) -> Result<DemoSummary> {
+fn load(
+    c: &mut dyn crate::db::Conn,
+    p: &DemoProvince,
+    hashes: &HashMap<&str, String>,
+    now: i64,
+) -> Result<DemoSummary> {
     for o in &p.orgs {
         insert_org(c, o, None, now)?;
     }
     for a in &p.accounts {
-        let hash = hashes.get(a.password).ok_or(DbError::Other("demo password without hash".into()))?;
+        let hash = hashes
+            .get(a.password)
+            .ok_or(DbError::Other("demo password without hash".into()))?;
         insert_account(c, &a.account, hash, now)?;
     }
     for s in &p.systems {
@@ -88,5 +108,11 @@ fn load(c: &mut dyn crate::db::Conn, p: &DemoProvince, hashes: &HashMap<&str, St
             published += 1;
         }
     }
-    Ok(DemoSummary { orgs: p.orgs.len(), systems: p.systems.len(), accounts: p.accounts.len(), resources: p.resources.len(), published })
+    Ok(DemoSummary {
+        orgs: p.orgs.len(),
+        systems: p.systems.len(),
+        accounts: p.accounts.len(),
+        resources: p.resources.len(),
+        published,
+    })
 }

@@ -69,10 +69,15 @@ impl Store {
             let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
                 db::Db::Postgres(db::PgDb::open(&url)?)
             } else {
-                let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(&url);
+                let path = url
+                    .strip_prefix("sqlite://")
+                    .or_else(|| url.strip_prefix("sqlite:"))
+                    .unwrap_or(&url);
                 if let Some(dir) = std::path::Path::new(path).parent() {
                     if !dir.as_os_str().is_empty() {
-                        std::fs::create_dir_all(dir).map_err(|e| DbError::Other(format!("cannot create {}: {e}", dir.display())))?;
+                        std::fs::create_dir_all(dir).map_err(|e| {
+                            DbError::Other(format!("cannot create {}: {e}", dir.display()))
+                        })?;
                     }
                 }
                 db::Db::Sqlite(db::SqliteDb::open(path)?)
@@ -82,7 +87,10 @@ impl Store {
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))??;
-        Ok(Store { db: Arc::new(db), clock })
+        Ok(Store {
+            db: Arc::new(db),
+            clock,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -155,7 +163,8 @@ impl Store {
 
     /// Whether the database holds no organisation yet (a fresh platform).
     pub async fn is_empty(&self) -> Result<bool> {
-        self.read(|c| Ok(c.query_one("SELECT code FROM orgs LIMIT 1", &[])?.is_none())).await
+        self.read(|c| Ok(c.query_one("SELECT code FROM orgs LIMIT 1", &[])?.is_none()))
+            .await
     }
 }
 

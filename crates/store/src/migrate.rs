@@ -38,7 +38,12 @@ fn apply_one(c: &mut dyn Conn, m: &Migration, now: i64) -> Result<bool, DbError>
         c.batch("SELECT pg_advisory_xact_lock(7301)")?;
     }
     c.batch(CREATE_TABLE)?;
-    if c.query_one("SELECT version FROM schema_migrations WHERE version = $1", params![m.version])?.is_some() {
+    if c.query_one(
+        "SELECT version FROM schema_migrations WHERE version = $1",
+        params![m.version],
+    )?
+    .is_some()
+    {
         return Ok(false);
     }
     let sql = match c.backend() {
@@ -54,6 +59,9 @@ fn apply_one(c: &mut dyn Conn, m: &Migration, now: i64) -> Result<bool, DbError>
 }
 
 pub fn current_version(c: &mut dyn Conn) -> Result<i64, DbError> {
-    let row = c.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?;
+    let row = c.query_one(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        &[],
+    )?;
     row.map(|r| r.int(0)).transpose().map(|v| v.unwrap_or(0))
 }

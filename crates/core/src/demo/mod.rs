@@ -81,8 +81,14 @@ impl Rng {
     }
 }
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "符", "林", "邢", "云", "羊", "冯", "蔡", "卓"];
-const GIVEN: &[&str] = &["海燕", "建华", "志强", "丽娟", "国强", "秀英", "明", "静", "伟", "芳", "文博", "少华", "春梅", "德明", "小琼", "家豪"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "符", "林", "邢", "云", "羊", "冯",
+    "蔡", "卓",
+];
+const GIVEN: &[&str] = &[
+    "海燕", "建华", "志强", "丽娟", "国强", "秀英", "明", "静", "伟", "芳", "文博", "少华", "春梅",
+    "德明", "小琼", "家豪",
+];
 
 pub fn person_name(rng: &mut Rng) -> String {
     format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))
@@ -90,7 +96,9 @@ pub fn person_name(rng: &mut Rng) -> String {
 
 /// A valid 统一社会信用代码 for a government body (登记管理部门 1, 机关 1) in `region`.
 pub fn gov_credit_code(rng: &mut Rng, region: &str) -> String {
-    let body: String = (0..9).map(|_| char::from(b'0' + rng.below(10) as u8)).collect();
+    let body: String = (0..9)
+        .map(|_| char::from(b'0' + rng.below(10) as u8))
+        .collect();
     let first17 = format!("11{region}{body}");
     let check = ident::credit_code_check_char(&first17).unwrap_or('0');
     format!("{first17}{check}")
@@ -109,15 +117,39 @@ pub fn dept_suffix(code: &str) -> &str {
 
 const CITY_DEPARTMENTS: &[(&str, &str, &str)] = &[
     ("gaj", "公安局", "Public Security Bureau"),
-    ("scjgj", "市场监督管理局", "Administration for Market Regulation"),
-    ("rsj", "人力资源和社会保障局", "Human Resources and Social Security Bureau"),
+    (
+        "scjgj",
+        "市场监督管理局",
+        "Administration for Market Regulation",
+    ),
+    (
+        "rsj",
+        "人力资源和社会保障局",
+        "Human Resources and Social Security Bureau",
+    ),
     ("wjw", "卫生健康委员会", "Health Commission"),
     ("mzj", "民政局", "Civil Affairs Bureau"),
     ("zwfw", "政务服务中心", "Government Services Centre"),
 ];
 
-fn org(code: String, name: String, name_en: String, kind: OrgKind, parent: Option<&str>, region: &str, credit: Option<String>) -> Org {
-    Org { code, name, name_en, kind, parent: parent.map(str::to_string), region: region.to_string(), credit_code: credit }
+fn org(
+    code: String,
+    name: String,
+    name_en: String,
+    kind: OrgKind,
+    parent: Option<&str>,
+    region: &str,
+    credit: Option<String>,
+) -> Org {
+    Org {
+        code,
+        name,
+        name_en,
+        kind,
+        parent: parent.map(str::to_string),
+        region: region.to_string(),
+        credit_code: credit,
+    }
 }
 
 fn organisations(rng: &mut Rng) -> Vec<Org> {
@@ -131,50 +163,120 @@ fn organisations(rng: &mut Rng) -> Vec<Org> {
         Some(gov_credit_code(rng, "460000")),
     )];
     for d in depts::DEPARTMENTS {
-        let kind = if d.code == depts::OPERATOR { OrgKind::Operator } else { OrgKind::Department };
-        out.push(org(d.code.into(), d.name.into(), d.name_en.into(), kind, Some(PROVINCE_GOV), "460000", Some(gov_credit_code(rng, "460000"))));
-        let mut units = vec![("bgs", "办公室".to_string(), "General Office"), ("xxzx", "信息中心".to_string(), "Information Centre")];
+        let kind = if d.code == depts::OPERATOR {
+            OrgKind::Operator
+        } else {
+            OrgKind::Department
+        };
+        out.push(org(
+            d.code.into(),
+            d.name.into(),
+            d.name_en.into(),
+            kind,
+            Some(PROVINCE_GOV),
+            "460000",
+            Some(gov_credit_code(rng, "460000")),
+        ));
+        let mut units = vec![
+            ("bgs", "办公室".to_string(), "General Office"),
+            ("xxzx", "信息中心".to_string(), "Information Centre"),
+        ];
         for (i, u) in d.units.iter().enumerate() {
-            units.push((["u1", "u2", "u3", "u4"][i.min(3)], u.to_string(), "Internal unit"));
+            units.push((
+                ["u1", "u2", "u3", "u4"][i.min(3)],
+                u.to_string(),
+                "Internal unit",
+            ));
         }
         for (suffix, name, en) in units {
-            out.push(org(format!("{}-{suffix}", d.code), name, format!("{} — {en}", d.name_en), OrgKind::Unit, Some(d.code), "460000", None));
+            out.push(org(
+                format!("{}-{suffix}", d.code),
+                name,
+                format!("{} — {en}", d.name_en),
+                OrgKind::Unit,
+                Some(d.code),
+                "460000",
+                None,
+            ));
         }
     }
     for r in region::city_and_county_governments() {
         let gov_code = format!("gov-{}", r.code);
         let gov_name = format!("{}人民政府", r.name);
-        out.push(org(gov_code.clone(), gov_name, format!("{} People's Government", r.name_en), OrgKind::Government, Some(PROVINCE_GOV), r.code, Some(gov_credit_code(rng, r.code))));
+        out.push(org(
+            gov_code.clone(),
+            gov_name,
+            format!("{} People's Government", r.name_en),
+            OrgKind::Government,
+            Some(PROVINCE_GOV),
+            r.code,
+            Some(gov_credit_code(rng, r.code)),
+        ));
         for (abbr, name, en) in CITY_DEPARTMENTS {
-            out.push(org(format!("{}-{abbr}", r.code), format!("{}{name}", r.name), format!("{} {en}", r.name_en), OrgKind::Department, Some(&gov_code), r.code, Some(gov_credit_code(rng, r.code))));
+            out.push(org(
+                format!("{}-{abbr}", r.code),
+                format!("{}{name}", r.name),
+                format!("{} {en}", r.name_en),
+                OrgKind::Department,
+                Some(&gov_code),
+                r.code,
+                Some(gov_credit_code(rng, r.code)),
+            ));
         }
     }
     out
 }
 
 fn bind(role: Role, org: &str) -> RoleBinding {
-    RoleBinding { role, org: org.to_string() }
+    RoleBinding {
+        role,
+        org: org.to_string(),
+    }
 }
 
 fn accounts(rng: &mut Rng) -> Vec<DemoAccount> {
     let mut out = vec![
         DemoAccount {
-            account: Account { username: "admin".into(), display_name: person_name(rng), org: depts::OPERATOR.into(), roles: vec![bind(Role::PlatformAdmin, depts::OPERATOR)], disabled: false },
+            account: Account {
+                username: "admin".into(),
+                display_name: person_name(rng),
+                org: depts::OPERATOR.into(),
+                roles: vec![bind(Role::PlatformAdmin, depts::OPERATOR)],
+                disabled: false,
+            },
             password: ADMIN_PASSWORD,
         },
         DemoAccount {
-            account: Account { username: "auditor".into(), display_name: person_name(rng), org: "hi-sjt".into(), roles: vec![bind(Role::Auditor, "hi-sjt")], disabled: false },
+            account: Account {
+                username: "auditor".into(),
+                display_name: person_name(rng),
+                org: "hi-sjt".into(),
+                roles: vec![bind(Role::Auditor, "hi-sjt")],
+                disabled: false,
+            },
             password: AUDITOR_PASSWORD,
         },
     ];
     for d in depts::DEPARTMENTS {
         let s = dept_suffix(d.code);
         out.push(DemoAccount {
-            account: Account { username: format!("steward.{s}"), display_name: person_name(rng), org: d.code.into(), roles: vec![bind(Role::DataSteward, d.code)], disabled: false },
+            account: Account {
+                username: format!("steward.{s}"),
+                display_name: person_name(rng),
+                org: d.code.into(),
+                roles: vec![bind(Role::DataSteward, d.code)],
+                disabled: false,
+            },
             password: STEWARD_PASSWORD,
         });
         out.push(DemoAccount {
-            account: Account { username: format!("user.{s}"), display_name: person_name(rng), org: d.code.into(), roles: vec![bind(Role::ConsumerUser, d.code)], disabled: false },
+            account: Account {
+                username: format!("user.{s}"),
+                display_name: person_name(rng),
+                org: d.code.into(),
+                roles: vec![bind(Role::ConsumerUser, d.code)],
+                disabled: false,
+            },
             password: CONSUMER_PASSWORD,
         });
     }
@@ -201,7 +303,11 @@ fn item(spec: &ItemSpec) -> InfoItem {
         name: name.into(),
         code: code.into(),
         item_type,
-        length: if item_type.needs_length() { Some(len.max(1)) } else { None },
+        length: if item_type.needs_length() {
+            Some(len.max(1))
+        } else {
+            None
+        },
         required,
         grade: [Grade::General, Grade::Important, Grade::Core][grade.min(2) as usize],
         description: None,
@@ -209,7 +315,11 @@ fn item(spec: &ItemSpec) -> InfoItem {
 }
 
 fn resource_meta(spec: &ResourceSpec, systems: &[InfoSystem]) -> ResourceMeta {
-    let dept_index = depts::DEPARTMENTS.iter().position(|d| d.code == spec.dept).unwrap_or(0) + 1;
+    let dept_index = depts::DEPARTMENTS
+        .iter()
+        .position(|d| d.code == spec.dept)
+        .unwrap_or(0)
+        + 1;
     let (category, class_code) = match spec.category {
         'B' => (Category::Base, spec.class.to_string()),
         'T' => (Category::Theme, spec.class.to_string()),
@@ -225,7 +335,11 @@ fn resource_meta(spec: &ResourceSpec, systems: &[InfoSystem]) -> ResourceMeta {
         'C' => OpenType::Conditional,
         _ => OpenType::Closed,
     };
-    let share_modes = spec.modes.split(',').filter_map(|m| ShareMode::parse(m.trim())).collect::<Vec<_>>();
+    let share_modes = spec
+        .modes
+        .split(',')
+        .filter_map(|m| ShareMode::parse(m.trim()))
+        .collect::<Vec<_>>();
     let format = if share_modes.contains(&ShareMode::Database) {
         Format::Database
     } else if share_modes.contains(&ShareMode::File) {
@@ -233,9 +347,17 @@ fn resource_meta(spec: &ResourceSpec, systems: &[InfoSystem]) -> ResourceMeta {
     } else {
         Format::Api
     };
-    let unit = depts::DEPARTMENTS.iter().find(|d| d.code == spec.dept).filter(|d| !d.units.is_empty()).map(|d| format!("{}-u1", d.code));
+    let unit = depts::DEPARTMENTS
+        .iter()
+        .find(|d| d.code == spec.dept)
+        .filter(|d| !d.units.is_empty())
+        .map(|d| format!("{}-u1", d.code));
     ResourceMeta {
-        classification: Classification { category, class_code, subclass_code: "001".into() },
+        classification: Classification {
+            category,
+            class_code,
+            subclass_code: "001".into(),
+        },
         name: spec.name.into(),
         name_en: spec.name_en.into(),
         provider: spec.dept.into(),
@@ -245,14 +367,27 @@ fn resource_meta(spec: &ResourceSpec, systems: &[InfoSystem]) -> ResourceMeta {
         items: spec.items.iter().map(item).collect(),
         key_fields: spec.keys.iter().map(|k| k.to_string()).collect(),
         share_type,
-        share_condition: if share_type == ShareType::Conditional { spec.condition.map(str::to_string) } else { None },
+        share_condition: if share_type == ShareType::Conditional {
+            spec.condition.map(str::to_string)
+        } else {
+            None
+        },
         share_modes,
         open_type,
-        open_condition: if open_type == OpenType::Conditional { spec.condition.map(str::to_string) } else { None },
+        open_condition: if open_type == OpenType::Conditional {
+            spec.condition.map(str::to_string)
+        } else {
+            None
+        },
         update_cycle: UpdateCycle::parse(spec.cycle).unwrap_or(UpdateCycle::Irregular),
         publish_date: None,
         related_resources: vec![],
-        systems: systems.iter().filter(|s| s.org == spec.dept).take(1).map(|s| s.code.clone()).collect(),
+        systems: systems
+            .iter()
+            .filter(|s| s.org == spec.dept)
+            .take(1)
+            .map(|s| s.code.clone())
+            .collect(),
         legal_basis: spec.legal_basis.map(str::to_string),
         keywords: vec![],
     }
@@ -264,10 +399,22 @@ pub fn province(seed: u64) -> DemoProvince {
     let orgs = organisations(&mut rng);
     let systems: Vec<InfoSystem> = systems::SYSTEMS
         .iter()
-        .map(|s| InfoSystem { code: s.code.into(), name: s.name.into(), name_en: s.name_en.into(), org: s.dept.into(), description: s.description.into() })
+        .map(|s| InfoSystem {
+            code: s.code.into(),
+            name: s.name.into(),
+            name_en: s.name_en.into(),
+            org: s.dept.into(),
+            description: s.description.into(),
+        })
         .collect();
     let accounts = accounts(&mut rng);
-    let tokens = systems.iter().map(|s| DemoToken { system: s.code.clone(), token: demo_token(seed, &s.code) }).collect();
+    let tokens = systems
+        .iter()
+        .map(|s| DemoToken {
+            system: s.code.clone(),
+            token: demo_token(seed, &s.code),
+        })
+        .collect();
     let resources = resources_a::RESOURCES_A
         .iter()
         .chain(resources_b::RESOURCES_B.iter())
@@ -281,7 +428,13 @@ pub fn province(seed: u64) -> DemoProvince {
             },
         })
         .collect();
-    DemoProvince { orgs, systems, accounts, tokens, resources }
+    DemoProvince {
+        orgs,
+        systems,
+        accounts,
+        tokens,
+        resources,
+    }
 }
 
 #[cfg(test)]
@@ -294,7 +447,10 @@ mod tests {
         let a = province(DEFAULT_SEED);
         let b = province(DEFAULT_SEED);
         assert_eq!(a.orgs, b.orgs);
-        assert_eq!(a.accounts.iter().map(|x| &x.account).collect::<Vec<_>>(), b.accounts.iter().map(|x| &x.account).collect::<Vec<_>>());
+        assert_eq!(
+            a.accounts.iter().map(|x| &x.account).collect::<Vec<_>>(),
+            b.accounts.iter().map(|x| &x.account).collect::<Vec<_>>()
+        );
         assert_eq!(a.tokens[0].token, b.tokens[0].token);
         assert_ne!(province(1).orgs, a.orgs);
     }
@@ -302,14 +458,33 @@ mod tests {
     #[test]
     fn the_province_is_big_enough() {
         let p = province(DEFAULT_SEED);
-        let departments = p.orgs.iter().filter(|o| o.kind.is_department_like() && o.parent.as_deref() == Some(PROVINCE_GOV)).count();
+        let departments = p
+            .orgs
+            .iter()
+            .filter(|o| o.kind.is_department_like() && o.parent.as_deref() == Some(PROVINCE_GOV))
+            .count();
         assert!(departments >= 40, "{departments} departments");
-        assert_eq!(p.orgs.iter().filter(|o| o.kind == OrgKind::Government && o.parent.is_some()).count(), 19);
-        let published = p.resources.iter().filter(|r| r.state == DemoState::Published).count();
+        assert_eq!(
+            p.orgs
+                .iter()
+                .filter(|o| o.kind == OrgKind::Government && o.parent.is_some())
+                .count(),
+            19
+        );
+        let published = p
+            .resources
+            .iter()
+            .filter(|r| r.state == DemoState::Published)
+            .count();
         assert!(published >= 200, "{published} published resources");
         assert!(p.systems.len() >= 60, "{} systems", p.systems.len());
         for role in Role::ALL {
-            assert!(p.accounts.iter().any(|a| a.account.roles.iter().any(|b| b.role == role)), "{role:?}");
+            assert!(
+                p.accounts
+                    .iter()
+                    .any(|a| a.account.roles.iter().any(|b| b.role == role)),
+                "{role:?}"
+            );
         }
     }
 
@@ -318,9 +493,22 @@ mod tests {
         let p = province(DEFAULT_SEED);
         let mut names = std::collections::HashSet::new();
         for r in &p.resources {
-            assert!(validate_meta(&r.meta).is_ok(), "{}: {:?}", r.meta.name, validate_meta(&r.meta));
-            assert!(names.insert(r.meta.name.clone()), "duplicate name {}", r.meta.name);
-            assert!(p.orgs.iter().any(|o| o.code == r.meta.provider), "{}", r.meta.provider);
+            assert!(
+                validate_meta(&r.meta).is_ok(),
+                "{}: {:?}",
+                r.meta.name,
+                validate_meta(&r.meta)
+            );
+            assert!(
+                names.insert(r.meta.name.clone()),
+                "duplicate name {}",
+                r.meta.name
+            );
+            assert!(
+                p.orgs.iter().any(|o| o.code == r.meta.provider),
+                "{}",
+                r.meta.provider
+            );
         }
         for s in &p.systems {
             assert!(p.orgs.iter().any(|o| o.code == s.org), "{}", s.code);

@@ -1,0 +1,209 @@
+//! The OpenAPI 3 description of the JSON API, built in code so its enums come from the same
+//! tables the server validates against. `PATHS` must match the router (a test checks).
+use serde_json::{json, Map, Value};
+use shuqiao_core::account::Role;
+use shuqiao_core::catalog::{
+    Category, Format, Grade, ItemType, OpenType, ShareMode, ShareType, Status, UpdateCycle,
+};
+
+/// (method, path, summary, description, body schema, auth).
+type Op = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+);
+
+const ANY: &str = "无需登录 no credentials needed";
+const USER: &str = "需要登录或系统令牌 signed-in person or system token";
+const ADMIN: &str = "平台管理员 platform admin";
+const STEWARD: &str = "提供方数据管理员 the provider's data steward";
+
+pub const PATHS: &[Op] = &[
+    ("get", "/api/v1/health", "健康检查 Health", "200 once the server accepts work.", None, ANY),
+    ("get", "/api/v1/openapi.json", "接口描述 This document", "", None, ANY),
+    ("get", "/api/v1/regions", "行政区划 Regions (GB/T 2260)", "", None, ANY),
+    ("get", "/api/v1/vocabularies", "取值表 Catalog vocabularies", "Closed value sets with Chinese labels.", None, ANY),
+    ("post", "/api/v1/auth/login", "登录 Sign in", "Returns a session secret for `Authorization: Bearer`. Locked for 5 minutes (doubling) after 5 failures: 429 with Retry-After.", Some("LoginRequest"), ANY),
+    ("post", "/api/v1/auth/logout", "退出 Sign out", "Ends the session sent in Authorization.", None, USER),
+    ("get", "/api/v1/me", "当前身份 Who am I", "", None, USER),
+    ("get", "/api/v1/orgs", "机构列表 Organisations", "", None, USER),
+    ("post", "/api/v1/orgs", "新建机构 Create organisation", "Departments belong to a government, units to a department. Credit codes are checked (GB 32100) unless an override reason is given.", Some("NewOrg"), ADMIN),
+    ("get", "/api/v1/orgs/{code}", "机构详情 Organisation", "", None, USER),
+    ("get", "/api/v1/accounts", "账号列表 Accounts", "", None, "平台管理员或审计人员 admin or auditor"),
+    ("post", "/api/v1/accounts", "新建账号 Create account", "Passwords: at least 10 characters with letters and digits; stored as argon2id.", Some("NewAccount"), ADMIN),
+    ("get", "/api/v1/systems", "应用系统 Information systems", "Filter with `org`.", None, USER),
+    ("post", "/api/v1/systems", "登记应用系统 Register a system", "", Some("InfoSystem"), ADMIN),
+    ("get", "/api/v1/systems/{code}", "应用系统详情 System", "", None, USER),
+    ("get", "/api/v1/systems/{code}/tokens", "系统令牌 Tokens of a system", "Never the tokens themselves: their prefix, validity and revocation.", None, "管理员、审计人员或本单位 admin, auditor or own organisation"),
+    ("post", "/api/v1/systems/{code}/tokens", "签发令牌 Issue a token", "The token is in the response once and is stored only as a hash.", Some("NewToken"), ADMIN),
+    ("post", "/api/v1/tokens/{id}/revoke", "吊销令牌 Revoke a token", "Takes effect for the very next request.", None, ADMIN),
+    ("get", "/api/v1/catalog/resources", "检索目录 Search the catalog", "Chinese and English search with filters. Anonymous callers see published resources that may be opened; signed-in callers all published ones; stewards their own drafts (`status=draft`); the operator and auditors everything.", None, ANY),
+    ("post", "/api/v1/catalog/resources", "编目 Catalogue a resource", "Creates a draft; the code is allocated from the classification and never changes.", Some("ResourceMeta"), STEWARD),
+    ("get", "/api/v1/catalog/resources/{code}", "资源详情 Resource", "The current published version, and the working draft for those who may see it.", None, ANY),
+    ("put", "/api/v1/catalog/resources/{code}", "修改 Edit the working copy", "A published resource keeps serving its published version until the change is published.", Some("ResourceMeta"), STEWARD),
+    ("post", "/api/v1/catalog/resources/{code}/submit", "提交审核 Submit for review", "", None, STEWARD),
+    ("post", "/api/v1/catalog/resources/{code}/publish", "审核发布 Publish", "Publishes the submission as the next version.", None, ADMIN),
+    ("post", "/api/v1/catalog/resources/{code}/return", "退回 Send back", "With the reason the provider must address.", Some("Reason"), ADMIN),
+    ("post", "/api/v1/catalog/resources/{code}/retire", "停用 Retire", "Earlier versions stay readable.", Some("Reason"), ADMIN),
+    ("get", "/api/v1/catalog/resources/{code}/versions", "版本列表 Versions", "", None, ANY),
+    ("get", "/api/v1/catalog/resources/{code}/versions/{version}", "历史版本 One version", "", None, ANY),
+    ("get", "/api/v1/catalog/resources/{code}/history", "审核记录 Review history", "", None, ANY),
+];
+
+fn enum_schema(values: Vec<&'static str>, description: &str) -> Value {
+    json!({"type": "string", "enum": values, "description": description})
+}
+
+macro_rules! wire {
+    ($t:ty) => {
+        <$t>::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>()
+    };
+}
+
+fn labels<T: Copy>(all: &[T], f: fn(T) -> (&'static str, &'static str)) -> String {
+    all.iter()
+        .map(|v| {
+            let (w, l) = f(*v);
+            format!("{w}={l}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn schemas() -> Value {
+    let s = |t: &str| json!({"type": "string", "description": t});
+    json!({
+        "Problem": {"type": "object", "required": ["type", "title", "status", "detail", "code"], "properties": {
+            "type": s("URI of the problem kind"), "title": s("HTTP reason"), "status": {"type": "integer"},
+            "detail": s("中文 / English"), "code": s("stable machine-readable code"),
+            "detail_zh": s("中文说明"), "detail_en": s("English message"),
+            "errors": {"type": "array", "items": {"type": "object", "properties": {"field": s("path of the field"), "reason": s("stable reason"), "zh": s(""), "en": s("")}}}}},
+        "LoginRequest": {"type": "object", "required": ["username", "password"], "properties": {"username": s(""), "password": s("")}},
+        "Reason": {"type": "object", "required": ["reason"], "properties": {"reason": s("理由 reason")}},
+        "NewToken": {"type": "object", "required": ["name"], "properties": {"name": s("what the token is for"), "ttl_days": {"type": "integer", "minimum": 1, "maximum": 730, "default": 90}}},
+        "InfoSystem": {"type": "object", "required": ["code", "name", "org", "description"], "properties": {
+            "code": s("lower-case code, e.g. hi-gat-rkxt"), "name": s("名称"), "name_en": s(""), "org": s("owning organisation code"), "description": s("用途")}},
+        "NewOrg": {"type": "object", "required": ["code", "name", "name_en", "kind", "region"], "properties": {
+            "code": s("e.g. hi-gat"), "name": s("名称"), "name_en": s(""),
+            "kind": enum_schema(OrgKind_ALL.to_vec(), "government, department, unit or operator"),
+            "parent": s("parent organisation code"), "region": s("GB/T 2260 code"),
+            "credit_code": s("统一社会信用代码 (GB 32100)"), "credit_code_override_reason": s("admit a real code that fails its check digit")}},
+        "NewAccount": {"type": "object", "required": ["username", "display_name", "org", "roles", "password"], "properties": {
+            "username": s(""), "display_name": s("姓名"), "org": s(""), "password": s(">= 10 characters, letters and digits"),
+            "roles": {"type": "array", "items": {"type": "object", "properties": {
+                "role": enum_schema(Role::ALL.iter().map(|r| r.as_str()).collect(), &labels(&Role::ALL, |r| (r.as_str(), r.label_zh()))), "org": s("")}}}}},
+        "InfoItem": {"type": "object", "required": ["name", "code", "type", "grade"], "properties": {
+            "name": s("信息项名称"), "code": s("upper-case code, e.g. GMSFHM"),
+            "type": enum_schema(wire!(ItemType), &labels(ItemType::ALL, |v| (v.as_str(), v.label_zh()))),
+            "length": {"type": "integer", "description": "required for string, number, money"},
+            "required": {"type": "boolean"},
+            "grade": enum_schema(wire!(Grade), &labels(Grade::ALL, |v| (v.as_str(), v.label_zh()))),
+            "description": s("")}},
+        "ResourceMeta": {"type": "object",
+            "required": ["classification", "name", "provider", "summary", "format", "items", "key_fields", "share_type", "open_type", "update_cycle"],
+            "properties": {
+                "classification": {"type": "object", "required": ["category", "class_code", "subclass_code"], "properties": {
+                    "category": enum_schema(wire!(Category), &labels(Category::ALL, |v| (v.as_str(), v.label_zh()))),
+                    "class_code": s("two digits; see /api/v1/vocabularies"), "subclass_code": s("three digits")}},
+                "name": s("资源名称"), "name_en": s("English name"), "provider": s("提供方 organisation code"),
+                "provider_unit": s("内设机构 code"), "summary": s("摘要"),
+                "format": enum_schema(wire!(Format), &labels(Format::ALL, |v| (v.as_str(), v.label_zh()))),
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/InfoItem"}},
+                "key_fields": {"type": "array", "items": s("item code")},
+                "share_type": enum_schema(wire!(ShareType), &labels(ShareType::ALL, |v| (v.as_str(), v.label_zh()))),
+                "share_condition": s("共享条件, required when conditional"),
+                "share_modes": {"type": "array", "items": enum_schema(wire!(ShareMode), &labels(ShareMode::ALL, |v| (v.as_str(), v.label_zh())))},
+                "open_type": enum_schema(wire!(OpenType), &labels(OpenType::ALL, |v| (v.as_str(), v.label_zh()))),
+                "open_condition": s("开放条件, required when conditionally open"),
+                "update_cycle": enum_schema(wire!(UpdateCycle), &labels(UpdateCycle::ALL, |v| (v.as_str(), v.label_zh()))),
+                "publish_date": s("YYYY-MM-DD; set on publication when empty"),
+                "related_resources": {"type": "array", "items": s("resource code")},
+                "systems": {"type": "array", "items": s("information system code")},
+                "legal_basis": s("法律依据, required for conditional and not_shared"),
+                "keywords": {"type": "array", "items": s("")}}},
+        "Status": enum_schema(wire!(Status), &labels(Status::ALL, |v| (v.as_str(), v.label_zh()))),
+    })
+}
+
+#[allow(non_upper_case_globals)]
+const OrgKind_ALL: [&str; 4] = ["government", "department", "unit", "operator"];
+
+fn parameters(path: &str, method: &str) -> Vec<Value> {
+    let mut out: Vec<Value> = path
+        .split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+        .collect();
+    if path == "/api/v1/catalog/resources" && method == "get" {
+        let q = |name: &str, d: &str| json!({"name": name, "in": "query", "required": false, "schema": {"type": "string"}, "description": d});
+        out.extend([
+            q("q", "检索词（中文或英文）search words, Chinese or English"),
+            q("provider", "提供方机构代码 provider organisation code"),
+            q(
+                "region",
+                "行政区划代码，含下级 region code, including subdivisions",
+            ),
+            q("category", &Category::wire_names()),
+            q("share_type", &ShareType::wire_names()),
+            q("open_type", &OpenType::wire_names()),
+            q("grade", &Grade::wire_names()),
+            q(
+                "status",
+                &format!("{} (default published)", Status::wire_names()),
+            ),
+            q("limit", "1–200, default 20"),
+            q("offset", "default 0"),
+        ]);
+    }
+    if path == "/api/v1/systems" && method == "get" {
+        out.push(
+            json!({"name": "org", "in": "query", "required": false, "schema": {"type": "string"}}),
+        );
+    }
+    out
+}
+
+fn operation(op: &Op) -> Value {
+    let (method, path, summary, description, body, auth) = *op;
+    let mut v = json!({
+        "summary": summary,
+        "description": format!("{description}\n\n权限 Who may call: {auth}"),
+        "parameters": parameters(path, method),
+        "responses": {
+            "200": {"description": "OK"},
+            "default": {"description": "problem+json", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+        },
+    });
+    if let Some(b) = body {
+        v["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{b}")}}}});
+    }
+    if auth != ANY {
+        v["security"] = json!([{"bearer": []}]);
+    }
+    v
+}
+
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for op in PATHS {
+        let entry = paths.entry(op.1.to_string()).or_insert_with(|| json!({}));
+        entry[op.0] = operation(op);
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "数桥 Shuqiao — 政务数据共享交换平台 API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Government data sharing and exchange platform. Errors are application/problem+json with a stable `code` and messages in Chinese and English.",
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A session from /api/v1/auth/login (sqs_…) or a system token (sq_…)."}},
+        },
+    })
+}
