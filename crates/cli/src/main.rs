@@ -56,14 +56,14 @@ enum Command {
     Migrate,
     /// 管理 Administration
     #[command(subcommand)]
-    Admin(Admin),
+    Admin(AdminCmd),
     /// 资源目录 The catalog
     #[command(subcommand)]
     Catalog(Catalog),
 }
 
 #[derive(Subcommand)]
-enum Admin {
+enum AdminCmd {
     /// 创建首个平台管理员（必要时创建省政府和平台运营方）Create the first platform admin
     CreateAdmin {
         #[arg(long)]
@@ -308,9 +308,9 @@ async fn serve(database: &str, with_demo: bool, listen: &str, seed: u64) -> Resu
     Ok(())
 }
 
-async fn admin(store: Store, a: Admin) -> Result<()> {
+async fn admin(store: Store, a: AdminCmd) -> Result<()> {
     match a {
-        Admin::CreateAdmin {
+        AdminCmd::CreateAdmin {
             username,
             name,
             password,
@@ -359,7 +359,7 @@ async fn admin(store: Store, a: Admin) -> Result<()> {
             let a = store.create_account(account, password).await?;
             println!("已创建平台管理员 created platform admin: {}", a.username);
         }
-        Admin::RegisterSystem {
+        AdminCmd::RegisterSystem {
             code,
             name,
             name_en,
@@ -377,7 +377,7 @@ async fn admin(store: Store, a: Admin) -> Result<()> {
                 .await?;
             println!("已登记 registered: {} {}", s.code, s.name);
         }
-        Admin::IssueToken {
+        AdminCmd::IssueToken {
             system,
             name,
             ttl_days,
@@ -389,11 +389,11 @@ async fn admin(store: Store, a: Admin) -> Result<()> {
             eprintln!("令牌只显示这一次，请妥善保存 the token is shown only this once; keep it safe (id {})", info.id);
             println!("{token}");
         }
-        Admin::RevokeToken { id } => {
+        AdminCmd::RevokeToken { id } => {
             let t = store.revoke_token(id).await?;
             println!("已吊销 revoked token {} of {}", t.id, t.system);
         }
-        Admin::Tokens { system } => {
+        AdminCmd::Tokens { system } => {
             for t in store.list_tokens(system).await? {
                 let state = if t.revoked_at.is_some() {
                     "revoked"

@@ -461,6 +461,17 @@ impl PgDb {
     }
 }
 
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        // A blocking client closes by running its own runtime, which panics inside an async
+        // context; the last Store may well be dropped in one, so close them on a plain thread.
+        let idle = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|p| p.into_inner()));
+        if !idle.is_empty() {
+            let _ = std::thread::spawn(move || drop(idle)).join();
+        }
+    }
+}
+
 /// Either engine.
 pub enum Db {
     Sqlite(SqliteDb),

@@ -5,6 +5,8 @@ pub mod catalog;
 pub mod db;
 pub mod demo;
 pub mod migrate;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 use std::sync::Arc;
 

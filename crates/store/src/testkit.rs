@@ -1,0 +1,158 @@
+//! Test support (feature `testkit`): a store on a temporary SQLite file, or on a fresh
+//! PostgreSQL schema when `SHUQIAO_TEST_PG_URL` names a server.
+use crate::{Clock, Store};
+
+pub const PG_ENV: &str = "SHUQIAO_TEST_PG_URL";
+
+/// A store and whatever keeps its database alive.
+pub struct TestDb {
+    pub store: Store,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn sqlite(clock: Clock) -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = dir.path().join("test.db").display().to_string();
+    let store = Store::open_with_clock(&url, clock)
+        .await
+        .expect("open sqlite");
+    TestDb {
+        store,
+        url,
+        _dir: Some(dir),
+    }
+}
+
+/// A store on a new, empty schema of the PostgreSQL server in `SHUQIAO_TEST_PG_URL`, or
+/// `None` (with a note on stderr) when the variable is unset.
+pub async fn postgres(clock: Clock) -> Option<TestDb> {
+    let Ok(base) = std::env::var(PG_ENV) else {
+        eprintln!("SKIPPED the PostgreSQL half: {PG_ENV} is not set");
+        return None;
+    };
+    let schema = format!("t_{}", hex_id());
+    let b = base.clone();
+    let s = schema.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut c = postgres::Client::connect(&b, postgres::NoTls).expect("connect to PostgreSQL");
+        c.batch_execute(&format!("CREATE SCHEMA {s}"))
+            .expect("create schema");
+    })
+    .await
+    .expect("create schema task");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    let store = Store::open_with_clock(&url, clock)
+        .await
+        .expect("open postgres");
+    Some(TestDb {
+        store,
+        url,
+        _dir: None,
+    })
+}
+
+fn hex_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{:x}{:x}", nanos, std::process::id())
+}
+
+/// A clock tests can move.
+pub fn manual_clock(start_ms: i64) -> (Clock, std::sync::Arc<std::sync::atomic::AtomicI64>) {
+    let t = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(start_ms));
+    let t2 = t.clone();
+    (
+        std::sync::Arc::new(move || t2.load(std::sync::atomic::Ordering::SeqCst)),
+        t,
+    )
+}
+
+pub const PASSWORD: &str = "Test-pass-2026";
+
+/// A small province: a government, the operator, departments `d-a` and `d-b`, and people
+/// `admin`, `steward.a`, `steward.b`, `user.a` and `auditor` (all with [`PASSWORD`]).
+pub async fn fixture(store: &Store) {
+    use shuqiao_core::account::{Account, Role, RoleBinding};
+    use shuqiao_core::org::{Org, OrgKind};
+    let org = |code: &str, kind, parent: Option<&str>| Org {
+        code: code.into(),
+        name: format!("机构{code}"),
+        name_en: format!("Org {code}"),
+        kind,
+        parent: parent.map(Into::into),
+        region: "460000".into(),
+        credit_code: None,
+    };
+    for o in [
+        org("gov", OrgKind::Government, None),
+        org("op", OrgKind::Operator, Some("gov")),
+        org("d-a", OrgKind::Department, Some("gov")),
+        org("d-b", OrgKind::Department, Some("gov")),
+        org("d-a-u1", OrgKind::Unit, Some("d-a")),
+    ] {
+        store.create_org(o, None).await.expect("fixture org");
+    }
+    for (user, role, o) in [
+        ("admin", Role::PlatformAdmin, "op"),
+        ("steward.a", Role::DataSteward, "d-a"),
+        ("steward.b", Role::DataSteward, "d-b"),
+        ("user.a", Role::ConsumerUser, "d-a"),
+        ("auditor", Role::Auditor, "op"),
+    ] {
+        let a = Account {
+            username: user.into(),
+            display_name: "测试".into(),
+            org: o.into(),
+            roles: vec![RoleBinding {
+                role,
+                org: o.into(),
+            }],
+            disabled: false,
+        };
+        store
+            .create_account(a, PASSWORD.into())
+            .await
+            .expect("fixture account");
+    }
+    store
+        .create_system(shuqiao_core::account::InfoSystem {
+            code: "d-a-sys".into(),
+            name: "测试系统".into(),
+            name_en: "Test system".into(),
+            org: "d-a".into(),
+            description: "".into(),
+        })
+        .await
+        .expect("fixture system");
+}
+
+/// A valid resource of `d-a` for tests to start from.
+pub fn sample_meta() -> shuqiao_core::catalog::ResourceMeta {
+    serde_json::from_value(serde_json::json!({
+        "classification": {"category": "base", "class_code": "01", "subclass_code": "001"},
+        "name": "全员人口基础信息",
+        "name_en": "Population base information",
+        "provider": "d-a",
+        "provider_unit": "d-a-u1",
+        "summary": "全省人口基础信息",
+        "format": "database",
+        "items": [
+            {"name": "公民身份号码", "code": "GMSFHM", "type": "string", "length": 18, "required": true, "grade": "core"},
+            {"name": "姓名", "code": "XM", "type": "string", "length": 50, "required": true, "grade": "important"},
+            {"name": "出生日期", "code": "CSRQ", "type": "date", "required": false, "grade": "important"}
+        ],
+        "key_fields": ["GMSFHM"],
+        "share_type": "conditional",
+        "share_condition": "仅限政务服务使用",
+        "share_modes": ["api"],
+        "open_type": "closed",
+        "update_cycle": "daily",
+        "legal_basis": "《中华人民共和国居民身份证法》",
+        "systems": ["d-a-sys"]
+    }))
+    .expect("sample resource")
+}
