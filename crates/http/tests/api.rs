@@ -1,0 +1,534 @@
+//! The HTTP API against a real server on a random port.
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+use shuqiao_store::testkit::{self, fixture, sample_meta, TestDb};
+
+struct App {
+    base: String,
+    http: Client,
+    _db: TestDb,
+}
+
+async fn app() -> App {
+    let db = testkit::sqlite(shuqiao_store::system_clock()).await;
+    fixture(&db.store).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = shuqiao_http::AppState {
+        store: db.store.clone(),
+        demo: true,
+    };
+    tokio::spawn(shuqiao_http::serve(listener, state, std::future::pending()));
+    App {
+        base,
+        http: Client::new(),
+        _db: db,
+    }
+}
+
+impl App {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(a) = auth {
+            req = req.bearer_auth(a);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            headers,
+        )
+    }
+    async fn get(&self, path: &str, auth: Option<&str>) -> (StatusCode, Value) {
+        let (s, v, _) = self.call(Method::GET, path, auth, None).await;
+        (s, v)
+    }
+    async fn post(&self, path: &str, auth: Option<&str>, body: Value) -> (StatusCode, Value) {
+        let (s, v, _) = self.call(Method::POST, path, auth, Some(body)).await;
+        (s, v)
+    }
+    async fn login(&self, user: &str) -> String {
+        let (s, v) = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"username": user, "password": testkit::PASSWORD}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["session"].as_str().unwrap().to_string()
+    }
+}
+
+fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn health_openapi_landing_and_docs() {
+    let app = app().await;
+    let (s, v) = app.get("/api/v1/health", None).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("ok")));
+    let (s, doc) = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.0.3");
+    assert!(doc["paths"]["/api/v1/catalog/resources"]["get"].is_object());
+    let (_, landing) = app.get("/", None).await;
+    let landing = landing.as_str().unwrap().to_string();
+    assert!(
+        landing.contains("演示账号")
+            && landing.contains("/api/v1/openapi.json")
+            && landing.contains("Hainan-admin-2026")
+    );
+    let (_, docs) = app.get("/docs", None).await;
+    assert!(docs.as_str().unwrap().contains("openapi.json"));
+}
+
+/// Every documented operation is routed, so the OpenAPI document cannot drift from the router.
+#[tokio::test]
+async fn every_documented_path_is_served() {
+    let app = app().await;
+    for (method, path, ..) in shuqiao_http::openapi::PATHS {
+        let concrete = path
+            .replace("{code}", "x")
+            .replace("{id}", "1")
+            .replace("{version}", "1");
+        let (_, v, _) = app
+            .call(
+                Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                &concrete,
+                None,
+                None,
+            )
+            .await;
+        assert_ne!(
+            v["code"], "no_such_endpoint",
+            "{method} {path} is documented but not routed"
+        );
+    }
+    let (s, v) = app.get("/api/v1/nope", None).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no_such_endpoint"))
+    );
+}
+
+#[tokio::test]
+async fn catalog_review_flow_over_http() {
+    let app = app().await;
+    let steward = app.login("steward.a").await;
+    let admin = app.login("admin").await;
+    let (s, d) = app
+        .post(
+            "/api/v1/catalog/resources",
+            Some(&steward),
+            serde_json::to_value(sample_meta()).unwrap(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let code = d["code"].as_str().unwrap().to_string();
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/catalog/resources/{code}/submit"),
+            Some(&steward),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/catalog/resources/{code}/publish"),
+            Some(&steward),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("requires_platform_admin"))
+    );
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/catalog/resources/{code}/publish"),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["published_version"].as_i64()),
+        (StatusCode::OK, Some(1))
+    );
+
+    let (s, page) = app
+        .get(
+            "/api/v1/catalog/resources?q=%E4%BA%BA%E5%8F%A3",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["name"], "全员人口基础信息");
+    let (s, _) = app
+        .get(
+            &format!("/api/v1/catalog/resources/{code}/versions/1"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // The resource is closed to the public: anonymous callers neither find nor read it.
+    let (_, page) = app
+        .get("/api/v1/catalog/resources?q=population", None)
+        .await;
+    assert_eq!(page["total"], 0);
+    let (s, _) = app
+        .get(&format!("/api/v1/catalog/resources/{code}"), None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_problem_json_and_nothing_stored() {
+    let app = app().await;
+    let steward = app.login("steward.a").await;
+    let admin = app.login("admin").await;
+    let drafts = || async {
+        app.get("/api/v1/catalog/resources?status=draft", Some(&admin))
+            .await
+            .1["total"]
+            .as_i64()
+            .unwrap()
+    };
+    let before = drafts().await;
+
+    let mut m = serde_json::to_value(sample_meta()).unwrap();
+    m["legal_basis"] = Value::Null;
+    m["items"][0]["code"] = json!("bad code");
+    let (s, v, h) = app
+        .call(
+            Method::POST,
+            "/api/v1/catalog/resources",
+            Some(&steward),
+            Some(m),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(h["content-type"], "application/problem+json");
+    assert_eq!(v["code"], "validation_failed");
+    assert_eq!(
+        fields(&v),
+        ["items[0].code", "key_fields[0]", "legal_basis"]
+    );
+    assert!(v["detail_zh"].as_str().unwrap().contains("法律"), "{v}");
+    assert!(
+        v["detail_en"].as_str().unwrap().contains("legal basis"),
+        "{v}"
+    );
+
+    let mut m = serde_json::to_value(sample_meta()).unwrap();
+    m["share_type"] = json!("maybe");
+    let (s, v) = app
+        .post("/api/v1/catalog/resources", Some(&steward), m)
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_field"))
+    );
+    assert_eq!(fields(&v), ["share_type"]);
+
+    let mut m = serde_json::to_value(sample_meta()).unwrap();
+    m.as_object_mut().unwrap().remove("name");
+    let (s, v) = app
+        .post("/api/v1/catalog/resources", Some(&steward), m)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(v["detail_en"].as_str().unwrap().contains("name"), "{v}");
+
+    let resp = app
+        .http
+        .post(format!("{}/api/v1/catalog/resources", app.base))
+        .bearer_auth(&steward)
+        .header("content-type", "application/json")
+        .body("{\"name\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["code"], "malformed_json");
+
+    let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    let resp = app
+        .http
+        .post(format!("{}/api/v1/catalog/resources", app.base))
+        .bearer_auth(&steward)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    let resp = app
+        .http
+        .post(format!("{}/api/v1/catalog/resources", app.base))
+        .bearer_auth(&steward)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let (s, v) = app
+        .get("/api/v1/catalog/resources?share_type=maybe", Some(&admin))
+        .await;
+    assert_eq!(
+        (s, fields(&v)),
+        (StatusCode::BAD_REQUEST, vec!["share_type".to_string()])
+    );
+    let (s, _) = app
+        .get(
+            "/api/v1/catalog/resources?sharetype=conditional",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    let org = json!({"code": "d-c", "name": "新部门", "name_en": "New", "kind": "department", "parent": "gov", "region": "460000", "credit_code": "914403001922038217"});
+    let (s, v) = app.post("/api/v1/orgs", Some(&admin), org.clone()).await;
+    assert_eq!(
+        (s, fields(&v)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["credit_code".to_string()]
+        )
+    );
+    let mut dup = org.clone();
+    dup["code"] = json!("d-a");
+    dup["credit_code"] = Value::Null;
+    let (s, v) = app.post("/api/v1/orgs", Some(&admin), dup).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("duplicate_org"))
+    );
+
+    assert_eq!(drafts().await, before, "nothing was stored");
+}
+
+#[tokio::test]
+async fn who_may_and_who_may_not() {
+    let app = app().await;
+    let admin = app.login("admin").await;
+    let steward_a = app.login("steward.a").await;
+    let steward_b = app.login("steward.b").await;
+    let user = app.login("user.a").await;
+    let auditor = app.login("auditor").await;
+
+    // Cataloguing: only the provider's steward.
+    let meta = serde_json::to_value(sample_meta()).unwrap();
+    for (who, expected) in [
+        (None, 401),
+        (Some(&user), 403),
+        (Some(&steward_b), 403),
+        (Some(&admin), 403),
+        (Some(&steward_a), 201),
+    ] {
+        let (s, v) = app
+            .post(
+                "/api/v1/catalog/resources",
+                who.map(|s| s.as_str()),
+                meta.clone(),
+            )
+            .await;
+        assert_eq!(s.as_u16(), expected, "{v}");
+    }
+    let code = app
+        .get("/api/v1/catalog/resources?status=draft", Some(&steward_a))
+        .await
+        .1["items"][0]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, _, _) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/catalog/resources/{code}"),
+            Some(&steward_b),
+            Some(meta.clone()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/catalog/resources/{code}/submit"),
+            Some(&steward_b),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Another steward does not even learn the draft exists.
+    let (s, _) = app
+        .get(
+            &format!("/api/v1/catalog/resources/{code}"),
+            Some(&steward_b),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app
+        .get(&format!("/api/v1/catalog/resources/{code}"), Some(&auditor))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Operator-only administration.
+    let new_org = json!({"code": "d-new", "name": "新部门", "name_en": "New", "kind": "department", "parent": "gov", "region": "460000"});
+    let new_acct = json!({"username": "new.user", "display_name": "新人", "org": "d-a", "roles": [{"role": "consumer_user", "org": "d-a"}], "password": "Good-pass-2026"});
+    let new_sys = json!({"code": "d-a-new", "name": "新系统", "name_en": "", "org": "d-a", "description": ""});
+    for (path, body) in [
+        ("/api/v1/orgs", &new_org),
+        ("/api/v1/accounts", &new_acct),
+        ("/api/v1/systems", &new_sys),
+        ("/api/v1/systems/d-a-sys/tokens", &json!({"name": "t"})),
+    ] {
+        for (who, expected) in [
+            (None, 401),
+            (Some(&steward_a), 403),
+            (Some(&auditor), 403),
+            (Some(&admin), 201),
+        ] {
+            let (s, v) = app.post(path, who.map(|s| s.as_str()), body.clone()).await;
+            assert_eq!(s.as_u16(), expected, "{path}: {v}");
+        }
+    }
+    for (who, expected) in [
+        (None, 401),
+        (Some(&steward_a), 403),
+        (Some(&auditor), 200),
+        (Some(&admin), 200),
+    ] {
+        let (s, _) = app.get("/api/v1/accounts", who.map(|s| s.as_str())).await;
+        assert_eq!(s.as_u16(), expected);
+    }
+    for (who, expected) in [
+        (None, 401),
+        (Some(&steward_b), 403),
+        (Some(&user), 200),
+        (Some(&auditor), 200),
+    ] {
+        let (s, _) = app
+            .get("/api/v1/systems/d-a-sys/tokens", who.map(|s| s.as_str()))
+            .await;
+        assert_eq!(s.as_u16(), expected);
+    }
+    let (s, v) = app.post("/api/v1/accounts", Some(&admin), json!({"username": "weak", "display_name": "x", "org": "d-a", "roles": [{"role": "auditor", "org": "d-a"}], "password": "short"})).await;
+    assert_eq!(
+        (s, fields(&v)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["password".to_string()]
+        )
+    );
+}
+
+#[tokio::test]
+async fn system_tokens_are_shown_once_and_revocation_is_immediate() {
+    let app = app().await;
+    let admin = app.login("admin").await;
+    let (s, issued) = app
+        .post(
+            "/api/v1/systems/d-a-sys/tokens",
+            Some(&admin),
+            json!({"name": "exchange", "ttl_days": 30}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let token = issued["token"].as_str().unwrap().to_string();
+    let (s, me) = app.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(
+        (s, me["kind"].as_str(), me["system"].as_str()),
+        (StatusCode::OK, Some("system"), Some("d-a-sys"))
+    );
+    let (_, list) = app
+        .get("/api/v1/systems/d-a-sys/tokens", Some(&admin))
+        .await;
+    assert!(
+        !list.to_string().contains(&token),
+        "the token is never listed"
+    );
+
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/tokens/{}/revoke", issued["id"]),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a system cannot revoke tokens");
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/tokens/{}/revoke", issued["id"]),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = app.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_credentials"))
+    );
+    let (s, v) = app.get("/api/v1/me", Some("not-a-token")).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("malformed_credentials"))
+    );
+    let (s, _) = app.get("/api/v1/me", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_are_throttled() {
+    let app = app().await;
+    for _ in 0..5 {
+        let (s, v) = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"username": "steward.a", "password": "wrong-guess-1"}),
+            )
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("bad_credentials"))
+        );
+    }
+    let (s, v, h) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "steward.a", "password": testkit::PASSWORD})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts"))
+    );
+    assert!(h.get("retry-after").is_some());
+}
