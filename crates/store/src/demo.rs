@@ -19,7 +19,8 @@ pub struct DemoSummary {
     pub published: usize,
 }
 
-fn steward_of(org: &str) -> Principal {
+/// The demo steward of a provincial department.
+pub fn steward_of(org: &str) -> Principal {
     Principal::Person {
         username: format!("steward.{}", demo::dept_suffix(org)),
         org: org.to_string(),
@@ -30,7 +31,8 @@ fn steward_of(org: &str) -> Principal {
     }
 }
 
-fn admin() -> Principal {
+/// The demo platform admin.
+pub fn admin() -> Principal {
     Principal::Person {
         username: "admin".into(),
         org: demo::depts::OPERATOR.into(),
@@ -67,6 +69,30 @@ impl Store {
         self.write(move |c| load(c, &province, &hashes, now))
             .await
             .map(Some)
+    }
+}
+
+impl Store {
+    /// Catalogues and publishes many resources in one transaction, each created by its
+    /// provider's steward and published by `admin`, under the same rules as one at a time.
+    /// For migrating an existing catalog (and for benchmarks).
+    pub async fn catalogue_published(
+        &self,
+        admin: Principal,
+        items: Vec<(Principal, shuqiao_core::catalog::ResourceMeta)>,
+    ) -> Result<Vec<String>> {
+        let now = self.now();
+        self.write(move |c| {
+            let mut codes = Vec::with_capacity(items.len());
+            for (steward, meta) in &items {
+                let code = insert_resource(c, steward, meta, now)?;
+                submit_resource(c, steward, &code, now)?;
+                publish_resource(c, &admin, &code, now)?;
+                codes.push(code);
+            }
+            Ok(codes)
+        })
+        .await
     }
 }
 
