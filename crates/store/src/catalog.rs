@@ -417,6 +417,18 @@ impl Store {
         self.get_resource_unchecked(code).await
     }
 
+    /// Applies one lifecycle step to `code` in a transaction and returns the result.
+    async fn transition<F>(&self, code: &str, step: F) -> Result<ResourceDetail>
+    where
+        F: FnOnce(&mut dyn Conn, &str, i64) -> Result<()> + Send + 'static,
+    {
+        let now = self.now();
+        let code = code.to_string();
+        let c2 = code.clone();
+        self.write(move |c| step(c, &code, now)).await?;
+        self.get_resource_unchecked(c2).await
+    }
+
     /// Replaces the working copy of a resource. A published resource keeps serving its
     /// published version until the change is reviewed and published as a new version.
     pub async fn update_resource(
@@ -425,47 +437,37 @@ impl Store {
         code: &str,
         meta: ResourceMeta,
     ) -> Result<ResourceDetail> {
-        let now = self.now();
-        let code = code.to_string();
-        let c2 = code.clone();
-        self.write(move |c| {
-            let s = load_required(c, &code)?;
+        self.transition(code, move |c, code, now| {
+            let s = load_required(c, code)?;
             catalog::require_steward_of(&p, &s.provider)?;
             s.lifecycle().can_edit()?;
             if meta.provider != s.provider {
                 return Err(DomainError::one(FieldError::new("provider", "provider_fixed", "资源的提供方不能变更；请由新提供方另行编目", "a resource's provider cannot change; the new provider should catalogue it anew")).into());
             }
-            validate_all(c, &meta, Some(&code))?;
+            validate_all(c, &meta, Some(code))?;
             c.execute(
                 "UPDATE resources SET draft_meta = $1, draft_state = 'editing', returned_reason = NULL, updated_at = $2 WHERE code = $3",
-                params![to_json(&meta)?, now, &code],
+                params![to_json(&meta)?, now, code],
             )?;
             if s.published_version.is_none() {
-                index(c, &code, &meta, Status::Draft, now)?;
+                index(c, code, &meta, Status::Draft, now)?;
             }
-            record_event(c, &code, "edit", &p, None, None, now)
+            record_event(c, code, "edit", &p, None, None, now)
         })
-        .await?;
-        self.get_resource_unchecked(c2).await
+        .await
     }
 
     pub async fn submit_resource(&self, p: Principal, code: &str) -> Result<ResourceDetail> {
-        let now = self.now();
-        let code = code.to_string();
-        let c2 = code.clone();
-        self.write(move |c| submit_resource(c, &p, &code, now))
-            .await?;
-        self.get_resource_unchecked(c2).await
+        self.transition(code, move |c, code, now| submit_resource(c, &p, code, now))
+            .await
     }
 
     /// The operator publishes a submitted resource as its next version.
     pub async fn publish_resource(&self, p: Principal, code: &str) -> Result<ResourceDetail> {
-        let now = self.now();
-        let code = code.to_string();
-        let c2 = code.clone();
-        self.write(move |c| publish_resource(c, &p, &code, now))
-            .await?;
-        self.get_resource_unchecked(c2).await
+        self.transition(code, move |c, code, now| {
+            publish_resource(c, &p, code, now).map(drop)
+        })
+        .await
     }
 
     /// The operator sends a submission back to its provider with the reason.
@@ -475,23 +477,20 @@ impl Store {
         code: &str,
         reason: &str,
     ) -> Result<ResourceDetail> {
-        let now = self.now();
-        let (code, reason) = (code.to_string(), reason.trim().to_string());
-        let c2 = code.clone();
-        self.write(move |c| {
+        let reason = reason.trim().to_string();
+        self.transition(code, move |c, code, now| {
             p.require_platform_admin()?;
             require_reason(&reason, "退回理由")?;
-            let s = load_required(c, &code)?;
+            let s = load_required(c, code)?;
             s.lifecycle().can_review()?;
             let status = if s.published_version.is_some() { "published" } else { "draft" };
             c.execute(
                 "UPDATE resources SET draft_state = 'editing', returned_reason = $1, status = $2, updated_at = $3 WHERE code = $4",
-                params![&reason, status, now, &code],
+                params![&reason, status, now, code],
             )?;
-            record_event(c, &code, "return", &p, None, Some(&reason), now)
+            record_event(c, code, "return", &p, None, Some(&reason), now)
         })
-        .await?;
-        self.get_resource_unchecked(c2).await
+        .await
     }
 
     /// The operator retires a published resource; its versions stay readable.
@@ -501,22 +500,19 @@ impl Store {
         code: &str,
         reason: &str,
     ) -> Result<ResourceDetail> {
-        let now = self.now();
-        let (code, reason) = (code.to_string(), reason.trim().to_string());
-        let c2 = code.clone();
-        self.write(move |c| {
+        let reason = reason.trim().to_string();
+        self.transition(code, move |c, code, now| {
             p.require_platform_admin()?;
             require_reason(&reason, "停用理由")?;
-            let s = load_required(c, &code)?;
+            let s = load_required(c, code)?;
             s.lifecycle().can_retire()?;
             c.execute(
                 "UPDATE resources SET retired = 1, status = 'retired', draft_meta = NULL, draft_state = NULL, updated_at = $1 WHERE code = $2",
-                params![now, &code],
+                params![now, code],
             )?;
-            record_event(c, &code, "retire", &p, s.published_version, Some(&reason), now)
+            record_event(c, code, "retire", &p, s.published_version, Some(&reason), now)
         })
-        .await?;
-        self.get_resource_unchecked(c2).await
+        .await
     }
 
     async fn get_resource_unchecked(&self, code: String) -> Result<ResourceDetail> {
