@@ -94,6 +94,18 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// Runs each future and returns the latencies in milliseconds, sorted.
+async fn timed<F: std::future::Future>(runs: impl IntoIterator<Item = F>) -> Vec<f64> {
+    let mut ms = Vec::new();
+    for run in runs {
+        let t = Instant::now();
+        std::hint::black_box(run.await);
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(|a, b| a.total_cmp(b));
+    ms
+}
+
 async fn measure(store: &Store, label: &str) {
     let started = Instant::now();
     fill(store).await;
@@ -113,24 +125,11 @@ async fn measure(store: &Store, label: &str) {
         started.elapsed().as_secs_f64()
     );
 
-    let mut search_ms = Vec::new();
-    for _ in 0..ROUNDS {
-        for (_, q) in queries() {
-            let t = Instant::now();
-            let page = store.search(admin(), q).await.unwrap();
-            search_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-            std::hint::black_box(page);
-        }
-    }
-    let mut pk_ms = Vec::new();
-    for _ in 0..ROUNDS * queries().len() {
-        let t = Instant::now();
-        std::hint::black_box(store.get_org("hi-gat").await.unwrap());
-        pk_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    for v in [&mut search_ms, &mut pk_ms] {
-        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    }
+    let all = queries();
+    let search_ms =
+        timed((0..ROUNDS).flat_map(|_| all.iter().map(|(_, q)| store.search(admin(), q.clone()))))
+            .await;
+    let pk_ms = timed((0..ROUNDS * all.len()).map(|_| store.get_org("hi-gat"))).await;
     let (s50, s99) = (percentile(&search_ms, 0.5), percentile(&search_ms, 0.99));
     let (r50, r99) = (percentile(&pk_ms, 0.5), percentile(&pk_ms, 0.99));
     println!(
@@ -138,18 +137,12 @@ async fn measure(store: &Store, label: &str) {
         search_ms.len(),
         s50 / r50
     );
-    for (name, q) in queries() {
-        let mut v = Vec::new();
-        for _ in 0..50 {
-            let t = Instant::now();
-            std::hint::black_box(store.search(admin(), q.clone()).await.unwrap());
-            v.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    for (name, q) in &all {
+        let v = timed((0..50).map(|_| store.search(admin(), q.clone()))).await;
         eprintln!(
-            "[{label}]   {name}: median {:.3} ms, max {:.3} ms",
+            "[{label}]   {name}: median {:.3} ms, p99 {:.3} ms",
             percentile(&v, 0.5),
-            v[v.len() - 1]
+            percentile(&v, 0.99)
         );
     }
 }

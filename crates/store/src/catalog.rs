@@ -7,10 +7,10 @@ use shuqiao_core::catalog::{
     self, DraftState, Grade, Lifecycle, OpenType, ResourceMeta, Status, Visibility,
 };
 use shuqiao_core::error::{Errors, FieldError};
-use shuqiao_core::{region, search, DomainError};
+use shuqiao_core::{search, DomainError};
 
 use crate::accounts::{find_org, find_system};
-use crate::db::{Conn, DbError, Row, Sql};
+use crate::db::{Conn, DbError, Row};
 use crate::{from_json, params, to_json, Result, Store, StoreError};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -280,14 +280,27 @@ fn index(c: &mut dyn Conn, code: &str, m: &ResourceMeta, status: Status, now: i6
     let provider_name = find_org(c, &m.provider)?
         .map(|o| o.name)
         .unwrap_or_default();
-    for (term, weight) in weighted_terms(m, &provider_name, code) {
-        c.execute(
-            "INSERT INTO resource_terms (term, code, weight) VALUES ($1, $2, $3)",
-            params![term, code, weight],
-        )?;
+    let terms: Vec<(String, i64)> = weighted_terms(m, &provider_name, code)
+        .into_iter()
+        .collect();
+    // Many rows per statement: one round trip per batch instead of per term. A fixed batch
+    // size keeps the number of distinct statements (and cached plans) small.
+    for batch in terms.chunks(TERM_BATCH) {
+        let mut sql = String::from("INSERT INTO resource_terms (term, code, weight) VALUES ");
+        let mut values = Vec::with_capacity(batch.len() * 3);
+        for (i, (term, weight)) in batch.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
+            values.extend([term.as_str().into(), code.into(), (*weight).into()]);
+        }
+        c.execute(&sql, &values)?;
     }
     Ok(())
 }
+
+const TERM_BATCH: usize = 64;
 
 /// Terms with weights: a hit in the name counts most.
 fn weighted_terms(m: &ResourceMeta, provider_name: &str, code: &str) -> BTreeMap<String, i64> {
@@ -328,7 +341,7 @@ fn record_event(
         "INSERT INTO catalog_events (code, action, actor, version, reason, at) VALUES ($1, $2, $3, $4, $5, $6)",
         params![code, action, p.actor(), version, reason, now],
     )?;
-    Ok(())
+    crate::index::mark_changed(c, code)
 }
 
 fn require_reason(reason: &str, zh: &str) -> Result<()> {
@@ -592,7 +605,8 @@ impl Store {
 
     /// Searches the catalog as `p` may see it.
     pub async fn search(&self, p: Principal, q: SearchQuery) -> Result<Page<ResourceSummary>> {
-        self.read(move |c| search_in(c, &Visibility::of(&p), &q))
+        let index = self.index.clone();
+        self.read(move |c| index.search(c, &Visibility::of(&p), &q))
             .await
     }
 }
@@ -623,10 +637,10 @@ fn detail(c: &mut dyn Conn, code: &str, with_draft: bool) -> Result<ResourceDeta
     })
 }
 
-const SUMMARY_COLS: &str = "r.code, r.name, r.name_en, r.provider, o.name, r.region, r.category, r.class_code, r.share_type,
+pub(crate) const SUMMARY_COLS: &str = "r.code, r.name, r.name_en, r.provider, o.name, r.region, r.category, r.class_code, r.share_type,
     r.open_type, r.grade, r.update_cycle, r.status, r.published_version, r.summary, r.updated_at";
 
-fn summary_from_row(r: &Row) -> Result<ResourceSummary, DbError> {
+pub(crate) fn summary_from_row(r: &Row) -> Result<ResourceSummary, DbError> {
     Ok(ResourceSummary {
         code: r.text(0)?,
         name: r.text(1)?,
@@ -645,119 +659,4 @@ fn summary_from_row(r: &Row) -> Result<ResourceSummary, DbError> {
         summary: r.text(14)?,
         updated_at: r.int(15)?,
     })
-}
-
-/// Appends the filter and visibility conditions shared by the count and the page query.
-fn push_conditions(sql: &mut Sql, vis: &Visibility, q: &SearchQuery) {
-    let status = q.status.unwrap_or(Status::Published);
-    sql.push(" AND r.status = ").bind(status.as_str());
-    match status {
-        Status::Published if vis.all_published => {}
-        Status::Published if vis.open_only => {
-            sql.push(" AND r.open_type <> 'closed'");
-        }
-        Status::Retired if vis.all_published => {}
-        Status::Draft | Status::Submitted if vis.all_drafts => {}
-        Status::Draft | Status::Submitted if !vis.draft_providers.is_empty() => {
-            sql.push(" AND r.provider IN ")
-                .bind_list(vis.draft_providers.iter());
-        }
-        _ => {
-            sql.push(" AND 1 = 0");
-        }
-    }
-    if let Some(p) = &q.provider {
-        sql.push(" AND r.provider = ").bind(p);
-    }
-    if let Some(reg) = &q.region {
-        let within: Vec<&str> = region::REGIONS
-            .iter()
-            .filter(|r| region::is_within(r.code, reg))
-            .map(|r| r.code)
-            .collect();
-        if within.is_empty() {
-            sql.push(" AND 1 = 0");
-        } else {
-            sql.push(" AND r.region IN ").bind_list(within);
-        }
-    }
-    if let Some(v) = q.category {
-        sql.push(" AND r.category = ").bind(v.as_str());
-    }
-    if let Some(v) = q.share_type {
-        sql.push(" AND r.share_type = ").bind(v.as_str());
-    }
-    if let Some(v) = q.open_type {
-        sql.push(" AND r.open_type = ").bind(v.as_str());
-    }
-    if let Some(v) = q.grade {
-        sql.push(" AND r.grade = ").bind(v.as_str());
-    }
-}
-
-fn search_in(c: &mut dyn Conn, vis: &Visibility, q: &SearchQuery) -> Result<Page<ResourceSummary>> {
-    let limit = q.limit.clamp(1, MAX_PAGE) as i64;
-    let offset = q.offset as i64;
-    let terms: Vec<String> =
-        q.q.as_deref()
-            .map(search::query_terms)
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
-    let mut sql;
-    if terms.is_empty() {
-        sql = Sql::new(&format!("SELECT {SUMMARY_COLS}, COUNT(*) OVER () FROM resources r JOIN orgs o ON o.code = r.provider WHERE 1 = 1"));
-        push_conditions(&mut sql, vis, q);
-        sql.push(" ORDER BY r.code LIMIT ")
-            .bind(limit)
-            .push(" OFFSET ")
-            .bind(offset);
-    } else {
-        sql = Sql::new(&format!(
-            "SELECT {SUMMARY_COLS}, COUNT(*) OVER () FROM resources r JOIN orgs o ON o.code = r.provider
-             JOIN (SELECT code, CAST(SUM(weight) AS BIGINT) AS score FROM resource_terms WHERE term IN "
-        ));
-        sql.bind_list(terms.iter());
-        sql.push(" GROUP BY code HAVING COUNT(*) = ")
-            .bind(terms.len() as i64);
-        sql.push(") m ON m.code = r.code WHERE 1 = 1");
-        push_conditions(&mut sql, vis, q);
-        sql.push(" ORDER BY m.score DESC, r.code LIMIT ")
-            .bind(limit)
-            .push(" OFFSET ")
-            .bind(offset);
-    }
-    let rows = c.query(&sql.text, &sql.params)?;
-    let total = match rows.first() {
-        Some(r) => r.int(16)?,
-        None if offset > 0 => count_only(c, vis, q, &terms)?,
-        None => 0,
-    };
-    let items = rows
-        .iter()
-        .map(summary_from_row)
-        .collect::<Result<_, _>>()?;
-    Ok(Page { items, total })
-}
-
-/// The total when the requested page is past the end (the window count has no row to ride on).
-fn count_only(
-    c: &mut dyn Conn,
-    vis: &Visibility,
-    q: &SearchQuery,
-    terms: &[String],
-) -> Result<i64> {
-    let mut sql = Sql::new("SELECT COUNT(*) FROM resources r WHERE 1 = 1");
-    if !terms.is_empty() {
-        sql.push(" AND r.code IN (SELECT code FROM resource_terms WHERE term IN ");
-        sql.bind_list(terms.iter());
-        sql.push(" GROUP BY code HAVING COUNT(*) = ")
-            .bind(terms.len() as i64)
-            .push(")");
-    }
-    push_conditions(&mut sql, vis, q);
-    Ok(c.query_one(&sql.text, &sql.params)?
-        .map(|r| r.int(0))
-        .transpose()?
-        .unwrap_or(0))
 }

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod db;
 pub mod demo;
+mod index;
 pub mod migrate;
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -55,6 +56,7 @@ pub fn system_clock() -> Clock {
 pub struct Store {
     db: Arc<db::Db>,
     clock: Clock,
+    index: Arc<index::SearchIndex>,
 }
 
 impl Store {
@@ -92,6 +94,7 @@ impl Store {
         Ok(Store {
             db: Arc::new(db),
             clock,
+            index: Arc::default(),
         })
     }
 

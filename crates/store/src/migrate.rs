@@ -10,12 +10,20 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-pub static MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("migrations/postgres/0001_foundation.sql"),
-}];
+pub static MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "catalog_index",
+        sqlite: include_str!("migrations/sqlite/0002_catalog_index.sql"),
+        postgres: include_str!("migrations/postgres/0002_catalog_index.sql"),
+    },
+];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

@@ -57,12 +57,13 @@ mod cases {
     use std::sync::Arc;
 
     pub async fn migrations_are_versioned(s: Store, _t: Arc<AtomicI64>, url: String) {
-        assert_eq!(s.schema_version().await.unwrap(), 1);
+        let latest = shuqiao_store::migrate::MIGRATIONS.last().unwrap().version;
+        assert_eq!(s.schema_version().await.unwrap(), latest);
         assert!(s.is_empty().await.unwrap());
         // Opening again applies nothing new and keeps the data.
         fixture(&s).await;
         let again = Store::open(&url).await.unwrap();
-        assert_eq!(again.schema_version().await.unwrap(), 1);
+        assert_eq!(again.schema_version().await.unwrap(), latest);
         assert!(!again.is_empty().await.unwrap());
     }
 
@@ -345,6 +346,75 @@ mod cases {
         assert_eq!((past.items.len(), past.total), (0, 2));
     }
 
+    /// Two stores on one database stand for two server replicas: each keeps its own search
+    /// index, and each sees the other's changes on its next search.
+    pub async fn search_index_follows_other_replicas(s: Store, _t: Arc<AtomicI64>, url: String) {
+        fixture(&s).await;
+        let other = Store::open(&url).await.unwrap();
+        let drafts = SearchQuery {
+            status: Some(Status::Draft),
+            limit: 20,
+            ..Default::default()
+        };
+        assert_eq!(other.search(admin(), q("人口")).await.unwrap().total, 0);
+
+        let code = s
+            .create_resource(steward_a(), sample_meta())
+            .await
+            .unwrap()
+            .code;
+        assert_eq!(
+            other.search(admin(), drafts.clone()).await.unwrap().total,
+            1
+        );
+        // A renamed draft is found by its new name only.
+        let mut m = sample_meta();
+        m.name = "常住人口登记信息".into();
+        m.summary = "常住登记".into();
+        s.update_resource(steward_a(), &code, m).await.unwrap();
+        let hits = other
+            .search(
+                admin(),
+                SearchQuery {
+                    status: Some(Status::Draft),
+                    ..q("全员")
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(hits.total, 0, "{hits:?}");
+        let hits = other
+            .search(
+                admin(),
+                SearchQuery {
+                    status: Some(Status::Draft),
+                    ..q("常住")
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(hits.items[0].code, code);
+
+        s.submit_resource(steward_a(), &code).await.unwrap();
+        s.publish_resource(admin(), &code).await.unwrap();
+        assert_eq!(other.search(admin(), drafts).await.unwrap().total, 0);
+        assert_eq!(
+            other.search(admin(), q("人口")).await.unwrap().items[0].code,
+            code
+        );
+        other
+            .retire_resource(admin(), &code, "并入新资源")
+            .await
+            .unwrap();
+        assert_eq!(s.search(admin(), q("人口")).await.unwrap().total, 0);
+        let retired = SearchQuery {
+            status: Some(Status::Retired),
+            limit: 20,
+            ..Default::default()
+        };
+        assert_eq!(s.search(admin(), retired).await.unwrap().total, 1);
+    }
+
     pub async fn credentials(s: Store, t: Arc<AtomicI64>, _u: String) {
         fixture(&s).await;
         let (token, info) = s
@@ -426,6 +496,7 @@ conformance!(
     lifecycle_and_versions,
     bad_input_changes_nothing,
     search_and_visibility,
+    search_index_follows_other_replicas,
     credentials
 );
 
