@@ -287,6 +287,7 @@ async fn serve(database: &str, with_demo: bool, listen: &str, seed: u64) -> Resu
     if with_demo {
         load_demo(&store, seed).await?;
     }
+    store.warm_search_index().await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

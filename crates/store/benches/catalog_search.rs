@@ -106,6 +106,69 @@ async fn timed<F: std::future::Future>(runs: impl IntoIterator<Item = F>) -> Vec
     ms
 }
 
+/// What the in-memory index costs: the first search of a freshly started process (full load)
+/// and the first search after one catalog change elsewhere (catching up).
+async fn index_costs(store: &Store, url: &str, label: &str) {
+    let fresh = Store::open(url).await.unwrap();
+    let t = Instant::now();
+    fresh
+        .search(
+            admin(),
+            SearchQuery {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let cold = t.elapsed().as_secs_f64() * 1000.0;
+    let mut after_change = Vec::new();
+    for i in 0..20 {
+        let page = store
+            .search(
+                admin(),
+                SearchQuery {
+                    limit: 1,
+                    offset: i,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let mut meta = store
+            .get_resource(admin(), &page.items[0].code)
+            .await
+            .unwrap()
+            .current
+            .unwrap()
+            .meta;
+        meta.summary.push('。');
+        store
+            .update_resource(steward_of(&meta.provider), &page.items[0].code, meta)
+            .await
+            .unwrap();
+        let t = Instant::now();
+        fresh
+            .search(
+                admin(),
+                SearchQuery {
+                    q: Some("人口".into()),
+                    limit: 20,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        after_change.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    after_change.sort_by(|a, b| a.total_cmp(b));
+    eprintln!(
+        "[{label}] index: cold load {cold:.1} ms; first search after a change: median {:.3} ms, max {:.3} ms",
+        percentile(&after_change, 0.5),
+        after_change[after_change.len() - 1]
+    );
+}
+
 async fn measure(store: &Store, label: &str) {
     let started = Instant::now();
     fill(store).await;
@@ -157,8 +220,10 @@ fn main() {
         println!("|---|---|---|---|---|---|---|---|");
         let db = testkit::sqlite(shuqiao_store::system_clock()).await;
         measure(&db.store, "sqlite").await;
+        index_costs(&db.store, &db.url, "sqlite").await;
         if let Some(db) = testkit::postgres(shuqiao_store::system_clock()).await {
             measure(&db.store, "postgres").await;
+            index_costs(&db.store, &db.url, "postgres").await;
         }
     });
 }

@@ -603,6 +603,15 @@ impl Store {
         .await
     }
 
+    /// Loads the search index now, so the first search after start-up does not pay for it.
+    pub async fn warm_search_index(&self) -> Result<()> {
+        let q = SearchQuery {
+            limit: 1,
+            ..Default::default()
+        };
+        self.search(Principal::Anonymous, q).await.map(drop)
+    }
+
     /// Searches the catalog as `p` may see it.
     pub async fn search(&self, p: Principal, q: SearchQuery) -> Result<Page<ResourceSummary>> {
         let index = self.index.clone();

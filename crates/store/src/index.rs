@@ -112,19 +112,36 @@ impl Index {
             ),
             params![self.seq, last],
         )?;
-        let terms = c.query(
-            "SELECT t.code, t.term, t.weight FROM resource_terms t JOIN resources r ON r.code = t.code
-             WHERE r.change_seq > $1 AND r.change_seq <= $2 ORDER BY t.code",
-            params![self.seq, last],
-        )?;
+        let full = self.seq < 0;
+        // A full load reads every term in one pass; a catch-up reads the few changed
+        // resources' terms through the index on `code`.
+        let terms = if full {
+            c.query(
+                "SELECT code, term, weight FROM resource_terms ORDER BY code",
+                &[],
+            )?
+        } else {
+            let mut t = Vec::new();
+            for row in &rows {
+                let code = row.text(0)?;
+                t.extend(c.query(
+                    "SELECT code, term, weight FROM resource_terms WHERE code = $1",
+                    params![code],
+                )?);
+            }
+            t
+        };
+        let mut fresh_ids = Vec::with_capacity(rows.len());
         for row in &rows {
             let doc = Doc::new(summary_from_row(row)?);
             let id = self.docs.len() as u32;
-            if let Some(old) = self.by_code.insert(doc.summary.code.clone(), id) {
+            let old = self.by_code.insert(doc.summary.code.clone(), id);
+            if let Some(old) = old {
                 self.docs[old as usize] = None;
                 self.dead += 1;
             }
             self.docs.push(Some(doc));
+            fresh_ids.push((id, old));
         }
         // Terms arrive in code order and new ids were given in code order, so each posting
         // list receives its new ids in ascending order.
@@ -138,10 +155,23 @@ impl Index {
                     .push((id, weight));
             }
         }
-        if !rows.is_empty() || !self.loaded {
+        if full {
             let mut ordered: Vec<u32> = self.by_code.values().copied().collect();
             ordered.sort_unstable_by(|a, b| self.code(*a).cmp(self.code(*b)));
             self.ordered = ordered;
+        } else {
+            for (id, old) in fresh_ids {
+                let code = self.code(id).to_string();
+                match old.and_then(|o| self.ordered.iter().position(|&x| x == o)) {
+                    Some(pos) => self.ordered[pos] = id,
+                    None => {
+                        let pos = self
+                            .ordered
+                            .partition_point(|&x| self.code(x) < code.as_str());
+                        self.ordered.insert(pos, id);
+                    }
+                }
+            }
         }
         self.loaded = true;
         self.seq = last;
