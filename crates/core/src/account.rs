@@ -241,10 +241,14 @@ impl ThrottlePolicy {
     }
 }
 
+/// 32 bytes from the operating system's random source (keys, salts, secrets).
+pub fn random_key() -> [u8; 32] {
+    rand::random()
+}
+
 /// A fresh secret: 32 random bytes, hex, with a recognisable prefix (`sq_` tokens, `sqs_` sessions).
 pub fn new_secret(prefix: &str) -> String {
-    let bytes: [u8; 32] = rand::random();
-    format!("{prefix}{}", hex::encode(bytes))
+    format!("{prefix}{}", hex::encode(random_key()))
 }
 
 /// What is stored for a secret: SHA-256 hex. Tokens have 256 bits of entropy, so a fast hash

@@ -100,6 +100,12 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Domain(d) => d.into(),
+            StoreError::AuditUnavailable => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "audit_unavailable",
+                "审计日志暂不可用，为保证全程留痕，本次操作未执行；请稍后重试",
+                "the audit log is unavailable, so nothing was done (every action must be sealed); retry later",
+            ),
             other => {
                 tracing::error!(error = %other, "storage failure");
                 ApiError::internal()

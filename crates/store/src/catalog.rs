@@ -280,27 +280,13 @@ fn index(c: &mut dyn Conn, code: &str, m: &ResourceMeta, status: Status, now: i6
     let provider_name = find_org(c, &m.provider)?
         .map(|o| o.name)
         .unwrap_or_default();
-    let terms: Vec<(String, i64)> = weighted_terms(m, &provider_name, code)
+    let rows = weighted_terms(m, &provider_name, code)
         .into_iter()
+        .map(|(term, weight)| vec![term.into(), code.into(), weight.into()])
         .collect();
-    // Many rows per statement: one round trip per batch instead of per term. A fixed batch
-    // size keeps the number of distinct statements (and cached plans) small.
-    for batch in terms.chunks(TERM_BATCH) {
-        let mut sql = String::from("INSERT INTO resource_terms (term, code, weight) VALUES ");
-        let mut values = Vec::with_capacity(batch.len() * 3);
-        for (i, (term, weight)) in batch.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
-            values.extend([term.as_str().into(), code.into(), (*weight).into()]);
-        }
-        c.execute(&sql, &values)?;
-    }
+    crate::db::insert_rows(c, "resource_terms", &["term", "code", "weight"], rows)?;
     Ok(())
 }
-
-const TERM_BATCH: usize = 64;
 
 /// Terms with weights: a hit in the name counts most.
 fn weighted_terms(m: &ResourceMeta, provider_name: &str, code: &str) -> BTreeMap<String, i64> {
@@ -341,7 +327,41 @@ fn record_event(
         "INSERT INTO catalog_events (code, action, actor, version, reason, at) VALUES ($1, $2, $3, $4, $5, $6)",
         params![code, action, p.actor(), version, reason, now],
     )?;
+    crate::audit::enqueue(
+        c,
+        &catalog_entry(code, action, p, version, reason, now),
+        now,
+    )?;
     crate::index::mark_changed(c, code)
+}
+
+/// The audit entry of a catalog change: who, what, which resource and version, and why.
+fn catalog_entry(
+    code: &str,
+    action: &str,
+    p: &Principal,
+    version: Option<i64>,
+    reason: Option<&str>,
+    now: i64,
+) -> shuqiao_core::audit::entry::Entry {
+    let (org, system, person) = match p {
+        Principal::Person { username, org, .. } => (org.clone(), None, Some(username.clone())),
+        Principal::System { system, org, .. } => (org.clone(), Some(system.clone()), None),
+        Principal::Anonymous => (String::new(), None, None),
+    };
+    shuqiao_core::audit::entry::Entry {
+        time: now,
+        actor_org: org,
+        actor_system: system,
+        actor_person: person,
+        action: format!("catalog.{action}"),
+        resource: Some(code.to_string()),
+        resource_version: version,
+        grant: None,
+        purpose: reason.map(str::to_string),
+        result: "ok".into(),
+        subjects: Vec::new(),
+    }
 }
 
 fn require_reason(reason: &str, zh: &str) -> Result<()> {

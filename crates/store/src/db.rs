@@ -507,3 +507,33 @@ impl Db {
         }
     }
 }
+
+/// Rows per multi-row INSERT. Fixed, so only a few distinct statements are ever prepared.
+const ROWS_PER_INSERT: usize = 64;
+
+/// Inserts `rows` into `table (columns)` with one statement per batch of rows: one round
+/// trip per batch instead of per row.
+pub fn insert_rows(
+    c: &mut dyn Conn,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+) -> Result<(), DbError> {
+    let width = columns.len();
+    let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut sql = head.clone();
+        let mut values = Vec::with_capacity(ROWS_PER_INSERT * width);
+        for (i, row) in rows.by_ref().take(ROWS_PER_INSERT).enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let marks: Vec<String> = (1..=width).map(|j| format!("${}", i * width + j)).collect();
+            sql.push_str(&format!("({})", marks.join(", ")));
+            values.extend(row);
+        }
+        c.execute(&sql, &values)?;
+    }
+    Ok(())
+}

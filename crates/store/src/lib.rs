@@ -1,6 +1,7 @@
 //! Storage: one interface ([`Store`]) over SQLite and PostgreSQL. Every write validates with
 //! the core rules first and applies in one transaction.
 pub mod accounts;
+pub mod audit;
 pub mod catalog;
 pub mod db;
 pub mod demo;
@@ -23,6 +24,9 @@ pub enum StoreError {
     /// Ours: the database failed. Details go to the log, never to the client.
     #[error("storage failure: {0}")]
     Db(#[from] DbError),
+    /// The audit log is not configured or cannot seal: fail closed.
+    #[error("audit log unavailable")]
+    AuditUnavailable,
     #[error("storage task failed: {0}")]
     Task(String),
 }
@@ -57,6 +61,7 @@ pub struct Store {
     db: Arc<db::Db>,
     clock: Clock,
     index: Arc<index::SearchIndex>,
+    audit: audit::SharedAudit,
 }
 
 impl Store {
@@ -95,6 +100,7 @@ impl Store {
             db: Arc::new(db),
             clock,
             index: Arc::default(),
+            audit: Arc::default(),
         })
     }
 

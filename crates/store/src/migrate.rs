@@ -23,6 +23,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0002_catalog_index.sql"),
         postgres: include_str!("migrations/postgres/0002_catalog_index.sql"),
     },
+    Migration {
+        version: 3,
+        name: "audit",
+        sqlite: include_str!("migrations/sqlite/0003_audit.sql"),
+        postgres: include_str!("migrations/postgres/0003_audit.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -415,6 +415,121 @@ mod cases {
         assert_eq!(s.search(admin(), retired).await.unwrap().total, 1);
     }
 
+    pub async fn audit_log_receipts_and_proofs(s: Store, _t: Arc<AtomicI64>, url: String) {
+        use shuqiao_core::audit::merkle::{verify_consistency, verify_inclusion, Hash};
+        use shuqiao_core::audit::note::{Checkpoint, NoteVerifier, SignedNote};
+        use shuqiao_store::audit::AuditKeys;
+
+        fn keys() -> AuditKeys {
+            let signer =
+                shuqiao_core::audit::note::NoteSigner::new("test.shuqiao/audit", [5u8; 32])
+                    .unwrap();
+            AuditKeys {
+                signer,
+                subject_secret: [6u8; 32],
+            }
+        }
+        fn h(s: &str) -> Hash {
+            hex::decode(s).unwrap().try_into().unwrap()
+        }
+        fn entry(i: usize) -> shuqiao_core::audit::entry::Entry {
+            shuqiao_core::audit::entry::Entry {
+                time: T0 + i as i64,
+                actor_org: "d-a".into(),
+                actor_system: Some("d-a-sys".into()),
+                actor_person: None,
+                action: "exchange.lookup".into(),
+                resource: Some("101001-000001".into()),
+                resource_version: Some(1),
+                grant: Some("g1".into()),
+                purpose: Some("测试".into()),
+                result: "ok".into(),
+                subjects: vec![format!("subject-{}", i % 3)],
+            }
+        }
+
+        // Fail closed without keys.
+        assert!(matches!(
+            s.audit_append(vec![entry(0)]).await,
+            Err(StoreError::AuditUnavailable)
+        ));
+        let s = s.with_audit(keys());
+        let verifier = NoteVerifier::parse(&s.audit_public_key().unwrap()).unwrap();
+
+        // Catalog changes wait in the pending queue and are sealed by the next batch.
+        fixture(&s).await;
+        s.create_resource(steward_a(), sample_meta()).await.unwrap();
+        assert_eq!(s.audit_seal_pending().await.unwrap(), 1);
+
+        // A second store on the same database stands for another replica; appends alternate.
+        let other = Store::open(&url).await.unwrap().with_audit(keys());
+        let mut receipts = Vec::new();
+        for round in 0..6 {
+            let who = if round % 2 == 0 { &s } else { &other };
+            receipts.extend(
+                who.audit_append((0..7).map(|i| entry(round * 7 + i)).collect())
+                    .await
+                    .unwrap(),
+            );
+        }
+        assert_eq!(
+            receipts.iter().map(|r| r.index).collect::<Vec<_>>(),
+            (1..43).collect::<Vec<_>>()
+        );
+        let mut checkpoints = Vec::new();
+        for r in &receipts {
+            let note = SignedNote::parse(&r.checkpoint).unwrap();
+            assert!(note.signed_by(&verifier));
+            let cp = Checkpoint::parse_body(&note.body).unwrap();
+            assert_eq!(cp.size, r.tree_size);
+            let proof: Vec<Hash> = r.inclusion_proof.iter().map(|p| h(p)).collect();
+            assert!(
+                verify_inclusion(&h(&r.leaf_hash), r.index, r.tree_size, &proof, &cp.root),
+                "receipt {}",
+                r.index
+            );
+            checkpoints.push(cp);
+        }
+        // Every checkpoint is consistent with every later one.
+        for a in checkpoints.iter().step_by(7) {
+            for b in checkpoints.iter().step_by(7).filter(|b| b.size >= a.size) {
+                let proof: Vec<Hash> = s
+                    .audit_consistency_proof(a.size, b.size)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|p| h(p))
+                    .collect();
+                assert!(
+                    verify_consistency(a.size, b.size, &proof, &a.root, &b.root),
+                    "{} → {}",
+                    a.size,
+                    b.size
+                );
+            }
+        }
+        // Proofs can be asked for later, for any size the log has reached.
+        let last = checkpoints.last().unwrap();
+        let proof: Vec<Hash> = other
+            .audit_inclusion_proof(5, last.size)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| h(p))
+            .collect();
+        let leaf = receipts.iter().find(|r| r.index == 5).unwrap();
+        assert!(verify_inclusion(
+            &h(&leaf.leaf_hash),
+            5,
+            last.size,
+            &proof,
+            &last.root
+        ));
+        assert!(s.audit_inclusion_proof(5, last.size + 1).await.is_err());
+        let newest = SignedNote::parse(&s.audit_checkpoint().await.unwrap().unwrap()).unwrap();
+        assert_eq!(Checkpoint::parse_body(&newest.body).unwrap(), *last);
+    }
+
     pub async fn credentials(s: Store, t: Arc<AtomicI64>, _u: String) {
         fixture(&s).await;
         let (token, info) = s
@@ -497,6 +612,7 @@ conformance!(
     bad_input_changes_nothing,
     search_and_visibility,
     search_index_follows_other_replicas,
+    audit_log_receipts_and_proofs,
     credentials
 );
 

@@ -1,0 +1,498 @@
+//! The audit log in the database: pending entries, sequencing into the Merkle tree, signed
+//! checkpoints, receipts and proofs.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use shuqiao_core::audit::entry::Entry;
+use shuqiao_core::audit::merkle::{self, Frontier, Hash, NodeId};
+use shuqiao_core::audit::note::{Checkpoint, NoteSigner};
+use shuqiao_core::DomainError;
+
+use crate::db::{insert_rows, Backend, Conn, DbError, Value};
+use crate::{from_json, params, to_json, Result, Store, StoreError};
+
+/// The log's keys, kept outside the database: the checkpoint signing key and the secret for
+/// keyed hashes of personal identifiers.
+pub struct AuditKeys {
+    pub signer: NoteSigner,
+    pub subject_secret: [u8; 32],
+}
+
+impl AuditKeys {
+    pub fn generate(origin: &str) -> std::result::Result<AuditKeys, String> {
+        let signer = NoteSigner::new(origin, rand_bytes()).map_err(|e| e.to_string())?;
+        Ok(AuditKeys {
+            signer,
+            subject_secret: rand_bytes(),
+        })
+    }
+
+    /// Reads the key file, or creates it (mode 0600) with fresh keys.
+    pub fn load_or_create(
+        path: &std::path::Path,
+        origin: &str,
+    ) -> std::result::Result<AuditKeys, String> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let fresh = format!(
+                    "signing-key {}\nsubject-secret {}\n",
+                    hex32(rand_bytes()),
+                    hex32(rand_bytes())
+                );
+                write_private(path, &fresh)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                fresh
+            }
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        let field = |name: &str| -> std::result::Result<[u8; 32], String> {
+            let line = text
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .ok_or(format!("{} lacks {name}", path.display()))?;
+            let bytes = hex::decode(line.trim())
+                .map_err(|_| format!("{name} in {} is not hex", path.display()))?;
+            bytes
+                .try_into()
+                .map_err(|_| format!("{name} in {} must be 32 bytes", path.display()))
+        };
+        let signer = NoteSigner::new(origin, field("signing-key ")?).map_err(|e| e.to_string())?;
+        Ok(AuditKeys {
+            signer,
+            subject_secret: field("subject-secret ")?,
+        })
+    }
+}
+
+fn rand_bytes() -> [u8; 32] {
+    shuqiao_core::account::random_key()
+}
+
+fn hex32(b: [u8; 32]) -> String {
+    hex::encode(b)
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)?.write_all(text.as_bytes())
+}
+
+/// What an appender keeps: where its entry is, the checkpoint that includes it, and the proof.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Receipt {
+    pub index: u64,
+    pub tree_size: u64,
+    /// Hex SHA-256 leaf hash of the entry's canonical encoding.
+    pub leaf_hash: String,
+    /// Hex hashes, from the leaf upwards (RFC 9162).
+    pub inclusion_proof: Vec<String>,
+    /// The signed checkpoint (C2SP signed note) the proof leads to.
+    pub checkpoint: String,
+}
+
+pub(crate) struct AuditState {
+    keys: AuditKeys,
+    /// The tree's right edge as this process last saw it; checked against the head row.
+    frontier: Option<Frontier>,
+}
+
+pub(crate) type SharedAudit = Arc<Mutex<Option<AuditState>>>;
+
+fn unavailable() -> StoreError {
+    StoreError::AuditUnavailable
+}
+
+fn hash_of(v: &Value) -> Result<Hash> {
+    match v {
+        Value::Blob(b) => b
+            .as_slice()
+            .try_into()
+            .map_err(|_| DbError::Other("bad node hash length".into()).into()),
+        _ => Err(DbError::Other("node hash is not a blob".into()).into()),
+    }
+}
+
+/// Queues an entry inside the caller's transaction; it commits or rolls back with the change
+/// it records and is sequenced into the tree by the next batch.
+pub(crate) fn enqueue(c: &mut dyn Conn, entry: &Entry, now: i64) -> Result<()> {
+    c.execute(
+        "INSERT INTO audit_pending (entry, created_at) VALUES ($1, $2)",
+        params![to_json(entry)?, now],
+    )?;
+    Ok(())
+}
+
+/// Reads stored nodes, in few queries.
+pub(crate) fn load_nodes(c: &mut dyn Conn, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(64) {
+        let mut sql = String::from("SELECT level, idx, hash FROM audit_nodes WHERE ");
+        let mut values = Vec::with_capacity(chunk.len() * 2);
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(" OR ");
+            }
+            sql.push_str(&format!(
+                "(level = ${} AND idx = ${})",
+                2 * i + 1,
+                2 * i + 2
+            ));
+            values.push(Value::Int(id.level as i64));
+            values.push(Value::Int(id.index as i64));
+        }
+        for r in c.query(&sql, &values)? {
+            out.insert(
+                NodeId {
+                    level: r.int(0)? as u32,
+                    index: r.int(1)? as u64,
+                },
+                hash_of(&r.0[2])?,
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn missing_node(id: NodeId) -> StoreError {
+    DbError::Other(format!(
+        "audit node level {} index {} is missing",
+        id.level, id.index
+    ))
+    .into()
+}
+
+/// Builds a proof from a plan, looking nodes up first in `fresh` (written by this batch).
+fn prove(
+    c: &mut dyn Conn,
+    plan: &[merkle::Range],
+    fresh: &HashMap<NodeId, Hash>,
+) -> Result<Vec<Hash>> {
+    let wanted: Vec<NodeId> = merkle::needed_nodes(plan)
+        .into_iter()
+        .filter(|id| !fresh.contains_key(id))
+        .collect();
+    let stored = load_nodes(c, &wanted)?;
+    merkle::assemble(plan, |id| {
+        fresh
+            .get(&id)
+            .or_else(|| stored.get(&id))
+            .copied()
+            .ok_or_else(|| missing_node(id))
+    })
+}
+
+/// The head row, locked against other sequencers until the transaction ends.
+fn lock_head(c: &mut dyn Conn) -> Result<(u64, Option<Hash>)> {
+    let sql = match c.backend() {
+        Backend::Postgres => "SELECT size, root FROM audit_head WHERE id = 1 FOR UPDATE",
+        // The SQLite writer transaction is already exclusive.
+        Backend::Sqlite => "SELECT size, root FROM audit_head WHERE id = 1",
+    };
+    let r = c
+        .query_one(sql, &[])?
+        .ok_or(DbError::Other("audit_head row missing".into()))?;
+    let root = match &r.0[1] {
+        Value::Null => None,
+        v => Some(hash_of(v)?),
+    };
+    Ok((r.int(0)? as u64, root))
+}
+
+struct Sequenced {
+    first: u64,
+    size: u64,
+    note: String,
+    fresh: HashMap<NodeId, Hash>,
+    leaves: Vec<Hash>,
+}
+
+/// Puts the pending entries and then `entries` into the tree, signs a checkpoint for the new
+/// size, and records it all. Runs inside the caller's write transaction.
+fn sequence(
+    c: &mut dyn Conn,
+    st: &mut AuditState,
+    entries: &[Entry],
+    now: i64,
+) -> Result<Sequenced> {
+    let (size, root) = lock_head(c)?;
+    let mut frontier = match st.frontier.take() {
+        Some(f) if f.size() == size && root.is_none_or(|r| r == f.root()) => f,
+        _ => {
+            let ids = merkle::Range { lo: 0, hi: size }.nodes();
+            let nodes = load_nodes(c, &ids)?;
+            Frontier::from_nodes(size, |id| {
+                nodes.get(&id).copied().ok_or_else(|| missing_node(id))
+            })?
+        }
+    };
+    let pending_rows = c.query(
+        "SELECT id, entry FROM audit_pending ORDER BY id LIMIT 10000",
+        &[],
+    )?;
+    let mut pending = Vec::with_capacity(pending_rows.len());
+    for r in &pending_rows {
+        pending.push(from_json::<Entry>(&r.text(1)?)?);
+    }
+    if let Some(last) = pending_rows.last() {
+        c.execute(
+            "DELETE FROM audit_pending WHERE id <= $1",
+            params![last.int(0)?],
+        )?;
+    }
+    let mut entry_rows = Vec::new();
+    let mut subject_rows = Vec::new();
+    let mut node_rows = Vec::new();
+    let mut fresh = HashMap::new();
+    let mut leaves = Vec::new();
+    let first = size + pending.len() as u64;
+    for e in pending.iter().chain(entries) {
+        let idx = frontier.size() as i64;
+        let leaf = merkle::leaf_hash(&e.encode());
+        leaves.push(leaf);
+        for (id, h) in frontier.push(leaf) {
+            node_rows.push(vec![
+                Value::Int(id.level as i64),
+                Value::Int(id.index as i64),
+                Value::Blob(h.to_vec()),
+            ]);
+            fresh.insert(id, h);
+        }
+        entry_rows.push(vec![
+            Value::Int(idx),
+            to_json(e)?.into(),
+            e.time.into(),
+            e.actor_org.as_str().into(),
+            e.actor_system.clone().into(),
+            e.actor_person.clone().into(),
+            e.action.as_str().into(),
+            e.resource.clone().into(),
+            e.grant.clone().into(),
+            e.purpose.clone().into(),
+            e.result.as_str().into(),
+        ]);
+        let mut subjects = e.subjects.clone();
+        subjects.sort();
+        subjects.dedup();
+        subject_rows.extend(
+            subjects
+                .into_iter()
+                .map(|s| vec![s.into(), Value::Int(idx)]),
+        );
+    }
+    insert_rows(
+        c,
+        "audit_entries",
+        &[
+            "idx",
+            "entry",
+            "time",
+            "actor_org",
+            "actor_system",
+            "actor_person",
+            "action",
+            "resource",
+            "grant_id",
+            "purpose",
+            "result",
+        ],
+        entry_rows,
+    )?;
+    insert_rows(c, "audit_subjects", &["subject", "idx"], subject_rows)?;
+    insert_rows(c, "audit_nodes", &["level", "idx", "hash"], node_rows)?;
+    let new_size = frontier.size();
+    let root = frontier.root();
+    let body = Checkpoint {
+        origin: st.keys.signer.name().to_string(),
+        size: new_size,
+        root,
+    }
+    .body();
+    let note = st.keys.signer.sign(&body);
+    if new_size > size {
+        c.execute(
+            "INSERT INTO audit_checkpoints (size, note, created_at) VALUES ($1, $2, $3)",
+            params![new_size as i64, &note, now],
+        )?;
+        c.execute(
+            "UPDATE audit_head SET size = $1, root = $2 WHERE id = 1",
+            &[Value::Int(new_size as i64), Value::Blob(root.to_vec())],
+        )?;
+    }
+    st.frontier = Some(frontier);
+    Ok(Sequenced {
+        first,
+        size: new_size,
+        note,
+        fresh,
+        leaves,
+    })
+}
+
+fn hexes(hs: &[Hash]) -> Vec<String> {
+    hs.iter().map(hex::encode).collect()
+}
+
+impl Store {
+    /// Turns on the audit log with these keys (the sequencer state lives in this process).
+    pub fn with_audit(self, keys: AuditKeys) -> Store {
+        *self.audit.lock().unwrap_or_else(|p| p.into_inner()) = Some(AuditState {
+            keys,
+            frontier: None,
+        });
+        self
+    }
+
+    /// The log's public key as `name+hash+base64key`, if the log is on.
+    pub fn audit_public_key(&self) -> Option<String> {
+        self.audit
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|s| s.keys.signer.verifier().encode())
+    }
+
+    /// Keyed hash of a subject identifier under this platform's secret.
+    pub fn audit_subject_key(
+        &self,
+        kind: shuqiao_core::audit::entry::SubjectKind,
+        id: &str,
+    ) -> Result<String> {
+        let guard = self.audit.lock().unwrap_or_else(|p| p.into_inner());
+        let st = guard.as_ref().ok_or_else(unavailable)?;
+        Ok(shuqiao_core::audit::entry::subject_key(
+            &st.keys.subject_secret,
+            kind,
+            id,
+        ))
+    }
+
+    /// Appends entries durably and returns a receipt for each: nobody gets a receipt before
+    /// the transaction holding their entry has committed.
+    pub async fn audit_append(&self, entries: Vec<Entry>) -> Result<Vec<Receipt>> {
+        let audit = self.audit.clone();
+        let now = self.now();
+        self.write(move |c| {
+            let mut guard = audit.lock().unwrap_or_else(|p| p.into_inner());
+            let st = guard.as_mut().ok_or_else(unavailable)?;
+            let done = match sequence(c, st, &entries, now) {
+                Ok(d) => d,
+                Err(e) => {
+                    // The transaction rolls back: forget the in-memory edge too.
+                    st.frontier = None;
+                    return Err(e);
+                }
+            };
+            let offset = done.leaves.len() - entries.len();
+            (0..entries.len())
+                .map(|i| {
+                    let index = done.first + i as u64;
+                    let proof = prove(c, &merkle::inclusion_plan(index, done.size), &done.fresh)?;
+                    Ok(Receipt {
+                        index,
+                        tree_size: done.size,
+                        leaf_hash: hex::encode(done.leaves[offset + i]),
+                        inclusion_proof: hexes(&proof),
+                        checkpoint: done.note.clone(),
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// Sequences whatever is pending (entries written by catalog changes and decisions).
+    /// Returns the tree size afterwards.
+    pub async fn audit_seal_pending(&self) -> Result<u64> {
+        let audit = self.audit.clone();
+        let now = self.now();
+        self.write(move |c| {
+            let mut guard = audit.lock().unwrap_or_else(|p| p.into_inner());
+            let st = guard.as_mut().ok_or_else(unavailable)?;
+            let r = sequence(c, st, &[], now);
+            if r.is_err() {
+                st.frontier = None;
+            }
+            Ok(r?.size)
+        })
+        .await
+    }
+
+    /// The latest signed checkpoint, or `None` while the log is empty.
+    pub async fn audit_checkpoint(&self) -> Result<Option<String>> {
+        self.read(|c| {
+            Ok(c.query_one(
+                "SELECT note FROM audit_checkpoints ORDER BY size DESC LIMIT 1",
+                &[],
+            )?
+            .map(|r| r.text(0))
+            .transpose()?)
+        })
+        .await
+    }
+
+    async fn audit_size(&self) -> Result<u64> {
+        self.read(|c| {
+            Ok(
+                c.query_one("SELECT size FROM audit_head WHERE id = 1", &[])?
+                    .map(|r| r.int(0))
+                    .transpose()?
+                    .unwrap_or(0) as u64,
+            )
+        })
+        .await
+    }
+
+    /// Inclusion proof of entry `index` in the tree of `size` entries.
+    pub async fn audit_inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<String>> {
+        let head = self.audit_size().await?;
+        if index >= size || size > head {
+            return Err(DomainError::conflict(
+                "bad_tree_range",
+                format!("需要 index < size ≤ {head}"),
+                format!("need index < size ≤ {head}"),
+            )
+            .into());
+        }
+        self.read(move |c| {
+            Ok(hexes(&prove(
+                c,
+                &merkle::inclusion_plan(index, size),
+                &HashMap::new(),
+            )?))
+        })
+        .await
+    }
+
+    /// Consistency proof between tree sizes `from` and `to`.
+    pub async fn audit_consistency_proof(&self, from: u64, to: u64) -> Result<Vec<String>> {
+        let head = self.audit_size().await?;
+        if from > to || to > head {
+            return Err(DomainError::conflict(
+                "bad_tree_range",
+                format!("需要 from ≤ to ≤ {head}"),
+                format!("need from ≤ to ≤ {head}"),
+            )
+            .into());
+        }
+        self.read(move |c| {
+            Ok(hexes(&prove(
+                c,
+                &merkle::consistency_plan(from, to),
+                &HashMap::new(),
+            )?))
+        })
+        .await
+    }
+}
