@@ -340,6 +340,90 @@ fn sequence(
     })
 }
 
+/// Receipts for the last `count` entries of a batch. The proofs share one node lookup.
+fn receipts(c: &mut dyn Conn, done: &Sequenced, count: usize) -> Result<Vec<Receipt>> {
+    let offset = done.leaves.len() - count;
+    let plans: Vec<Vec<merkle::Range>> = (0..count)
+        .map(|i| merkle::inclusion_plan(done.first + i as u64, done.size))
+        .collect();
+    let all: Vec<merkle::Range> = plans.iter().flatten().copied().collect();
+    let wanted: Vec<NodeId> = merkle::needed_nodes(&all)
+        .into_iter()
+        .filter(|id| !done.fresh.contains_key(id))
+        .collect();
+    let stored = load_nodes(c, &wanted)?;
+    plans
+        .iter()
+        .enumerate()
+        .map(|(i, plan)| {
+            let proof = merkle::assemble(plan, |id| {
+                done.fresh
+                    .get(&id)
+                    .or_else(|| stored.get(&id))
+                    .copied()
+                    .ok_or_else(|| missing_node(id))
+            })?;
+            Ok(Receipt {
+                index: done.first + i as u64,
+                tree_size: done.size,
+                leaf_hash: hex::encode(done.leaves[offset + i]),
+                inclusion_proof: hexes(&proof),
+                checkpoint: done.note.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Most entries one sequencing transaction takes.
+const MAX_BATCH: usize = 4096;
+
+type Request = (
+    Vec<Entry>,
+    tokio::sync::oneshot::Sender<Result<Vec<Receipt>>>,
+);
+pub(crate) type Appender = Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<Request>>>;
+
+/// The sequencer task: takes whatever requests are waiting, appends them in one transaction,
+/// and hands each caller its receipts. A failed batch fails every caller in it (fail closed).
+fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Request>(65_536);
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut batch = vec![first];
+            let mut total = batch[0].0.len();
+            while total < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(r) => {
+                        total += r.0.len();
+                        batch.push(r);
+                    }
+                    Err(_) => break,
+                }
+            }
+            let sizes: Vec<usize> = batch.iter().map(|(e, _)| e.len()).collect();
+            let (entries, replies): (Vec<Vec<Entry>>, Vec<_>) = batch.into_iter().unzip();
+            match store
+                .audit_append(entries.into_iter().flatten().collect())
+                .await
+            {
+                Ok(mut receipts) => {
+                    for (reply, n) in replies.into_iter().zip(sizes) {
+                        let rest = receipts.split_off(n);
+                        let _ = reply.send(Ok(std::mem::replace(&mut receipts, rest)));
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "audit batch failed; its callers are refused");
+                    for reply in replies {
+                        let _ = reply.send(Err(unavailable()));
+                    }
+                }
+            }
+        }
+    });
+    tx
+}
+
 fn hexes(hs: &[Hash]) -> Vec<String> {
     hs.iter().map(hex::encode).collect()
 }
@@ -394,22 +478,24 @@ impl Store {
                     return Err(e);
                 }
             };
-            let offset = done.leaves.len() - entries.len();
-            (0..entries.len())
-                .map(|i| {
-                    let index = done.first + i as u64;
-                    let proof = prove(c, &merkle::inclusion_plan(index, done.size), &done.fresh)?;
-                    Ok(Receipt {
-                        index,
-                        tree_size: done.size,
-                        leaf_hash: hex::encode(done.leaves[offset + i]),
-                        inclusion_proof: hexes(&proof),
-                        checkpoint: done.note.clone(),
-                    })
-                })
-                .collect()
+            receipts(c, &done, entries.len())
         })
         .await
+    }
+
+    /// Appends through the shared sequencer: concurrent callers are grouped into one
+    /// transaction (one fsync, one signature) and each gets its own receipt once it commits.
+    pub async fn audit_submit(&self, entries: Vec<Entry>) -> Result<Vec<Receipt>> {
+        let (reply, wait) = tokio::sync::oneshot::channel();
+        let sender = self
+            .appender
+            .get_or_init(|| spawn_appender(self.clone()))
+            .clone();
+        sender
+            .send((entries, reply))
+            .await
+            .map_err(|_| unavailable())?;
+        wait.await.map_err(|_| unavailable())?
     }
 
     /// Sequences whatever is pending (entries written by catalog changes and decisions).

@@ -62,6 +62,7 @@ pub struct Store {
     clock: Clock,
     index: Arc<index::SearchIndex>,
     audit: audit::SharedAudit,
+    appender: audit::Appender,
 }
 
 impl Store {
@@ -101,6 +102,7 @@ impl Store {
             clock,
             index: Arc::default(),
             audit: Arc::default(),
+            appender: Arc::default(),
         })
     }
 

@@ -528,6 +528,42 @@ mod cases {
         assert!(s.audit_inclusion_proof(5, last.size + 1).await.is_err());
         let newest = SignedNote::parse(&s.audit_checkpoint().await.unwrap().unwrap()).unwrap();
         assert_eq!(Checkpoint::parse_body(&newest.body).unwrap(), *last);
+
+        // Many concurrent appenders through the sequencer: grouped, each with a valid receipt.
+        let tasks: Vec<_> = (0..40)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    s.audit_submit(vec![entry(100 + i), entry(200 + i)])
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut indices = Vec::new();
+        for t in tasks {
+            let rs = t.await.unwrap();
+            assert_eq!(rs.len(), 2);
+            for r in rs {
+                let cp = Checkpoint::parse_body(&SignedNote::parse(&r.checkpoint).unwrap().body)
+                    .unwrap();
+                let proof: Vec<Hash> = r.inclusion_proof.iter().map(|p| h(p)).collect();
+                assert!(verify_inclusion(
+                    &h(&r.leaf_hash),
+                    r.index,
+                    cp.size,
+                    &proof,
+                    &cp.root
+                ));
+                indices.push(r.index);
+            }
+        }
+        indices.sort();
+        assert_eq!(indices, (last.size..last.size + 80).collect::<Vec<_>>());
+        assert!(
+            sizes.len() < 40,
+            "appends were grouped into fewer batches than callers"
+        );
     }
 
     pub async fn credentials(s: Store, t: Arc<AtomicI64>, _u: String) {
