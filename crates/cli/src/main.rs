@@ -41,6 +41,8 @@ enum Command {
         listen: String,
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
+        #[command(flatten)]
+        audit: AuditArgs,
     },
     /// 载入演示省份 Load the demo province into an empty database
     Demo {
@@ -113,6 +115,29 @@ enum AdminCmd {
         #[arg(long)]
         system: Option<String>,
     },
+}
+
+#[derive(Args, Clone)]
+struct AuditArgs {
+    /// 审计日志密钥文件（签名密钥与标识哈希密钥；不存入数据库，首次启动时生成）
+    /// Audit key file (checkpoint signing key and identifier-hash secret; kept outside the
+    /// database, created on first start)
+    #[arg(long, env = "SHUQIAO_AUDIT_KEY_FILE", default_value = "data/audit.key")]
+    audit_key_file: PathBuf,
+    /// 检查点的日志名 The log's origin line in checkpoints
+    #[arg(
+        long,
+        env = "SHUQIAO_AUDIT_ORIGIN",
+        default_value = "shuqiao.local/audit"
+    )]
+    audit_origin: String,
+}
+
+impl AuditArgs {
+    fn keys(&self) -> Result<shuqiao_store::audit::AuditKeys> {
+        shuqiao_store::audit::AuditKeys::load_or_create(&self.audit_key_file, &self.audit_origin)
+            .map_err(anyhow::Error::msg)
+    }
 }
 
 #[derive(Args)]
@@ -249,7 +274,12 @@ async fn open(db: &str) -> Result<Store> {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { demo, listen, seed } => serve(&cli.database, demo, &listen, seed).await,
+        Command::Serve {
+            demo,
+            listen,
+            seed,
+            audit,
+        } => serve(&cli.database, demo, &listen, seed, &audit).await,
         Command::Demo { seed } => {
             let store = open(&cli.database).await?;
             load_demo(&store, seed).await
@@ -282,12 +312,28 @@ async fn load_demo(store: &Store, seed: u64) -> Result<()> {
     Ok(())
 }
 
-async fn serve(database: &str, with_demo: bool, listen: &str, seed: u64) -> Result<()> {
-    let store = open(database).await?;
+async fn serve(
+    database: &str,
+    with_demo: bool,
+    listen: &str,
+    seed: u64,
+    audit: &AuditArgs,
+) -> Result<()> {
+    let store = open(database).await?.with_audit(audit.keys()?);
     if with_demo {
         load_demo(&store, seed).await?;
     }
     store.warm_search_index().await?;
+    let size = store.audit_seal_pending().await?;
+    eprintln!(
+        "审计日志 audit log: {size} 条 entries, key {}",
+        store.audit_public_key().unwrap_or_default()
+    );
+    tokio::spawn(
+        store
+            .clone()
+            .run_audit_sealer(std::time::Duration::from_secs(1)),
+    );
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

@@ -51,6 +51,12 @@ pub const PATHS: &[Op] = &[
     ("get", "/api/v1/catalog/resources/{code}/versions", "版本列表 Versions", "", None, ANY),
     ("get", "/api/v1/catalog/resources/{code}/versions/{version}", "历史版本 One version", "", None, ANY),
     ("get", "/api/v1/catalog/resources/{code}/history", "审核记录 Review history", "", None, ANY),
+    ("get", "/api/v1/audit/checkpoint", "最新签名检查点 Latest signed checkpoint", "text/plain: a C2SP signed note (tlog-checkpoint: origin, size, base64 root) signed with Ed25519.", None, ANY),
+    ("get", "/api/v1/audit/public-key", "日志公钥 Log public key", "text/plain: the signed-note verifier key `name+hash+base64(0x01 ‖ key)`.", None, ANY),
+    ("get", "/api/v1/audit/proofs/inclusion", "包含证明 Inclusion proof", "Query `index` and `size`: RFC 9162 inclusion proof of entry `index` in the tree of `size` entries, with the entry's leaf hash.", None, ANY),
+    ("get", "/api/v1/audit/proofs/consistency", "一致性证明 Consistency proof", "Query `from` and `to`: RFC 9162 consistency proof between two tree sizes.", None, ANY),
+    ("get", "/api/v1/audit/entries", "审计记录 Audit entries", "Filters: actor_org, actor_system, resource, action, subject_id (+ subject_kind person|company; hashed with the platform key, never stored in clear), since, until (ms), limit, offset; format=csv for a CSV export.", None, "审计人员或平台管理员 auditor or platform admin"),
+    ("get", "/api/v1/audit/entries/{index}", "审计记录详情 One entry", "", None, "审计人员或平台管理员 auditor or platform admin"),
 ];
 
 fn enum_schema(values: Vec<&'static str>, description: &str) -> Value {

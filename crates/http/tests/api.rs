@@ -10,7 +10,11 @@ struct App {
 }
 
 async fn app() -> App {
-    let db = testkit::sqlite(shuqiao_store::system_clock()).await;
+    let mut db = testkit::sqlite(shuqiao_store::system_clock()).await;
+    db.store = db
+        .store
+        .clone()
+        .with_audit(shuqiao_store::audit::AuditKeys::generate("test.shuqiao/audit").unwrap());
     fixture(&db.store).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -531,4 +535,156 @@ async fn repeated_failed_logins_are_throttled() {
         (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts"))
     );
     assert!(h.get("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn audit_log_is_verifiable_by_anyone_and_readable_by_auditors() {
+    use shuqiao_core::audit::merkle::{verify_consistency, verify_inclusion, Hash};
+    use shuqiao_core::audit::note::{Checkpoint, NoteVerifier, SignedNote};
+    let h = |v: &Value| -> Hash {
+        hex::decode(v.as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap()
+    };
+    let app = app().await;
+    let steward = app.login("steward.a").await;
+    let (s, _) = app
+        .post(
+            "/api/v1/catalog/resources",
+            Some(&steward),
+            serde_json::to_value(sample_meta()).unwrap(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let code = app
+        .get("/api/v1/catalog/resources?status=draft", Some(&steward))
+        .await
+        .1["items"][0]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        &format!("/api/v1/catalog/resources/{code}/submit"),
+        Some(&steward),
+        json!({}),
+    )
+    .await;
+    app._db.store.audit_seal_pending().await.unwrap();
+
+    // Anyone: the key, the checkpoint, and proofs that check out against them.
+    let (s, key) = app.get("/api/v1/audit/public-key", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let verifier = NoteVerifier::parse(key.as_str().unwrap()).unwrap();
+    let (_, note) = app.get("/api/v1/audit/checkpoint", None).await;
+    let note = SignedNote::parse(note.as_str().unwrap()).unwrap();
+    assert!(note.signed_by(&verifier));
+    let cp = Checkpoint::parse_body(&note.body).unwrap();
+    assert_eq!(cp.size, 2, "create and submit were sealed");
+    let (s, proof) = app
+        .get(
+            &format!("/api/v1/audit/proofs/inclusion?index=1&size={}", cp.size),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{proof}");
+    let path: Vec<Hash> = proof["proof"].as_array().unwrap().iter().map(h).collect();
+    assert!(verify_inclusion(
+        &h(&proof["leaf_hash"]),
+        1,
+        cp.size,
+        &path,
+        &cp.root
+    ));
+    let (_, c) = app
+        .get("/api/v1/audit/proofs/consistency?from=1&to=2", None)
+        .await;
+    let path: Vec<Hash> = c["proof"].as_array().unwrap().iter().map(h).collect();
+    let first = app._db.store.audit_inclusion_proof(0, 1).await.unwrap();
+    assert!(first.is_empty());
+    let (_, leaf0) = app
+        .get("/api/v1/audit/proofs/inclusion?index=0&size=1", None)
+        .await;
+    assert!(verify_consistency(
+        1,
+        2,
+        &path,
+        &h(&leaf0["leaf_hash"]),
+        &cp.root
+    ));
+    let (s, v) = app
+        .get("/api/v1/audit/proofs/inclusion?index=5&size=2", None)
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("bad_tree_range"))
+    );
+    let (s, _) = app
+        .get("/api/v1/audit/proofs/inclusion?index=x&size=2", None)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // Entries: auditors and the operator only.
+    let auditor = app.login("auditor").await;
+    for (who, expected) in [(None, 401), (Some(&steward), 403), (Some(&auditor), 200)] {
+        let (s, _) = app
+            .get("/api/v1/audit/entries", who.map(|s| s.as_str()))
+            .await;
+        assert_eq!(s.as_u16(), expected);
+    }
+    let (_, page) = app
+        .get(
+            &format!("/api/v1/audit/entries?resource={code}&action=catalog.create"),
+            Some(&auditor),
+        )
+        .await;
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["actor_person"], "steward.a");
+    let resp = app
+        .http
+        .get(format!("{}/api/v1/audit/entries?format=csv", app.base))
+        .bearer_auth(&auditor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = resp.text().await.unwrap();
+    assert!(
+        csv.starts_with("index,time,actor_org") && csv.contains("catalog.submit"),
+        "{csv}"
+    );
+    let (s, _) = app
+        .get(
+            "/api/v1/audit/entries?subject_kind=robot&subject_id=1",
+            Some(&auditor),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = app
+        .get("/api/v1/audit/entries?actor=x", Some(&auditor))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn without_audit_keys_the_log_fails_closed() {
+    let db = testkit::sqlite(shuqiao_store::system_clock()).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(shuqiao_http::serve(
+        listener,
+        shuqiao_http::AppState {
+            store: db.store.clone(),
+            demo: false,
+        },
+        std::future::pending(),
+    ));
+    let r = Client::new()
+        .get(format!("{base}/api/v1/audit/checkpoint"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["code"], "audit_unavailable");
 }

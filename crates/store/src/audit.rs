@@ -515,15 +515,60 @@ impl Store {
         .await
     }
 
-    /// The latest signed checkpoint, or `None` while the log is empty.
-    pub async fn audit_checkpoint(&self) -> Result<Option<String>> {
-        self.read(|c| {
-            Ok(c.query_one(
-                "SELECT note FROM audit_checkpoints ORDER BY size DESC LIMIT 1",
-                &[],
-            )?
-            .map(|r| r.text(0))
-            .transpose()?)
+    /// The latest signed checkpoint; for an empty log, a freshly signed checkpoint of size 0.
+    pub async fn audit_checkpoint(&self) -> Result<String> {
+        let latest = self
+            .read(|c| {
+                let r = c.query_one(
+                    "SELECT note FROM audit_checkpoints ORDER BY size DESC LIMIT 1",
+                    &[],
+                )?;
+                Ok(r.map(|r| r.text(0)).transpose()?)
+            })
+            .await?;
+        if let Some(note) = latest {
+            return Ok(note);
+        }
+        let guard = self.audit.lock().unwrap_or_else(|p| p.into_inner());
+        let st = guard.as_ref().ok_or_else(unavailable)?;
+        let body = Checkpoint {
+            origin: st.keys.signer.name().to_string(),
+            size: 0,
+            root: merkle::empty_root(),
+        }
+        .body();
+        Ok(st.keys.signer.sign(&body))
+    }
+
+    /// Seals pending entries every `every` until the process ends; failures are logged and
+    /// retried (the entries stay pending, nothing is lost).
+    pub async fn run_audit_sealer(self, every: std::time::Duration) {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.audit_seal_pending().await {
+                tracing::error!(error = %e, "sealing pending audit entries failed; will retry");
+            }
+        }
+    }
+
+    /// One entry as stored, with its leaf hash.
+    pub async fn audit_entry(&self, index: u64) -> Result<(Entry, String)> {
+        self.read(move |c| {
+            let r = c.query_one(
+                "SELECT entry FROM audit_entries WHERE idx = $1",
+                params![index as i64],
+            )?;
+            let r = r.ok_or_else(|| {
+                StoreError::from(DomainError::not_found(
+                    "no_such_entry",
+                    format!("审计日志没有第 {index} 条"),
+                    format!("the audit log has no entry {index}"),
+                ))
+            })?;
+            let e: Entry = from_json(&r.text(0)?)?;
+            let leaf = hex::encode(merkle::leaf_hash(&e.encode()));
+            Ok((e, leaf))
         })
         .await
     }
@@ -578,6 +623,83 @@ impl Store {
                 &merkle::consistency_plan(from, to),
                 &HashMap::new(),
             )?))
+        })
+        .await
+    }
+}
+
+/// Filters for the auditor's view of the log. `subject` is a keyed hash (see
+/// [`Store::audit_subject_key`]), never a clear identifier.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_org: Option<String>,
+    pub actor_system: Option<String>,
+    pub resource: Option<String>,
+    pub action: Option<String>,
+    pub subject: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub index: u64,
+    #[serde(flatten)]
+    pub entry: Entry,
+}
+
+impl Store {
+    /// Entries matching `f`, newest first, with the total.
+    pub async fn audit_entries(&self, f: AuditFilter) -> Result<crate::catalog::Page<AuditRecord>> {
+        self.read(move |c| {
+            let mut cond = String::new();
+            let mut values: Vec<Value> = Vec::new();
+            // `{}` in `sql` is where the value's placeholder goes.
+            let mut add = |sql: &str, v: Value| {
+                values.push(v);
+                cond.push_str(" AND ");
+                cond.push_str(&sql.replace("{}", &format!("${}", values.len())));
+            };
+            if let Some(v) = &f.actor_org {
+                add("e.actor_org = {}", v.into());
+            }
+            if let Some(v) = &f.actor_system {
+                add("e.actor_system = {}", v.into());
+            }
+            if let Some(v) = &f.resource {
+                add("e.resource = {}", v.into());
+            }
+            if let Some(v) = &f.action {
+                add("e.action = {}", v.into());
+            }
+            if let Some(v) = &f.subject {
+                add("e.idx IN (SELECT idx FROM audit_subjects WHERE subject = {})", v.into());
+            }
+            if let Some(v) = f.since {
+                add("e.time >= {}", v.into());
+            }
+            if let Some(v) = f.until {
+                add("e.time < {}", v.into());
+            }
+            let total = c
+                .query_one(&format!("SELECT COUNT(*) FROM audit_entries e WHERE 1 = 1{cond}"), &values)?
+                .map(|r| r.int(0))
+                .transpose()?
+                .unwrap_or(0);
+            let n = values.len();
+            values.push(Value::Int(f.limit.clamp(1, 10_000) as i64));
+            values.push(Value::Int(f.offset as i64));
+            let rows = c.query(
+                &format!("SELECT e.idx, e.entry FROM audit_entries e WHERE 1 = 1{cond} ORDER BY e.idx DESC LIMIT ${} OFFSET ${}", n + 1, n + 2),
+                &values,
+            )?;
+            let items = rows
+                .iter()
+                .map(|r| Ok(AuditRecord { index: r.int(0)? as u64, entry: from_json(&r.text(1)?)? }))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(crate::catalog::Page { items, total })
         })
         .await
     }

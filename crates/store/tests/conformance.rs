@@ -526,7 +526,7 @@ mod cases {
             &last.root
         ));
         assert!(s.audit_inclusion_proof(5, last.size + 1).await.is_err());
-        let newest = SignedNote::parse(&s.audit_checkpoint().await.unwrap().unwrap()).unwrap();
+        let newest = SignedNote::parse(&s.audit_checkpoint().await.unwrap()).unwrap();
         assert_eq!(Checkpoint::parse_body(&newest.body).unwrap(), *last);
 
         // Many concurrent appenders through the sequencer: grouped, each with a valid receipt.

@@ -17,6 +17,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, JsonBody};
 use crate::AppState;
 
+use super::params::{bad_param, parse_enum, parse_number};
+
 const SEARCH_PARAMS: &[&str] = &[
     "q",
     "provider",
@@ -29,48 +31,6 @@ const SEARCH_PARAMS: &[&str] = &[
     "limit",
     "offset",
 ];
-
-fn bad_param(name: &str, allowed: &str) -> ApiError {
-    ApiError::field(
-        StatusCode::BAD_REQUEST,
-        "invalid_parameter",
-        FieldError::new(
-            name,
-            "invalid_parameter",
-            format!("参数 {name} 的取值不正确，可选：{allowed}"),
-            format!("parameter {name} must be one of: {allowed}"),
-        ),
-    )
-}
-
-fn parse_enum<T>(
-    params: &HashMap<String, String>,
-    name: &str,
-    parse: fn(&str) -> Option<T>,
-    allowed: String,
-) -> ApiResult<Option<T>> {
-    match params.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(v) => parse(v).map(Some).ok_or_else(|| bad_param(name, &allowed)),
-    }
-}
-
-fn parse_number(
-    params: &HashMap<String, String>,
-    name: &str,
-    default: u32,
-    max: u32,
-) -> ApiResult<u32> {
-    match params.get(name) {
-        None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n <= max)
-            .ok_or_else(|| bad_param(name, &format!("0–{max}"))),
-    }
-}
 
 /// Reads the search parameters, refusing unknown ones so a typo never silently widens a search.
 pub fn search_query(params: &HashMap<String, String>) -> ApiResult<SearchQuery> {

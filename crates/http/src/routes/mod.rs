@@ -1,7 +1,9 @@
 mod admin;
+mod audit;
 mod auth;
 mod catalog;
 mod meta;
+mod params;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -75,5 +77,11 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/catalog/resources/{code}/history",
             get(catalog::history),
         )
+        .route("/api/v1/audit/checkpoint", get(audit::checkpoint))
+        .route("/api/v1/audit/public-key", get(audit::public_key))
+        .route("/api/v1/audit/proofs/inclusion", get(audit::inclusion))
+        .route("/api/v1/audit/proofs/consistency", get(audit::consistency))
+        .route("/api/v1/audit/entries", get(audit::entries))
+        .route("/api/v1/audit/entries/{index}", get(audit::entry))
         .fallback(meta::not_found)
 }
