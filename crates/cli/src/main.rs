@@ -62,6 +62,46 @@ enum Command {
     /// 资源目录 The catalog
     #[command(subcommand)]
     Catalog(Catalog),
+    /// 审计日志 The tamper-evident audit log
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// 将待封存的记录写入日志 Seal pending entries (catalog changes made from the CLI)
+    Seal {
+        #[command(flatten)]
+        audit: AuditArgs,
+    },
+    /// 打印日志公钥 Print the log's public key
+    PublicKey {
+        #[command(flatten)]
+        audit: AuditArgs,
+    },
+    /// 导出日志（JSON Lines）以便离线验证 Export the log for offline verification
+    Export {
+        file: PathBuf,
+        #[command(flatten)]
+        audit: AuditArgs,
+    },
+    /// 验证日志 Verify the log: from the database, or offline from an export
+    Verify {
+        /// 离线验证导出文件 Verify this export instead of the database
+        #[arg(long)]
+        export: Option<PathBuf>,
+        /// 日志公钥（默认取自密钥文件）The log's public key (default: from the key file)
+        #[arg(long)]
+        public_key: Option<String>,
+        /// 见证方公钥，可多次指定 A witness's public key (repeatable)
+        #[arg(long)]
+        witness: Vec<String>,
+        /// 要核验的回执文件（JSON）A receipt file to check (repeatable)
+        #[arg(long)]
+        receipt: Vec<PathBuf>,
+        #[command(flatten)]
+        audit: AuditArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -119,11 +159,12 @@ enum AdminCmd {
 
 #[derive(Args, Clone)]
 struct AuditArgs {
-    /// 审计日志密钥文件（签名密钥与标识哈希密钥；不存入数据库，首次启动时生成）
-    /// Audit key file (checkpoint signing key and identifier-hash secret; kept outside the
-    /// database, created on first start)
-    #[arg(long, env = "SHUQIAO_AUDIT_KEY_FILE", default_value = "data/audit.key")]
-    audit_key_file: PathBuf,
+    /// 审计日志密钥文件（签名密钥与标识哈希密钥；不存入数据库，首次启动时生成；默认与 SQLite
+    /// 数据库同目录，否则 data/audit.key）Audit key file (checkpoint signing key and
+    /// identifier-hash secret; kept outside the database, created on first start; default:
+    /// beside the SQLite file, else data/audit.key)
+    #[arg(long, env = "SHUQIAO_AUDIT_KEY_FILE")]
+    audit_key_file: Option<PathBuf>,
     /// 检查点的日志名 The log's origin line in checkpoints
     #[arg(
         long,
@@ -134,9 +175,23 @@ struct AuditArgs {
 }
 
 impl AuditArgs {
-    fn keys(&self) -> Result<shuqiao_store::audit::AuditKeys> {
-        shuqiao_store::audit::AuditKeys::load_or_create(&self.audit_key_file, &self.audit_origin)
-            .map_err(anyhow::Error::msg)
+    fn key_file(&self, database: &str) -> PathBuf {
+        if let Some(f) = &self.audit_key_file {
+            return f.clone();
+        }
+        let sqlite = !database.starts_with("postgres://") && !database.starts_with("postgresql://");
+        match std::path::Path::new(database.trim_start_matches("sqlite:")).parent() {
+            Some(dir) if sqlite => dir.join("audit.key"),
+            _ => PathBuf::from("data/audit.key"),
+        }
+    }
+
+    fn keys(&self, database: &str) -> Result<shuqiao_store::audit::AuditKeys> {
+        shuqiao_store::audit::AuditKeys::load_or_create(
+            &self.key_file(database),
+            &self.audit_origin,
+        )
+        .map_err(anyhow::Error::msg)
     }
 }
 
@@ -297,6 +352,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Admin(a) => admin(open(&cli.database).await?, a).await,
         Command::Catalog(c) => catalog(open(&cli.database).await?, c).await,
+        Command::Audit(a) => audit::run(&cli.database, a).await,
     }
 }
 
@@ -319,7 +375,7 @@ async fn serve(
     seed: u64,
     audit: &AuditArgs,
 ) -> Result<()> {
-    let store = open(database).await?.with_audit(audit.keys()?);
+    let store = open(database).await?.with_audit(audit.keys(database)?);
     if with_demo {
         load_demo(&store, seed).await?;
     }
@@ -625,6 +681,8 @@ async fn catalog(store: Store, c: Catalog) -> Result<()> {
     }
     Ok(())
 }
+
+mod audit;
 
 mod erased {
     /// Pretty JSON for any serialisable value, behind a trait object.

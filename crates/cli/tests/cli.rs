@@ -170,3 +170,99 @@ fn create_admin_on_a_fresh_database_and_serve_on_a_random_port() {
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("platform_admin"));
 }
+
+/// The audit log through the CLI: sealed, verified from the database and from an export,
+/// and every kind of tampering found at its first bad index.
+#[test]
+fn audit_verify_finds_tampering_at_the_first_bad_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    std::fs::create_dir(&base).unwrap();
+    let db = base.join("s.db").display().to_string();
+    let key = dir.path().join("audit.key").display().to_string();
+    assert!(run(&db, &["demo"]).0);
+    let (ok, out, err) = run(&db, &["audit", "seal", "--audit-key-file", &key]);
+    assert!(ok, "{err}");
+    assert!(out.contains("log size"), "{out}");
+    // A second batch, so there are two checkpoints.
+    assert!(
+        run(
+            &db,
+            &[
+                "catalog",
+                "retire",
+                "101001-000002",
+                "--reason",
+                "测试",
+                "--as",
+                "admin"
+            ]
+        )
+        .0
+    );
+    assert!(run(&db, &["audit", "seal", "--audit-key-file", &key]).0);
+    let size: u64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT size FROM audit_head", [], |r| r.get(0))
+        .unwrap();
+    assert!(size > 100);
+
+    let (ok, out, err) = run(&db, &["audit", "verify", "--audit-key-file", &key]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("verified") && out.contains("checkpoints checked: 2"),
+        "{out}"
+    );
+    let export = dir.path().join("audit.jsonl").display().to_string();
+    assert!(run(&db, &["audit", "export", &export, "--audit-key-file", &key]).0);
+    let (_, public_key, _) = run(&db, &["audit", "public-key", "--audit-key-file", &key]);
+    let (ok, out, _) = run(
+        &db,
+        &[
+            "audit",
+            "verify",
+            "--export",
+            &export,
+            "--public-key",
+            public_key.trim(),
+        ],
+    );
+    assert!(ok && out.contains("verified"), "{out}");
+
+    let other_key =
+        shuqiao_core::audit::note::NoteSigner::new("shuqiao.local/audit", [9u8; 32]).unwrap();
+    let forged_note = other_key.sign(
+        &shuqiao_core::audit::note::Checkpoint {
+            origin: "shuqiao.local/audit".into(),
+            size,
+            root: [0u8; 32],
+        }
+        .body(),
+    );
+    let cases: Vec<(&str, String, u64)> = vec![
+        ("change", "UPDATE audit_entries SET entry = replace(entry, 'catalog.', 'catalog.x') WHERE idx = 10".into(), 10),
+        ("delete", "DELETE FROM audit_entries WHERE idx = 20".into(), 20),
+        ("swap", "UPDATE audit_entries SET entry = CASE idx WHEN 30 THEN (SELECT entry FROM audit_entries WHERE idx = 31) ELSE (SELECT entry FROM audit_entries WHERE idx = 30) END WHERE idx IN (30, 31)".into(), 30),
+        ("truncate", format!("DELETE FROM audit_entries WHERE idx >= {}", size - 5), size - 5),
+        ("forge", format!("UPDATE audit_checkpoints SET note = '{forged_note}' WHERE size = {size}"), size - 1),
+    ];
+    for (name, sql, first_bad) in cases {
+        let case_dir = dir.path().join(name);
+        std::fs::create_dir(&case_dir).unwrap();
+        for f in std::fs::read_dir(&base).unwrap() {
+            let f = f.unwrap();
+            std::fs::copy(f.path(), case_dir.join(f.file_name())).unwrap();
+        }
+        let case_db = case_dir.join("s.db").display().to_string();
+        rusqlite::Connection::open(&case_db)
+            .unwrap()
+            .execute_batch(&sql)
+            .unwrap();
+        let (ok, out, err) = run(&case_db, &["audit", "verify", "--audit-key-file", &key]);
+        assert!(!ok, "{name}: tampering went unnoticed\n{out}");
+        assert!(
+            err.contains(&format!("first bad index {first_bad}")),
+            "{name}: {out}{err}"
+        );
+    }
+}

@@ -28,40 +28,45 @@ impl AuditKeys {
         })
     }
 
-    /// Reads the key file, or creates it (mode 0600) with fresh keys.
+    /// Reads the key file, or creates it (mode 0600) with fresh keys for `origin`.
     pub fn load_or_create(
         path: &std::path::Path,
         origin: &str,
     ) -> std::result::Result<AuditKeys, String> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let fresh = format!(
-                    "signing-key {}\nsubject-secret {}\n",
-                    hex32(rand_bytes()),
-                    hex32(rand_bytes())
-                );
-                write_private(path, &fresh)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                fresh
-            }
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-        };
-        let field = |name: &str| -> std::result::Result<[u8; 32], String> {
-            let line = text
-                .lines()
+        if !path.exists() {
+            let fresh = format!(
+                "origin {origin}\nsigning-key {}\nsubject-secret {}\n",
+                hex32(rand_bytes()),
+                hex32(rand_bytes())
+            );
+            write_private(path, &fresh)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        Self::load(path)
+    }
+
+    /// Reads an existing key file; the log's origin is the one recorded in it.
+    pub fn load(path: &std::path::Path) -> std::result::Result<AuditKeys, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read audit key file {}: {e}", path.display()))?;
+        let line = |name: &str| {
+            text.lines()
                 .find_map(|l| l.strip_prefix(name))
-                .ok_or(format!("{} lacks {name}", path.display()))?;
-            let bytes = hex::decode(line.trim())
+                .map(str::trim)
+                .ok_or(format!("{} lacks `{name}`", path.display()))
+        };
+        let key = |name: &str| -> std::result::Result<[u8; 32], String> {
+            let bytes = hex::decode(line(name)?)
                 .map_err(|_| format!("{name} in {} is not hex", path.display()))?;
             bytes
                 .try_into()
                 .map_err(|_| format!("{name} in {} must be 32 bytes", path.display()))
         };
-        let signer = NoteSigner::new(origin, field("signing-key ")?).map_err(|e| e.to_string())?;
+        let signer =
+            NoteSigner::new(line("origin ")?, key("signing-key ")?).map_err(|e| e.to_string())?;
         Ok(AuditKeys {
             signer,
-            subject_secret: field("subject-secret ")?,
+            subject_secret: key("subject-secret ")?,
         })
     }
 }
@@ -90,7 +95,7 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 }
 
 /// What an appender keeps: where its entry is, the checkpoint that includes it, and the proof.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Receipt {
     pub index: u64,
     pub tree_size: u64,
@@ -700,6 +705,49 @@ impl Store {
                 .map(|r| Ok(AuditRecord { index: r.int(0)? as u64, entry: from_json(&r.text(1)?)? }))
                 .collect::<Result<Vec<_>>>()?;
             Ok(crate::catalog::Page { items, total })
+        })
+        .await
+    }
+}
+
+/// One stored entry as a verifier reads it.
+pub struct ScannedEntry {
+    pub index: u64,
+    pub entry: Entry,
+    /// The leaf hash recorded when the entry was sequenced.
+    pub recorded_leaf: Option<Hash>,
+}
+
+impl Store {
+    /// Up to `limit` entries from index `from` on, in index order (for streaming verification).
+    pub async fn audit_scan(&self, from: u64, limit: u32) -> Result<Vec<ScannedEntry>> {
+        self.read(move |c| {
+            let rows = c.query(
+                "SELECT e.idx, e.entry, n.hash FROM audit_entries e LEFT JOIN audit_nodes n ON n.level = 0 AND n.idx = e.idx
+                 WHERE e.idx >= $1 ORDER BY e.idx LIMIT $2",
+                params![from as i64, limit as i64],
+            )?;
+            rows.iter()
+                .map(|r| {
+                    let recorded_leaf = match &r.0[2] {
+                        Value::Null => None,
+                        v => Some(hash_of(v)?),
+                    };
+                    Ok(ScannedEntry { index: r.int(0)? as u64, entry: from_json(&r.text(1)?)?, recorded_leaf })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// Every stored checkpoint, smallest tree first.
+    pub async fn audit_all_checkpoints(&self) -> Result<Vec<String>> {
+        self.read(|c| {
+            let rows = c.query("SELECT note FROM audit_checkpoints ORDER BY size", &[])?;
+            Ok(rows
+                .iter()
+                .map(|r| r.text(0))
+                .collect::<std::result::Result<_, _>>()?)
         })
         .await
     }

@@ -1,0 +1,225 @@
+//! `shuqiao audit …`: sealing, export and offline verification of the audit log.
+use std::io::{BufRead, BufWriter, Write};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+use shuqiao_core::audit::entry::Entry;
+use shuqiao_core::audit::merkle::Hash;
+use shuqiao_core::audit::note::NoteVerifier;
+use shuqiao_core::audit::verify::{Report, Verifier};
+use shuqiao_store::audit::AuditKeys;
+use shuqiao_store::Store;
+
+use crate::{open, AuditArgs, AuditCmd};
+
+const CHUNK: u32 = 50_000;
+
+pub async fn run(database: &str, cmd: AuditCmd) -> Result<()> {
+    match cmd {
+        AuditCmd::Seal { audit } => {
+            let store = open(database).await?.with_audit(audit.keys(database)?);
+            println!(
+                "已封存 sealed; log size {}",
+                store.audit_seal_pending().await?
+            );
+        }
+        AuditCmd::PublicKey { audit } => {
+            println!(
+                "{}",
+                existing_keys(&audit, database)?.signer.verifier().encode()
+            )
+        }
+        AuditCmd::Export { file, audit } => {
+            export(
+                &open(database).await?,
+                &existing_keys(&audit, database)?,
+                &file,
+            )
+            .await?
+        }
+        AuditCmd::Verify {
+            export: Some(file),
+            public_key,
+            witness,
+            receipt,
+            audit: _,
+        } => {
+            let report = verify_export(
+                &file,
+                public_key.as_deref(),
+                &witnesses(&witness)?,
+                &receipt,
+            )?;
+            print_report(&report)?;
+        }
+        AuditCmd::Verify {
+            export: None,
+            public_key,
+            witness,
+            receipt,
+            audit,
+        } => {
+            let key = match public_key {
+                Some(k) => NoteVerifier::parse(&k).map_err(anyhow::Error::msg)?,
+                None => existing_keys(&audit, database)?.signer.verifier(),
+            };
+            let report =
+                verify_database(&open(database).await?, key, witnesses(&witness)?, &receipt)
+                    .await?;
+            print_report(&report)?;
+        }
+    }
+    Ok(())
+}
+
+/// Verification and export must never create keys: they read the existing file.
+fn existing_keys(audit: &AuditArgs, database: &str) -> Result<AuditKeys> {
+    AuditKeys::load(&audit.key_file(database)).map_err(anyhow::Error::msg)
+}
+
+fn witnesses(keys: &[String]) -> Result<Vec<NoteVerifier>> {
+    keys.iter()
+        .map(|k| NoteVerifier::parse(k).map_err(|e| anyhow::anyhow!("--witness {k}: {e}")))
+        .collect()
+}
+
+fn progress(done: u64) {
+    if done > 0 && done.is_multiple_of(1_000_000) {
+        eprintln!("  … {done} 条 entries");
+    }
+}
+
+async fn export(store: &Store, keys: &AuditKeys, file: &Path) -> Result<()> {
+    let mut out = BufWriter::new(
+        std::fs::File::create(file).with_context(|| format!("cannot create {}", file.display()))?,
+    );
+    writeln!(
+        out,
+        "{}",
+        json!({"shuqiao_audit_export": 1, "public_key": keys.signer.verifier().encode()})
+    )?;
+    let mut from = 0;
+    loop {
+        let chunk = store.audit_scan(from, CHUNK).await?;
+        let Some(last) = chunk.last() else { break };
+        from = last.index + 1;
+        for e in &chunk {
+            let leaf = e.recorded_leaf.map(hex::encode);
+            writeln!(
+                out,
+                "{}",
+                json!({"index": e.index, "leaf_hash": leaf, "entry": e.entry})
+            )?;
+            progress(e.index + 1);
+        }
+    }
+    for note in store.audit_all_checkpoints().await? {
+        writeln!(out, "{}", json!({"checkpoint": note}))?;
+    }
+    out.flush()?;
+    eprintln!("已导出 exported {from} 条 entries to {}", file.display());
+    Ok(())
+}
+
+async fn verify_database(
+    store: &Store,
+    key: NoteVerifier,
+    witnesses: Vec<NoteVerifier>,
+    receipts: &[std::path::PathBuf],
+) -> Result<Report> {
+    let mut v = Verifier::new(key, witnesses, &store.audit_all_checkpoints().await?);
+    let mut from = 0;
+    loop {
+        let chunk = store.audit_scan(from, CHUNK).await?;
+        let Some(last) = chunk.last() else { break };
+        from = last.index + 1;
+        for e in chunk {
+            v.feed(e.index, &e.entry.encode(), e.recorded_leaf);
+            progress(e.index + 1);
+        }
+    }
+    check_receipts(&mut v, receipts)?;
+    Ok(v.finish())
+}
+
+fn verify_export(
+    file: &Path,
+    public_key: Option<&str>,
+    witnesses: &[NoteVerifier],
+    receipts: &[std::path::PathBuf],
+) -> Result<Report> {
+    let open = || -> Result<std::io::BufReader<std::fs::File>> {
+        Ok(std::io::BufReader::new(
+            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
+        ))
+    };
+    // First pass: the header and the checkpoints (they are needed before the replay).
+    let mut key = public_key.map(str::to_string);
+    let mut checkpoints = Vec::new();
+    for line in open()?.lines() {
+        let v: Value = serde_json::from_str(&line?).context("the export is not JSON Lines")?;
+        if let Some(k) = v.get("public_key").and_then(Value::as_str) {
+            if key.is_none() {
+                eprintln!("注意 note: using the public key inside the export; pass --public-key to pin the key you trust");
+                key = Some(k.to_string());
+            }
+        }
+        if let Some(c) = v.get("checkpoint").and_then(Value::as_str) {
+            checkpoints.push(c.to_string());
+        }
+    }
+    let Some(key) = key else {
+        bail!("no public key: pass --public-key")
+    };
+    let mut verifier = Verifier::new(
+        NoteVerifier::parse(&key).map_err(anyhow::Error::msg)?,
+        witnesses.to_vec(),
+        &checkpoints,
+    );
+    for (n, line) in open()?.lines().enumerate() {
+        let v: Value = serde_json::from_str(&line?)?;
+        let Some(index) = v.get("index").and_then(Value::as_u64) else {
+            continue;
+        };
+        let entry: Entry = serde_json::from_value(v["entry"].clone())
+            .with_context(|| format!("line {}: not an audit entry", n + 1))?;
+        let leaf: Option<Hash> = v
+            .get("leaf_hash")
+            .and_then(Value::as_str)
+            .and_then(|h| hex::decode(h).ok())
+            .and_then(|b| b.try_into().ok());
+        verifier.feed(index, &entry.encode(), leaf);
+        progress(index + 1);
+    }
+    check_receipts(&mut verifier, receipts)?;
+    Ok(verifier.finish())
+}
+
+fn check_receipts(v: &mut Verifier, files: &[std::path::PathBuf]) -> Result<()> {
+    for f in files {
+        let r: shuqiao_store::audit::Receipt =
+            serde_json::from_str(&std::fs::read_to_string(f)?)
+                .with_context(|| format!("{} is not a receipt", f.display()))?;
+        v.check_receipt(r.index, &r.leaf_hash, &r.inclusion_proof, &r.checkpoint);
+    }
+    Ok(())
+}
+
+fn print_report(r: &Report) -> Result<()> {
+    println!("条目 entries: {}\n根哈希 root: {}\n检查点 checkpoints checked: {}\n回执 receipts checked: {}", r.entries, r.root, r.checkpoints_checked, r.receipts_checked);
+    for (w, sizes) in &r.witnessed {
+        println!("见证 witness {w} cosigned sizes: {sizes:?}");
+    }
+    if r.ok() {
+        println!("验证通过 verified: the log is intact");
+        return Ok(());
+    }
+    for p in &r.problems {
+        println!("问题 problem at index {}: {}", p.index, p.what);
+    }
+    bail!(
+        "验证失败 verification failed; first bad index {}",
+        r.first_bad_index().unwrap_or(0)
+    )
+}
