@@ -156,3 +156,39 @@ pub fn sample_meta() -> shuqiao_core::catalog::ResourceMeta {
     }))
     .expect("sample resource")
 }
+
+/// The benchmark reference for the audit log: the same rows inserted into a plain table with
+/// no tree, no checkpoint and no signature, in one transaction per batch.
+pub async fn plain_insert(
+    store: &Store,
+    first_index: u64,
+    entries: Vec<shuqiao_core::audit::entry::Entry>,
+) {
+    use crate::db::Value;
+    store
+        .write(move |c| {
+            c.batch(
+                "CREATE TABLE IF NOT EXISTS bench_plain (idx BIGINT PRIMARY KEY, entry TEXT NOT NULL, time BIGINT NOT NULL,
+                 actor_org TEXT NOT NULL, action TEXT NOT NULL, resource TEXT, result TEXT NOT NULL)",
+            )?;
+            let rows = entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    Ok(vec![
+                        Value::Int((first_index + i as u64) as i64),
+                        crate::to_json(e)?.into(),
+                        e.time.into(),
+                        e.actor_org.as_str().into(),
+                        e.action.as_str().into(),
+                        e.resource.clone().into(),
+                        e.result.as_str().into(),
+                    ])
+                })
+                .collect::<crate::Result<Vec<_>>>()?;
+            crate::db::insert_rows(c, "bench_plain", &["idx", "entry", "time", "actor_org", "action", "resource", "result"], rows)?;
+            Ok(())
+        })
+        .await
+        .expect("plain insert");
+}

@@ -1,0 +1,207 @@
+//! The audit log: sustained durable appends with many concurrent appenders (p50/p99 from
+//! append to receipt) against plain inserts of the same rows into a table with no tree (the
+//! limit), then inclusion proofs and full verification at a large size.
+//!
+//!   cargo bench -p shuqiao-store --features testkit --bench audit_log
+//!
+//! Environment: SHUQIAO_TEST_PG_URL adds PostgreSQL; SHUQIAO_BENCH_LOG_SIZE (default
+//! 1000000) sets the size for the proof and verification part.
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use shuqiao_core::audit::entry::{subject_key, Entry, SubjectKind};
+use shuqiao_core::audit::merkle::Hash;
+use shuqiao_core::audit::note::{Checkpoint, NoteSigner, SignedNote};
+use shuqiao_core::audit::verify::Verifier;
+use shuqiao_store::audit::AuditKeys;
+use shuqiao_store::{testkit, Store};
+
+const APPENDERS: usize = 128;
+const APPEND_SECONDS: u64 = 10;
+
+fn entry(i: u64) -> Entry {
+    Entry {
+        time: 1_790_000_000_000 + i as i64,
+        actor_org: "hi-rst".into(),
+        actor_system: Some("hi-rst-shbx".into()),
+        actor_person: None,
+        action: "exchange.lookup".into(),
+        resource: Some("101001-000001".into()),
+        resource_version: Some(1),
+        grant: Some(format!("g-{}", i % 97)),
+        purpose: Some("社保待遇资格认证".into()),
+        result: "ok".into(),
+        subjects: vec![subject_key(
+            b"bench",
+            SubjectKind::Person,
+            &format!("4601001990{:08}", i % 1_000_000),
+        )],
+    }
+}
+
+fn keys() -> AuditKeys {
+    AuditKeys {
+        signer: NoteSigner::new("bench.shuqiao/audit", [7u8; 32]).unwrap(),
+        subject_secret: [8u8; 32],
+    }
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// `APPENDERS` tasks append one entry at a time for `APPEND_SECONDS`; returns (rate, p50, p99).
+async fn concurrent_appends(store: &Store) -> (f64, f64, f64, u64) {
+    let deadline = Instant::now() + Duration::from_secs(APPEND_SECONDS);
+    let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..APPENDERS)
+        .map(|_| {
+            let (s, counter) = (store.clone(), counter.clone());
+            tokio::spawn(async move {
+                let mut lat = Vec::new();
+                while Instant::now() < deadline {
+                    let i = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let t = Instant::now();
+                    let r = s.audit_submit(vec![entry(i)]).await.unwrap();
+                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                    std::hint::black_box(r);
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.unwrap());
+    }
+    let secs = started.elapsed().as_secs_f64();
+    lat.sort_by(|a, b| a.total_cmp(b));
+    (
+        lat.len() as f64 / secs,
+        pct(&lat, 0.5),
+        pct(&lat, 0.99),
+        lat.len() as u64,
+    )
+}
+
+/// The limit: the same number of rows, in batches like the sequencer's, into a plain table.
+async fn plain_inserts(store: &Store, total: u64) -> f64 {
+    let started = Instant::now();
+    let batch = 1000u64;
+    let mut i = 0;
+    while i < total {
+        let n = batch.min(total - i);
+        testkit::plain_insert(store, i, (i..i + n).map(entry).collect()).await;
+        i += n;
+    }
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn grow(store: &Store, target: u64) {
+    let started = Instant::now();
+    let mut size = store.audit_seal_pending().await.unwrap();
+    while size < target {
+        let n = 20_000.min(target - size);
+        let r = store
+            .audit_append((size..size + n).map(entry).collect())
+            .await
+            .unwrap();
+        size = r.last().unwrap().tree_size;
+        if size % 1_000_000 < n {
+            eprintln!(
+                "    … {size} entries ({:.0} s)",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
+async fn proofs_and_verification(store: &Store, label: &str, size: u64) {
+    let t = Instant::now();
+    grow(store, size).await;
+    eprintln!(
+        "[{label}] grew the log to {size} entries in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let mut lat = Vec::new();
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for _ in 0..2000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let index = x % size;
+        let t = Instant::now();
+        std::hint::black_box(store.audit_inclusion_proof(index, size).await.unwrap());
+        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    lat.sort_by(|a, b| a.total_cmp(b));
+    let note = store.audit_checkpoint().await.unwrap();
+    let cp = Checkpoint::parse_body(&SignedNote::parse(&note).unwrap().body).unwrap();
+    assert_eq!(cp.size, size);
+
+    let t = Instant::now();
+    let mut v = Verifier::new(
+        keys().signer.verifier(),
+        vec![],
+        &store.audit_all_checkpoints().await.unwrap(),
+    );
+    let mut from = 0;
+    loop {
+        let chunk = store.audit_scan(from, 50_000).await.unwrap();
+        let Some(last) = chunk.last() else { break };
+        from = last.index + 1;
+        for e in chunk {
+            v.feed(e.index, &e.entry.encode(), e.recorded_leaf);
+        }
+    }
+    let report = v.finish();
+    let verify_s = t.elapsed().as_secs_f64();
+    assert!(report.ok(), "{:?}", report.problems.first());
+    let root: Hash = hex::decode(&report.root).unwrap().try_into().unwrap();
+    assert_eq!(root, cp.root);
+    println!(
+        "| {label} | {size} | {:.3} | {:.3} | {verify_s:.1} | {:.0} |",
+        pct(&lat, 0.5),
+        pct(&lat, 0.99),
+        size as f64 / verify_s
+    );
+}
+
+async fn appends(store: &Store, label: &str) {
+    let (rate, p50, p99, n) = concurrent_appends(store).await;
+    let plain = plain_inserts(store, n).await;
+    println!(
+        "| {label} | {APPENDERS} | {n} | {rate:.0} | {p50:.2} | {p99:.2} | {plain:.0} | {:.2} |",
+        rate / plain
+    );
+}
+
+fn main() {
+    let size: u64 = std::env::var("SHUQIAO_BENCH_LOG_SIZE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        println!("| backend | appenders | appends | appends/s | p50 ms | p99 ms | plain inserts/s (limit) | ratio |");
+        println!("|---|---|---|---|---|---|---|---|");
+        let sqlite = testkit::sqlite(shuqiao_store::system_clock()).await;
+        let s = sqlite.store.clone().with_audit(keys());
+        appends(&s, "sqlite").await;
+        let pg = testkit::postgres(shuqiao_store::system_clock()).await;
+        if let Some(db) = &pg {
+            appends(&db.store.clone().with_audit(keys()), "postgres").await;
+        }
+        println!();
+        println!("| backend | entries | inclusion proof p50 ms | p99 ms | full verification s | entries/s verified |");
+        println!("|---|---|---|---|---|---|");
+        proofs_and_verification(&s, "sqlite", size).await;
+        if let Some(db) = &pg {
+            proofs_and_verification(&db.store.clone().with_audit(keys()), "postgres", size).await;
+        }
+    });
+}
