@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 use shuqiao_core::audit::entry::Entry;
 use shuqiao_core::audit::merkle::Hash;
-use shuqiao_core::audit::note::NoteVerifier;
+use shuqiao_core::audit::note::{NoteVerifier, SignedNote};
 use shuqiao_core::audit::verify::{Report, Verifier};
 use shuqiao_store::audit::AuditKeys;
 use shuqiao_store::Store;
@@ -22,6 +22,53 @@ pub async fn run(database: &str, cmd: AuditCmd) -> Result<()> {
             println!(
                 "已封存 sealed; log size {}",
                 store.audit_seal_pending().await?
+            );
+        }
+        AuditCmd::Checkpoint { audit } => {
+            let store = open(database)
+                .await?
+                .with_audit(existing_keys(&audit, database)?);
+            print!("{}", store.audit_checkpoint().await?);
+        }
+        AuditCmd::WitnessKey {
+            witness_key_file,
+            name,
+        } => {
+            let keys =
+                AuditKeys::load_or_create(&witness_key_file, &name).map_err(anyhow::Error::msg)?;
+            println!("{}", keys.signer.verifier().encode());
+        }
+        AuditCmd::Cosign {
+            checkpoint,
+            witness_key_file,
+            log_key,
+        } => {
+            let witness = AuditKeys::load(&witness_key_file).map_err(anyhow::Error::msg)?;
+            let text = std::fs::read_to_string(&checkpoint)
+                .with_context(|| format!("cannot read {}", checkpoint.display()))?;
+            let note = SignedNote::parse(&text).map_err(anyhow::Error::msg)?;
+            if !note.signed_by(&NoteVerifier::parse(&log_key).map_err(anyhow::Error::msg)?) {
+                bail!("检查点不是该日志签发的 the checkpoint is not signed by that log key; refusing to cosign");
+            }
+            print!("{}", note.cosign(&witness.signer));
+        }
+        AuditCmd::AddCosignature {
+            file,
+            witness,
+            audit,
+        } => {
+            let store = open(database)
+                .await?
+                .with_audit(existing_keys(&audit, database)?);
+            for w in witnesses(&witness)? {
+                store.add_audit_witness(w)?;
+            }
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let names = store.audit_add_cosignature(text).await?;
+            println!(
+                "已保存见证签名 stored; this checkpoint is now cosigned by: {}",
+                names.join(", ")
             );
         }
         AuditCmd::PublicKey { audit } => {

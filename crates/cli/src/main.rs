@@ -43,6 +43,9 @@ enum Command {
         seed: u64,
         #[command(flatten)]
         audit: AuditArgs,
+        /// 接受其见证签名的见证方公钥，可多次指定 A witness whose cosignatures are accepted (repeatable)
+        #[arg(long)]
+        witness: Vec<String>,
     },
     /// 载入演示省份 Load the demo province into an empty database
     Demo {
@@ -76,6 +79,39 @@ enum AuditCmd {
     },
     /// 打印日志公钥 Print the log's public key
     PublicKey {
+        #[command(flatten)]
+        audit: AuditArgs,
+    },
+    /// 打印最新签名检查点 Print the latest signed checkpoint
+    Checkpoint {
+        #[command(flatten)]
+        audit: AuditArgs,
+    },
+    /// 生成或读取见证方密钥并打印其公钥 Create (or read) a witness key file and print its public key
+    WitnessKey {
+        #[arg(long)]
+        witness_key_file: PathBuf,
+        /// 见证方名称 The witness's name, e.g. witness.haikou
+        #[arg(long)]
+        name: String,
+    },
+    /// 见证方对检查点签名 Cosign a checkpoint as a witness (prints the cosigned note)
+    Cosign {
+        /// 检查点文件 The checkpoint note (from `audit checkpoint` or GET /api/v1/audit/checkpoint)
+        #[arg(long)]
+        checkpoint: PathBuf,
+        #[arg(long)]
+        witness_key_file: PathBuf,
+        /// 被见证日志的公钥 The public key of the log being witnessed
+        #[arg(long)]
+        log_key: String,
+    },
+    /// 保存见证签名 Store a witness cosignature in this log
+    AddCosignature {
+        file: PathBuf,
+        /// 见证方公钥 The witness's public key (repeatable)
+        #[arg(long, required = true)]
+        witness: Vec<String>,
         #[command(flatten)]
         audit: AuditArgs,
     },
@@ -334,7 +370,8 @@ async fn run(cli: Cli) -> Result<()> {
             listen,
             seed,
             audit,
-        } => serve(&cli.database, demo, &listen, seed, &audit).await,
+            witness,
+        } => serve(&cli.database, demo, &listen, seed, &audit, &witness).await,
         Command::Demo { seed } => {
             let store = open(&cli.database).await?;
             load_demo(&store, seed).await
@@ -374,10 +411,17 @@ async fn serve(
     listen: &str,
     seed: u64,
     audit: &AuditArgs,
+    witnesses: &[String],
 ) -> Result<()> {
     let store = open(database).await?.with_audit(audit.keys(database)?);
     if with_demo {
         load_demo(&store, seed).await?;
+    }
+    for w in witnesses {
+        store.add_audit_witness(
+            shuqiao_core::audit::note::NoteVerifier::parse(w)
+                .map_err(|e| anyhow::anyhow!("--witness {w}: {e}"))?,
+        )?;
     }
     store.warm_search_index().await?;
     let size = store.audit_seal_pending().await?;

@@ -55,6 +55,7 @@ pub const PATHS: &[Op] = &[
     ("get", "/api/v1/audit/public-key", "日志公钥 Log public key", "text/plain: the signed-note verifier key `name+hash+base64(0x01 ‖ key)`.", None, ANY),
     ("get", "/api/v1/audit/proofs/inclusion", "包含证明 Inclusion proof", "Query `index` and `size`: RFC 9162 inclusion proof of entry `index` in the tree of `size` entries, with the entry's leaf hash.", None, ANY),
     ("get", "/api/v1/audit/proofs/consistency", "一致性证明 Consistency proof", "Query `from` and `to`: RFC 9162 consistency proof between two tree sizes.", None, ANY),
+    ("post", "/api/v1/audit/cosignatures", "见证签名 Submit a witness cosignature", "text/plain body: one of this log's checkpoints with the witness's signature line added. Accepted only from witness keys registered with `serve --witness`; the body must be exactly the one the log signed.", None, "已登记的见证方（以其签名为凭）a registered witness, by its signature"),
     ("get", "/api/v1/audit/entries", "审计记录 Audit entries", "Filters: actor_org, actor_system, resource, action, subject_id (+ subject_kind person|company; hashed with the platform key, never stored in clear), since, until (ms), limit, offset; format=csv for a CSV export.", None, "审计人员或平台管理员 auditor or platform admin"),
     ("get", "/api/v1/audit/entries/{index}", "审计记录详情 One entry", "", None, "审计人员或平台管理员 auditor or platform admin"),
 ];

@@ -688,3 +688,61 @@ async fn without_audit_keys_the_log_fails_closed() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["code"], "audit_unavailable");
 }
+
+#[tokio::test]
+async fn witnesses_cosign_checkpoints_and_strangers_cannot() {
+    use shuqiao_core::audit::note::{NoteSigner, SignedNote};
+    let app = app().await;
+    let steward = app.login("steward.a").await;
+    app.post(
+        "/api/v1/catalog/resources",
+        Some(&steward),
+        serde_json::to_value(sample_meta()).unwrap(),
+    )
+    .await;
+    app._db.store.audit_seal_pending().await.unwrap();
+    let witness = NoteSigner::new("witness.sanya", [21u8; 32]).unwrap();
+    let stranger = NoteSigner::new("stranger", [22u8; 32]).unwrap();
+    app._db.store.add_audit_witness(witness.verifier()).unwrap();
+    let (_, note) = app.get("/api/v1/audit/checkpoint", None).await;
+    let note = SignedNote::parse(note.as_str().unwrap()).unwrap();
+    let post = |body: String| {
+        let url = format!("{}/api/v1/audit/cosignatures", app.base);
+        let http = app.http.clone();
+        async move {
+            let r = http
+                .post(url)
+                .header("content-type", "text/plain")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, v) = post(note.cosign(&stranger)).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("unknown_witness"))
+    );
+    let forged_body = note.body.replace("\n1\n", "\n2\n");
+    let (s, _) = post(
+        SignedNote {
+            body: forged_body,
+            signatures: note.signatures.clone(),
+        }
+        .cosign(&witness),
+    )
+    .await;
+    assert!(
+        s.is_client_error(),
+        "a cosignature of a body this log never signed is refused"
+    );
+    let (s, v) = post(note.cosign(&witness)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["witnesses"], json!(["witness.sanya"]));
+    let (_, now) = app.get("/api/v1/audit/checkpoint", None).await;
+    assert!(SignedNote::parse(now.as_str().unwrap())
+        .unwrap()
+        .signed_by(&witness.verifier()));
+}

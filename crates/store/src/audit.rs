@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use shuqiao_core::audit::entry::Entry;
 use shuqiao_core::audit::merkle::{self, Frontier, Hash, NodeId};
-use shuqiao_core::audit::note::{Checkpoint, NoteSigner};
+use shuqiao_core::audit::note::{Checkpoint, NoteSigner, NoteVerifier, SignedNote};
 use shuqiao_core::DomainError;
 
 use crate::db::{insert_rows, Backend, Conn, DbError, Value};
@@ -109,6 +109,8 @@ pub struct Receipt {
 
 pub(crate) struct AuditState {
     keys: AuditKeys,
+    /// Keys of witnesses whose cosignatures this log accepts.
+    witnesses: Vec<NoteVerifier>,
     /// The tree's right edge as this process last saw it; checked against the head row.
     frontier: Option<Frontier>,
 }
@@ -438,6 +440,7 @@ impl Store {
     pub fn with_audit(self, keys: AuditKeys) -> Store {
         *self.audit.lock().unwrap_or_else(|p| p.into_inner()) = Some(AuditState {
             keys,
+            witnesses: Vec::new(),
             frontier: None,
         });
         self
@@ -748,6 +751,93 @@ impl Store {
                 .iter()
                 .map(|r| r.text(0))
                 .collect::<std::result::Result<_, _>>()?)
+        })
+        .await
+    }
+}
+
+impl Store {
+    /// Accepts cosignatures from this witness from now on.
+    pub fn add_audit_witness(&self, witness: NoteVerifier) -> Result<()> {
+        let mut guard = self.audit.lock().unwrap_or_else(|p| p.into_inner());
+        guard
+            .as_mut()
+            .ok_or_else(unavailable)?
+            .witnesses
+            .push(witness);
+        Ok(())
+    }
+
+    /// Stores a witness's cosignature of one of this log's checkpoints. The note must carry
+    /// exactly the stored body, and a valid signature by a registered witness; the witness's
+    /// signature lines are added to the stored checkpoint. Returns the witnesses now on it.
+    pub async fn audit_add_cosignature(&self, cosigned: String) -> Result<Vec<String>> {
+        let (log_key, witnesses) = {
+            let guard = self.audit.lock().unwrap_or_else(|p| p.into_inner());
+            let st = guard.as_ref().ok_or_else(unavailable)?;
+            (st.keys.signer.verifier(), st.witnesses.clone())
+        };
+        let invalid = |zh: &str, en: &str| -> StoreError {
+            DomainError::one(shuqiao_core::FieldError::new(
+                "note",
+                "invalid_cosignature",
+                zh,
+                en,
+            ))
+            .into()
+        };
+        let note = SignedNote::parse(&cosigned)
+            .map_err(|_| invalid("不是合法的签名检查点", "not a signed checkpoint note"))?;
+        let cp = Checkpoint::parse_body(&note.body)
+            .map_err(|_| invalid("检查点正文格式错误", "the checkpoint body is malformed"))?;
+        let signers: Vec<NoteVerifier> = witnesses
+            .into_iter()
+            .filter(|w| note.signed_by(w))
+            .collect();
+        if signers.is_empty() {
+            return Err(DomainError::forbidden(
+                "unknown_witness",
+                "没有已登记见证方的有效签名",
+                "no valid signature by a registered witness",
+            )
+            .into());
+        }
+        self.write(move |c| {
+            let stored = c.query_one(
+                "SELECT note FROM audit_checkpoints WHERE size = $1",
+                params![cp.size as i64],
+            )?;
+            let stored = stored
+                .ok_or_else(|| {
+                    invalid(
+                        "本日志没有该大小的检查点",
+                        "this log has no checkpoint of that size",
+                    )
+                })?
+                .text(0)?;
+            let mut merged = SignedNote::parse(&stored)
+                .map_err(|_| DbError::Other("stored checkpoint unreadable".into()))?;
+            if merged.body != note.body || !merged.signed_by(&log_key) {
+                return Err(invalid(
+                    "检查点正文与本日志签发的不一致",
+                    "the body differs from the checkpoint this log signed",
+                ));
+            }
+            for sig in &note.signatures {
+                if signers.iter().any(|w| w.name == sig.0) && !merged.signatures.contains(sig) {
+                    merged.signatures.push(sig.clone());
+                }
+            }
+            c.execute(
+                "UPDATE audit_checkpoints SET note = $1 WHERE size = $2",
+                params![merged.to_text(), cp.size as i64],
+            )?;
+            Ok(merged
+                .signatures
+                .iter()
+                .skip(1)
+                .map(|s| s.0.clone())
+                .collect())
         })
         .await
     }

@@ -232,16 +232,20 @@ impl SignedNote {
         })
     }
 
-    /// Adds a cosignature (a witness's signature over the same body).
-    pub fn cosign(&self, witness: &NoteSigner) -> String {
+    /// The note as text: body, blank line, signature lines.
+    pub fn to_text(&self) -> String {
         let mut out = format!("{}\n", self.body);
         for (name, hash, sig) in &self.signatures {
             let mut blob = hash.to_vec();
             blob.extend_from_slice(sig);
             out.push_str(&format!("{DASH}{name} {}\n", B64.encode(blob)));
         }
-        out.push_str(&witness.sign_line(&self.body));
         out
+    }
+
+    /// Adds a cosignature (a witness's signature over the same body).
+    pub fn cosign(&self, witness: &NoteSigner) -> String {
+        self.to_text() + &witness.sign_line(&self.body)
     }
 }
 

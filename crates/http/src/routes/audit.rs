@@ -215,3 +215,13 @@ fn to_csv(page: &Page<AuditRecord>) -> String {
     }
     out
 }
+
+/// A witness submits its cosignature of one of this log's checkpoints (text/plain signed
+/// note). Authority is the witness's registered key: a valid signature by it is required.
+pub async fn cosign(
+    State(st): State<AppState>,
+    body: String,
+) -> ApiResult<Json<serde_json::Value>> {
+    let witnesses = st.store.audit_add_cosignature(body).await?;
+    Ok(Json(serde_json::json!({"witnesses": witnesses})))
+}

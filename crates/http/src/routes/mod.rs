@@ -81,6 +81,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/audit/public-key", get(audit::public_key))
         .route("/api/v1/audit/proofs/inclusion", get(audit::inclusion))
         .route("/api/v1/audit/proofs/consistency", get(audit::consistency))
+        .route("/api/v1/audit/cosignatures", post(audit::cosign))
         .route("/api/v1/audit/entries", get(audit::entries))
         .route("/api/v1/audit/entries/{index}", get(audit::entry))
         .fallback(meta::not_found)
