@@ -13,8 +13,6 @@ use shuqiao_store::Store;
 
 use crate::{open, AuditArgs, AuditCmd};
 
-const CHUNK: u32 = 50_000;
-
 pub async fn run(database: &str, cmd: AuditCmd) -> Result<()> {
     match cmd {
         AuditCmd::Seal { audit } => {
@@ -146,26 +144,32 @@ async fn export(store: &Store, keys: &AuditKeys, file: &Path) -> Result<()> {
         "{}",
         json!({"shuqiao_audit_export": 1, "public_key": keys.signer.verifier().encode()})
     )?;
-    let mut from = 0;
-    loop {
-        let chunk = store.audit_scan(from, CHUNK).await?;
-        let Some(last) = chunk.last() else { break };
-        from = last.index + 1;
-        for e in &chunk {
+    let mut count = 0u64;
+    let mut failed: Option<std::io::Error> = None;
+    store
+        .audit_for_each(|e| {
             let leaf = e.recorded_leaf.map(hex::encode);
-            writeln!(
+            // A stored entry that no longer decodes is exported as null; verification flags it.
+            let entry = Entry::decode(&e.canonical).ok();
+            if let Err(err) = writeln!(
                 out,
                 "{}",
-                json!({"index": e.index, "leaf_hash": leaf, "entry": e.entry})
-            )?;
-            progress(e.index + 1);
-        }
+                json!({"index": e.index, "leaf_hash": leaf, "entry": entry})
+            ) {
+                failed.get_or_insert(err);
+            }
+            count += 1;
+            progress(count);
+        })
+        .await?;
+    if let Some(err) = failed {
+        return Err(err.into());
     }
     for note in store.audit_all_checkpoints().await? {
         writeln!(out, "{}", json!({"checkpoint": note}))?;
     }
     out.flush()?;
-    eprintln!("已导出 exported {from} 条 entries to {}", file.display());
+    eprintln!("已导出 exported {count} 条 entries to {}", file.display());
     Ok(())
 }
 
@@ -176,16 +180,12 @@ async fn verify_database(
     receipts: &[std::path::PathBuf],
 ) -> Result<Report> {
     let mut v = Verifier::new(key, witnesses, &store.audit_all_checkpoints().await?);
-    let mut from = 0;
-    loop {
-        let chunk = store.audit_scan(from, CHUNK).await?;
-        let Some(last) = chunk.last() else { break };
-        from = last.index + 1;
-        for e in chunk {
-            v.feed(e.index, &e.entry.encode(), e.recorded_leaf);
+    store
+        .audit_for_each(|e| {
+            v.feed(e.index, &e.canonical, e.recorded_leaf);
             progress(e.index + 1);
-        }
-    }
+        })
+        .await?;
     check_receipts(&mut v, receipts)?;
     Ok(v.finish())
 }
@@ -229,14 +229,20 @@ fn verify_export(
         let Some(index) = v.get("index").and_then(Value::as_u64) else {
             continue;
         };
-        let entry: Entry = serde_json::from_value(v["entry"].clone())
-            .with_context(|| format!("line {}: not an audit entry", n + 1))?;
+        // An entry that is missing or unreadable still takes its place, so it is reported at
+        // its index instead of shifting everything after it.
+        let canonical = match &v["entry"] {
+            Value::Null => Vec::new(),
+            e => serde_json::from_value::<Entry>(e.clone())
+                .with_context(|| format!("line {}: not an audit entry", n + 1))?
+                .encode(),
+        };
         let leaf: Option<Hash> = v
             .get("leaf_hash")
             .and_then(Value::as_str)
             .and_then(|h| hex::decode(h).ok())
             .and_then(|b| b.try_into().ok());
-        verifier.feed(index, &entry.encode(), leaf);
+        verifier.feed(index, &canonical, leaf);
         progress(index + 1);
     }
     check_receipts(&mut verifier, receipts)?;

@@ -240,7 +240,7 @@ fn audit_verify_finds_tampering_at_the_first_bad_index() {
         .body(),
     );
     let cases: Vec<(&str, String, u64)> = vec![
-        ("change", "UPDATE audit_entries SET entry = replace(entry, 'catalog.', 'catalog.x') WHERE idx = 10".into(), 10),
+        ("change", "UPDATE audit_entries SET entry = (SELECT entry FROM audit_entries WHERE idx = 11) WHERE idx = 10".into(), 10),
         ("delete", "DELETE FROM audit_entries WHERE idx = 20".into(), 20),
         ("swap", "UPDATE audit_entries SET entry = CASE idx WHEN 30 THEN (SELECT entry FROM audit_entries WHERE idx = 31) ELSE (SELECT entry FROM audit_entries WHERE idx = 30) END WHERE idx IN (30, 31)".into(), 30),
         ("truncate", format!("DELETE FROM audit_entries WHERE idx >= {}", size - 5), size - 5),

@@ -131,6 +131,16 @@ fn hash_of(v: &Value) -> Result<Hash> {
     }
 }
 
+/// Reads a stored entry's canonical bytes back into an entry.
+fn decode_entry(v: &Value) -> Result<Entry> {
+    match v {
+        Value::Blob(b) => {
+            Entry::decode(b).map_err(|e| DbError::Other(format!("stored {e}")).into())
+        }
+        _ => Err(DbError::Other("audit entry is not a blob".into()).into()),
+    }
+}
+
 /// Queues an entry inside the caller's transaction; it commits or rolls back with the change
 /// it records and is sequenced into the tree by the next batch.
 pub(crate) fn enqueue(c: &mut dyn Conn, entry: &Entry, now: i64) -> Result<()> {
@@ -266,7 +276,8 @@ fn sequence(
     let first = size + pending.len() as u64;
     for e in pending.iter().chain(entries) {
         let idx = frontier.size() as i64;
-        let leaf = merkle::leaf_hash(&e.encode());
+        let canonical = e.encode();
+        let leaf = merkle::leaf_hash(&canonical);
         leaves.push(leaf);
         for (id, h) in frontier.push(leaf) {
             node_rows.push(vec![
@@ -278,7 +289,7 @@ fn sequence(
         }
         entry_rows.push(vec![
             Value::Int(idx),
-            to_json(e)?.into(),
+            Value::Blob(canonical),
             e.time.into(),
             e.actor_org.as_str().into(),
             e.actor_system.clone().into(),
@@ -574,7 +585,7 @@ impl Store {
                     format!("the audit log has no entry {index}"),
                 ))
             })?;
-            let e: Entry = from_json(&r.text(0)?)?;
+            let e = decode_entry(&r.0[0])?;
             let leaf = hex::encode(merkle::leaf_hash(&e.encode()));
             Ok((e, leaf))
         })
@@ -705,7 +716,7 @@ impl Store {
             )?;
             let items = rows
                 .iter()
-                .map(|r| Ok(AuditRecord { index: r.int(0)? as u64, entry: from_json(&r.text(1)?)? }))
+                .map(|r| Ok(AuditRecord { index: r.int(0)? as u64, entry: decode_entry(&r.0[1])? }))
                 .collect::<Result<Vec<_>>>()?;
             Ok(crate::catalog::Page { items, total })
         })
@@ -713,10 +724,10 @@ impl Store {
     }
 }
 
-/// One stored entry as a verifier reads it.
+/// One stored entry as a verifier reads it: the exact bytes that were hashed.
 pub struct ScannedEntry {
     pub index: u64,
-    pub entry: Entry,
+    pub canonical: Vec<u8>,
     /// The leaf hash recorded when the entry was sequenced.
     pub recorded_leaf: Option<Hash>,
 }
@@ -736,7 +747,11 @@ impl Store {
                         Value::Null => None,
                         v => Some(hash_of(v)?),
                     };
-                    Ok(ScannedEntry { index: r.int(0)? as u64, entry: from_json(&r.text(1)?)?, recorded_leaf })
+                    let canonical = match &r.0[1] {
+                        Value::Blob(b) => b.clone(),
+                        _ => return Err(DbError::Other("audit entry is not a blob".into()).into()),
+                    };
+                    Ok(ScannedEntry { index: r.int(0)? as u64, canonical, recorded_leaf })
                 })
                 .collect()
         })
@@ -840,5 +855,28 @@ impl Store {
                 .collect())
         })
         .await
+    }
+}
+
+/// Entries per read when streaming the whole log.
+const SCAN_CHUNK: u32 = 50_000;
+
+impl Store {
+    /// Calls `f` on every entry in index order, reading the next chunk from the database
+    /// while `f` works through the current one.
+    pub async fn audit_for_each(&self, mut f: impl FnMut(ScannedEntry)) -> Result<()> {
+        let fetch = |from: u64| {
+            let s = self.clone();
+            tokio::spawn(async move { s.audit_scan(from, SCAN_CHUNK).await })
+        };
+        let mut next = fetch(0);
+        loop {
+            let chunk = next.await.map_err(|e| StoreError::Task(e.to_string()))??;
+            let Some(last) = chunk.last() else {
+                return Ok(());
+            };
+            next = fetch(last.index + 1);
+            chunk.into_iter().for_each(&mut f);
+        }
     }
 }

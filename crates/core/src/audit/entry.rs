@@ -83,6 +83,80 @@ impl Entry {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a canonical audit entry: {0}")]
+pub struct DecodeError(&'static str);
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if self.0.len() < n {
+            return Err(DecodeError("truncated"));
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+    fn byte(&mut self) -> Result<u8, DecodeError> {
+        Ok(self.take(1)?[0])
+    }
+    fn u32(&mut self) -> Result<u32, DecodeError> {
+        Ok(u32::from_be_bytes(
+            self.take(4)?.try_into().map_err(|_| DecodeError("u32"))?,
+        ))
+    }
+    fn i64(&mut self) -> Result<i64, DecodeError> {
+        Ok(i64::from_be_bytes(
+            self.take(8)?.try_into().map_err(|_| DecodeError("i64"))?,
+        ))
+    }
+    fn string(&mut self) -> Result<String, DecodeError> {
+        let n = self.u32()? as usize;
+        String::from_utf8(self.take(n)?.to_vec()).map_err(|_| DecodeError("utf-8"))
+    }
+    fn opt<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, DecodeError>,
+    ) -> Result<Option<T>, DecodeError> {
+        match self.byte()? {
+            0 => Ok(None),
+            1 => f(self).map(Some),
+            _ => Err(DecodeError("option flag")),
+        }
+    }
+}
+
+impl Entry {
+    /// Reads the canonical encoding back. Only canonical input is accepted: decoding and
+    /// re-encoding gives the same bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Entry, DecodeError> {
+        let mut r = Reader(bytes);
+        if r.byte()? != ENTRY_V1 {
+            return Err(DecodeError("unknown version"));
+        }
+        let e = Entry {
+            time: r.i64()?,
+            actor_org: r.string()?,
+            actor_system: r.opt(Reader::string)?,
+            actor_person: r.opt(Reader::string)?,
+            action: r.string()?,
+            resource: r.opt(Reader::string)?,
+            resource_version: r.opt(Reader::i64)?,
+            grant: r.opt(Reader::string)?,
+            purpose: r.opt(Reader::string)?,
+            result: r.string()?,
+            subjects: (0..r.u32()?)
+                .map(|_| r.string())
+                .collect::<Result<_, _>>()?,
+        };
+        if !r.0.is_empty() || e.encode() != bytes {
+            return Err(DecodeError("not canonical"));
+        }
+        Ok(e)
+    }
+}
+
 /// The kind of a personal or company identifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubjectKind {
@@ -144,6 +218,22 @@ mod tests {
         let mut none = e.clone();
         none.grant = None;
         assert_ne!(e.encode(), none.encode());
+    }
+
+    #[test]
+    fn decoding_inverts_encoding_and_refuses_anything_else() {
+        let e = entry();
+        let bytes = e.encode();
+        let mut sorted = e.clone();
+        sorted.subjects.sort();
+        assert_eq!(Entry::decode(&bytes).unwrap(), sorted);
+        assert!(Entry::decode(&bytes[..bytes.len() - 1]).is_err());
+        let mut extra = bytes.clone();
+        extra.push(0);
+        assert!(Entry::decode(&extra).is_err());
+        let mut bad_version = bytes;
+        bad_version[0] = 9;
+        assert!(Entry::decode(&bad_version).is_err());
     }
 
     #[test]

@@ -6,9 +6,11 @@ CREATE TABLE audit_head (
 );
 INSERT INTO audit_head (id, size) VALUES (1, 0);
 
+-- entry holds the canonical encoding that was hashed into the tree; the other columns are
+-- copies for queries.
 CREATE TABLE audit_entries (
     idx BIGINT PRIMARY KEY,
-    entry TEXT NOT NULL,
+    entry BYTEA NOT NULL,
     time BIGINT NOT NULL,
     actor_org TEXT NOT NULL,
     actor_system TEXT,
