@@ -394,6 +394,8 @@ fn receipts(c: &mut dyn Conn, done: &Sequenced, count: usize) -> Result<Vec<Rece
 
 /// Most entries one sequencing transaction takes.
 const MAX_BATCH: usize = 4096;
+/// How many times the sequencer yields without a new request before it seals what it has.
+const BURST_YIELDS: usize = 4;
 
 type Request = (
     Vec<Entry>,
@@ -409,13 +411,20 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
         while let Some(first) = rx.recv().await {
             let mut batch = vec![first];
             let mut total = batch[0].0.len();
-            while total < MAX_BATCH {
+            // When a batch commits, its callers come back at once; yielding a few times lets
+            // that burst arrive so the next transaction carries it whole (group commit).
+            let mut idle_yields = 0;
+            while total < MAX_BATCH && idle_yields < BURST_YIELDS {
                 match rx.try_recv() {
                     Ok(r) => {
                         total += r.0.len();
                         batch.push(r);
+                        idle_yields = 0;
                     }
-                    Err(_) => break,
+                    Err(_) => {
+                        idle_yields += 1;
+                        tokio::task::yield_now().await;
+                    }
                 }
             }
             let sizes: Vec<usize> = batch.iter().map(|(e, _)| e.len()).collect();
