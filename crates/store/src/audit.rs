@@ -601,56 +601,47 @@ impl Store {
         .await
     }
 
-    async fn audit_size(&self) -> Result<u64> {
-        self.read(|c| {
-            Ok(
-                c.query_one("SELECT size FROM audit_head WHERE id = 1", &[])?
-                    .map(|r| r.int(0))
-                    .transpose()?
-                    .unwrap_or(0) as u64,
-            )
-        })
-        .await
-    }
-
     /// Inclusion proof of entry `index` in the tree of `size` entries.
     pub async fn audit_inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<String>> {
-        let head = self.audit_size().await?;
-        if index >= size || size > head {
-            return Err(DomainError::conflict(
-                "bad_tree_range",
-                format!("需要 index < size ≤ {head}"),
-                format!("need index < size ≤ {head}"),
-            )
-            .into());
-        }
-        self.read(move |c| {
-            Ok(hexes(&prove(
-                c,
-                &merkle::inclusion_plan(index, size),
-                &HashMap::new(),
-            )?))
-        })
+        let plan = merkle::inclusion_plan(index, size);
+        self.proof_within(
+            plan,
+            move |head| index < size && size <= head,
+            "index < size",
+        )
         .await
     }
 
     /// Consistency proof between tree sizes `from` and `to`.
     pub async fn audit_consistency_proof(&self, from: u64, to: u64) -> Result<Vec<String>> {
-        let head = self.audit_size().await?;
-        if from > to || to > head {
-            return Err(DomainError::conflict(
-                "bad_tree_range",
-                format!("需要 from ≤ to ≤ {head}"),
-                format!("need from ≤ to ≤ {head}"),
-            )
-            .into());
-        }
+        let plan = merkle::consistency_plan(from, to);
+        self.proof_within(plan, move |head| from <= to && to <= head, "from ≤ to")
+            .await
+    }
+
+    /// Builds a proof in one read, after checking against the current tree size (`head`)
+    /// that the sizes asked for exist.
+    async fn proof_within(
+        &self,
+        plan: Vec<merkle::Range>,
+        fits: impl Fn(u64) -> bool + Send + 'static,
+        need: &'static str,
+    ) -> Result<Vec<String>> {
         self.read(move |c| {
-            Ok(hexes(&prove(
-                c,
-                &merkle::consistency_plan(from, to),
-                &HashMap::new(),
-            )?))
+            let head = c
+                .query_one("SELECT size FROM audit_head WHERE id = 1", &[])?
+                .map(|r| r.int(0))
+                .transpose()?
+                .unwrap_or(0) as u64;
+            if !fits(head) {
+                return Err(DomainError::conflict(
+                    "bad_tree_range",
+                    format!("需要 {need} ≤ {head}"),
+                    format!("need {need} ≤ {head} (the current tree size)"),
+                )
+                .into());
+            }
+            Ok(hexes(&prove(c, &plan, &HashMap::new())?))
         })
         .await
     }
