@@ -15,14 +15,20 @@ pub enum Role {
     ConsumerUser,
     /// 审计人员
     Auditor,
+    /// 法制审核人员 (legal office; reviews the negative list)
+    LegalReviewer,
+    /// 保密审核人员 (secrecy office; reviews the negative list)
+    SecrecyReviewer,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 6] = [
         Role::PlatformAdmin,
         Role::DataSteward,
         Role::ConsumerUser,
         Role::Auditor,
+        Role::LegalReviewer,
+        Role::SecrecyReviewer,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -30,6 +36,8 @@ impl Role {
             Role::DataSteward => "data_steward",
             Role::ConsumerUser => "consumer_user",
             Role::Auditor => "auditor",
+            Role::LegalReviewer => "legal_reviewer",
+            Role::SecrecyReviewer => "secrecy_reviewer",
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
@@ -41,6 +49,8 @@ impl Role {
             Role::DataSteward => "数据管理员",
             Role::ConsumerUser => "数据使用人员",
             Role::Auditor => "审计人员",
+            Role::LegalReviewer => "法制审核人员",
+            Role::SecrecyReviewer => "保密审核人员",
         }
     }
 }

@@ -8,5 +8,6 @@ pub mod ident;
 pub mod org;
 pub mod region;
 pub mod search;
+pub mod share;
 
 pub use error::{DomainError, FieldError, Msg};

@@ -335,6 +335,15 @@ fn record_event(
     crate::index::mark_changed(c, code)
 }
 
+/// The organisation, system and person of an actor, as the audit log records them.
+pub(crate) fn actor_parts(p: &Principal) -> (String, Option<String>, Option<String>) {
+    match p {
+        Principal::Person { username, org, .. } => (org.clone(), None, Some(username.clone())),
+        Principal::System { system, org, .. } => (org.clone(), Some(system.clone()), None),
+        Principal::Anonymous => (String::new(), None, None),
+    }
+}
+
 /// The audit entry of a catalog change: who, what, which resource and version, and why.
 fn catalog_entry(
     code: &str,
@@ -344,11 +353,7 @@ fn catalog_entry(
     reason: Option<&str>,
     now: i64,
 ) -> shuqiao_core::audit::entry::Entry {
-    let (org, system, person) = match p {
-        Principal::Person { username, org, .. } => (org.clone(), None, Some(username.clone())),
-        Principal::System { system, org, .. } => (org.clone(), Some(system.clone()), None),
-        Principal::Anonymous => (String::new(), None, None),
-    };
+    let (org, system, person) = actor_parts(p);
     shuqiao_core::audit::entry::Entry {
         time: now,
         actor_org: org,
@@ -389,6 +394,69 @@ pub(crate) fn insert_resource(
     index(c, &code, m, Status::Draft, now)?;
     record_event(c, &code, "create", p, None, None, now)?;
     Ok(code)
+}
+
+/// Replaces the working copy of a resource with `meta`, as its provider's steward.
+pub(crate) fn edit_draft(
+    c: &mut dyn Conn,
+    p: &Principal,
+    code: &str,
+    meta: &ResourceMeta,
+    now: i64,
+) -> Result<()> {
+    let s = load_required(c, code)?;
+    catalog::require_steward_of(p, &s.provider)?;
+    s.lifecycle().can_edit()?;
+    if meta.provider != s.provider {
+        return Err(DomainError::one(FieldError::new(
+            "provider",
+            "provider_fixed",
+            "资源的提供方不能变更；请由新提供方另行编目",
+            "a resource's provider cannot change; the new provider should catalogue it anew",
+        ))
+        .into());
+    }
+    validate_all(c, meta, Some(code))?;
+    c.execute(
+        "UPDATE resources SET draft_meta = $1, draft_state = 'editing', returned_reason = NULL, updated_at = $2 WHERE code = $3",
+        params![to_json(meta)?, now, code],
+    )?;
+    if s.published_version.is_none() {
+        index(c, code, meta, Status::Draft, now)?;
+    }
+    record_event(c, code, "edit", p, None, None, now)
+}
+
+/// A published, not retired resource as consumers see it: its current metadata and whether
+/// the negative list bars it from sharing.
+pub(crate) struct Shareable {
+    pub provider: String,
+    pub version: i64,
+    pub meta: ResourceMeta,
+    pub negative_listed: bool,
+}
+
+pub(crate) fn shareable(c: &mut dyn Conn, code: &str) -> Result<Shareable> {
+    let r = c.query_one(
+        "SELECT r.provider, r.published_version, r.negative_listed, v.meta FROM resources r
+         JOIN resource_versions v ON v.code = r.code AND v.version = r.published_version
+         WHERE r.code = $1 AND r.retired = 0",
+        params![code],
+    )?;
+    let Some(r) = r else {
+        return Err(DomainError::not_found(
+            "resource_not_shareable",
+            format!("资源 {code} 不存在、尚未发布或已停用"),
+            format!("resource {code} does not exist, is not published, or is retired"),
+        )
+        .into());
+    };
+    Ok(Shareable {
+        provider: r.text(0)?,
+        version: r.int(1)?,
+        negative_listed: r.bool(2)?,
+        meta: from_json(&r.text(3)?)?,
+    })
 }
 
 pub(crate) fn submit_resource(c: &mut dyn Conn, p: &Principal, code: &str, now: i64) -> Result<()> {
@@ -471,21 +539,7 @@ impl Store {
         meta: ResourceMeta,
     ) -> Result<ResourceDetail> {
         self.transition(code, move |c, code, now| {
-            let s = load_required(c, code)?;
-            catalog::require_steward_of(&p, &s.provider)?;
-            s.lifecycle().can_edit()?;
-            if meta.provider != s.provider {
-                return Err(DomainError::one(FieldError::new("provider", "provider_fixed", "资源的提供方不能变更；请由新提供方另行编目", "a resource's provider cannot change; the new provider should catalogue it anew")).into());
-            }
-            validate_all(c, &meta, Some(code))?;
-            c.execute(
-                "UPDATE resources SET draft_meta = $1, draft_state = 'editing', returned_reason = NULL, updated_at = $2 WHERE code = $3",
-                params![to_json(&meta)?, now, code],
-            )?;
-            if s.published_version.is_none() {
-                index(c, code, &meta, Status::Draft, now)?;
-            }
-            record_event(c, code, "edit", &p, None, None, now)
+            edit_draft(c, &p, code, &meta, now)
         })
         .await
     }

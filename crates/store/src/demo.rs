@@ -58,6 +58,7 @@ impl Store {
                 demo::STEWARD_PASSWORD,
                 demo::CONSUMER_PASSWORD,
                 demo::AUDITOR_PASSWORD,
+                demo::REVIEWER_PASSWORD,
             ]
             .into_iter()
             .map(|p| (p, account::hash_password(p)))

@@ -7,6 +7,7 @@ pub mod db;
 pub mod demo;
 mod index;
 pub mod migrate;
+pub mod share;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 

@@ -29,6 +29,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0003_audit.sql"),
         postgres: include_str!("migrations/postgres/0003_audit.sql"),
     },
+    Migration {
+        version: 4,
+        name: "share",
+        sqlite: include_str!("migrations/sqlite/0004_share.sql"),
+        postgres: include_str!("migrations/postgres/0004_share.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -192,3 +192,103 @@ pub async fn plain_insert(
         .await
         .expect("plain insert");
 }
+
+/// Consumer departments `c1`…`c6` of the sharing fixture, each with a system `<org>-sys`.
+pub const CONSUMERS: [&str; 6] = ["c1", "c2", "c3", "c4", "c5", "c6"];
+
+/// On top of [`fixture`]: consumer departments `c1`…`c6` with systems `c1-sys`…, a system
+/// `d-b-sys` of `d-b`, the legal office `legal` and secrecy office `secrecy` with reviewers
+/// `legal` and `secrecy` (password [`PASSWORD`]), and two published resources of `d-a`:
+/// returns (unconditional, conditional) codes.
+pub async fn share_fixture(store: &Store) -> (String, String) {
+    use shuqiao_core::account::{Account, InfoSystem, Principal, Role, RoleBinding};
+    use shuqiao_core::catalog::ShareType;
+    use shuqiao_core::org::{Org, OrgKind};
+    let dept = |code: &str| Org {
+        code: code.into(),
+        name: format!("机构{code}"),
+        name_en: format!("Org {code}"),
+        kind: OrgKind::Department,
+        parent: Some("gov".into()),
+        region: "460000".into(),
+        credit_code: None,
+    };
+    let system = |code: &str, org: &str| InfoSystem {
+        code: code.into(),
+        name: format!("系统{code}"),
+        name_en: format!("System {code}"),
+        org: org.into(),
+        description: String::new(),
+    };
+    for c in CONSUMERS.iter().chain(&["legal", "secrecy"]) {
+        store.create_org(dept(c), None).await.expect("org");
+    }
+    for c in CONSUMERS {
+        store
+            .create_system(system(&format!("{c}-sys"), c))
+            .await
+            .expect("system");
+    }
+    store
+        .create_system(system("d-b-sys", "d-b"))
+        .await
+        .expect("system");
+    for (user, role, org) in [
+        ("legal", Role::LegalReviewer, "legal"),
+        ("secrecy", Role::SecrecyReviewer, "secrecy"),
+        ("user.c1", Role::ConsumerUser, "c1"),
+    ] {
+        let a = Account {
+            username: user.into(),
+            display_name: "测试".into(),
+            org: org.into(),
+            roles: vec![RoleBinding {
+                role,
+                org: org.into(),
+            }],
+            disabled: false,
+        };
+        store
+            .create_account(a, PASSWORD.into())
+            .await
+            .expect("account");
+    }
+    let steward = Principal::Person {
+        username: "steward.a".into(),
+        org: "d-a".into(),
+        roles: vec![RoleBinding {
+            role: Role::DataSteward,
+            org: "d-a".into(),
+        }],
+    };
+    let admin = Principal::Person {
+        username: "admin".into(),
+        org: "op".into(),
+        roles: vec![RoleBinding {
+            role: Role::PlatformAdmin,
+            org: "op".into(),
+        }],
+    };
+    let mut open = sample_meta();
+    open.name = "法人基础信息".into();
+    open.share_type = ShareType::Unconditional;
+    open.share_condition = None;
+    let mut codes = Vec::new();
+    for m in [open, sample_meta()] {
+        let code = store
+            .create_resource(steward.clone(), m)
+            .await
+            .expect("create")
+            .code;
+        store
+            .submit_resource(steward.clone(), &code)
+            .await
+            .expect("submit");
+        store
+            .publish_resource(admin.clone(), &code)
+            .await
+            .expect("publish");
+        codes.push(code);
+    }
+    (codes[0].clone(), codes[1].clone())
+}

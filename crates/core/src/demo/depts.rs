@@ -293,4 +293,10 @@ pub static DEPARTMENTS: &[DeptSpec] = &[
         name_en: "Hainan Postal Administration",
         units: &["市场监管处"],
     },
+    DeptSpec {
+        code: "hi-bmj",
+        name: "海南省国家保密局",
+        name_en: "Hainan Administration for the Protection of State Secrets",
+        units: &["保密监督检查处"],
+    },
 ];

@@ -26,6 +26,8 @@ pub const ADMIN_PASSWORD: &str = "Hainan-admin-2026";
 pub const STEWARD_PASSWORD: &str = "Hainan-steward-2026";
 pub const CONSUMER_PASSWORD: &str = "Hainan-user-2026";
 pub const AUDITOR_PASSWORD: &str = "Hainan-audit-2026";
+/// The negative-list reviewers of the legal office (司法厅) and the secrecy office (保密局).
+pub const REVIEWER_PASSWORD: &str = "Hainan-review-2026";
 
 pub struct DemoAccount {
     pub account: Account,
@@ -255,6 +257,26 @@ fn accounts(rng: &mut Rng) -> Vec<DemoAccount> {
                 disabled: false,
             },
             password: AUDITOR_PASSWORD,
+        },
+        DemoAccount {
+            account: Account {
+                username: "legal".into(),
+                display_name: person_name(rng),
+                org: "hi-sft".into(),
+                roles: vec![bind(Role::LegalReviewer, "hi-sft")],
+                disabled: false,
+            },
+            password: REVIEWER_PASSWORD,
+        },
+        DemoAccount {
+            account: Account {
+                username: "secrecy".into(),
+                display_name: person_name(rng),
+                org: "hi-bmj".into(),
+                roles: vec![bind(Role::SecrecyReviewer, "hi-bmj")],
+                disabled: false,
+            },
+            password: REVIEWER_PASSWORD,
         },
     ];
     for d in depts::DEPARTMENTS {

@@ -102,6 +102,16 @@ fn demo_rows() -> String {
             demo::AUDITOR_PASSWORD,
             "审计人员 auditor（省审计厅）",
         ),
+        (
+            "legal",
+            demo::REVIEWER_PASSWORD,
+            "法制审核 legal reviewer of the negative list（省司法厅）",
+        ),
+        (
+            "secrecy",
+            demo::REVIEWER_PASSWORD,
+            "保密审核 secrecy reviewer of the negative list（省国家保密局）",
+        ),
     ];
     rows.iter()
         .map(|(u, p, r)| {
