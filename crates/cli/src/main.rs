@@ -434,6 +434,16 @@ async fn serve(
             .clone()
             .run_audit_sealer(std::time::Duration::from_secs(1)),
     );
+    // Deadlines and expiries are checked every minute; webhooks are sent within a second.
+    tokio::spawn(
+        store
+            .clone()
+            .run_share_sweeper(std::time::Duration::from_secs(60)),
+    );
+    tokio::spawn(shuqiao_http::webhook::run_deliveries(
+        store.clone(),
+        std::time::Duration::from_secs(1),
+    ));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

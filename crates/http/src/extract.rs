@@ -113,3 +113,27 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             })
     }
 }
+
+/// A numeric id as the last path parameter; anything else is a 404 in problem+json (an id
+/// that cannot exist names nothing), never axum's plain-text rejection.
+pub struct PathId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let raw = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .ok()
+            .and_then(|p| p.iter().last().map(|(_, v)| v.to_string()))
+            .unwrap_or_default();
+        raw.parse::<i64>().map(PathId).map_err(|_| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("编号「{raw}」不存在：编号应为数字"),
+                format!("no record `{raw}`: ids are numbers"),
+            )
+        })
+    }
+}

@@ -3,6 +3,7 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod routes;
+pub mod webhook;
 
 use std::net::SocketAddr;
 

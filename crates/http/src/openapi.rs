@@ -58,6 +58,43 @@ pub const PATHS: &[Op] = &[
     ("post", "/api/v1/audit/cosignatures", "见证签名 Submit a witness cosignature", "text/plain body: one of this log's checkpoints with the witness's signature line added. Accepted only from witness keys registered with `serve --witness`; the body must be exactly the one the log signed.", None, "已登记的见证方（以其签名为凭）a registered witness, by its signature"),
     ("get", "/api/v1/audit/entries", "审计记录 Audit entries", "Filters: actor_org, actor_system, resource, action, subject_id (+ subject_kind person|company; hashed with the platform key, never stored in clear), since, until (ms), limit, offset; format=csv for a CSV export.", None, "审计人员或平台管理员 auditor or platform admin"),
     ("get", "/api/v1/audit/entries/{index}", "审计记录详情 One entry", "", None, "审计人员或平台管理员 auditor or platform admin"),
+    ("get", "/api/v1/share/responsibilities", "责任清单 Responsibility list", "What each department must provide, from its duties, with gaps: `no_resource` (nothing catalogued), `not_published`, `no_data`. Filters: org, resource, status (gap, complete, or one gap).", None, USER),
+    ("post", "/api/v1/share/responsibilities", "新增责任 Add a responsibility", "", Some("ResponsibilityInput"), "平台管理员或该部门数据管理员 operator or the department's steward"),
+    ("get", "/api/v1/share/needs", "需求清单 Need list", "Needs of the caller's department and needs for its resources; all for the operator and auditors. Filters: org, resource, status (open, confirmed, satisfied, rejected).", None, USER),
+    ("post", "/api/v1/share/needs", "提出需求 State a need", "", Some("NeedInput"), "使用部门数据管理员或使用人员 consumer steward or user"),
+    ("get", "/api/v1/share/needs/{id}", "需求详情 One need", "", None, USER),
+    ("post", "/api/v1/share/needs/{id}/confirm", "确认需求 Confirm and match a need", "Body `{\"resource\": code}` (optional when the need names one). Satisfied at once if the department already holds a grant.", Some("Confirm"), "平台管理员或资源提供方数据管理员 operator or the resource's provider steward"),
+    ("post", "/api/v1/share/needs/{id}/reject", "驳回需求 Reject a need", "", Some("Reason"), "平台管理员或资源提供方数据管理员 operator or the resource's provider steward"),
+    ("get", "/api/v1/share/negative-list", "负面清单 Negative list in force", "Resources that may not be shared, each with the legal basis it was approved on.", None, USER),
+    ("get", "/api/v1/share/negative-proposals", "负面清单提议 Negative-list proposals", "With each reviewer's decision and the reviews still awaited.", None, USER),
+    ("post", "/api/v1/share/negative-proposals", "提议列入/移出负面清单 Propose a change", "Takes effect only when the operator, a legal reviewer and a secrecy reviewer all approve; one rejection ends it. Approving `add` ends the resource's grants and refuses its pending applications.", Some("NegativeProposalInput"), STEWARD),
+    ("get", "/api/v1/share/negative-proposals/{id}", "提议详情 One proposal", "", None, USER),
+    ("post", "/api/v1/share/negative-proposals/{id}/review", "审核 Review a proposal", "Body `{decision: approve|reject, opinion, role?}`; a rejection needs an opinion.", Some("Review"), "平台管理员、法制审核、保密审核 operator, legal or secrecy reviewer"),
+    ("post", "/api/v1/share/subscriptions", "订阅 Subscribe (unconditional)", "For 无条件共享 resources: the grant is made at once, for the listed fields only.", Some("AccessRequest"), "使用部门数据管理员或使用人员 consumer steward or user"),
+    ("get", "/api/v1/share/applications", "共享申请 Applications", "As consumer or provider; all for the operator and auditors. Filters: org, resource, system, status (pending, approved, rejected, withdrawn, overdue), sort (newest, due).", None, USER),
+    ("post", "/api/v1/share/applications", "申请 Apply (conditional)", "For 有条件共享 resources: fields (only those needed), purpose, scene, legal basis, days. The provider must answer within the configured working days (default 2; statutory holidays and make-up days from the calendar); a deadline in a year without a calendar is flagged, never guessed.", Some("AccessRequest"), "使用部门数据管理员或使用人员 consumer steward or user"),
+    ("get", "/api/v1/share/applications/{id}", "申请详情 One application", "With its history.", None, USER),
+    ("post", "/api/v1/share/applications/{id}/approve", "同意 Approve", "Optionally fewer fields or fewer days; the grant is made in the same transaction. A second decision gets 409.", Some("Approval"), STEWARD),
+    ("post", "/api/v1/share/applications/{id}/reject", "驳回 Reject", "", Some("Reason"), STEWARD),
+    ("post", "/api/v1/share/applications/{id}/withdraw", "撤回 Withdraw", "", None, "申请方 the applicant's department"),
+    ("get", "/api/v1/share/supervision", "督办清单 Supervision list", "Applications escalated for missing their deadline (answered late ones stay), and those whose deadline is unknown.", None, "平台管理员或审计人员 operator or auditor"),
+    ("get", "/api/v1/share/grants", "授权 Grants", "A system token sees its own; people their department's (as consumer or provider); the operator and auditors all. Filters: org, resource, system, status (active, expired, revoked).", None, USER),
+    ("get", "/api/v1/share/grants/{id}", "授权详情 One grant", "", None, USER),
+    ("post", "/api/v1/share/grants/{id}/revoke", "撤销授权 Revoke a grant", "Takes effect for the very next request.", Some("Reason"), "提供方或使用方数据管理员、平台管理员 provider or consumer steward, operator"),
+    ("get", "/api/v1/share/conversions", "转无条件共享提议 Conversion proposals", "Made when a conditional resource has been approved for more than 5 departments.", None, USER),
+    ("post", "/api/v1/share/conversions/{id}/keep", "保留有条件共享 Keep conditional", "Only with a legal basis.", Some("Keep"), STEWARD),
+    ("post", "/api/v1/share/conversions/{id}/accept", "转为无条件共享 Accept conversion", "Drafts and submits the catalog change; the operator publishes it.", None, STEWARD),
+    ("get", "/api/v1/share/stats", "共享统计 Sharing figures", "数据共享需求满足率, on-time answers, grants. Query `org` for one department.", None, "平台管理员、审计人员；本单位 operator, auditor; own department with org"),
+    ("get", "/api/v1/share/calendar", "工作日历 Working-day calendars", "Years loaded, with their source.", None, ANY),
+    ("get", "/api/v1/share/calendar/{year}", "某年工作日历 One year", "", None, ANY),
+    ("put", "/api/v1/share/calendar/{year}", "加载工作日历 Load a year", "The State Council's arrangement: holidays (spans) and make-up working days, with the source.", Some("YearCalendar"), ADMIN),
+    ("get", "/api/v1/share/settings", "共享设置 Settings", "", None, ANY),
+    ("put", "/api/v1/share/settings", "修改设置 Change settings", "answer_working_days: 1–30.", Some("Settings"), ADMIN),
+    ("get", "/api/v1/inbox", "站内通知 Inbox", "Notifications of the caller's organisations. Filters: org, unread=true.", None, "本单位人员 members of the organisation"),
+    ("post", "/api/v1/inbox/{id}/read", "标记已读 Mark read", "", None, "本单位人员 members of the organisation"),
+    ("get", "/api/v1/webhooks", "回调地址 Webhooks", "Query `org`. With delivery counts.", None, "本单位人员或平台管理员 members or operator"),
+    ("post", "/api/v1/webhooks", "登记回调 Register a webhook", "Events are POSTed as JSON with header `Shuqiao-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>`; retried with back-off (5 s, 20 s, 80 s … up to 1 h, 8 attempts). The secret is in the response once.", Some("Webhook"), "该单位数据管理员或平台管理员 the org's steward or operator"),
+    ("delete", "/api/v1/webhooks/{id}", "删除回调 Remove a webhook", "", None, "该单位数据管理员或平台管理员 the org's steward or operator"),
 ];
 
 fn enum_schema(values: Vec<&'static str>, description: &str) -> Value {
@@ -132,6 +169,32 @@ fn schemas() -> Value {
                 "legal_basis": s("法律依据, required for conditional and not_shared"),
                 "keywords": {"type": "array", "items": s("")}}},
         "Status": enum_schema(wire!(Status), &labels(Status::ALL, |v| (v.as_str(), v.label_zh()))),
+        "AccessRequest": {"type": "object", "required": ["system", "resource", "fields", "purpose", "days"], "properties": {
+            "system": s("your department's registered system"), "resource": s("resource code"),
+            "fields": {"type": "array", "items": s("信息项 code; only those needed")},
+            "purpose": s("使用目的"), "scene": s("应用场景 (required to apply)"), "legal_basis": s("法律法规依据 (required to apply)"),
+            "days": {"type": "integer", "minimum": 1, "maximum": shuqiao_core::share::MAX_GRANT_DAYS}}},
+        "Approval": {"type": "object", "properties": {
+            "fields": {"type": "array", "items": s("a subset of the requested fields")},
+            "days": {"type": "integer", "description": "at most the requested days"}, "opinion": s("意见")}},
+        "NeedInput": {"type": "object", "required": ["title", "description"], "properties": {
+            "org": s("consumer department (default: yours)"), "title": s("需求名称"), "description": s("需求说明"), "resource": s("resource code if known")}},
+        "ResponsibilityInput": {"type": "object", "required": ["org", "title", "duty"], "properties": {
+            "org": s("department"), "title": s("数据名称"), "duty": s("职责依据 (三定方案, 权责清单)"), "resource": s("catalogued resource code")}},
+        "NegativeProposalInput": {"type": "object", "required": ["resource", "action", "legal_basis", "reason"], "properties": {
+            "resource": s(""), "action": enum_schema(vec!["add", "remove"], "add=列入, remove=移出"),
+            "legal_basis": s("法律法规依据"), "reason": s("理由")}},
+        "Review": {"type": "object", "required": ["decision"], "properties": {
+            "decision": enum_schema(vec!["approve", "reject"], "同意 / 不同意"), "opinion": s("意见 (required to reject)"),
+            "role": enum_schema(vec!["platform_admin", "legal_reviewer", "secrecy_reviewer"], "for people holding several reviewer roles")}},
+        "Confirm": {"type": "object", "properties": {"resource": s("matched resource code")}},
+        "Keep": {"type": "object", "required": ["legal_basis"], "properties": {"legal_basis": s("法律法规依据")}},
+        "Webhook": {"type": "object", "required": ["org", "url"], "properties": {"org": s(""), "url": s("http(s) URL")}},
+        "Settings": {"type": "object", "required": ["answer_working_days"], "properties": {"answer_working_days": {"type": "integer", "minimum": 1, "maximum": 30}}},
+        "YearCalendar": {"type": "object", "required": ["year", "source", "holidays", "workdays"], "properties": {
+            "year": {"type": "integer"}, "source": s("发布文件 e.g. 国办发明电〔2024〕12号"),
+            "holidays": {"type": "array", "items": {"type": "object", "properties": {"name": s(""), "from": s("YYYY-MM-DD"), "to": s("YYYY-MM-DD")}}},
+            "workdays": {"type": "array", "items": s("调休上班日 YYYY-MM-DD (a weekend day)")}}},
     })
 }
 

@@ -746,3 +746,469 @@ async fn witnesses_cosign_checkpoints_and_strangers_cannot() {
         .unwrap()
         .signed_by(&witness.verifier()));
 }
+
+impl App {
+    async fn put(&self, path: &str, auth: Option<&str>, body: Value) -> (StatusCode, Value) {
+        let (s, v, _) = self.call(Method::PUT, path, auth, Some(body)).await;
+        (s, v)
+    }
+    async fn store(&self) -> shuqiao_store::Store {
+        self._db.store.clone()
+    }
+}
+
+fn access(org: &str, resource: &str) -> Value {
+    json!({
+        "system": format!("{org}-sys"), "resource": resource, "fields": ["GMSFHM", "XM"],
+        "purpose": "政务服务身份核验", "scene": "办理社保卡", "legal_basis": "《社会保险法》", "days": 365
+    })
+}
+
+/// Who may and who may not, for every sharing endpoint, through the real server.
+#[tokio::test]
+async fn sharing_over_http_with_its_authorisation_matrix() {
+    let app = app().await;
+    let (open, cond) = testkit::share_fixture(&app.store().await).await;
+    let admin = app.login("admin").await;
+    let steward_a = app.login("steward.a").await;
+    let steward_b = app.login("steward.b").await;
+    let c1 = app.login("user.c1").await;
+    let auditor = app.login("auditor").await;
+    let (_, issued) = app
+        .post(
+            "/api/v1/systems/c1-sys/tokens",
+            Some(&admin),
+            json!({"name": "exchange"}),
+        )
+        .await;
+    let c1_token = issued["token"].as_str().unwrap().to_string();
+    let code = |v: &Value| v["code"].as_str().unwrap_or("").to_string();
+
+    // Subscribe (unconditional).
+    let (s, _) = app
+        .post("/api/v1/share/subscriptions", None, access("c1", &open))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, g) = app
+        .post(
+            "/api/v1/share/subscriptions",
+            Some(&c1),
+            access("c1", &open),
+        )
+        .await;
+    assert_eq!(
+        (s, g["state"].as_str()),
+        (StatusCode::CREATED, Some("active"))
+    );
+
+    // Apply (conditional): refusals name what to fix.
+    let (s, v) = app
+        .post(
+            "/api/v1/share/applications",
+            Some(&steward_b),
+            access("c1", &cond),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::FORBIDDEN, "not_consumer_of_system".into())
+    );
+    let mut bad = access("c1", &cond);
+    bad["purpose"] = json!("");
+    bad["fields"] = json!(["NOPE"]);
+    let (s, v) = app.post("/api/v1/share/applications", Some(&c1), bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(&v), ["purpose", "fields"]);
+    assert!(v["detail_zh"].as_str().unwrap().contains("使用目的"), "{v}");
+    let mut extra = access("c1", &cond);
+    extra["grade"] = json!("x");
+    let (s, _) = app
+        .post("/api/v1/share/applications", Some(&c1), extra)
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "unknown body fields are refused"
+    );
+    let (s, app1) = app
+        .post("/api/v1/share/applications", Some(&c1), access("c1", &cond))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{app1}");
+    assert!(app1["due_date"].as_str().is_some(), "{app1}");
+    let id = app1["id"].as_i64().unwrap();
+
+    // Decide: only the provider's steward, once.
+    let approve = format!("/api/v1/share/applications/{id}/approve");
+    let narrower = json!({"fields": ["XM"], "days": 30, "opinion": "仅同意姓名"});
+    for (who, status) in [
+        (None, StatusCode::UNAUTHORIZED),
+        (Some(&steward_b), StatusCode::FORBIDDEN),
+        (Some(&c1), StatusCode::FORBIDDEN),
+        (Some(&admin), StatusCode::FORBIDDEN),
+    ] {
+        let (s, v) = app
+            .post(&approve, who.map(|s| s.as_str()), narrower.clone())
+            .await;
+        assert_eq!(s, status, "{v}");
+    }
+    let (s, v) = app.post(&approve, Some(&steward_a), narrower.clone()).await;
+    assert_eq!(
+        (s, v["status"].as_str()),
+        (StatusCode::OK, Some("approved")),
+        "{v}"
+    );
+    let grant = v["grant_id"].as_i64().unwrap();
+    let (s, v) = app.post(&approve, Some(&steward_a), narrower).await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::CONFLICT, "already_decided".into())
+    );
+    let (s, v) = app
+        .get(
+            &format!("/api/v1/share/applications/{id}"),
+            Some(&steward_b),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    let (s, v) = app
+        .get("/api/v1/share/applications/abc", Some(&admin))
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "not_found".into()));
+
+    // Grants: the consumer's system token sees its own; other departments nothing.
+    let (s, v) = app.get("/api/v1/share/grants", Some(&c1_token)).await;
+    assert_eq!(
+        (s, v["items"].as_array().unwrap().len()),
+        (StatusCode::OK, 2)
+    );
+    let (_, v) = app
+        .get("/api/v1/share/grants?status=active", Some(&steward_b))
+        .await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 0);
+    let (s, _) = app.get("/api/v1/share/grants", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, v) = app
+        .get("/api/v1/share/grants?colour=red", Some(&admin))
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::BAD_REQUEST, "invalid_parameter".into())
+    );
+    let revoke = format!("/api/v1/share/grants/{grant}/revoke");
+    let (s, _) = app.post(&revoke, Some(&c1), json!({"reason": "x"})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app
+        .post(&revoke, Some(&steward_b), json!({"reason": "x"}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = app
+        .post(&revoke, Some(&steward_a), json!({"reason": "业务调整"}))
+        .await;
+    assert_eq!((s, v["state"].as_str()), (StatusCode::OK, Some("revoked")));
+
+    // Oversight: supervision and figures.
+    let (s, _) = app.get("/api/v1/share/supervision", Some(&steward_a)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app.get("/api/v1/share/supervision", Some(&auditor)).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app.get("/api/v1/share/stats", Some(&steward_a)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = app
+        .get("/api/v1/share/stats?org=d-a", Some(&steward_a))
+        .await;
+    assert_eq!(
+        (s, v["applications_answered"].as_u64()),
+        (StatusCode::OK, Some(1))
+    );
+    let (s, _) = app
+        .get("/api/v1/share/stats?org=d-a", Some(&steward_b))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // Calendar and settings: anyone reads, only the operator writes.
+    let (s, v) = app.get("/api/v1/share/calendar", None).await;
+    assert_eq!((s, v["total"].as_u64()), (StatusCode::OK, Some(2)));
+    let (_, v) = app.get("/api/v1/share/calendar/2026", None).await;
+    assert!(v["source"].as_str().unwrap().contains("2026"));
+    let y2027 = json!({"year": 2027, "source": "测试", "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-01"}], "workdays": []});
+    let (s, _) = app
+        .put(
+            "/api/v1/share/calendar/2027",
+            Some(&steward_a),
+            y2027.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = app
+        .put("/api/v1/share/calendar/2028", Some(&admin), y2027.clone())
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::BAD_REQUEST, "year_mismatch".into())
+    );
+    let (s, _) = app
+        .put("/api/v1/share/calendar/2027", Some(&admin), y2027)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app
+        .put(
+            "/api/v1/share/settings",
+            Some(&steward_a),
+            json!({"answer_working_days": 3}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = app
+        .put(
+            "/api/v1/share/settings",
+            Some(&admin),
+            json!({"answer_working_days": 99}),
+        )
+        .await;
+    assert_eq!(
+        (s, fields(&v)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["answer_working_days".to_string()]
+        )
+    );
+    let (_, v) = app.get("/api/v1/share/settings", None).await;
+    assert_eq!(v["answer_working_days"], 2);
+
+    // The negative list: proposed by the provider, reviewed by all three.
+    let proposal = json!({"resource": open, "action": "add", "legal_basis": "《保守国家秘密法》", "reason": "涉密"});
+    let (s, _) = app
+        .post(
+            "/api/v1/share/negative-proposals",
+            Some(&steward_b),
+            proposal.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, p) = app
+        .post(
+            "/api/v1/share/negative-proposals",
+            Some(&steward_a),
+            proposal,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let review = format!("/api/v1/share/negative-proposals/{}/review", p["id"]);
+    let (s, _) = app
+        .post(&review, Some(&steward_b), json!({"decision": "approve"}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    for who in ["admin", "legal", "secrecy"] {
+        let session = app.login(who).await;
+        let (s, v) = app
+            .post(
+                &review,
+                Some(&session),
+                json!({"decision": "approve", "opinion": "同意"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{who}: {v}");
+    }
+    let (s, _) = app.get("/api/v1/share/negative-list", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (_, v) = app
+        .get("/api/v1/share/negative-list", Some(&steward_b))
+        .await;
+    assert_eq!(v["items"][0]["resource"], json!(open));
+    let (s, v) = app
+        .post(
+            "/api/v1/share/subscriptions",
+            Some(&c1),
+            access("c1", &open),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::FORBIDDEN, "negative_listed".into())
+    );
+
+    // Needs and responsibilities.
+    let (s, need) = app
+        .post(
+            "/api/v1/share/needs",
+            Some(&c1),
+            json!({"title": "人口信息", "description": "核验身份"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let confirm = format!("/api/v1/share/needs/{}/confirm", need["id"]);
+    let (s, _) = app
+        .post(&confirm, Some(&steward_b), json!({"resource": cond}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = app
+        .post(&confirm, Some(&admin), json!({"resource": cond}))
+        .await;
+    assert_eq!(
+        (s, v["status"].as_str()),
+        (StatusCode::OK, Some("confirmed"))
+    );
+    let (_, v) = app.get("/api/v1/share/needs", Some(&steward_b)).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 0);
+    let (s, _) = app.get("/api/v1/share/responsibilities", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let duty = json!({"org": "d-a", "title": "流动人口", "duty": "三定方案"});
+    let (s, _) = app
+        .post(
+            "/api/v1/share/responsibilities",
+            Some(&steward_b),
+            duty.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = app
+        .post("/api/v1/share/responsibilities", Some(&admin), duty)
+        .await;
+    assert_eq!(
+        (s, v["gap"].as_str()),
+        (StatusCode::CREATED, Some("no_resource"))
+    );
+
+    // The inbox is per organisation.
+    let (_, inbox) = app.get("/api/v1/inbox?unread=true", Some(&c1)).await;
+    let items = inbox["items"].as_array().unwrap();
+    assert!(
+        items.iter().any(|i| i["kind"] == "application.approve"),
+        "{inbox}"
+    );
+    let first = items[0]["id"].as_i64().unwrap();
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/inbox/{first}/read"),
+            Some(&steward_b),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app
+        .post(&format!("/api/v1/inbox/{first}/read"), Some(&c1), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+}
+
+/// Webhooks: signed deliveries to a real receiver, retried after a failure.
+#[tokio::test]
+async fn webhooks_are_signed_and_retried() {
+    use std::sync::{Arc, Mutex};
+    let app = app().await;
+    let store = app.store().await;
+    let (open, _) = testkit::share_fixture(&store).await;
+    let admin = app.login("admin").await;
+    let c1 = app.login("user.c1").await;
+
+    // A receiver that fails its first request and records the rest.
+    let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (s2, c2) = (seen.clone(), calls.clone());
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let (seen, calls) = (s2.clone(), c2.clone());
+            async move {
+                if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                    return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+                }
+                let sig = headers["shuqiao-signature"].to_str().unwrap().to_string();
+                seen.lock().unwrap().push((sig, body));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+
+    let (s, v) = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&c1),
+            json!({"org": "c1", "url": url}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "a consumer user is not the org's steward: {v}"
+    );
+    let (s, hook) = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&admin),
+            json!({"org": "c1", "url": url}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let secret = hook["secret"].as_str().unwrap().to_string();
+    let (_, list) = app.get("/api/v1/webhooks?org=c1", Some(&c1)).await;
+    assert!(
+        list["items"][0].get("secret").is_none(),
+        "the secret is shown once"
+    );
+
+    app.post(
+        "/api/v1/share/subscriptions",
+        Some(&c1),
+        access("c1", &open),
+    )
+    .await;
+    let client = reqwest::Client::new();
+    assert_eq!(
+        shuqiao_http::webhook::deliver_due(&store, &client)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(seen.lock().unwrap().is_empty(), "the first attempt failed");
+    assert_eq!(
+        shuqiao_http::webhook::deliver_due(&store, &client)
+            .await
+            .unwrap(),
+        0,
+        "the retry waits for its back-off"
+    );
+    let (_, list) = app.get("/api/v1/webhooks?org=c1", Some(&c1)).await;
+    assert_eq!(list["items"][0]["pending"], 1);
+    // Make the retry due now rather than waiting out the back-off in a test.
+    testkit::expire_retry_delays(&store).await;
+    assert_eq!(
+        shuqiao_http::webhook::deliver_due(&store, &client)
+            .await
+            .unwrap(),
+        1
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    let (sig, body) = &seen[0];
+    assert!(shuqiao_core::share::verify_webhook_signature(
+        &secret,
+        sig,
+        body.as_bytes()
+    ));
+    assert!(!shuqiao_core::share::verify_webhook_signature(
+        "whsec_wrong",
+        sig,
+        body.as_bytes()
+    ));
+    let payload: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(payload["kind"], "grant.create");
+    let (_, list) = app.get("/api/v1/webhooks?org=c1", Some(&c1)).await;
+    assert_eq!(
+        (
+            list["items"][0]["pending"].as_i64(),
+            list["items"][0]["delivered"].as_i64()
+        ),
+        (Some(0), Some(1))
+    );
+    let path = format!("/api/v1/webhooks/{}", hook["id"]);
+    let (s, _, _) = app.call(Method::DELETE, &path, Some(&c1), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = app.call(Method::DELETE, &path, Some(&admin), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, list) = app.get("/api/v1/webhooks?org=c1", Some(&admin)).await;
+    assert_eq!(list["total"], 0);
+}

@@ -292,3 +292,17 @@ pub async fn share_fixture(store: &Store) -> (String, String) {
     }
     (codes[0].clone(), codes[1].clone())
 }
+
+/// Makes every undelivered webhook message due now, so tests need not wait out back-offs.
+pub async fn expire_retry_delays(store: &Store) {
+    store
+        .write(|c| {
+            c.execute(
+                "UPDATE outbox SET next_attempt_at = 0 WHERE delivered_at IS NULL AND dead_at IS NULL",
+                &[],
+            )?;
+            Ok(())
+        })
+        .await
+        .expect("expire retry delays");
+}

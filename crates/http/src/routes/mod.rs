@@ -4,6 +4,7 @@ mod auth;
 mod catalog;
 mod meta;
 mod params;
+mod share;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -84,5 +85,86 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/audit/cosignatures", post(audit::cosign))
         .route("/api/v1/audit/entries", get(audit::entries))
         .route("/api/v1/audit/entries/{index}", get(audit::entry))
+        .route(
+            "/api/v1/share/responsibilities",
+            get(share::responsibilities).post(share::add_responsibility),
+        )
+        .route(
+            "/api/v1/share/needs",
+            get(share::needs).post(share::state_need),
+        )
+        .route("/api/v1/share/needs/{id}", get(share::need))
+        .route(
+            "/api/v1/share/needs/{id}/confirm",
+            post(share::confirm_need),
+        )
+        .route("/api/v1/share/needs/{id}/reject", post(share::reject_need))
+        .route("/api/v1/share/negative-list", get(share::negative_list))
+        .route(
+            "/api/v1/share/negative-proposals",
+            get(share::negative_proposals).post(share::propose_negative),
+        )
+        .route(
+            "/api/v1/share/negative-proposals/{id}",
+            get(share::negative_proposal),
+        )
+        .route(
+            "/api/v1/share/negative-proposals/{id}/review",
+            post(share::review_negative),
+        )
+        .route("/api/v1/share/subscriptions", post(share::subscribe))
+        .route(
+            "/api/v1/share/applications",
+            get(share::applications).post(share::apply),
+        )
+        .route("/api/v1/share/applications/{id}", get(share::application))
+        .route(
+            "/api/v1/share/applications/{id}/approve",
+            post(share::approve),
+        )
+        .route(
+            "/api/v1/share/applications/{id}/reject",
+            post(share::reject),
+        )
+        .route(
+            "/api/v1/share/applications/{id}/withdraw",
+            post(share::withdraw),
+        )
+        .route("/api/v1/share/supervision", get(share::supervision))
+        .route("/api/v1/share/grants", get(share::grants))
+        .route("/api/v1/share/grants/{id}", get(share::grant))
+        .route(
+            "/api/v1/share/grants/{id}/revoke",
+            post(share::revoke_grant),
+        )
+        .route("/api/v1/share/conversions", get(share::conversions))
+        .route(
+            "/api/v1/share/conversions/{id}/keep",
+            post(share::keep_conditional),
+        )
+        .route(
+            "/api/v1/share/conversions/{id}/accept",
+            post(share::accept_conversion),
+        )
+        .route("/api/v1/share/stats", get(share::stats))
+        .route("/api/v1/share/calendar", get(share::calendar_years))
+        .route(
+            "/api/v1/share/calendar/{year}",
+            get(share::calendar_year).put(share::load_calendar_year),
+        )
+        .route(
+            "/api/v1/share/settings",
+            get(share::settings).put(share::set_settings),
+        )
+        .route("/api/v1/inbox", get(share::inbox))
+        .route("/api/v1/inbox/{id}/read", post(share::mark_read))
+        .route(
+            "/api/v1/webhooks",
+            get(share::webhooks).post(share::add_webhook),
+        )
+        .route(
+            "/api/v1/webhooks/{id}",
+            axum::routing::delete(share::remove_webhook),
+        )
         .fallback(meta::not_found)
 }

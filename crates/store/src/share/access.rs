@@ -1063,6 +1063,26 @@ impl Store {
         .await
     }
 
+    /// Runs [`Store::share_sweep`] every `every` until the process ends; failures are logged
+    /// and retried on the next tick.
+    pub async fn run_share_sweeper(self, every: std::time::Duration) {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match self.share_sweep().await {
+                Ok(r) if r.escalated + r.expired > 0 => {
+                    tracing::info!(
+                        escalated = r.escalated,
+                        expired = r.expired,
+                        "sharing sweep"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "sharing sweep failed; will retry"),
+            }
+        }
+    }
+
     /// Figures computed from what happened: need satisfaction, on-time answers, grants.
     pub async fn share_stats(&self, p: Principal, org: Option<String>) -> Result<ShareStats> {
         p.require_authenticated()?;
