@@ -122,7 +122,7 @@ fn load(
             params![&t.system, account::secret_hash(&t.token), &t.token[..10], now, now + 365 * 86_400_000],
         )?;
     }
-    let mut published = 0;
+    let mut published = Vec::new();
     for r in &p.resources {
         let steward = steward_of(&r.meta.provider);
         let code = insert_resource(c, &steward, &r.meta, now)?;
@@ -132,9 +132,11 @@ fn load(
         submit_resource(c, &steward, &code, now)?;
         if r.state == DemoState::Published {
             publish_resource(c, &admin(), &code, now)?;
-            published += 1;
+            published.push((code, &r.meta));
         }
     }
+    crate::demo_share::load(c, p, &published, now)?;
+    let published = published.len();
     Ok(DemoSummary {
         orgs: p.orgs.len(),
         systems: p.systems.len(),

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod catalog;
 pub mod db;
 pub mod demo;
+mod demo_share;
 mod index;
 pub mod migrate;
 pub mod share;

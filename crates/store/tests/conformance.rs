@@ -1398,6 +1398,27 @@ mod demo {
                     .all(|r| r.name.contains("营业执照") || r.summary.contains("营业执照")),
             "{hits:?}"
         );
+        // Sharing in every state, made through the same rules as real use.
+        let stats = s.share_stats(super::admin(), None).await.unwrap();
+        assert_eq!(
+            (stats.applications_total, stats.applications_pending),
+            (5, 2),
+            "{stats:?}"
+        );
+        assert_eq!((stats.needs_total, stats.needs_satisfied), (2, 1));
+        assert!(stats.grants_active >= 3, "{stats:?}");
+        assert_eq!(s.negative_list(super::admin()).await.unwrap().len(), 1);
+        let all = shuqiao_store::share::ShareFilter {
+            status: Some("no_resource".into()),
+            limit: 500,
+            ..Default::default()
+        };
+        assert_eq!(s.list_responsibilities(all).await.unwrap().len(), 4);
+        assert_eq!(
+            s.share_sweep().await.unwrap().escalated,
+            1,
+            "the overdue one"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread")]

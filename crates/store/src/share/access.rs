@@ -489,98 +489,201 @@ fn count(c: &mut dyn Conn, sql: &str, w: &Where) -> Result<u64> {
         .unwrap_or(0) as u64)
 }
 
+pub(crate) fn subscribe_tx(
+    c: &mut dyn Conn,
+    p: &Principal,
+    r: &AccessRequest,
+    now: i64,
+) -> Result<GrantView> {
+    let (org, res) = check_request(c, p, r, false)?;
+    let existing = c.query_one(
+        "SELECT id FROM grants WHERE system = $1 AND resource = $2 AND source = 'subscription' AND revoked_at IS NULL AND expires_at > $3",
+        params![&r.system, &r.resource, now],
+    )?;
+    if let Some(g) = existing {
+        return Err(DomainError::conflict(
+            "already_subscribed",
+            format!("该系统已订阅此资源（授权 {}）；如需变更请先撤销", g.int(0)?),
+            format!("this system already subscribes to the resource (grant {}); revoke it first to change it", g.int(0)?),
+        )
+        .into());
+    }
+    let mut fields = r.fields.clone();
+    fields.sort();
+    let id = insert_grant(
+        c,
+        &Actor::of(p),
+        NewGrant {
+            system: &r.system,
+            consumer_org: &org,
+            resource: &r.resource,
+            provider: &res.provider,
+            version: res.version,
+            fields: &fields,
+            purpose: &r.purpose,
+            scene: &r.scene,
+            source: GrantSource::Subscription,
+            application: None,
+            days: r.days,
+        },
+        now,
+    )?;
+    load_grant(c, id, now)
+}
+
+pub(crate) fn apply_tx(
+    c: &mut dyn Conn,
+    p: &Principal,
+    r: &AccessRequest,
+    now: i64,
+) -> Result<ApplicationView> {
+    let (org, res) = check_request(c, p, r, true)?;
+    let (due_at, unknown) = match super::calendar::due(c, now)? {
+        Ok(at) => (Some(at), None),
+        Err(NoCalendar { year }) => (None, Some(year as i64)),
+    };
+    let mut fields = r.fields.clone();
+    fields.sort();
+    let id = c
+        .query_one(
+            "INSERT INTO applications (system, consumer_org, resource, provider, fields, purpose, scene, legal_basis, days, status, filed_by, filed_at, due_at, due_unknown_year)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $12, $13) RETURNING id",
+            params![&r.system, &org, &r.resource, &res.provider, to_json(&fields)?, r.purpose.trim(), r.scene.trim(), r.legal_basis.trim(), r.days as i64, p.actor(), now, due_at, unknown],
+        )?
+        .ok_or(DbError::Other("insert returned nothing".into()))?
+        .int(0)?;
+    let due_text = match (due_at, unknown) {
+        (Some(at), _) => format!("答复期限 {}", china_day(at)),
+        (None, Some(y)) => format!("{y} 年工作日历未加载，期限待定"),
+        _ => String::new(),
+    };
+    let mut notify = vec![res.provider.clone()];
+    if unknown.is_some() {
+        notify.extend(operator_orgs(c)?);
+    }
+    emit(
+        c,
+        &Actor::of(p),
+        Event {
+            kind: "application.file",
+            subject_type: "application",
+            subject_id: id,
+            resource: Some(&r.resource),
+            resource_version: Some(res.version),
+            grant: None,
+            reason: Some(r.purpose.trim()),
+            notify,
+            title_zh: format!("{org} 申请使用资源 {}（{due_text}）", r.resource),
+            title_en: format!("{org} applies for resource {}", r.resource),
+        },
+        now,
+    )?;
+    load_app(c, id, now)
+}
+
+pub(crate) fn approve_application_tx(
+    c: &mut dyn Conn,
+    p: &Principal,
+    id: i64,
+    a: &Approval,
+    now: i64,
+) -> Result<ApplicationView> {
+    let app = decide_application(c, p, id, now)?;
+    let (fields, days) = share::approved_terms(&app.fields, app.days as u32, a)?;
+    let res = shareable(c, &app.resource)?;
+    if let Some(e) = share::not_shareable(&res.meta, res.negative_listed) {
+        return Err(e.into());
+    }
+    close_application(c, p, id, ApplicationStatus::Approved, &a.opinion, now)?;
+    let actor = Actor::of(p);
+    emit(
+        c,
+        &actor,
+        Event {
+            kind: "application.approve",
+            subject_type: "application",
+            subject_id: id,
+            resource: Some(&app.resource),
+            resource_version: Some(res.version),
+            grant: None,
+            reason: Some(a.opinion.trim()).filter(|s| !s.is_empty()),
+            notify: vec![app.consumer_org.clone()],
+            title_zh: format!("申请 {id} 已同意（{} 个信息项，{days} 天）", fields.len()),
+            title_en: format!(
+                "application {id} approved ({} fields, {days} days)",
+                fields.len()
+            ),
+        },
+        now,
+    )?;
+    let grant = insert_grant(
+        c,
+        &actor,
+        NewGrant {
+            system: &app.system,
+            consumer_org: &app.consumer_org,
+            resource: &app.resource,
+            provider: &app.provider,
+            version: res.version,
+            fields: &fields,
+            purpose: &app.purpose,
+            scene: &app.scene,
+            source: GrantSource::Application,
+            application: Some(id),
+            days,
+        },
+        now,
+    )?;
+    c.execute(
+        "UPDATE applications SET grant_id = $1 WHERE id = $2",
+        params![grant, id],
+    )?;
+    propose_conversion_if_due(c, &app.resource, &app.provider, now)?;
+    load_app(c, id, now)
+}
+
+pub(crate) fn reject_application_tx(
+    c: &mut dyn Conn,
+    p: &Principal,
+    id: i64,
+    reason: &str,
+    now: i64,
+) -> Result<ApplicationView> {
+    share::require_text("reason", "驳回理由", reason)?;
+    let app = decide_application(c, p, id, now)?;
+    close_application(c, p, id, ApplicationStatus::Rejected, reason, now)?;
+    emit(
+        c,
+        &Actor::of(p),
+        Event {
+            kind: "application.reject",
+            subject_type: "application",
+            subject_id: id,
+            resource: Some(&app.resource),
+            resource_version: None,
+            grant: None,
+            reason: Some(reason.trim()),
+            notify: vec![app.consumer_org.clone()],
+            title_zh: format!("申请 {id} 被驳回：{}", reason.trim()),
+            title_en: format!("application {id} rejected: {}", reason.trim()),
+        },
+        now,
+    )?;
+    load_app(c, id, now)
+}
+
 impl Store {
     /// Subscribes a consumer system to an unconditional resource: the grant is made at once.
     pub async fn subscribe(&self, p: Principal, r: AccessRequest) -> Result<GrantView> {
         let now = self.now();
-        self.write(move |c| {
-            let (org, res) = check_request(c, &p, &r, false)?;
-            let existing = c.query_one(
-                "SELECT id FROM grants WHERE system = $1 AND resource = $2 AND source = 'subscription' AND revoked_at IS NULL AND expires_at > $3",
-                params![&r.system, &r.resource, now],
-            )?;
-            if let Some(g) = existing {
-                return Err(DomainError::conflict(
-                    "already_subscribed",
-                    format!("该系统已订阅此资源（授权 {}）；如需变更请先撤销", g.int(0)?),
-                    format!("this system already subscribes to the resource (grant {}); revoke it first to change it", g.int(0)?),
-                )
-                .into());
-            }
-            let mut fields = r.fields.clone();
-            fields.sort();
-            let id = insert_grant(
-                c,
-                &Actor::of(&p),
-                NewGrant {
-                    system: &r.system,
-                    consumer_org: &org,
-                    resource: &r.resource,
-                    provider: &res.provider,
-                    version: res.version,
-                    fields: &fields,
-                    purpose: &r.purpose,
-                    scene: &r.scene,
-                    source: GrantSource::Subscription,
-                    application: None,
-                    days: r.days,
-                },
-                now,
-            )?;
-            load_grant(c, id, now)
-        })
-        .await
+        self.write(move |c| subscribe_tx(c, &p, &r, now)).await
     }
 
     /// Files an application for a conditional resource; the provider must answer within the
     /// configured working days.
     pub async fn apply(&self, p: Principal, r: AccessRequest) -> Result<ApplicationView> {
         let now = self.now();
-        self.write(move |c| {
-            let (org, res) = check_request(c, &p, &r, true)?;
-            let (due_at, unknown) = match super::calendar::due(c, now)? {
-                Ok(at) => (Some(at), None),
-                Err(NoCalendar { year }) => (None, Some(year as i64)),
-            };
-            let mut fields = r.fields.clone();
-            fields.sort();
-            let id = c
-                .query_one(
-                    "INSERT INTO applications (system, consumer_org, resource, provider, fields, purpose, scene, legal_basis, days, status, filed_by, filed_at, due_at, due_unknown_year)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $12, $13) RETURNING id",
-                    params![&r.system, &org, &r.resource, &res.provider, to_json(&fields)?, r.purpose.trim(), r.scene.trim(), r.legal_basis.trim(), r.days as i64, p.actor(), now, due_at, unknown],
-                )?
-                .ok_or(DbError::Other("insert returned nothing".into()))?
-                .int(0)?;
-            let due_text = match (due_at, unknown) {
-                (Some(at), _) => format!("答复期限 {}", china_day(at)),
-                (None, Some(y)) => format!("{y} 年工作日历未加载，期限待定"),
-                _ => String::new(),
-            };
-            let mut notify = vec![res.provider.clone()];
-            if unknown.is_some() {
-                notify.extend(operator_orgs(c)?);
-            }
-            emit(
-                c,
-                &Actor::of(&p),
-                Event {
-                    kind: "application.file",
-                    subject_type: "application",
-                    subject_id: id,
-                    resource: Some(&r.resource),
-                    resource_version: Some(res.version),
-                    grant: None,
-                    reason: Some(r.purpose.trim()),
-                    notify,
-                    title_zh: format!("{org} 申请使用资源 {}（{due_text}）", r.resource),
-                    title_en: format!("{org} applies for resource {}", r.resource),
-                },
-                now,
-            )?;
-            load_app(c, id, now)
-        })
-        .await
+        self.write(move |c| apply_tx(c, &p, &r, now)).await
     }
 
     /// The provider approves, possibly for fewer fields or a shorter time; the grant is made in
@@ -592,61 +695,8 @@ impl Store {
         a: Approval,
     ) -> Result<ApplicationView> {
         let now = self.now();
-        self.write(move |c| {
-            let app = decide_application(c, &p, id, now)?;
-            let (fields, days) = share::approved_terms(&app.fields, app.days as u32, &a)?;
-            let res = shareable(c, &app.resource)?;
-            if let Some(e) = share::not_shareable(&res.meta, res.negative_listed) {
-                return Err(e.into());
-            }
-            close_application(c, &p, id, ApplicationStatus::Approved, &a.opinion, now)?;
-            let actor = Actor::of(&p);
-            emit(
-                c,
-                &actor,
-                Event {
-                    kind: "application.approve",
-                    subject_type: "application",
-                    subject_id: id,
-                    resource: Some(&app.resource),
-                    resource_version: Some(res.version),
-                    grant: None,
-                    reason: Some(a.opinion.trim()).filter(|s| !s.is_empty()),
-                    notify: vec![app.consumer_org.clone()],
-                    title_zh: format!("申请 {id} 已同意（{} 个信息项，{days} 天）", fields.len()),
-                    title_en: format!(
-                        "application {id} approved ({} fields, {days} days)",
-                        fields.len()
-                    ),
-                },
-                now,
-            )?;
-            let grant = insert_grant(
-                c,
-                &actor,
-                NewGrant {
-                    system: &app.system,
-                    consumer_org: &app.consumer_org,
-                    resource: &app.resource,
-                    provider: &app.provider,
-                    version: res.version,
-                    fields: &fields,
-                    purpose: &app.purpose,
-                    scene: &app.scene,
-                    source: GrantSource::Application,
-                    application: Some(id),
-                    days,
-                },
-                now,
-            )?;
-            c.execute(
-                "UPDATE applications SET grant_id = $1 WHERE id = $2",
-                params![grant, id],
-            )?;
-            propose_conversion_if_due(c, &app.resource, &app.provider, now)?;
-            load_app(c, id, now)
-        })
-        .await
+        self.write(move |c| approve_application_tx(c, &p, id, &a, now))
+            .await
     }
 
     pub async fn reject_application(
@@ -655,31 +705,9 @@ impl Store {
         id: i64,
         reason: String,
     ) -> Result<ApplicationView> {
-        share::require_text("reason", "驳回理由", &reason)?;
         let now = self.now();
-        self.write(move |c| {
-            let app = decide_application(c, &p, id, now)?;
-            close_application(c, &p, id, ApplicationStatus::Rejected, &reason, now)?;
-            emit(
-                c,
-                &Actor::of(&p),
-                Event {
-                    kind: "application.reject",
-                    subject_type: "application",
-                    subject_id: id,
-                    resource: Some(&app.resource),
-                    resource_version: None,
-                    grant: None,
-                    reason: Some(reason.trim()),
-                    notify: vec![app.consumer_org.clone()],
-                    title_zh: format!("申请 {id} 被驳回：{}", reason.trim()),
-                    title_en: format!("application {id} rejected: {}", reason.trim()),
-                },
-                now,
-            )?;
-            load_app(c, id, now)
-        })
-        .await
+        self.write(move |c| reject_application_tx(c, &p, id, &reason, now))
+            .await
     }
 
     /// The consumer withdraws its own pending application.

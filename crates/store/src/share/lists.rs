@@ -379,6 +379,391 @@ fn apply_negative(c: &mut dyn Conn, prop: &NegativeProposalView, now: i64) -> Re
     Ok(())
 }
 
+pub(crate) fn state_need_tx(
+    c: &mut dyn Conn,
+    p: &Principal,
+    input: &NeedInput,
+    now: i64,
+) -> Result<NeedView> {
+    let org = match input.org.clone() {
+        Some(o) => o,
+        None => match &p {
+            Principal::Person { org, .. } => org.clone(),
+            _ => String::new(),
+        },
+    };
+    share::require_consumer_of(p, &org)?;
+    share::validate_need(input)?;
+    if let Some(code) = &input.resource {
+        if c.query_one("SELECT code FROM resources WHERE code = $1", params![code])?
+            .is_none()
+        {
+            return Err(unknown_resource(code));
+        }
+    }
+    let id = c
+        .query_one(
+            "INSERT INTO needs (org, title, description, resource, status, created_by, created_at)
+             VALUES ($1, $2, $3, $4, 'open', $5, $6) RETURNING id",
+            params![
+                &org,
+                input.title.trim(),
+                input.description.trim(),
+                input.resource.clone(),
+                p.actor(),
+                now
+            ],
+        )?
+        .ok_or(DbError::Other("insert returned nothing".into()))?
+        .int(0)?;
+    let mut notify = operator_orgs(c)?;
+    if let Some(code) = &input.resource {
+        if let Some(r) = c.query_one(
+            "SELECT provider FROM resources WHERE code = $1",
+            params![code],
+        )? {
+            notify.push(r.text(0)?);
+        }
+    }
+    emit(
+        c,
+        &Actor::of(p),
+        Event {
+            kind: "need.state",
+            subject_type: "need",
+            subject_id: id,
+            resource: input.resource.as_deref(),
+            resource_version: None,
+            grant: None,
+            reason: Some(&input.description),
+            notify,
+            title_zh: format!("{org} 提出数据需求：{}", input.title.trim()),
+            title_en: format!("{org} states a data need: {}", input.title.trim()),
+        },
+        now,
+    )?;
+    load_need(c, id)
+}
+
+pub(crate) fn confirm_need_tx(
+    c: &mut dyn Conn,
+    p: &Principal,
+    id: i64,
+    resource: Option<String>,
+    now: i64,
+) -> Result<NeedView> {
+    let need = load_need(c, id)?;
+    let resource = match resource.or(need.resource.clone()) {
+        Some(r) => r,
+        None => {
+            return Err(DomainError::one(FieldError::required("resource", "匹配的资源")).into())
+        }
+    };
+    require_need_decider(c, p, Some(&resource))?;
+    if need.status != NeedStatus::Open.as_str() {
+        return Err(already_decided("需求", "need").into());
+    }
+    let provider = shareable(c, &resource)?.provider;
+    let n = c.execute(
+        "UPDATE needs SET status = 'confirmed', resource = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'open'",
+        params![&resource, p.actor(), now, id],
+    )?;
+    if n == 0 {
+        return Err(already_decided("需求", "need").into());
+    }
+    emit(
+        c,
+        &Actor::of(p),
+        Event {
+            kind: "need.confirm",
+            subject_type: "need",
+            subject_id: id,
+            resource: Some(&resource),
+            resource_version: None,
+            grant: None,
+            reason: None,
+            notify: vec![need.org.clone(), provider],
+            title_zh: format!("需求 {id} 已确认，匹配资源 {resource}"),
+            title_en: format!("need {id} confirmed and matched to {resource}"),
+        },
+        now,
+    )?;
+    if let Some(g) = active_grant_of_org(c, &need.org, &resource, now)? {
+        satisfy_needs(c, &need.org, &resource, g, now)?;
+    }
+    load_need(c, id)
+}
+
+pub(crate) fn propose_negative_tx(
+    c: &mut dyn Conn,
+    p: &Principal,
+    input: &NegativeProposalInput,
+    now: i64,
+) -> Result<NegativeProposalView> {
+    share::validate_negative_proposal(input)?;
+    let r = c
+        .query_one(
+            "SELECT provider, negative_listed FROM resources WHERE code = $1",
+            params![&input.resource],
+        )?
+        .ok_or_else(|| unknown_resource(&input.resource))?;
+    let (provider, listed) = (r.text(0)?, r.bool(1)?);
+    share::require_provider_steward(p, &provider)?;
+    match (input.action, listed) {
+        (NegativeAction::Add, true) => {
+            return Err(DomainError::conflict(
+                "already_negative_listed",
+                "该资源已在负面清单中",
+                "the resource is already on the negative list",
+            )
+            .into())
+        }
+        (NegativeAction::Remove, false) => {
+            return Err(DomainError::conflict(
+                "not_negative_listed",
+                "该资源不在负面清单中，无需移出",
+                "the resource is not on the negative list",
+            )
+            .into())
+        }
+        _ => {}
+    }
+    if c.query_one(
+        "SELECT id FROM negative_proposals WHERE resource = $1 AND status = 'pending'",
+        params![&input.resource],
+    )?
+    .is_some()
+    {
+        return Err(DomainError::conflict(
+            "proposal_pending",
+            "该资源已有审核中的负面清单提议，请等待审核结果",
+            "a negative-list proposal for this resource is already under review",
+        )
+        .into());
+    }
+    let id = c
+        .query_one(
+            "INSERT INTO negative_proposals (resource, provider, action, legal_basis, reason, status, proposed_by, proposed_at)
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) RETURNING id",
+            params![&input.resource, &provider, input.action.as_str(), input.legal_basis.trim(), input.reason.trim(), p.actor(), now],
+        )?
+        .ok_or(DbError::Other("insert returned nothing".into()))?
+        .int(0)?;
+    let notify = reviewer_orgs(c)?;
+    emit(
+        c,
+        &Actor::of(p),
+        Event {
+            kind: "negative.propose",
+            subject_type: "negative_proposal",
+            subject_id: id,
+            resource: Some(&input.resource),
+            resource_version: None,
+            grant: None,
+            reason: Some(input.legal_basis.trim()),
+            notify,
+            title_zh: format!(
+                "负面清单提议 {id}：{}资源 {}",
+                input.action.label_zh(),
+                input.resource
+            ),
+            title_en: format!(
+                "negative-list proposal {id}: {} {}",
+                input.action.as_str(),
+                input.resource
+            ),
+        },
+        now,
+    )?;
+    load_proposal(c, id)
+}
+
+pub(crate) fn review_negative_tx(
+    c: &mut dyn Conn,
+    p: &Principal,
+    id: i64,
+    decision: Decision,
+    opinion: &str,
+    as_role: Option<Role>,
+    now: i64,
+) -> Result<NegativeProposalView> {
+    p.require_authenticated()?;
+    let roles = share::reviewer_roles(p);
+    let role =
+        match (as_role, roles.as_slice()) {
+            (Some(r), rs) if rs.contains(&r) => r,
+            (None, [only]) => *only,
+            (None, [_, _, ..]) => {
+                return Err(DomainError::one(FieldError::new(
+                    "role",
+                    "role_required",
+                    "您有多个审核身份，请用 role 指明以哪个身份审核",
+                    "you hold several reviewer roles; say which one with `role`",
+                ))
+                .into())
+            }
+            _ => return Err(DomainError::forbidden(
+                "not_negative_reviewer",
+                "只有平台管理员、法制审核人员和保密审核人员可以审核负面清单",
+                "only the operator, legal reviewers and secrecy reviewers review the negative list",
+            )
+            .into()),
+        };
+    if decision == Decision::Reject {
+        share::require_text("opinion", "不同意的理由", opinion)?;
+    }
+    let prop = load_proposal(c, id)?;
+    if prop.status != ProposalStatus::Pending.as_str() {
+        return Err(already_decided("负面清单提议", "proposal").into());
+    }
+    if prop.reviews.iter().any(|r| r.role == role.as_str()) {
+        return Err(DomainError::conflict(
+            "already_reviewed",
+            format!("{}已审核过该提议", role.label_zh()),
+            format!(
+                "the {} review of this proposal is already recorded",
+                role.as_str()
+            ),
+        )
+        .into());
+    }
+    c.execute(
+        "INSERT INTO negative_reviews (proposal, role, decision, opinion, reviewer, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        params![id, role.as_str(), decision.as_str(), opinion.trim(), p.actor(), now],
+    )?;
+    let mut reviews: Vec<(Role, Decision)> = prop
+        .reviews
+        .iter()
+        .filter_map(|r| Some((Role::parse(&r.role)?, Decision::parse(&r.decision)?)))
+        .collect();
+    reviews.push((role, decision));
+    let outcome = share::review_outcome(&reviews);
+    emit(
+        c,
+        &Actor::of(p),
+        Event {
+            kind: "negative.review",
+            subject_type: "negative_proposal",
+            subject_id: id,
+            resource: Some(&prop.resource),
+            resource_version: None,
+            grant: None,
+            reason: Some(opinion.trim()).filter(|s| !s.is_empty()),
+            notify: vec![],
+            title_zh: format!(
+                "{}审核负面清单提议 {id}：{}",
+                role.label_zh(),
+                decision.label_zh()
+            ),
+            title_en: format!(
+                "{} review of proposal {id}: {}",
+                role.as_str(),
+                decision.as_str()
+            ),
+        },
+        now,
+    )?;
+    if outcome != ProposalStatus::Pending {
+        c.execute(
+            "UPDATE negative_proposals SET status = $1, decided_at = $2 WHERE id = $3",
+            params![outcome.as_str(), now, id],
+        )?;
+        if outcome == ProposalStatus::Approved {
+            apply_negative(c, &prop, now)?;
+        }
+        emit(
+            c,
+            &Actor::of(p),
+            Event {
+                kind: if outcome == ProposalStatus::Approved {
+                    "negative.approve"
+                } else {
+                    "negative.reject"
+                },
+                subject_type: "negative_proposal",
+                subject_id: id,
+                resource: Some(&prop.resource),
+                resource_version: None,
+                grant: None,
+                reason: Some(&prop.legal_basis),
+                notify: vec![prop.provider.clone()],
+                title_zh: format!(
+                    "负面清单提议 {id}（{}）{}",
+                    prop.resource,
+                    outcome.label_zh()
+                ),
+                title_en: format!(
+                    "negative-list proposal {id} ({}) {}",
+                    prop.resource,
+                    outcome.as_str()
+                ),
+            },
+            now,
+        )?;
+    }
+    load_proposal(c, id)
+}
+
+/// Adds a responsibility (责任清单). The operator or the department's own steward.
+pub(crate) fn add_responsibility_tx(
+    c: &mut dyn Conn,
+    p: &Principal,
+    input: &ResponsibilityInput,
+    now: i64,
+) -> Result<i64> {
+    p.require_authenticated()?;
+    if !(p.is_platform_admin() || p.has_role_in(Role::DataSteward, &input.org)) {
+        return Err(DomainError::forbidden(
+            "not_org_steward",
+            format!(
+                "只有平台管理员或 {} 的数据管理员可以维护其责任清单",
+                input.org
+            ),
+            format!(
+                "only the operator or a steward of {} may edit its responsibilities",
+                input.org
+            ),
+        )
+        .into());
+    }
+    share::validate_responsibility(input)?;
+    require_org_exists(c, &input.org)?;
+    check_own_resource(c, &input.org, input.resource.as_deref())?;
+    let id = c
+        .query_one(
+            "INSERT INTO responsibilities (org, title, duty, resource, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            params![
+                &input.org,
+                input.title.trim(),
+                input.duty.trim(),
+                input.resource.clone(),
+                p.actor(),
+                now
+            ],
+        )?
+        .ok_or(DbError::Other("insert returned nothing".into()))?
+        .int(0)?;
+    emit(
+        c,
+        &Actor::of(p),
+        Event {
+            kind: "responsibility.add",
+            subject_type: "responsibility",
+            subject_id: id,
+            resource: input.resource.as_deref(),
+            resource_version: None,
+            grant: None,
+            reason: Some(&input.duty),
+            notify: vec![],
+            title_zh: format!("责任清单新增：{}", input.title.trim()),
+            title_en: format!("responsibility added: {}", input.title.trim()),
+        },
+        now,
+    )?;
+    Ok(id)
+}
+
 impl Store {
     /// Adds a responsibility (责任清单). The operator or the department's own steward.
     pub async fn add_responsibility(
@@ -386,54 +771,9 @@ impl Store {
         p: Principal,
         input: ResponsibilityInput,
     ) -> Result<ResponsibilityView> {
-        p.require_authenticated()?;
-        if !(p.is_platform_admin() || p.has_role_in(Role::DataSteward, &input.org)) {
-            return Err(DomainError::forbidden(
-                "not_org_steward",
-                format!(
-                    "只有平台管理员或 {} 的数据管理员可以维护其责任清单",
-                    input.org
-                ),
-                format!(
-                    "only the operator or a steward of {} may edit its responsibilities",
-                    input.org
-                ),
-            )
-            .into());
-        }
-        share::validate_responsibility(&input)?;
         let now = self.now();
         let id = self
-            .write(move |c| {
-                require_org_exists(c, &input.org)?;
-                check_own_resource(c, &input.org, input.resource.as_deref())?;
-                let id = c
-                    .query_one(
-                        "INSERT INTO responsibilities (org, title, duty, resource, created_by, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                        params![&input.org, input.title.trim(), input.duty.trim(), input.resource.clone(), p.actor(), now],
-                    )?
-                    .ok_or(DbError::Other("insert returned nothing".into()))?
-                    .int(0)?;
-                emit(
-                    c,
-                    &Actor::of(&p),
-                    Event {
-                        kind: "responsibility.add",
-                        subject_type: "responsibility",
-                        subject_id: id,
-                        resource: input.resource.as_deref(),
-                        resource_version: None,
-                        grant: None,
-                        reason: Some(&input.duty),
-                        notify: vec![],
-                        title_zh: format!("责任清单新增：{}", input.title.trim()),
-                        title_en: format!("responsibility added: {}", input.title.trim()),
-                    },
-                    now,
-                )?;
-                Ok(id)
-            })
+            .write(move |c| add_responsibility_tx(c, &p, &input, now))
             .await?;
         let list = self
             .list_responsibilities(ShareFilter {
@@ -479,56 +819,8 @@ impl Store {
 
     /// A consumer department states a need (需求清单).
     pub async fn state_need(&self, p: Principal, input: NeedInput) -> Result<NeedView> {
-        let org = match input.org.clone() {
-            Some(o) => o,
-            None => match &p {
-                Principal::Person { org, .. } => org.clone(),
-                _ => String::new(),
-            },
-        };
-        share::require_consumer_of(&p, &org)?;
-        share::validate_need(&input)?;
         let now = self.now();
-        self.write(move |c| {
-            if let Some(code) = &input.resource {
-                if c.query_one("SELECT code FROM resources WHERE code = $1", params![code])?.is_none() {
-                    return Err(unknown_resource(code));
-                }
-            }
-            let id = c
-                .query_one(
-                    "INSERT INTO needs (org, title, description, resource, status, created_by, created_at)
-                     VALUES ($1, $2, $3, $4, 'open', $5, $6) RETURNING id",
-                    params![&org, input.title.trim(), input.description.trim(), input.resource.clone(), p.actor(), now],
-                )?
-                .ok_or(DbError::Other("insert returned nothing".into()))?
-                .int(0)?;
-            let mut notify = operator_orgs(c)?;
-            if let Some(code) = &input.resource {
-                if let Some(r) = c.query_one("SELECT provider FROM resources WHERE code = $1", params![code])? {
-                    notify.push(r.text(0)?);
-                }
-            }
-            emit(
-                c,
-                &Actor::of(&p),
-                Event {
-                    kind: "need.state",
-                    subject_type: "need",
-                    subject_id: id,
-                    resource: input.resource.as_deref(),
-                    resource_version: None,
-                    grant: None,
-                    reason: Some(&input.description),
-                    notify,
-                    title_zh: format!("{org} 提出数据需求：{}", input.title.trim()),
-                    title_en: format!("{org} states a data need: {}", input.title.trim()),
-                },
-                now,
-            )?;
-            load_need(c, id)
-        })
-        .await
+        self.write(move |c| state_need_tx(c, &p, &input, now)).await
     }
 
     /// The operator or the provider matches a need to a resource and confirms it. If the
@@ -540,49 +832,8 @@ impl Store {
         resource: Option<String>,
     ) -> Result<NeedView> {
         let now = self.now();
-        self.write(move |c| {
-            let need = load_need(c, id)?;
-            let resource = match resource.or(need.resource.clone()) {
-                Some(r) => r,
-                None => {
-                    return Err(DomainError::one(FieldError::required("resource", "匹配的资源")).into())
-                }
-            };
-            require_need_decider(c, &p, Some(&resource))?;
-            if need.status != NeedStatus::Open.as_str() {
-                return Err(already_decided("需求", "need").into());
-            }
-            let provider = shareable(c, &resource)?.provider;
-            let n = c.execute(
-                "UPDATE needs SET status = 'confirmed', resource = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'open'",
-                params![&resource, p.actor(), now, id],
-            )?;
-            if n == 0 {
-                return Err(already_decided("需求", "need").into());
-            }
-            emit(
-                c,
-                &Actor::of(&p),
-                Event {
-                    kind: "need.confirm",
-                    subject_type: "need",
-                    subject_id: id,
-                    resource: Some(&resource),
-                    resource_version: None,
-                    grant: None,
-                    reason: None,
-                    notify: vec![need.org.clone(), provider],
-                    title_zh: format!("需求 {id} 已确认，匹配资源 {resource}"),
-                    title_en: format!("need {id} confirmed and matched to {resource}"),
-                },
-                now,
-            )?;
-            if let Some(g) = active_grant_of_org(c, &need.org, &resource, now)? {
-                satisfy_needs(c, &need.org, &resource, g, now)?;
-            }
-            load_need(c, id)
-        })
-        .await
+        self.write(move |c| confirm_need_tx(c, &p, id, resource, now))
+            .await
     }
 
     pub async fn reject_need(&self, p: Principal, id: i64, reason: String) -> Result<NeedView> {
@@ -684,78 +935,9 @@ impl Store {
         p: Principal,
         input: NegativeProposalInput,
     ) -> Result<NegativeProposalView> {
-        share::validate_negative_proposal(&input)?;
         let now = self.now();
-        self.write(move |c| {
-            let r = c
-                .query_one(
-                    "SELECT provider, negative_listed FROM resources WHERE code = $1",
-                    params![&input.resource],
-                )?
-                .ok_or_else(|| unknown_resource(&input.resource))?;
-            let (provider, listed) = (r.text(0)?, r.bool(1)?);
-            share::require_provider_steward(&p, &provider)?;
-            match (input.action, listed) {
-                (NegativeAction::Add, true) => {
-                    return Err(DomainError::conflict(
-                        "already_negative_listed",
-                        "该资源已在负面清单中",
-                        "the resource is already on the negative list",
-                    )
-                    .into())
-                }
-                (NegativeAction::Remove, false) => {
-                    return Err(DomainError::conflict(
-                        "not_negative_listed",
-                        "该资源不在负面清单中，无需移出",
-                        "the resource is not on the negative list",
-                    )
-                    .into())
-                }
-                _ => {}
-            }
-            if c.query_one(
-                "SELECT id FROM negative_proposals WHERE resource = $1 AND status = 'pending'",
-                params![&input.resource],
-            )?
-            .is_some()
-            {
-                return Err(DomainError::conflict(
-                    "proposal_pending",
-                    "该资源已有审核中的负面清单提议，请等待审核结果",
-                    "a negative-list proposal for this resource is already under review",
-                )
-                .into());
-            }
-            let id = c
-                .query_one(
-                    "INSERT INTO negative_proposals (resource, provider, action, legal_basis, reason, status, proposed_by, proposed_at)
-                     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) RETURNING id",
-                    params![&input.resource, &provider, input.action.as_str(), input.legal_basis.trim(), input.reason.trim(), p.actor(), now],
-                )?
-                .ok_or(DbError::Other("insert returned nothing".into()))?
-                .int(0)?;
-            let notify = reviewer_orgs(c)?;
-            emit(
-                c,
-                &Actor::of(&p),
-                Event {
-                    kind: "negative.propose",
-                    subject_type: "negative_proposal",
-                    subject_id: id,
-                    resource: Some(&input.resource),
-                    resource_version: None,
-                    grant: None,
-                    reason: Some(input.legal_basis.trim()),
-                    notify,
-                    title_zh: format!("负面清单提议 {id}：{}资源 {}", input.action.label_zh(), input.resource),
-                    title_en: format!("negative-list proposal {id}: {} {}", input.action.as_str(), input.resource),
-                },
-                now,
-            )?;
-            load_proposal(c, id)
-        })
-        .await
+        self.write(move |c| propose_negative_tx(c, &p, &input, now))
+            .await
     }
 
     /// One reviewer (operator, legal or secrecy) decides. Any rejection rejects; the third
@@ -768,101 +950,9 @@ impl Store {
         opinion: String,
         as_role: Option<Role>,
     ) -> Result<NegativeProposalView> {
-        p.require_authenticated()?;
-        let roles = share::reviewer_roles(&p);
-        let role = match (as_role, roles.as_slice()) {
-            (Some(r), rs) if rs.contains(&r) => r,
-            (None, [only]) => *only,
-            (None, [_, _, ..]) => {
-                return Err(DomainError::one(FieldError::new(
-                    "role",
-                    "role_required",
-                    "您有多个审核身份，请用 role 指明以哪个身份审核",
-                    "you hold several reviewer roles; say which one with `role`",
-                ))
-                .into())
-            }
-            _ => return Err(DomainError::forbidden(
-                "not_negative_reviewer",
-                "只有平台管理员、法制审核人员和保密审核人员可以审核负面清单",
-                "only the operator, legal reviewers and secrecy reviewers review the negative list",
-            )
-            .into()),
-        };
-        if decision == Decision::Reject {
-            share::require_text("opinion", "不同意的理由", &opinion)?;
-        }
         let now = self.now();
-        self.write(move |c| {
-            let prop = load_proposal(c, id)?;
-            if prop.status != ProposalStatus::Pending.as_str() {
-                return Err(already_decided("负面清单提议", "proposal").into());
-            }
-            if prop.reviews.iter().any(|r| r.role == role.as_str()) {
-                return Err(DomainError::conflict(
-                    "already_reviewed",
-                    format!("{}已审核过该提议", role.label_zh()),
-                    format!("the {} review of this proposal is already recorded", role.as_str()),
-                )
-                .into());
-            }
-            c.execute(
-                "INSERT INTO negative_reviews (proposal, role, decision, opinion, reviewer, at) VALUES ($1, $2, $3, $4, $5, $6)",
-                params![id, role.as_str(), decision.as_str(), opinion.trim(), p.actor(), now],
-            )?;
-            let mut reviews: Vec<(Role, Decision)> = prop
-                .reviews
-                .iter()
-                .filter_map(|r| Some((Role::parse(&r.role)?, Decision::parse(&r.decision)?)))
-                .collect();
-            reviews.push((role, decision));
-            let outcome = share::review_outcome(&reviews);
-            emit(
-                c,
-                &Actor::of(&p),
-                Event {
-                    kind: "negative.review",
-                    subject_type: "negative_proposal",
-                    subject_id: id,
-                    resource: Some(&prop.resource),
-                    resource_version: None,
-                    grant: None,
-                    reason: Some(opinion.trim()).filter(|s| !s.is_empty()),
-                    notify: vec![],
-                    title_zh: format!("{}审核负面清单提议 {id}：{}", role.label_zh(), decision.label_zh()),
-                    title_en: format!("{} review of proposal {id}: {}", role.as_str(), decision.as_str()),
-                },
-                now,
-            )?;
-            if outcome != ProposalStatus::Pending {
-                c.execute(
-                    "UPDATE negative_proposals SET status = $1, decided_at = $2 WHERE id = $3",
-                    params![outcome.as_str(), now, id],
-                )?;
-                if outcome == ProposalStatus::Approved {
-                    apply_negative(c, &prop, now)?;
-                }
-                emit(
-                    c,
-                    &Actor::of(&p),
-                    Event {
-                        kind: if outcome == ProposalStatus::Approved { "negative.approve" } else { "negative.reject" },
-                        subject_type: "negative_proposal",
-                        subject_id: id,
-                        resource: Some(&prop.resource),
-                        resource_version: None,
-                        grant: None,
-                        reason: Some(&prop.legal_basis),
-                        notify: vec![prop.provider.clone()],
-                        title_zh: format!("负面清单提议 {id}（{}）{}", prop.resource, outcome.label_zh()),
-                        title_en: format!("negative-list proposal {id} ({}) {}", prop.resource, outcome.as_str()),
-                    },
-                    now,
-                )?;
-            }
-            load_proposal(c, id)
-        })
-        .await
+        self.write(move |c| review_negative_tx(c, &p, id, decision, &opinion, as_role, now))
+            .await
     }
 
     /// Proposals, for reviewers, the operator and auditors (all) or a provider (its own).

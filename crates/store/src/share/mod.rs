@@ -1,9 +1,9 @@
 //! Sharing in the database: the three lists, subscriptions and applications, grants,
 //! conversion proposals, and the notifications every decision sends.
-mod access;
+pub(crate) mod access;
 pub mod calendar;
 pub mod events;
-mod lists;
+pub(crate) mod lists;
 pub mod notify;
 
 pub use access::{
