@@ -68,6 +68,9 @@ enum Command {
     /// 审计日志 The tamper-evident audit log
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// 数据共享 Sharing: deadlines, calendars, applications, grants
+    #[command(subcommand)]
+    Share(share::Share),
 }
 
 #[derive(Subcommand)]
@@ -390,6 +393,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Admin(a) => admin(open(&cli.database).await?, a).await,
         Command::Catalog(c) => catalog(open(&cli.database).await?, c).await,
         Command::Audit(a) => audit::run(&cli.database, a).await,
+        Command::Share(c) => share::run(open(&cli.database).await?, c).await,
     }
 }
 
@@ -737,6 +741,7 @@ async fn catalog(store: Store, c: Catalog) -> Result<()> {
 }
 
 mod audit;
+mod share;
 
 mod erased {
     /// Pretty JSON for any serialisable value, behind a trait object.
