@@ -39,6 +39,9 @@ pub enum Share {
         days: Option<u32>,
         #[arg(long, default_value = "")]
         opinion: String,
+        /// 每日调用上限 Daily call quota
+        #[arg(long)]
+        quota_per_day: Option<u32>,
         #[command(flatten)]
         actor: Actor,
     },
@@ -172,6 +175,7 @@ pub async fn run(store: Store, cmd: Share) -> Result<()> {
             fields,
             days,
             opinion,
+            quota_per_day,
             actor,
         } => {
             let p = store.principal_for(&who(&actor)).await?;
@@ -183,6 +187,7 @@ pub async fn run(store: Store, cmd: Share) -> Result<()> {
                         fields,
                         days,
                         opinion,
+                        quota_per_day,
                     },
                 )
                 .await?;

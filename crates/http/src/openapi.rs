@@ -176,7 +176,8 @@ fn schemas() -> Value {
             "days": {"type": "integer", "minimum": 1, "maximum": shuqiao_core::share::MAX_GRANT_DAYS}}},
         "Approval": {"type": "object", "properties": {
             "fields": {"type": "array", "items": s("a subset of the requested fields")},
-            "days": {"type": "integer", "description": "at most the requested days"}, "opinion": s("意见")}},
+            "days": {"type": "integer", "description": "at most the requested days"}, "opinion": s("意见"),
+            "quota_per_day": {"type": "integer", "minimum": 1, "description": "每日调用上限 daily call quota (none when absent)"}}},
         "NeedInput": {"type": "object", "required": ["title", "description"], "properties": {
             "org": s("consumer department (default: yours)"), "title": s("需求名称"), "description": s("需求说明"), "resource": s("resource code if known")}},
         "ResponsibilityInput": {"type": "object", "required": ["org", "title", "duty"], "properties": {

@@ -1089,6 +1089,38 @@ async fn sharing_over_http_with_its_authorisation_matrix() {
         .post(&format!("/api/v1/inbox/{first}/read"), Some(&c1), json!({}))
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
+
+    // Every decision is sealed into the audit log with who, what and why.
+    let store = app.store().await;
+    store.audit_seal_pending().await.unwrap();
+    let sealed = |action: &str| {
+        let store = store.clone();
+        let action = action.to_string();
+        async move {
+            store
+                .audit_entries(shuqiao_store::audit::AuditFilter {
+                    action: Some(action),
+                    limit: 10,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .items
+        }
+    };
+    let approved = sealed("share.application.approve").await;
+    assert_eq!(approved.len(), 1);
+    assert_eq!(approved[0].entry.actor_person.as_deref(), Some("steward.a"));
+    assert_eq!(approved[0].entry.purpose.as_deref(), Some("仅同意姓名"));
+    for action in [
+        "share.grant.create",
+        "share.grant.revoke",
+        "share.negative.approve",
+        "share.application.file",
+        "share.calendar.load",
+    ] {
+        assert!(!sealed(action).await.is_empty(), "{action} is sealed");
+    }
 }
 
 /// Webhooks: signed deliveries to a real receiver, retried after a failure.

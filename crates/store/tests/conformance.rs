@@ -735,6 +735,21 @@ mod share_cases {
                 .is_empty(),
             "refusals change nothing"
         );
+        let mut closed = sample_meta();
+        closed.name = "涉密人员信息".into();
+        closed.share_type = ShareType::NotShared;
+        closed.share_condition = None;
+        let closed = s.create_resource(steward_a(), closed).await.unwrap().code;
+        s.submit_resource(steward_a(), &closed).await.unwrap();
+        s.publish_resource(admin(), &closed).await.unwrap();
+        assert_eq!(
+            code_of(
+                s.apply(consumer("c1"), request("c1", &closed))
+                    .await
+                    .unwrap_err()
+            ),
+            "not_shared"
+        );
 
         // Filed on the Friday before the Spring Festival: due at the end of Tue 24 Feb.
         let app = s.apply(consumer("c1"), request("c1", &cond)).await.unwrap();
@@ -762,6 +777,7 @@ mod share_cases {
             fields: Some(vec!["XM".into()]),
             days: Some(30),
             opinion: "仅同意姓名".into(),
+            quota_per_day: Some(1000),
         };
         let done = s
             .approve_application(steward_a(), app.id, narrower)
@@ -772,7 +788,10 @@ mod share_cases {
             .get_grant(consumer("c1"), done.grant_id.unwrap())
             .await
             .unwrap();
-        assert_eq!(grant.fields, ["XM"]);
+        assert_eq!(
+            (grant.fields.clone(), grant.quota_per_day),
+            (vec!["XM".to_string()], Some(1000))
+        );
         assert_eq!(grant.expires_at - grant.created_at, 30 * 24 * HOUR);
         assert_eq!(
             code_of(

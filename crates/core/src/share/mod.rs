@@ -254,6 +254,9 @@ pub struct Approval {
     pub days: Option<u32>,
     #[serde(default)]
     pub opinion: String,
+    /// A cap on calls per day under the grant (none when absent).
+    #[serde(default)]
+    pub quota_per_day: Option<u32>,
 }
 
 /// What an approval grants: fields ⊆ requested, days ≤ requested.
@@ -313,6 +316,14 @@ pub fn approved_terms(
         ));
     }
     errs.opt_text("opinion", Some(&a.opinion), 1000);
+    if a.quota_per_day == Some(0) {
+        errs.push(FieldError::new(
+            "quota_per_day",
+            "invalid_quota",
+            "每日调用上限应至少为 1；不设上限请留空",
+            "a daily quota must be at least 1; leave it out for none",
+        ));
+    }
     errs.into_result()?;
     let mut fields = fields;
     fields.sort();
@@ -539,7 +550,7 @@ mod tests {
         let narrower = Approval {
             fields: Some(vec!["b".into()]),
             days: Some(10),
-            opinion: String::new(),
+            ..Default::default()
         };
         assert_eq!(
             approved_terms(&req, 30, &narrower).unwrap(),
@@ -548,7 +559,7 @@ mod tests {
         let wider = Approval {
             fields: Some(vec!["a".into(), "c".into()]),
             days: Some(31),
-            opinion: String::new(),
+            ..Default::default()
         };
         let Err(DomainError::Invalid(errs)) = approved_terms(&req, 30, &wider) else {
             panic!("expected invalid");

@@ -293,15 +293,16 @@ struct NewGrant<'a> {
     source: GrantSource,
     application: Option<i64>,
     days: u32,
+    quota_per_day: Option<u32>,
 }
 
 fn insert_grant(c: &mut dyn Conn, actor: &Actor, g: NewGrant<'_>, now: i64) -> Result<i64> {
     let expires = now + g.days as i64 * DAY_MS;
     let id = c
         .query_one(
-            "INSERT INTO grants (system, consumer_org, resource, provider, fields, purpose, scene, source, application, created_by, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-            params![g.system, g.consumer_org, g.resource, g.provider, to_json(&g.fields)?, g.purpose.trim(), g.scene.trim(), g.source.as_str(), g.application, &actor.label, now, expires],
+            "INSERT INTO grants (system, consumer_org, resource, provider, fields, purpose, scene, source, application, created_by, created_at, expires_at, quota_per_day)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+            params![g.system, g.consumer_org, g.resource, g.provider, to_json(&g.fields)?, g.purpose.trim(), g.scene.trim(), g.source.as_str(), g.application, &actor.label, now, expires, g.quota_per_day.map(|q| q as i64)],
         )?
         .ok_or(DbError::Other("grant insert returned nothing".into()))?
         .int(0)?;
@@ -525,6 +526,7 @@ pub(crate) fn subscribe_tx(
             source: GrantSource::Subscription,
             application: None,
             days: r.days,
+            quota_per_day: None,
         },
         now,
     )?;
@@ -631,6 +633,7 @@ pub(crate) fn approve_application_tx(
             source: GrantSource::Application,
             application: Some(id),
             days,
+            quota_per_day: a.quota_per_day,
         },
         now,
     )?;
