@@ -1183,6 +1183,17 @@ mod share_cases {
             .await
             .unwrap();
         assert_eq!(gaps.len(), 2);
+        // The filter applies before paging: the one uncatalogued duty comes back on page one.
+        let missing_only = ShareFilter {
+            status: Some("no_resource".into()),
+            limit: 1,
+            ..Default::default()
+        };
+        let page = s.list_responsibilities(missing_only).await.unwrap();
+        assert_eq!(
+            page.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(),
+            ["流动人口信息"]
+        );
 
         // 需求清单: stated → confirmed → satisfied by a grant; rejected ones count against the rate.
         let need = |title: &str| NeedInput {

@@ -117,14 +117,6 @@ pub async fn responsibilities(
 ) -> ApiResult<Json<List<ResponsibilityView>>> {
     p.require_authenticated()?;
     let f = filter(&q, &only(&["org", "resource", "status"]))?;
-    if let Some(s) = &f.status {
-        if !["gap", "complete", "no_resource", "not_published", "no_data"].contains(&s.as_str()) {
-            return Err(bad_param(
-                "status",
-                "gap, complete, no_resource, not_published, no_data",
-            ));
-        }
-    }
     Ok(Json(List::from(st.store.list_responsibilities(f).await?)))
 }
 

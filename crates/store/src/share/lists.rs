@@ -793,6 +793,25 @@ impl Store {
             let mut w = Where::default();
             w.eq("t.org", f.org.as_deref());
             w.eq("t.resource", f.resource.as_deref());
+            const LIVE: &str = "r.status = 'published' AND r.retired = 0";
+            match f.status.as_deref() {
+                None => {}
+                Some("no_resource") => w.raw("t.resource IS NULL"),
+                Some("not_published") => {
+                    w.raw(&format!("t.resource IS NOT NULL AND NOT ({LIVE})"))
+                }
+                Some("no_data") => w.raw(&format!("{LIVE} AND COALESCE(d.records, 0) = 0")),
+                Some("complete") => w.raw(&format!("{LIVE} AND d.records > 0")),
+                Some("gap") => w.raw(&format!(
+                    "(t.resource IS NULL OR NOT ({LIVE}) OR COALESCE(d.records, 0) = 0)"
+                )),
+                Some(_) => {
+                    return Err(bad_status(
+                        "status",
+                        "gap, complete, no_resource, not_published, no_data",
+                    ))
+                }
+            }
             let mut sql = format!(
                 "SELECT t.id, t.org, t.title, t.duty, t.resource, t.created_by, t.created_at, r.status, r.retired, d.records
                  FROM responsibilities t LEFT JOIN resources r ON r.code = t.resource
@@ -801,18 +820,10 @@ impl Store {
             );
             sql.push_str(&w.page(&f));
             let rows = c.query(&sql, &w.values)?;
-            let mut out: Vec<ResponsibilityView> = rows
+            Ok(rows
                 .iter()
                 .map(responsibility_from_row)
-                .collect::<Result<_, DbError>>()?;
-            if let Some(gap) = f.status.as_deref() {
-                out.retain(|r| match gap {
-                    "gap" => r.gap.is_some(),
-                    "complete" => r.gap.is_none(),
-                    other => r.gap == Some(other),
-                });
-            }
-            Ok(out)
+                .collect::<Result<_, DbError>>()?)
         })
         .await
     }
