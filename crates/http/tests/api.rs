@@ -1090,6 +1090,72 @@ async fn sharing_over_http_with_its_authorisation_matrix() {
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
 
+    // The rest of the matrix: other departments are refused or see nothing.
+    let (s, _) = app
+        .get(
+            &format!("/api/v1/share/needs/{}", need["id"]),
+            Some(&steward_b),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app
+        .get(
+            &format!("/api/v1/share/needs/{}", need["id"]),
+            Some(&auditor),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/share/needs/{}/reject", need["id"]),
+            Some(&c1),
+            json!({"reason": "x"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, pending) = app
+        .post("/api/v1/share/applications", Some(&c1), access("c1", &cond))
+        .await;
+    let withdraw = format!("/api/v1/share/applications/{}/withdraw", pending["id"]);
+    let (s, _) = app.post(&withdraw, Some(&steward_a), json!({})).await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "the provider cannot withdraw the consumer's application"
+    );
+    let (s, v) = app.post(&withdraw, Some(&c1), json!({})).await;
+    assert_eq!(
+        (s, v["status"].as_str()),
+        (StatusCode::OK, Some("withdrawn"))
+    );
+    let (s, _) = app.get("/api/v1/inbox?org=d-a", Some(&c1)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app.get("/api/v1/webhooks?org=c1", Some(&steward_b)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = app
+        .get("/api/v1/share/negative-proposals", Some(&steward_b))
+        .await;
+    assert_eq!(
+        (s, v["total"].as_u64()),
+        (StatusCode::OK, Some(0)),
+        "not its proposals"
+    );
+    let (_, v) = app
+        .get(
+            "/api/v1/share/negative-proposals",
+            Some(&app.login("legal").await),
+        )
+        .await;
+    assert_eq!(v["total"], 1, "reviewers see every proposal");
+    let (s, _) = app
+        .post(
+            "/api/v1/share/conversions/1/keep",
+            Some(&steward_b),
+            json!({"legal_basis": "x"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
     // Every decision is sealed into the audit log with who, what and why.
     let store = app.store().await;
     store.audit_seal_pending().await.unwrap();
