@@ -51,6 +51,8 @@ enum Command {
     Demo {
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
+        #[command(flatten)]
+        audit: AuditArgs,
     },
     /// 列出演示系统令牌 Print the demo systems' tokens
     DemoTokens {
@@ -375,8 +377,11 @@ async fn run(cli: Cli) -> Result<()> {
             audit,
             witness,
         } => serve(&cli.database, demo, &listen, seed, &audit, &witness).await,
-        Command::Demo { seed } => {
-            let store = open(&cli.database).await?;
+        Command::Demo { seed, audit } => {
+            // With the audit keys, so the demo identities get their subject hashes.
+            let store = open(&cli.database)
+                .await?
+                .with_audit(audit.keys(&cli.database)?);
             load_demo(&store, seed).await
         }
         Command::DemoTokens { seed } => {

@@ -110,6 +110,15 @@ impl Principal {
     pub fn is_authenticated(&self) -> bool {
         !matches!(self, Principal::Anonymous)
     }
+    /// Whether this principal acts for an organisation: a system, or a person holding a role.
+    /// A citizen or company representative (an identified data subject) holds none.
+    pub fn is_staff(&self) -> bool {
+        match self {
+            Principal::Person { roles, .. } => !roles.is_empty(),
+            Principal::System { .. } => true,
+            Principal::Anonymous => false,
+        }
+    }
     /// Organisations in which this principal is a data steward.
     pub fn steward_orgs(&self) -> Vec<String> {
         match self {

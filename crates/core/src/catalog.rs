@@ -618,7 +618,8 @@ pub struct Visibility {
 impl Visibility {
     pub fn of(p: &Principal) -> Visibility {
         use crate::account::Role;
-        if !p.is_authenticated() {
+        // Data subjects (citizens, companies) see what the public sees.
+        if !p.is_staff() {
             return Visibility {
                 all_published: false,
                 open_only: true,

@@ -56,8 +56,10 @@ pub const PATHS: &[Op] = &[
     ("get", "/api/v1/audit/proofs/inclusion", "包含证明 Inclusion proof", "Query `index` and `size`: RFC 9162 inclusion proof of entry `index` in the tree of `size` entries, with the entry's leaf hash.", None, ANY),
     ("get", "/api/v1/audit/proofs/consistency", "一致性证明 Consistency proof", "Query `from` and `to`: RFC 9162 consistency proof between two tree sizes.", None, ANY),
     ("post", "/api/v1/audit/cosignatures", "见证签名 Submit a witness cosignature", "text/plain body: one of this log's checkpoints with the witness's signature line added. Accepted only from witness keys registered with `serve --witness`; the body must be exactly the one the log signed.", None, "已登记的见证方（以其签名为凭）a registered witness, by its signature"),
-    ("get", "/api/v1/audit/entries", "审计记录 Audit entries", "Filters: actor_org, actor_system, resource, action, subject_id (+ subject_kind person|company; hashed with the platform key, never stored in clear), since, until (ms), limit, offset; format=csv for a CSV export.", None, "审计人员或平台管理员 auditor or platform admin"),
+    ("get", "/api/v1/audit/entries", "审计记录 Audit entries", "Filters: actor_org, actor_system, resource, action, subject_id (+ subject_kind person|company; hashed with the platform key, never stored in clear), since, until (ms), limit, offset; format=csv for a CSV export; proofs=true adds each entry's leaf hash and inclusion proof against the latest signed checkpoint (returned alongside).", None, "审计人员或平台管理员 auditor or platform admin"),
     ("get", "/api/v1/audit/entries/{index}", "审计记录详情 One entry", "", None, "审计人员或平台管理员 auditor or platform admin"),
+    ("get", "/api/v1/me/accesses", "谁用了我的数据 Who accessed my data", "For an identified citizen or company: every logged access to their data (when, which organisation and system, which resource, purpose and grant), newest first, each with its inclusion proof against the signed checkpoint in the response. Query limit, offset.", None, "经身份核验的公民或法人 an identified data subject"),
+    ("post", "/api/v1/subjects", "登记已核验身份 Register a verified identity", "Creates a sign-in for a citizen (公民身份号码) or company (统一社会信用代码) whose identity was verified; the identifier is hashed with the audit secret and never stored.", Some("SubjectRegistration"), ADMIN),
     ("get", "/api/v1/share/responsibilities", "责任清单 Responsibility list", "What each department must provide, from its duties, with gaps: `no_resource` (nothing catalogued), `not_published`, `no_data`. Filters: org, resource, status (gap, complete, or one gap).", None, USER),
     ("post", "/api/v1/share/responsibilities", "新增责任 Add a responsibility", "", Some("ResponsibilityInput"), "平台管理员或该部门数据管理员 operator or the department's steward"),
     ("get", "/api/v1/share/needs", "需求清单 Need list", "Needs of the caller's department and needs for its resources; all for the operator and auditors. Filters: org, resource, status (open, confirmed, satisfied, rejected).", None, USER),
@@ -188,6 +190,9 @@ fn schemas() -> Value {
         "Review": {"type": "object", "required": ["decision"], "properties": {
             "decision": enum_schema(vec!["approve", "reject"], "同意 / 不同意"), "opinion": s("意见 (required to reject)"),
             "role": enum_schema(vec!["platform_admin", "legal_reviewer", "secrecy_reviewer"], "for people holding several reviewer roles")}},
+        "SubjectRegistration": {"type": "object", "required": ["username", "display_name", "kind", "identifier", "password"], "properties": {
+            "username": s(""), "display_name": s("姓名或名称"), "kind": enum_schema(vec!["person", "company"], "公民 / 法人"),
+            "identifier": s("公民身份号码 or 统一社会信用代码 (checked, then hashed)"), "password": s(">= 10 characters, letters and digits")}},
         "Confirm": {"type": "object", "properties": {"resource": s("matched resource code")}},
         "Keep": {"type": "object", "required": ["legal_basis"], "properties": {"legal_basis": s("法律法规依据")}},
         "Webhook": {"type": "object", "required": ["org", "url"], "properties": {"org": s(""), "url": s("http(s) URL")}},

@@ -59,6 +59,7 @@ impl Store {
                 demo::CONSUMER_PASSWORD,
                 demo::AUDITOR_PASSWORD,
                 demo::REVIEWER_PASSWORD,
+                demo::SUBJECT_PASSWORD,
             ]
             .into_iter()
             .map(|p| (p, account::hash_password(p)))
@@ -66,10 +67,38 @@ impl Store {
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?;
+        // Identities need the audit log's secret: without it they are left out.
+        let identities: Vec<_> = demo::identities()
+            .into_iter()
+            .filter_map(|d| {
+                let kind = match d.kind {
+                    "company" => shuqiao_core::audit::entry::SubjectKind::Company,
+                    _ => shuqiao_core::audit::entry::SubjectKind::Person,
+                };
+                let subject = crate::subjects::subject_hash(self, kind, &d.identifier).ok()?;
+                Some((d, kind, subject))
+            })
+            .collect();
         let now = self.now();
-        self.write(move |c| load(c, &province, &hashes, now))
-            .await
-            .map(Some)
+        self.write(move |c| {
+            let summary = load(c, &province, &hashes, now)?;
+            let hash = hashes
+                .get(demo::SUBJECT_PASSWORD)
+                .ok_or(DbError::Other("demo password without hash".into()))?;
+            for (d, kind, subject) in &identities {
+                let r = crate::subjects::SubjectRegistration {
+                    username: d.username.into(),
+                    display_name: d.display_name.into(),
+                    kind: d.kind.into(),
+                    identifier: String::new(),
+                    password: String::new(),
+                };
+                crate::subjects::insert_subject(c, "demo", &r, *kind, subject, hash, now)?;
+            }
+            Ok(summary)
+        })
+        .await
+        .map(Some)
     }
 }
 

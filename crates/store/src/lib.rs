@@ -9,6 +9,7 @@ mod demo_share;
 mod index;
 pub mod migrate;
 pub mod share;
+pub mod subjects;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 

@@ -35,6 +35,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0004_share.sql"),
         postgres: include_str!("migrations/postgres/0004_share.sql"),
     },
+    Migration {
+        version: 5,
+        name: "subjects",
+        sqlite: include_str!("migrations/sqlite/0005_subjects.sql"),
+        postgres: include_str!("migrations/postgres/0005_subjects.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -563,6 +563,128 @@ mod cases {
         assert_eq!(indices, (last.size..last.size + 80).collect::<Vec<_>>());
     }
 
+    pub async fn subjects_see_who_accessed_their_data(s: Store, _t: Arc<AtomicI64>, _u: String) {
+        use shuqiao_core::audit::entry::{Entry, SubjectKind};
+        use shuqiao_core::audit::merkle::{leaf_hash, verify_inclusion, Hash};
+        use shuqiao_core::audit::note::{Checkpoint, SignedNote};
+        use shuqiao_store::subjects::SubjectRegistration;
+        let s =
+            s.with_audit(shuqiao_store::audit::AuditKeys::generate("test.shuqiao/audit").unwrap());
+        fixture(&s).await;
+        const ID: &str = "11010519491231002X";
+        let reg = |username: &str, kind: &str, identifier: &str| SubjectRegistration {
+            username: username.into(),
+            display_name: "张三".into(),
+            kind: kind.into(),
+            identifier: identifier.into(),
+            password: "Citizen-pass-2026".into(),
+        };
+        assert!(matches!(
+            domain(
+                s.register_subject(steward_a(), reg("zhang", "person", ID))
+                    .await
+                    .unwrap_err()
+            ),
+            DomainError::Forbidden { .. }
+        ));
+        assert_eq!(
+            invalid_fields(
+                s.register_subject(admin(), reg("zhang", "person", "110105194912310021"))
+                    .await
+                    .unwrap_err()
+            ),
+            ["identifier"]
+        );
+        s.register_subject(admin(), reg("zhang", "person", ID))
+            .await
+            .unwrap();
+        s.register_subject(admin(), reg("acme", "company", "914403001922038216"))
+            .await
+            .unwrap();
+
+        // Accesses as the exchange records them: the subject only as its keyed hash.
+        let zhang = s.audit_subject_key(SubjectKind::Person, ID).unwrap();
+        let acme = s
+            .audit_subject_key(SubjectKind::Company, "914403001922038216")
+            .unwrap();
+        let access = |i: i64, subjects: Vec<String>| Entry {
+            time: T0 + i,
+            actor_org: "d-b".into(),
+            actor_system: Some("d-b-sys".into()),
+            actor_person: None,
+            action: "exchange.lookup".into(),
+            resource: Some("101001-000001".into()),
+            resource_version: Some(1),
+            grant: Some("7".into()),
+            purpose: Some("社保资格认证".into()),
+            result: "ok".into(),
+            subjects,
+        };
+        s.audit_submit(vec![
+            access(1, vec![zhang.clone()]),
+            access(2, vec![acme]),
+            access(3, vec![zhang.clone(), "other".into()]),
+        ])
+        .await
+        .unwrap();
+
+        let who = |u: &str| Principal::Person {
+            username: u.into(),
+            org: "op".into(),
+            roles: vec![],
+        };
+        let mine = s.my_accesses(who("zhang"), 50, 0).await.unwrap();
+        assert_eq!(mine.items.len(), 2);
+        assert_eq!(mine.items[0].record.entry.time, T0 + 3, "newest first");
+        assert_eq!(
+            mine.items[0].record.entry.purpose.as_deref(),
+            Some("社保资格认证")
+        );
+        let note = SignedNote::parse(&mine.checkpoint).unwrap();
+        assert!(note.signed_by(
+            &shuqiao_core::audit::note::NoteVerifier::parse(&s.audit_public_key().unwrap())
+                .unwrap()
+        ));
+        let cp = Checkpoint::parse_body(&note.body).unwrap();
+        for a in &mine.items {
+            let proof: Vec<Hash> = a
+                .inclusion_proof
+                .iter()
+                .map(|h| hex::decode(h).unwrap().try_into().unwrap())
+                .collect();
+            let leaf = leaf_hash(&a.record.entry.encode());
+            assert_eq!(hex::encode(leaf), a.leaf_hash);
+            assert!(verify_inclusion(
+                &leaf,
+                a.record.index,
+                cp.size,
+                &proof,
+                &cp.root
+            ));
+        }
+        assert_eq!(
+            s.my_accesses(who("acme"), 50, 0).await.unwrap().items.len(),
+            1
+        );
+        assert!(matches!(
+            domain(s.my_accesses(steward_a(), 50, 0).await.unwrap_err()),
+            DomainError::Forbidden {
+                code: "not_a_subject",
+                ..
+            }
+        ));
+        // An identified subject sees the catalog as the public does.
+        let d = s.create_resource(steward_a(), sample_meta()).await.unwrap();
+        s.submit_resource(steward_a(), &d.code).await.unwrap();
+        s.publish_resource(admin(), &d.code).await.unwrap();
+        assert_eq!(
+            s.search(who("zhang"), q("人口")).await.unwrap().total,
+            0,
+            "not open to the public"
+        );
+        assert_eq!(s.search(steward_b(), q("人口")).await.unwrap().total, 1);
+    }
+
     pub async fn credentials(s: Store, t: Arc<AtomicI64>, _u: String) {
         fixture(&s).await;
         let (token, info) = s
@@ -1393,6 +1515,7 @@ conformance!(
     search_index_follows_other_replicas,
     audit_log_receipts_and_proofs,
     credentials,
+    subjects_see_who_accessed_their_data,
     subscribe_apply_approve_revoke,
     deadlines_calendar_and_escalation,
     concurrent_approvals_make_one_decision,

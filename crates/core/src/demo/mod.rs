@@ -26,6 +26,43 @@ pub const ADMIN_PASSWORD: &str = "Hainan-admin-2026";
 pub const STEWARD_PASSWORD: &str = "Hainan-steward-2026";
 pub const CONSUMER_PASSWORD: &str = "Hainan-user-2026";
 pub const AUDITOR_PASSWORD: &str = "Hainan-audit-2026";
+/// The demo's identified data subjects (a citizen and a company representative).
+pub const SUBJECT_PASSWORD: &str = "Hainan-citizen-2026";
+
+/// A verified identity of the demo: (username, name, kind, identifier).
+pub struct DemoIdentity {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub kind: &'static str,
+    pub identifier: String,
+}
+
+/// A citizen of Haikou (龙华区) and a Haikou company, with valid check characters.
+pub fn identities() -> Vec<DemoIdentity> {
+    let person17 = "46010619900307123";
+    let company17 = "91460100MA5T20260";
+    vec![
+        DemoIdentity {
+            username: "citizen",
+            display_name: "王海燕",
+            kind: "person",
+            identifier: format!(
+                "{person17}{}",
+                crate::ident::id_number_check_char(person17).unwrap_or('0')
+            ),
+        },
+        DemoIdentity {
+            username: "company",
+            display_name: "海南椰风食品有限公司",
+            kind: "company",
+            identifier: format!(
+                "{company17}{}",
+                crate::ident::credit_code_check_char(company17).unwrap_or('0')
+            ),
+        },
+    ]
+}
+
 /// The negative-list reviewers of the legal office (司法厅) and the secrecy office (保密局).
 pub const REVIEWER_PASSWORD: &str = "Hainan-review-2026";
 
@@ -475,6 +512,13 @@ mod tests {
         );
         assert_eq!(a.tokens[0].token, b.tokens[0].token);
         assert_ne!(province(1).orgs, a.orgs);
+    }
+
+    #[test]
+    fn demo_identities_are_valid() {
+        let ids = identities();
+        assert_eq!(crate::ident::check_id_number(&ids[0].identifier), Ok(()));
+        assert_eq!(crate::ident::check_credit_code(&ids[1].identifier), Ok(()));
     }
 
     #[test]

@@ -117,6 +117,7 @@ const ENTRY_PARAMS: &[&str] = &[
     "limit",
     "offset",
     "format",
+    "proofs",
 ];
 
 /// Entries by organisation, system, resource, action, time or subject (given in clear here
@@ -149,6 +150,11 @@ pub async fn entries(
         Some("csv") => true,
         Some(_) => return Err(bad_param("format", "json, csv")),
     };
+    let proofs = match text("proofs").as_deref() {
+        None | Some("false") => false,
+        Some("true") if !csv => true,
+        Some(_) => return Err(bad_param("proofs", "true, false (JSON only)")),
+    };
     let filter = AuditFilter {
         actor_org: text("actor_org"),
         actor_system: text("actor_system"),
@@ -160,6 +166,9 @@ pub async fn entries(
         limit: parse_number(&q, "limit", if csv { 10_000 } else { 50 }, 10_000)?,
         offset: parse_number(&q, "offset", 0, u32::MAX)?,
     };
+    if proofs {
+        return Ok(Json(st.store.proven_accesses(filter).await?).into_response());
+    }
     let page = st.store.audit_entries(filter).await?;
     if csv {
         return Ok((
@@ -224,4 +233,34 @@ pub async fn cosign(
 ) -> ApiResult<Json<serde_json::Value>> {
     let witnesses = st.store.audit_add_cosignature(body).await?;
     Ok(Json(serde_json::json!({"witnesses": witnesses})))
+}
+
+/// An identified citizen's or company's view: every access to their data, with proofs.
+pub async fn my_accesses(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<shuqiao_store::subjects::ProvenAccesses>> {
+    p.require_authenticated()?;
+    only_known(&q, &["limit", "offset"])?;
+    let limit = parse_number(&q, "limit", 50, 500)?;
+    let offset = parse_number(&q, "offset", 0, u32::MAX)?;
+    Ok(Json(st.store.my_accesses(p, limit, offset).await?))
+}
+
+/// The operator records a verified identity (citizen or company representative).
+pub async fn register_subject(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    crate::extract::JsonBody(r): crate::extract::JsonBody<
+        shuqiao_store::subjects::SubjectRegistration,
+    >,
+) -> ApiResult<(
+    axum::http::StatusCode,
+    Json<shuqiao_store::subjects::SubjectAccount>,
+)> {
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(st.store.register_subject(p, r).await?),
+    ))
 }

@@ -85,6 +85,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/audit/cosignatures", post(audit::cosign))
         .route("/api/v1/audit/entries", get(audit::entries))
         .route("/api/v1/audit/entries/{index}", get(audit::entry))
+        .route("/api/v1/me/accesses", get(audit::my_accesses))
+        .route("/api/v1/subjects", post(audit::register_subject))
         .route(
             "/api/v1/share/responsibilities",
             get(share::responsibilities).post(share::add_responsibility),

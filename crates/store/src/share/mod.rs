@@ -34,9 +34,9 @@ pub struct ShareFilter {
 /// The organisations a principal acts for.
 pub(crate) fn my_orgs(p: &Principal) -> Vec<String> {
     match p {
-        Principal::Person { roles, org, .. } => {
+        // A person acts for the organisations they hold a role in, nothing else.
+        Principal::Person { roles, .. } => {
             let mut v: Vec<String> = roles.iter().map(|b| b.org.clone()).collect();
-            v.push(org.clone());
             v.sort();
             v.dedup();
             v
