@@ -170,16 +170,22 @@ pub fn is_valid_username(u: &str) -> bool {
         })
 }
 
-/// Validates a new account (the password separately, before it is hashed).
-pub fn validate_account(a: &Account, password: &str) -> Result<(), DomainError> {
-    let mut errs = Errors::default();
-    if !is_valid_username(&a.username) {
-        errs.push(FieldError::new(
+pub fn username_problem(u: &str) -> Option<FieldError> {
+    (!is_valid_username(u)).then(|| {
+        FieldError::new(
             "username",
             "invalid_username",
             "用户名须为 3–40 位小写字母、数字或 . _ -",
             "the username must be 3–40 lower-case letters, digits or . _ -",
-        ));
+        )
+    })
+}
+
+/// Validates a new account (the password separately, before it is hashed).
+pub fn validate_account(a: &Account, password: &str) -> Result<(), DomainError> {
+    let mut errs = Errors::default();
+    if let Some(e) = username_problem(&a.username) {
+        errs.push(e);
     }
     errs.text("display_name", "姓名", &a.display_name, 50);
     if let Some(e) = password_problem(password) {
@@ -193,7 +199,7 @@ pub fn validate_account(a: &Account, password: &str) -> Result<(), DomainError> 
 
 pub const MIN_PASSWORD_LEN: usize = 10;
 
-fn password_problem(password: &str) -> Option<FieldError> {
+pub fn password_problem(password: &str) -> Option<FieldError> {
     let long_enough = password.chars().count() >= MIN_PASSWORD_LEN;
     let has_letter = password.chars().any(|c| c.is_alphabetic());
     let has_digit = password.chars().any(|c| c.is_ascii_digit());

@@ -69,13 +69,8 @@ fn parse_kind(kind: &str) -> Option<SubjectKind> {
 
 fn validate(r: &SubjectRegistration) -> Result<SubjectKind, DomainError> {
     let mut errs = Errors::default();
-    if !account::is_valid_username(&r.username) {
-        errs.push(FieldError::new(
-            "username",
-            "invalid_username",
-            "用户名须为 3–40 位小写字母、数字或 . _ -",
-            "the username must be 3–40 lower-case letters, digits or . _ -",
-        ));
+    if let Some(e) = account::username_problem(&r.username) {
+        errs.push(e);
     }
     errs.text("display_name", "姓名或名称", &r.display_name, 100);
     let id = r.identifier.trim().to_ascii_uppercase();
@@ -102,20 +97,8 @@ fn validate(r: &SubjectRegistration) -> Result<SubjectKind, DomainError> {
         }
         Some(SubjectKind::Person) => {}
     }
-    // The password rules are the accounts' own; a dummy role keeps them from complaining.
-    let probe = Account {
-        username: r.username.clone(),
-        display_name: r.display_name.clone(),
-        org: String::new(),
-        roles: vec![account::RoleBinding {
-            role: account::Role::ConsumerUser,
-            org: String::new(),
-        }],
-        disabled: false,
-    };
-    if let Err(DomainError::Invalid(e)) = account::validate_account(&probe, &r.password) {
-        errs.0
-            .extend(e.into_iter().filter(|f| f.field == "password"));
+    if let Some(e) = account::password_problem(&r.password) {
+        errs.push(e);
     }
     errs.into_result()?;
     kind.ok_or_else(|| DomainError::invalid(vec![]))

@@ -798,15 +798,13 @@ impl Store {
                 other => w.eq("status", other),
             }
             scope(&mut w, &p, &["consumer_org", "provider"]);
-            let mut sql = format!(
-                "SELECT {APP_COLS} FROM applications{} ORDER BY {order}",
-                w.sql()
-            );
-            sql.push_str(&w.page(&f));
-            c.query(&sql, &w.values)?
-                .iter()
-                .map(|r| app_from_row(r, now))
-                .collect()
+            let rows = w.fetch(
+                c,
+                &format!("SELECT {APP_COLS} FROM applications"),
+                order,
+                &f,
+            )?;
+            rows.iter().map(|r| app_from_row(r, now)).collect()
         })
         .await
     }
@@ -872,15 +870,13 @@ impl Store {
                 Principal::System { system, .. } => w.eq("system", Some(system)),
                 _ => scope(&mut w, &p, &["consumer_org", "provider"]),
             }
-            let mut sql = format!(
-                "SELECT {GRANT_COLS} FROM grants{} ORDER BY id DESC",
-                w.sql()
-            );
-            sql.push_str(&w.page(&f));
-            c.query(&sql, &w.values)?
-                .iter()
-                .map(|r| grant_from_row(r, now))
-                .collect()
+            let rows = w.fetch(
+                c,
+                &format!("SELECT {GRANT_COLS} FROM grants"),
+                "id DESC",
+                &f,
+            )?;
+            rows.iter().map(|r| grant_from_row(r, now)).collect()
         })
         .await
     }
@@ -943,12 +939,13 @@ impl Store {
             w.eq("status", f.status.as_deref());
             w.eq("resource", f.resource.as_deref());
             scope(&mut w, &p, &["provider"]);
-            let mut sql = format!(
-                "SELECT {CONVERSION_COLS} FROM conversions{} ORDER BY id DESC",
-                w.sql()
-            );
-            sql.push_str(&w.page(&f));
-            Ok(c.query(&sql, &w.values)?
+            let rows = w.fetch(
+                c,
+                &format!("SELECT {CONVERSION_COLS} FROM conversions"),
+                "id DESC",
+                &f,
+            )?;
+            Ok(rows
                 .iter()
                 .map(conversion_from_row)
                 .collect::<Result<_, DbError>>()?)

@@ -115,7 +115,7 @@ fn unknown_resource(code: &str) -> crate::StoreError {
     .into()
 }
 
-fn require_org_exists(c: &mut dyn Conn, org: &str) -> Result<()> {
+pub(crate) fn require_org_exists(c: &mut dyn Conn, org: &str) -> Result<()> {
     if find_org(c, org)?.is_none() {
         return Err(DomainError::one(FieldError::new(
             "org",
@@ -812,14 +812,9 @@ impl Store {
                     ))
                 }
             }
-            let mut sql = format!(
-                "SELECT t.id, t.org, t.title, t.duty, t.resource, t.created_by, t.created_at, r.status, r.retired, d.records
+            let rows = w.fetch(c, "SELECT t.id, t.org, t.title, t.duty, t.resource, t.created_by, t.created_at, r.status, r.retired, d.records
                  FROM responsibilities t LEFT JOIN resources r ON r.code = t.resource
-                 LEFT JOIN resource_data d ON d.code = t.resource{} ORDER BY t.org, t.id",
-                w.sql()
-            );
-            sql.push_str(&w.page(&f));
-            let rows = c.query(&sql, &w.values)?;
+                 LEFT JOIN resource_data d ON d.code = t.resource", "t.org, t.id", &f)?;
             Ok(rows
                 .iter()
                 .map(responsibility_from_row)
@@ -901,12 +896,13 @@ impl Store {
                 .map(|c| format!("n.{c}"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let mut sql = format!(
-                "SELECT {cols} FROM needs n LEFT JOIN resources r ON r.code = n.resource{} ORDER BY n.id DESC",
-                w.sql()
-            );
-            sql.push_str(&w.page(&f));
-            Ok(c.query(&sql, &w.values)?
+            let rows = w.fetch(
+                c,
+                &format!("SELECT {cols} FROM needs n LEFT JOIN resources r ON r.code = n.resource"),
+                "n.id DESC",
+                &f,
+            )?;
+            Ok(rows
                 .iter()
                 .map(need_from_row)
                 .collect::<Result<_, DbError>>()?)
@@ -987,12 +983,12 @@ impl Store {
             if !reviewer {
                 scope(&mut w, &p, &["provider"]);
             }
-            let mut sql = format!(
-                "SELECT {PROPOSAL_COLS} FROM negative_proposals{} ORDER BY id DESC",
-                w.sql()
-            );
-            sql.push_str(&w.page(&f));
-            let rows = c.query(&sql, &w.values)?;
+            let rows = w.fetch(
+                c,
+                &format!("SELECT {PROPOSAL_COLS} FROM negative_proposals"),
+                "id DESC",
+                &f,
+            )?;
             rows.iter().map(|r| proposal_from_row(c, r)).collect()
         })
         .await

@@ -85,7 +85,19 @@ impl Where {
             format!(" WHERE {}", self.parts.join(" AND "))
         }
     }
-    pub fn page(&mut self, f: &ShareFilter) -> String {
+    /// Runs `head` + this WHERE clause + ` ORDER BY order` + the filter's page.
+    pub fn fetch(
+        &mut self,
+        c: &mut dyn crate::db::Conn,
+        head: &str,
+        order: &str,
+        f: &ShareFilter,
+    ) -> Result<Vec<crate::db::Row>, crate::db::DbError> {
+        let mut sql = format!("{head}{} ORDER BY {order}", self.sql());
+        sql.push_str(&self.page(f));
+        c.query(&sql, &self.values)
+    }
+    fn page(&mut self, f: &ShareFilter) -> String {
         let limit = self.next(Value::Int(f.limit.clamp(1, 500) as i64));
         let offset = self.next(Value::Int(f.offset as i64));
         format!(" LIMIT {limit} OFFSET {offset}")

@@ -155,12 +155,8 @@ impl Store {
             if unread_only {
                 w.raw("read_at IS NULL");
             }
-            let mut sql = format!(
-                "SELECT id, org, kind, subject_type, subject_id, title_zh, title_en, created_at, read_at FROM inbox{} ORDER BY id DESC",
-                w.sql()
-            );
-            sql.push_str(&w.page(&f));
-            Ok(c.query(&sql, &w.values)?
+            let rows = w.fetch(c, "SELECT id, org, kind, subject_type, subject_id, title_zh, title_en, created_at, read_at FROM inbox", "id DESC", &f)?;
+            Ok(rows
                 .iter()
                 .map(inbox_from_row)
                 .collect::<Result<_, DbError>>()?)
@@ -202,15 +198,7 @@ impl Store {
         let secret = shuqiao_core::account::new_secret("whsec_");
         let now = self.now();
         self.write(move |c| {
-            if crate::accounts::find_org(c, &org)?.is_none() {
-                return Err(DomainError::one(FieldError::new(
-                    "org",
-                    "unknown_org",
-                    format!("单位 {org} 不存在"),
-                    format!("organisation {org} does not exist"),
-                ))
-                .into());
-            }
+            super::lists::require_org_exists(c, &org)?;
             let id = c
                 .query_one(
                     "INSERT INTO webhooks (org, url, secret, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
