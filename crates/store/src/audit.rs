@@ -367,26 +367,58 @@ fn sequence(
 /// proofs need was either completed by the batch or is on the edge it started from.
 fn receipts(done: &Sequenced, count: usize) -> Result<Vec<Receipt>> {
     let offset = done.leaves.len() - count;
+    // The proofs of one batch share their upper ranges; a range that is not one stored node
+    // (on the tree's right edge) costs a hash per piece, so each is computed once.
+    let mut roots: HashMap<(u64, u64), String> = HashMap::new();
+    let node = |id: NodeId| {
+        done.fresh
+            .get(&id)
+            .or_else(|| done.edge.get(&id))
+            .copied()
+            .ok_or_else(|| missing_node(id))
+    };
     (0..count)
         .map(|i| {
             let index = done.first + i as u64;
             let plan = merkle::inclusion_plan(index, done.size);
-            let proof = merkle::assemble(&plan, |id| {
-                done.fresh
-                    .get(&id)
-                    .or_else(|| done.edge.get(&id))
-                    .copied()
-                    .ok_or_else(|| missing_node(id))
-            })?;
+            let mut proof = Vec::with_capacity(plan.len());
+            for r in plan {
+                if let Some(h) = roots.get(&(r.lo, r.hi)) {
+                    proof.push(h.clone());
+                    continue;
+                }
+                let pieces = r.nodes();
+                let hashes = pieces
+                    .iter()
+                    .map(|&id| node(id))
+                    .collect::<Result<Vec<_>>>()?;
+                let h = hex_hash(&merkle::Range::root(&hashes));
+                if pieces.len() > 1 {
+                    roots.insert((r.lo, r.hi), h.clone());
+                }
+                proof.push(h);
+            }
             Ok(Receipt {
                 index,
                 tree_size: done.size,
-                leaf_hash: hex::encode(done.leaves[offset + i]),
-                inclusion_proof: hexes(&proof),
+                leaf_hash: hex_hash(&done.leaves[offset + i]),
+                inclusion_proof: proof,
                 checkpoint: done.note.clone(),
             })
         })
         .collect()
+}
+
+/// Lower-case hex of a hash. A batch's receipts carry thousands of these, and the `hex`
+/// crate's per-character iterator showed up in profiles of the sequencer.
+fn hex_hash(h: &Hash) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in h {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
 }
 
 /// Most entries one sequencing transaction takes.
@@ -430,10 +462,10 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
                 .audit_append(entries.into_iter().flatten().collect())
                 .await
             {
-                Ok(mut receipts) => {
+                Ok(receipts) => {
+                    let mut receipts = receipts.into_iter();
                     for (reply, n) in replies.into_iter().zip(sizes) {
-                        let rest = receipts.split_off(n);
-                        let _ = reply.send(Ok(std::mem::replace(&mut receipts, rest)));
+                        let _ = reply.send(Ok(receipts.by_ref().take(n).collect()));
                     }
                 }
                 Err(e) => {
@@ -449,7 +481,7 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
 }
 
 fn hexes(hs: &[Hash]) -> Vec<String> {
-    hs.iter().map(hex::encode).collect()
+    hs.iter().map(hex_hash).collect()
 }
 
 impl Store {
@@ -506,16 +538,27 @@ impl Store {
                 let mut guard = audit.lock().unwrap_or_else(|p| p.into_inner());
                 let st = guard.as_mut().ok_or_else(unavailable)?;
                 let done = match sequence(c, st, &cache, &entries, now) {
-                    Ok(d) => d,
+                    Ok(d) => Arc::new(d),
                     Err(e) => {
                         // The transaction rolls back: forget the in-memory edge too.
                         st.frontier = None;
                         return Err(e);
                     }
                 };
-                Ok((receipts(&done, entries.len())?, done))
+                // The receipts are built on another thread while this one commits (the
+                // commit mostly waits for the disk). They are handed out only once the
+                // commit has succeeded: if it fails, they are dropped unseen.
+                let count = entries.len();
+                let job = {
+                    let done = done.clone();
+                    tokio::task::spawn_blocking(move || receipts(&done, count))
+                };
+                Ok((job, done))
             })
             .await?;
+        let receipts = receipts
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))??;
         // Only now, committed, may the batch's nodes join the cache.
         self.audit_cache.record(done.from, done.size, &done.fresh);
         Ok(receipts)
