@@ -243,7 +243,7 @@ fn sequence(
     now: i64,
 ) -> Result<Sequenced> {
     let (size, root) = lock_head(c)?;
-    cache.saw_head(size);
+    cache.saw_head_locked(size);
     let mut frontier = match st.frontier.take() {
         Some(f) if f.size() == size && root.is_none_or(|r| r == f.root()) => f,
         _ => {

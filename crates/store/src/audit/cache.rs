@@ -63,16 +63,22 @@ impl NodeCache {
         self.known_size.load(Ordering::Acquire)
     }
 
-    /// Notes a committed head size read from the database. A head smaller than one seen
-    /// before means the database was replaced (restored from a backup): the copy may hold
-    /// nodes of a history that no longer exists, so it is dropped.
+    /// Notes a committed head size read from the database.
     pub(crate) fn saw_head(&self, size: u64) {
+        self.known_size.fetch_max(size, Ordering::AcqRel);
+    }
+
+    /// Notes the head as read under its lock by the sequencer, where it is the latest committed
+    /// size. Smaller than a size seen before, it means the database was replaced (restored
+    /// from a backup): the copy may hold nodes of a history that no longer exists, so it is
+    /// dropped. (A plain reader cannot tell: its read may simply predate a commit.)
+    pub(crate) fn saw_head_locked(&self, size: u64) {
         if size < self.known_size() {
             let mut w = self.inner.write().unwrap_or_else(|p| p.into_inner());
             *w = Levels::default();
             self.known_size.store(size, Ordering::Release);
         } else {
-            self.known_size.fetch_max(size, Ordering::AcqRel);
+            self.saw_head(size);
         }
     }
 
