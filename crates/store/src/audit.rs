@@ -159,15 +159,25 @@ pub(crate) fn enqueue(c: &mut dyn Conn, entry: &Entry, now: i64) -> Result<()> {
 /// keep one generic plan for it) instead of one statement per list length.
 const LOOKUP_WIDTH: usize = 16;
 
+/// The ids come in as a VALUES list joined to the table: a nested loop of primary-key probes on
+/// both engines. (The earlier `(level = $1 AND idx = $2) OR …` made PostgreSQL build and OR one
+/// bitmap per term, about 0.35 ms of the 0.37 ms a proof took on a 1,000,000-entry log.)
 fn lookup_sql() -> &'static str {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SQL.get_or_init(|| {
-        let terms: Vec<String> = (0..LOOKUP_WIDTH)
-            .map(|i| format!("(level = ${} AND idx = ${})", 2 * i + 1, 2 * i + 2))
+        let rows: Vec<String> = (0..LOOKUP_WIDTH)
+            .map(|i| {
+                format!(
+                    "(CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+                    2 * i + 1,
+                    2 * i + 2
+                )
+            })
             .collect();
         format!(
-            "SELECT level, idx, hash FROM audit_nodes WHERE {}",
-            terms.join(" OR ")
+            "SELECT n.level, n.idx, n.hash FROM (VALUES {}) AS w \
+             JOIN audit_nodes n ON n.level = w.column1 AND n.idx = w.column2",
+            rows.join(", ")
         )
     })
 }
