@@ -1,12 +1,13 @@
 //! `shuqiao audit …`: sealing, export and offline verification of the audit log.
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 use shuqiao_core::audit::entry::Entry;
-use shuqiao_core::audit::merkle::Hash;
-use shuqiao_core::audit::note::{NoteVerifier, SignedNote};
+use shuqiao_core::audit::merkle::{self, Hash};
+use shuqiao_core::audit::note::{Checkpoint, NoteVerifier, SignedNote};
 use shuqiao_core::audit::verify::{Report, Verifier};
 use shuqiao_store::audit::AuditKeys;
 use shuqiao_store::Store;
@@ -40,15 +41,34 @@ pub async fn run(database: &str, cmd: AuditCmd) -> Result<()> {
             checkpoint,
             witness_key_file,
             log_key,
+            proof,
+            state,
         } => {
-            let witness = AuditKeys::load(&witness_key_file).map_err(anyhow::Error::msg)?;
-            let text = std::fs::read_to_string(&checkpoint)
-                .with_context(|| format!("cannot read {}", checkpoint.display()))?;
-            let note = SignedNote::parse(&text).map_err(anyhow::Error::msg)?;
-            if !note.signed_by(&NoteVerifier::parse(&log_key).map_err(anyhow::Error::msg)?) {
-                bail!("检查点不是该日志签发的 the checkpoint is not signed by that log key; refusing to cosign");
-            }
-            print!("{}", note.cosign(&witness.signer));
+            let state = state.unwrap_or_else(|| {
+                let mut p = witness_key_file.clone().into_os_string();
+                p.push(".state");
+                p.into()
+            });
+            print!(
+                "{}",
+                cosign(
+                    &checkpoint,
+                    &witness_key_file,
+                    &log_key,
+                    proof.as_deref(),
+                    &state
+                )?
+            );
+        }
+        AuditCmd::ConsistencyProof { from, to } => {
+            let proof = open(database)
+                .await?
+                .audit_consistency_proof(from, to)
+                .await?;
+            println!(
+                "{}",
+                json!({"index": null, "from": from, "tree_size": to, "proof": proof, "leaf_hash": null})
+            );
         }
         AuditCmd::AddCosignature {
             file,
@@ -116,6 +136,179 @@ pub async fn run(database: &str, cmd: AuditCmd) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What a witness remembers between cosignatures: for each log (by origin), the last
+/// checkpoint it cosigned, as the log signed it.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct WitnessState {
+    logs: BTreeMap<String, String>,
+}
+
+/// Cosigns `checkpoint` as a witness, refusing anything that is not an append-only extension
+/// of the last checkpoint this witness cosigned for the same log (C2SP tlog-witness): a smaller
+/// tree (rollback), the same size with another root (fork), or a larger tree without a valid
+/// consistency proof. The new checkpoint is recorded before the cosignature is returned, so a
+/// witness can never have signed something it does not remember.
+fn cosign(
+    checkpoint: &Path,
+    witness_key_file: &Path,
+    log_key: &str,
+    proof: Option<&Path>,
+    state_file: &Path,
+) -> Result<String> {
+    let witness = AuditKeys::load(witness_key_file).map_err(anyhow::Error::msg)?;
+    let log_key = NoteVerifier::parse(log_key).map_err(|e| anyhow::anyhow!("--log-key: {e}"))?;
+    let text = std::fs::read_to_string(checkpoint)
+        .with_context(|| format!("cannot read {}", checkpoint.display()))?;
+    let note = SignedNote::parse(&text).map_err(anyhow::Error::msg)?;
+    if !note.signed_by(&log_key) {
+        bail!("检查点不是该日志签发的 the checkpoint is not signed by that log key; refusing to cosign");
+    }
+    let cp = Checkpoint::parse_body(&note.body).map_err(anyhow::Error::msg)?;
+    if cp.origin != log_key.name {
+        bail!(
+            "检查点的日志名 {} 与日志公钥的名称 {} 不符 the checkpoint's origin {} is not the log key's name {}; refusing to cosign",
+            cp.origin, log_key.name, cp.origin, log_key.name
+        );
+    }
+    let mut state = read_state(state_file)?;
+    match state.logs.get(&cp.origin) {
+        None => eprintln!(
+            "首次见证日志 {} 大小 {} first checkpoint this witness cosigns for {} (size {}); later ones need a consistency proof from it",
+            cp.origin, cp.size, cp.origin, cp.size
+        ),
+        Some(prev_text) => {
+            let prev = SignedNote::parse(prev_text)
+                .ok()
+                .and_then(|n| Checkpoint::parse_body(&n.body).ok())
+                .with_context(|| {
+                    format!(
+                        "{} 中 {} 的记录已损坏 the record for {} in {} is damaged",
+                        state_file.display(),
+                        cp.origin,
+                        cp.origin,
+                        state_file.display()
+                    )
+                })?;
+            check_consistent(&prev, &cp, proof)?;
+        }
+    }
+    state.logs.insert(cp.origin.clone(), note.to_text());
+    write_state(state_file, &state)?;
+    Ok(note.cosign(&witness.signer))
+}
+
+/// Whether `next` extends `prev` (both checkpoints of the same log), by the proof in `proof`.
+fn check_consistent(prev: &Checkpoint, next: &Checkpoint, proof: Option<&Path>) -> Result<()> {
+    let (m, n) = (prev.size, next.size);
+    if n < m {
+        bail!(
+            "拒绝签名：该检查点（大小 {n}）小于本见证方上次签名的检查点（大小 {m}），日志不能回退 refusing to cosign: the checkpoint (size {n}) is smaller than the one this witness last cosigned (size {m}); a log cannot shrink"
+        );
+    }
+    if n == m {
+        if next.root != prev.root {
+            bail!(
+                "拒绝签名：日志分叉，大小 {n} 的根哈希与本见证方上次签名的不同 refusing to cosign: fork — the log signed a different root for size {n} than the one this witness cosigned"
+            );
+        }
+        return Ok(());
+    }
+    let Some(file) = proof else {
+        bail!(
+            "需要从大小 {m} 到 {n} 的一致性证明（--proof；GET /api/v1/audit/proofs/consistency?from={m}&to={n}）a consistency proof from size {m} to {n} is required (--proof; GET /api/v1/audit/proofs/consistency?from={m}&to={n})"
+        );
+    };
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?,
+    )
+    .with_context(|| {
+        format!(
+            "{} 不是 JSON {} is not JSON",
+            file.display(),
+            file.display()
+        )
+    })?;
+    let (from, to) = (
+        v.get("from").and_then(Value::as_u64),
+        v.get("tree_size").and_then(Value::as_u64),
+    );
+    if from != Some(m) || to != Some(n) {
+        bail!(
+            "拒绝签名：证明不是从 {m} 到 {n} 的（而是 {from:?} → {to:?}）refusing to cosign: the proof is not from size {m} to {n} (it is {from:?} → {to:?})"
+        );
+    }
+    let hashes: Option<Vec<Hash>> = v
+        .get("proof")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|h| {
+                    h.as_str()
+                        .and_then(|h| hex::decode(h).ok())
+                        .and_then(|b| b.try_into().ok())
+                })
+                .collect()
+        })
+        .unwrap_or(None);
+    let Some(hashes) = hashes else {
+        bail!(
+            "{} 中的证明格式错误 the proof in {} is malformed (expected hex hashes in `proof`)",
+            file.display(),
+            file.display()
+        );
+    };
+    if !merkle::verify_consistency(m, n, &hashes, &prev.root, &next.root) {
+        bail!(
+            "拒绝签名：一致性证明不成立，大小 {n} 的检查点不是本见证方上次签名的大小 {m} 的检查点的延续 refusing to cosign: the consistency proof does not verify — the checkpoint of size {n} does not extend the checkpoint of size {m} this witness cosigned"
+        );
+    }
+    Ok(())
+}
+
+fn read_state(file: &Path) -> Result<WitnessState> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => serde_json::from_str(&text).with_context(|| {
+            format!(
+                "见证状态文件 {} 已损坏 the witness state file {} is damaged",
+                file.display(),
+                file.display()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(WitnessState::default()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", file.display())),
+    }
+}
+
+/// Replaces the state file atomically (write a temporary file, sync it, rename it over), so a
+/// crash leaves either the old state or the new one, never a torn file.
+fn write_state(file: &Path, state: &WitnessState) -> Result<()> {
+    let mut tmp = file.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(serde_json::to_string_pretty(state)?.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, file)?;
+        // The rename itself must survive a crash too; best effort, as not every platform
+        // lets a directory be opened and synced.
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Ok(d) = std::fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    };
+    write().with_context(|| {
+        format!(
+            "无法保存见证状态 {} cannot save the witness state {}",
+            file.display(),
+            file.display()
+        )
+    })
 }
 
 /// Verification and export must never create keys: they read the existing file.

@@ -100,7 +100,9 @@ enum AuditCmd {
         #[arg(long)]
         name: String,
     },
-    /// 见证方对检查点签名 Cosign a checkpoint as a witness (prints the cosigned note)
+    /// 见证方对检查点签名 Cosign a checkpoint as a witness (prints the cosigned note). Like a
+    /// C2SP tlog-witness, the witness remembers the last checkpoint it cosigned for each log
+    /// and cosigns a larger one only with a consistency proof from it
     Cosign {
         /// 检查点文件 The checkpoint note (from `audit checkpoint` or GET /api/v1/audit/checkpoint)
         #[arg(long)]
@@ -110,6 +112,23 @@ enum AuditCmd {
         /// 被见证日志的公钥 The public key of the log being witnessed
         #[arg(long)]
         log_key: String,
+        /// 一致性证明（JSON）：从本见证方上次签名的大小到新大小 The consistency proof from the size
+        /// this witness last cosigned to the new one: the JSON of
+        /// GET /api/v1/audit/proofs/consistency?from=OLD&to=NEW (or `audit consistency-proof`)
+        #[arg(long)]
+        proof: Option<PathBuf>,
+        /// 见证状态文件（每个日志上次签名的检查点）Witness state: the last checkpoint cosigned
+        /// per log (default: the witness key file's path with `.state` appended)
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
+    /// 打印两个大小之间的一致性证明 Print the consistency proof between two tree sizes (the
+    /// same JSON as GET /api/v1/audit/proofs/consistency), e.g. for a witness
+    ConsistencyProof {
+        #[arg(long)]
+        from: u64,
+        #[arg(long)]
+        to: u64,
     },
     /// 保存见证签名 Store a witness cosignature in this log
     AddCosignature {

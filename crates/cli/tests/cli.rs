@@ -379,3 +379,182 @@ fn share_commands_decide_sweep_and_load_calendars() {
     let (_, out, _) = run(&db, &["share", "stats", "--as", "auditor"]);
     assert!(out.contains("need_satisfaction_rate"), "{out}");
 }
+
+/// The tree size in a checkpoint note (its second line).
+fn checkpoint_size(note: &str) -> u64 {
+    note.lines().nth(1).unwrap().parse().unwrap()
+}
+
+/// A witness keeps state between cosignatures: it cosigns a growing log only with a valid
+/// consistency proof from the last checkpoint it cosigned, and refuses a smaller checkpoint, a
+/// fork, a checkpoint the proof does not lead to, and a proof between other sizes.
+#[test]
+fn witness_cosigns_a_growing_log_and_refuses_inconsistent_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let db = path("s.db");
+    let key = path("audit.key");
+    let wkey = path("witness.key");
+    let retire = |code: &str| {
+        let (ok, _, err) = run(
+            &db,
+            &[
+                "catalog", "retire", code, "--reason", "测试", "--as", "admin",
+            ],
+        );
+        assert!(ok, "{err}");
+        assert!(run(&db, &["audit", "seal", "--audit-key-file", &key]).0);
+    };
+    let checkpoint = |name: &str| {
+        let (ok, note, err) = run(&db, &["audit", "checkpoint", "--audit-key-file", &key]);
+        assert!(ok, "{err}");
+        std::fs::write(path(name), &note).unwrap();
+        (path(name), checkpoint_size(&note))
+    };
+    let prove = |name: &str, from: u64, to: u64| {
+        let (ok, out, err) = run(
+            &db,
+            &[
+                "audit",
+                "consistency-proof",
+                "--from",
+                &from.to_string(),
+                "--to",
+                &to.to_string(),
+            ],
+        );
+        assert!(ok, "{err}");
+        std::fs::write(path(name), out).unwrap();
+        path(name)
+    };
+    assert!(run(&db, &["demo"]).0);
+    assert!(run(&db, &["audit", "seal", "--audit-key-file", &key]).0);
+    let (_, log_key, _) = run(&db, &["audit", "public-key", "--audit-key-file", &key]);
+    let log_key = log_key.trim().to_string();
+    let (ok, witness, err) = run(
+        &db,
+        &[
+            "audit",
+            "witness-key",
+            "--witness-key-file",
+            &wkey,
+            "--name",
+            "witness.haikou",
+        ],
+    );
+    assert!(ok, "{err}");
+    let witness = witness.trim().to_string();
+    let cosign = |cp: &str, proof: Option<&str>| {
+        let mut args = vec![
+            "audit",
+            "cosign",
+            "--checkpoint",
+            cp,
+            "--witness-key-file",
+            &wkey,
+            "--log-key",
+            &log_key,
+        ];
+        if let Some(p) = proof {
+            args.extend(["--proof", p]);
+        }
+        run(&db, &args)
+    };
+    let store_cosignature = |cosigned: &str, name: &str| {
+        std::fs::write(path(name), cosigned).unwrap();
+        let (ok, out, err) = run(
+            &db,
+            &[
+                "audit",
+                "add-cosignature",
+                &path(name),
+                "--witness",
+                &witness,
+                "--audit-key-file",
+                &key,
+            ],
+        );
+        assert!(ok && out.contains("witness.haikou"), "{out}{err}");
+    };
+
+    // First sight of the log: nothing to be consistent with yet.
+    let (cp1, size1) = checkpoint("cp1.txt");
+    let (ok, cosigned, err) = cosign(&cp1, None);
+    assert!(ok, "{err}");
+    store_cosignature(&cosigned, "cosigned1.txt");
+    // The witness remembers what it cosigned, beside its key file.
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{wkey}.state")).unwrap()).unwrap();
+    let remembered = state["logs"]["shuqiao.local/audit"].as_str().unwrap();
+    assert_eq!(checkpoint_size(remembered), size1);
+
+    // The log grows: a proof from the cosigned size is required, and then accepted.
+    retire("101001-000002");
+    let (cp2, size2) = checkpoint("cp2.txt");
+    assert!(size2 > size1);
+    let (ok, _, err) = cosign(&cp2, None);
+    assert!(!ok && err.contains("--proof"), "{err}");
+    let proof12 = prove("p12.json", size1, size2);
+    let (ok, cosigned, err) = cosign(&cp2, Some(&proof12));
+    assert!(ok, "{err}");
+    store_cosignature(&cosigned, "cosigned2.txt");
+    let (ok, out, err) = run(
+        &db,
+        &[
+            "audit",
+            "verify",
+            "--audit-key-file",
+            &key,
+            "--witness",
+            &witness,
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "witness.haikou cosigned sizes: [{size1}, {size2}]"
+        )),
+        "{out}"
+    );
+
+    // Refusals. The forgeries are signed with the log's real key: only the witness's memory
+    // of what it cosigned stands between them and a cosignature.
+    let log = shuqiao_store::audit::AuditKeys::load(std::path::Path::new(&key)).unwrap();
+    let forge = |name: &str, size: u64, root: [u8; 32]| {
+        let note = log.signer.sign(
+            &shuqiao_core::audit::note::Checkpoint {
+                origin: log.signer.name().to_string(),
+                size,
+                root,
+            }
+            .body(),
+        );
+        std::fs::write(path(name), note).unwrap();
+        path(name)
+    };
+    // An older checkpoint: the log would be rolling back.
+    let (ok, _, err) = cosign(&cp1, None);
+    assert!(!ok && err.contains("smaller"), "{err}");
+    // The same size with another root: a fork.
+    let fork = forge("fork.txt", size2, [7u8; 32]);
+    let (ok, _, err) = cosign(&fork, None);
+    assert!(!ok && err.contains("分叉") && err.contains("fork"), "{err}");
+    // A larger tree whose root the genuine proof does not lead to.
+    retire("101001-000003");
+    let (cp3, size3) = checkpoint("cp3.txt");
+    let proof23 = prove("p23.json", size2, size3);
+    let forged = forge("forged3.txt", size3, [9u8; 32]);
+    let (ok, _, err) = cosign(&forged, Some(&proof23));
+    assert!(!ok && err.contains("does not verify"), "{err}");
+    // A proof between other sizes.
+    let proof13 = prove("p13.json", size1, size3);
+    let (ok, _, err) = cosign(&cp3, Some(&proof13));
+    assert!(
+        !ok && err.contains(&format!("not from size {size2}")),
+        "{err}"
+    );
+    // None of that moved the witness: the genuine checkpoint still cosigns.
+    let (ok, cosigned, err) = cosign(&cp3, Some(&proof23));
+    assert!(ok, "{err}");
+    store_cosignature(&cosigned, "cosigned3.txt");
+}

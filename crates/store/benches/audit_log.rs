@@ -5,7 +5,9 @@
 //!   cargo bench -p shuqiao-store --features testkit --bench audit_log
 //!
 //! Environment: SHUQIAO_TEST_PG_URL adds PostgreSQL; SHUQIAO_BENCH_LOG_SIZE (default
-//! 1000000) sets the size for the proof and verification part.
+//! 1000000) sets the size for the proof and verification part (0 skips that part);
+//! SHUQIAO_BENCH_APPEND_SECONDS (default 10) sets how long the appenders run (0 skips the
+//! append part).
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,7 +19,6 @@ use shuqiao_store::audit::AuditKeys;
 use shuqiao_store::{testkit, Store};
 
 const APPENDERS: usize = 128;
-const APPEND_SECONDS: u64 = 10;
 
 fn entry(i: u64) -> Entry {
     Entry {
@@ -50,9 +51,9 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-/// `APPENDERS` tasks append one entry at a time for `APPEND_SECONDS`; returns (rate, p50, p99).
-async fn concurrent_appends(store: &Store) -> (f64, f64, f64, u64) {
-    let deadline = Instant::now() + Duration::from_secs(APPEND_SECONDS);
+/// `APPENDERS` tasks append one entry at a time for `seconds`; returns (rate, p50, p99, count).
+async fn concurrent_appends(store: &Store, seconds: u64) -> (f64, f64, f64, u64) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
     let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let started = Instant::now();
     let tasks: Vec<_> = (0..APPENDERS)
@@ -163,8 +164,8 @@ async fn proofs_and_verification(store: &Store, label: &str, size: u64) {
     );
 }
 
-async fn appends(store: &Store, label: &str) {
-    let (rate, p50, p99, n) = concurrent_appends(store).await;
+async fn appends(store: &Store, label: &str, seconds: u64) {
+    let (rate, p50, p99, n) = concurrent_appends(store, seconds).await;
     let plain = plain_inserts(store, n).await;
     println!(
         "| {label} | {APPENDERS} | {n} | {rate:.0} | {p50:.2} | {p99:.2} | {plain:.0} | {:.2} |",
@@ -172,31 +173,41 @@ async fn appends(store: &Store, label: &str) {
     );
 }
 
-fn main() {
-    let size: u64 = std::env::var("SHUQIAO_BENCH_LOG_SIZE")
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
+        .unwrap_or(default)
+}
+
+fn main() {
+    let size = env_u64("SHUQIAO_BENCH_LOG_SIZE", 1_000_000);
+    let seconds = env_u64("SHUQIAO_BENCH_APPEND_SECONDS", 10);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        println!("| backend | appenders | appends | appends/s | p50 ms | p99 ms | plain inserts/s (limit) | ratio |");
-        println!("|---|---|---|---|---|---|---|---|");
         let sqlite = testkit::sqlite(shuqiao_store::system_clock()).await;
         let s = sqlite.store.clone().with_audit(keys());
-        appends(&s, "sqlite").await;
         let pg = testkit::postgres(shuqiao_store::system_clock()).await;
-        if let Some(db) = &pg {
-            appends(&db.store.clone().with_audit(keys()), "postgres").await;
+        if seconds > 0 {
+            println!("| backend | appenders | appends | appends/s | p50 ms | p99 ms | plain inserts/s (limit) | ratio |");
+            println!("|---|---|---|---|---|---|---|---|");
+            appends(&s, "sqlite", seconds).await;
+            if let Some(db) = &pg {
+                appends(&db.store.clone().with_audit(keys()), "postgres", seconds).await;
+            }
+            println!();
         }
-        println!();
-        println!("| backend | entries | inclusion proof p50 ms | p99 ms | full verification s | entries/s verified |");
-        println!("|---|---|---|---|---|---|");
-        proofs_and_verification(&s, "sqlite", size).await;
-        if let Some(db) = &pg {
-            proofs_and_verification(&db.store.clone().with_audit(keys()), "postgres", size).await;
+        if size > 0 {
+            println!("| backend | entries | inclusion proof p50 ms | p99 ms | full verification s | entries/s verified |");
+            println!("|---|---|---|---|---|---|");
+            proofs_and_verification(&s, "sqlite", size).await;
+            if let Some(db) = &pg {
+                proofs_and_verification(&db.store.clone().with_audit(keys()), "postgres", size)
+                    .await;
+            }
         }
     });
 }

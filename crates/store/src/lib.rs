@@ -65,6 +65,8 @@ pub struct Store {
     clock: Clock,
     index: Arc<index::SearchIndex>,
     audit: audit::SharedAudit,
+    /// The upper levels of the audit tree (see `audit::cache`).
+    audit_cache: Arc<audit::NodeCache>,
     appender: audit::Appender,
 }
 
@@ -105,6 +107,7 @@ impl Store {
             clock,
             index: Arc::default(),
             audit: Arc::default(),
+            audit_cache: Arc::default(),
             appender: Arc::default(),
         })
     }

@@ -454,7 +454,8 @@ mod cases {
             s.audit_append(vec![entry(0)]).await,
             Err(StoreError::AuditUnavailable)
         ));
-        let s = s.with_audit(keys());
+        // Tree levels from 2 up are kept in memory, so this small log exercises the cache.
+        let s = s.with_audit(keys()).with_audit_cache_from_level(2);
         let verifier = NoteVerifier::parse(&s.audit_public_key().unwrap()).unwrap();
 
         // Catalog changes wait in the pending queue and are sealed by the next batch.
@@ -463,7 +464,12 @@ mod cases {
         assert_eq!(s.audit_seal_pending().await.unwrap(), 1);
 
         // A second store on the same database stands for another replica; appends alternate.
-        let other = Store::open(&url).await.unwrap().with_audit(keys());
+        // Its cache misses what `s` appended, and must catch up from the database.
+        let other = Store::open(&url)
+            .await
+            .unwrap()
+            .with_audit(keys())
+            .with_audit_cache_from_level(1);
         let mut receipts = Vec::new();
         for round in 0..6 {
             let who = if round % 2 == 0 { &s } else { &other };
@@ -494,7 +500,12 @@ mod cases {
         // Every checkpoint is consistent with every later one.
         for a in checkpoints.iter().step_by(7) {
             for b in checkpoints.iter().step_by(7).filter(|b| b.size >= a.size) {
-                let proof: Vec<Hash> = s
+                let who = if (a.size + b.size) % 2 == 0 {
+                    &s
+                } else {
+                    &other
+                };
+                let proof: Vec<Hash> = who
                     .audit_consistency_proof(a.size, b.size)
                     .await
                     .unwrap()
@@ -561,6 +572,39 @@ mod cases {
         }
         indices.sort();
         assert_eq!(indices, (last.size..last.size + 80).collect::<Vec<_>>());
+
+        // The other replica has not seen those 80 entries: its cache catches up on demand.
+        let newest = SignedNote::parse(&s.audit_checkpoint().await.unwrap()).unwrap();
+        let newest = Checkpoint::parse_body(&newest.body).unwrap();
+        for index in [0, 5, last.size, newest.size - 1] {
+            let proof: Vec<Hash> = other
+                .audit_inclusion_proof(index, newest.size)
+                .await
+                .unwrap()
+                .iter()
+                .map(|p| h(p))
+                .collect();
+            let (_, leaf) = other.audit_entry(index).await.unwrap();
+            assert!(
+                verify_inclusion(&h(&leaf), index, newest.size, &proof, &newest.root),
+                "entry {index} at {}",
+                newest.size
+            );
+        }
+        let proof: Vec<Hash> = other
+            .audit_consistency_proof(last.size, newest.size)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| h(p))
+            .collect();
+        assert!(verify_consistency(
+            last.size,
+            newest.size,
+            &proof,
+            &last.root,
+            &newest.root
+        ));
     }
 
     pub async fn subjects_see_who_accessed_their_data(s: Store, _t: Arc<AtomicI64>, _u: String) {

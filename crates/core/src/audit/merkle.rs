@@ -256,6 +256,20 @@ impl Frontier {
         Ok(Frontier { size, stack })
     }
 
+    /// The complete subtrees covering every leaf so far, with their ids, largest first.
+    /// Every inclusion proof for a leaf appended later needs, to the left of this size, only
+    /// these nodes, so a sequencer can build its receipts without reading stored nodes.
+    pub fn nodes(&self) -> Vec<(NodeId, Hash)> {
+        Range {
+            lo: 0,
+            hi: self.size,
+        }
+        .nodes()
+        .into_iter()
+        .zip(self.stack.iter().map(|(_, h)| *h))
+        .collect()
+    }
+
     /// Appends a leaf hash; returns the nodes completed (the leaf itself first).
     pub fn push(&mut self, leaf: Hash) -> Vec<(NodeId, Hash)> {
         let index = self.size;
@@ -388,6 +402,27 @@ mod tests {
                         &roots[m as usize],
                         &forged
                     ));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn proofs_for_new_leaves_need_only_the_old_edge_and_new_nodes() {
+        for old in 0..40u64 {
+            for new in old + 1..old + 20 {
+                let (_, _, before) = tree(old);
+                let (_, all, _) = tree(new);
+                let mut f = before.clone();
+                let mut known: HashMap<NodeId, Hash> = before.nodes().into_iter().collect();
+                for i in old..new {
+                    known.extend(f.push(all[&NodeId { level: 0, index: i }]));
+                }
+                for m in old..new {
+                    let plan = inclusion_plan(m, new);
+                    let proof = assemble(&plan, |id| known.get(&id).copied().ok_or(id));
+                    let expected = assemble(&plan, |id| all.get(&id).copied().ok_or(id));
+                    assert_eq!(proof, expected, "m={m} old={old} new={new}");
                 }
             }
         }
