@@ -9,6 +9,23 @@ pub struct TestDb {
     pub store: Store,
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL server and schema to drop when the test is done.
+    pg_schema: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // Each PostgreSQL test gets its own schema; dropping it keeps the shared test database
+        // from growing with every run. Best effort: a failure only leaves the schema behind.
+        if let Some((base, schema)) = self.pg_schema.take() {
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut c) = postgres::Client::connect(&base, postgres::NoTls) {
+                    let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                }
+            })
+            .join();
+        }
+    }
 }
 
 pub async fn sqlite(clock: Clock) -> TestDb {
@@ -21,6 +38,7 @@ pub async fn sqlite(clock: Clock) -> TestDb {
         store,
         url,
         _dir: Some(dir),
+        pg_schema: None,
     }
 }
 
@@ -50,6 +68,7 @@ pub async fn postgres(clock: Clock) -> Option<TestDb> {
         store,
         url,
         _dir: None,
+        pg_schema: Some((base, schema)),
     })
 }
 
