@@ -2,6 +2,7 @@
 pub mod account;
 pub mod audit;
 pub mod catalog;
+pub mod collect;
 pub mod demo;
 pub mod error;
 pub mod ident;

@@ -1,0 +1,542 @@
+//! Collection (归集): checking each incoming value against its 信息项 and the national code
+//! rules, and telling the encodings department exports come in apart. No I/O: readers and
+//! the database live elsewhere.
+use time::Date;
+
+use crate::catalog::{InfoItem, ItemType, ResourceMeta};
+use crate::ident;
+
+/// Province-level GB/T 2260 codes: the first two digits of every 公民身份号码 and region code.
+const PROVINCES: &[&str] = &[
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
+    "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71",
+    "81", "82",
+];
+
+/// What a value means beyond its type, recognised from the item's code or name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Semantic {
+    /// 公民身份号码 (GB 11643).
+    IdNumber,
+    /// 统一社会信用代码 (GB 32100).
+    CreditCode,
+    /// 行政区划代码 (GB/T 2260).
+    RegionCode,
+    Plain,
+}
+
+pub fn semantic_of(item: &InfoItem) -> Semantic {
+    let code = item.code.to_ascii_uppercase();
+    let name = item.name.as_str();
+    if matches!(code.as_str(), "GMSFHM" | "SFZH" | "SFZHM") || name.contains("公民身份号码") {
+        Semantic::IdNumber
+    } else if code == "TYSHXYDM" || name.contains("统一社会信用代码") {
+        Semantic::CreditCode
+    } else if code == "XZQHDM" || name.contains("行政区划代码") {
+        Semantic::RegionCode
+    } else {
+        Semantic::Plain
+    }
+}
+
+/// Why a value was refused: a stable reason and a message in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub reason: &'static str,
+    pub zh: String,
+    pub en: String,
+}
+
+fn refuse(reason: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Refusal {
+    Refusal {
+        reason,
+        zh: zh.into(),
+        en: en.into(),
+    }
+}
+
+fn parse_date_loose(s: &str) -> Option<Date> {
+    let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
+    let separators_ok = s
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | '.'));
+    if digits.len() != 8 || !separators_ok {
+        return None;
+    }
+    let year: i32 = digits[..4].parse().ok()?;
+    let month: u8 = digits[4..6].parse().ok()?;
+    let day: u8 = digits[6..].parse().ok()?;
+    Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
+}
+
+fn check_id_number(v: &str, today: Date) -> Result<String, Refusal> {
+    let id = v.to_ascii_uppercase();
+    match ident::check_id_number(&id) {
+        Ok(()) => {}
+        Err(ident::IdNumberProblem::CheckDigit) => return Err(refuse(
+            "id_check_digit",
+            "公民身份号码校验码不正确（如确为真实号码，请登记为例外）",
+            "the ID number's check character is wrong (register it as an exception if it is real)",
+        )),
+        Err(ident::IdNumberProblem::BirthDate) => {
+            return Err(refuse(
+                "id_birth_date",
+                "公民身份号码中的出生日期不存在",
+                "the birth date inside the ID number does not exist",
+            ))
+        }
+        Err(ident::IdNumberProblem::Format) => {
+            return Err(refuse(
+                "id_format",
+                "公民身份号码应为 17 位数字加 1 位校验码（数字或 X）",
+                "an ID number is 17 digits and a check character (digit or X)",
+            ))
+        }
+    }
+    if !PROVINCES.contains(&&id[..2]) {
+        return Err(refuse(
+            "id_region",
+            format!(
+                "公民身份号码的地区码 {} 不是有效的省级行政区划代码",
+                &id[..6]
+            ),
+            format!(
+                "the ID number's region code {} is not a valid province",
+                &id[..6]
+            ),
+        ));
+    }
+    if parse_date_loose(&id[6..14]).is_some_and(|born| born > today) {
+        return Err(refuse(
+            "id_birth_date",
+            "公民身份号码中的出生日期晚于今天",
+            "the birth date inside the ID number is in the future",
+        ));
+    }
+    Ok(id)
+}
+
+fn check_region_code(v: &str) -> Result<String, Refusal> {
+    let ok = v.len() == 6
+        && v.bytes().all(|b| b.is_ascii_digit())
+        && PROVINCES.contains(&&v[..2])
+        && (!v.starts_with("46") || crate::region::find(v).is_some());
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err(refuse(
+            "invalid_region_code",
+            format!("行政区划代码 {v} 无效（GB/T 2260，6 位数字）"),
+            format!("{v} is not a GB/T 2260 region code (6 digits)"),
+        ))
+    }
+}
+
+fn check_number(v: &str, item: &InfoItem, money: bool) -> Result<String, Refusal> {
+    let s = v.replace(',', "");
+    let (int, frac) = s.split_once('.').unwrap_or((s.as_str(), ""));
+    let int_digits = int.strip_prefix('-').unwrap_or(int);
+    let numeric = !int_digits.is_empty()
+        && int_digits.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit());
+    if !numeric {
+        return Err(refuse(
+            "not_a_number",
+            format!("「{}」应为数值，收到「{v}」", item.name),
+            format!("`{}` must be a number, got `{v}`", item.code),
+        ));
+    }
+    if money && frac.len() > 2 {
+        return Err(refuse(
+            "money_precision",
+            format!("「{}」为货币型，最多两位小数", item.name),
+            format!("`{}` is money: at most two decimals", item.code),
+        ));
+    }
+    if let Some(max) = item.length {
+        if int_digits.len() + frac.len() > max as usize {
+            return Err(refuse(
+                "too_long",
+                format!("「{}」最多 {max} 位数字", item.name),
+                format!("`{}` has at most {max} digits", item.code),
+            ));
+        }
+    }
+    Ok(s)
+}
+
+fn check_boolean(v: &str, item: &InfoItem) -> Result<String, Refusal> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "y" | "yes" | "是" => Ok("true".into()),
+        "0" | "false" | "n" | "no" | "否" => Ok("false".into()),
+        _ => Err(refuse(
+            "not_a_boolean",
+            format!(
+                "「{}」应为 是/否（或 1/0、true/false），收到「{v}」",
+                item.name
+            ),
+            format!(
+                "`{}` must be yes/no (1/0, true/false), got `{v}`",
+                item.code
+            ),
+        )),
+    }
+}
+
+/// Checks one value of `item` and returns it normalised (dates as YYYY-MM-DD, booleans as
+/// true/false, ID numbers upper-case). An empty value is `Ok(None)` unless the item is
+/// required or a key.
+pub fn check_value(
+    item: &InfoItem,
+    required: bool,
+    raw: &str,
+    today: Date,
+) -> Result<Option<String>, Refusal> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return if required {
+            Err(refuse(
+                "required",
+                format!("「{}」为必填项", item.name),
+                format!("`{}` is required", item.code),
+            ))
+        } else {
+            Ok(None)
+        };
+    }
+    let value = match semantic_of(item) {
+        Semantic::IdNumber => check_id_number(v, today)?,
+        Semantic::CreditCode => {
+            let code = v.to_ascii_uppercase();
+            if ident::credit_code_error(&item.code, &code).is_some() {
+                return Err(refuse(
+                    "invalid_credit_code",
+                    "统一社会信用代码不正确（如确为真实代码，请登记为例外）",
+                    "not a valid unified social credit code (register it as an exception if it is real)",
+                ));
+            }
+            code
+        }
+        Semantic::RegionCode => check_region_code(v)?,
+        Semantic::Plain => match item.item_type {
+            ItemType::Number => check_number(v, item, false)?,
+            ItemType::Money => check_number(v, item, true)?,
+            ItemType::Boolean => check_boolean(v, item)?,
+            ItemType::Date => parse_date_loose(v).map(|d| d.to_string()).ok_or_else(|| {
+                refuse(
+                    "invalid_date",
+                    format!("「{}」应为日期（如 2026-11-23），收到「{v}」", item.name),
+                    format!(
+                        "`{}` must be a date (e.g. 2026-11-23), got `{v}`",
+                        item.code
+                    ),
+                )
+            })?,
+            ItemType::DateTime => check_datetime(v, item)?,
+            ItemType::String | ItemType::Text | ItemType::Binary => v.to_string(),
+        },
+    };
+    if matches!(item.item_type, ItemType::String | ItemType::Text) {
+        if let Some(max) = item.length {
+            if value.chars().count() > max as usize {
+                return Err(refuse(
+                    "too_long",
+                    format!("「{}」最多 {max} 个字符", item.name),
+                    format!("`{}` has at most {max} characters", item.code),
+                ));
+            }
+        }
+    }
+    Ok(Some(value))
+}
+
+fn check_datetime(v: &str, item: &InfoItem) -> Result<String, Refusal> {
+    let (date, time_part) = v
+        .split_once(['T', ' '])
+        .map(|(d, t)| (d, t.trim_end_matches('Z')))
+        .unwrap_or((v, "00:00:00"));
+    let d = parse_date_loose(date);
+    let hms: Vec<u8> = time_part
+        .split(':')
+        .map(|p| {
+            p.split('.')
+                .next()
+                .unwrap_or("")
+                .parse::<u8>()
+                .unwrap_or(99)
+        })
+        .collect();
+    let t = match hms.as_slice() {
+        [h, m] => time::Time::from_hms(*h, *m, 0).ok(),
+        [h, m, s] => time::Time::from_hms(*h, *m, *s).ok(),
+        _ => None,
+    };
+    match (d, t) {
+        (Some(d), Some(t)) => Ok(format!(
+            "{d} {:02}:{:02}:{:02}",
+            t.hour(),
+            t.minute(),
+            t.second()
+        )),
+        _ => Err(refuse(
+            "invalid_datetime",
+            format!(
+                "「{}」应为日期时间（如 2026-11-23 09:30:00），收到「{v}」",
+                item.name
+            ),
+            format!(
+                "`{}` must be a date-time (e.g. 2026-11-23 09:30:00), got `{v}`",
+                item.code
+            ),
+        )),
+    }
+}
+
+/// One row's problem: which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldRefusal {
+    pub field: String,
+    pub refusal: Refusal,
+}
+
+/// Checks a whole row given as (item code, raw value) pairs for the mapped items. Unmapped
+/// optional items are simply absent. Returns the normalised values in the items' order.
+pub fn check_row(
+    meta: &ResourceMeta,
+    values: &[(usize, &str)],
+    today: Date,
+) -> Result<Vec<Option<String>>, Vec<FieldRefusal>> {
+    let mut out = vec![None; meta.items.len()];
+    let mut problems = Vec::new();
+    for (i, item) in meta.items.iter().enumerate() {
+        let raw = values
+            .iter()
+            .find(|(j, _)| *j == i)
+            .map(|(_, v)| *v)
+            .unwrap_or("");
+        let required = item.required || meta.key_fields.contains(&item.code);
+        match check_value(item, required, raw, today) {
+            Ok(v) => out[i] = v,
+            Err(refusal) => problems.push(FieldRefusal {
+                field: item.code.clone(),
+                refusal,
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The text encodings department exports come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    Utf8,
+    /// GBK and its superset GB18030 (decoded as GB18030).
+    Gb18030,
+}
+
+/// Tells UTF-8 from GBK/GB18030 by the first bytes of a file (with or without a UTF-8 BOM).
+/// A multi-byte character cut off at the end of the sample does not count against UTF-8.
+/// `None` when the bytes are valid in neither.
+pub fn sniff_encoding(sample: &[u8]) -> Option<TextEncoding> {
+    let body = sample.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(sample);
+    match std::str::from_utf8(body) {
+        Ok(_) => return Some(TextEncoding::Utf8),
+        Err(e) if e.error_len().is_none() => return Some(TextEncoding::Utf8),
+        Err(_) => {}
+    }
+    // Decoding as a stream that is not finished: a character cut off at the end of the
+    // sample waits for more input instead of counting as an error.
+    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    let capacity = decoder
+        .max_utf8_buffer_length_without_replacement(body.len())
+        .unwrap_or(body.len().saturating_mul(4));
+    let mut out = String::with_capacity(capacity);
+    let (result, _) = decoder.decode_to_string_without_replacement(body, &mut out, false);
+    matches!(result, encoding_rs::DecoderResult::InputEmpty).then_some(TextEncoding::Gb18030)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Grade;
+
+    fn item(code: &str, name: &str, t: ItemType, len: Option<u32>) -> InfoItem {
+        InfoItem {
+            name: name.into(),
+            code: code.into(),
+            item_type: t,
+            length: len,
+            required: false,
+            grade: Grade::General,
+            description: None,
+        }
+    }
+    fn today() -> Date {
+        Date::from_calendar_date(2026, time::Month::November, 23).unwrap()
+    }
+    fn reason(r: Result<Option<String>, Refusal>) -> &'static str {
+        r.unwrap_err().reason
+    }
+
+    #[test]
+    fn id_numbers_check_digit_birth_date_and_province() {
+        let id = item("GMSFHM", "公民身份号码", ItemType::String, Some(18));
+        let ok = |v: &str| check_value(&id, true, v, today());
+        assert_eq!(
+            ok("11010519491231002x").unwrap().as_deref(),
+            Some("11010519491231002X")
+        );
+        assert_eq!(reason(ok("110105194912310021")), "id_check_digit");
+        assert_eq!(reason(ok("110105194902300021")), "id_birth_date");
+        assert_eq!(reason(ok("1101051949")), "id_format");
+        // Province 99 does not exist (check character computed to be valid).
+        let first = "99010519491231002";
+        let bad_region = format!("{first}{}", ident::id_number_check_char(first).unwrap());
+        assert_eq!(reason(ok(&bad_region)), "id_region");
+        let future = "46010620300101001";
+        let unborn = format!("{future}{}", ident::id_number_check_char(future).unwrap());
+        assert_eq!(reason(ok(&unborn)), "id_birth_date");
+        assert_eq!(reason(ok("")), "required");
+    }
+
+    #[test]
+    fn types_lengths_and_codes() {
+        let today = today();
+        let name = item("XM", "姓名", ItemType::String, Some(4));
+        assert_eq!(
+            reason(check_value(&name, false, "欧阳司马光", today)),
+            "too_long"
+        );
+        assert_eq!(
+            check_value(&name, false, " 王五 ", today)
+                .unwrap()
+                .as_deref(),
+            Some("王五")
+        );
+        assert_eq!(check_value(&name, false, "", today), Ok(None));
+        let born = item("CSRQ", "出生日期", ItemType::Date, None);
+        assert_eq!(
+            check_value(&born, false, "1990/3/7", today)
+                .unwrap_err()
+                .reason,
+            "invalid_date"
+        );
+        assert_eq!(
+            check_value(&born, false, "19900307", today)
+                .unwrap()
+                .as_deref(),
+            Some("1990-03-07")
+        );
+        assert_eq!(
+            reason(check_value(&born, false, "1990-02-30", today)),
+            "invalid_date"
+        );
+        let money = item("JE", "金额", ItemType::Money, Some(12));
+        assert_eq!(
+            check_value(&money, false, "1,234.50", today)
+                .unwrap()
+                .as_deref(),
+            Some("1234.50")
+        );
+        assert_eq!(
+            reason(check_value(&money, false, "1.234", today)),
+            "money_precision"
+        );
+        assert_eq!(
+            reason(check_value(&money, false, "abc", today)),
+            "not_a_number"
+        );
+        let flag = item("SFYX", "是否有效", ItemType::Boolean, None);
+        assert_eq!(
+            check_value(&flag, false, "是", today).unwrap().as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            reason(check_value(&flag, false, "maybe", today)),
+            "not_a_boolean"
+        );
+        let at = item("GXSJ", "更新时间", ItemType::DateTime, None);
+        assert_eq!(
+            check_value(&at, false, "2026-11-23T09:30:05Z", today)
+                .unwrap()
+                .as_deref(),
+            Some("2026-11-23 09:30:05")
+        );
+        assert_eq!(
+            reason(check_value(&at, false, "2026-11-23 25:00", today)),
+            "invalid_datetime"
+        );
+        let credit = item("TYSHXYDM", "统一社会信用代码", ItemType::String, Some(18));
+        assert!(check_value(&credit, true, "914403001922038216", today).is_ok());
+        assert_eq!(
+            reason(check_value(&credit, true, "914403001922038217", today)),
+            "invalid_credit_code"
+        );
+        let region = item("XZQHDM", "行政区划代码", ItemType::String, Some(6));
+        assert!(check_value(&region, true, "460106", today).is_ok());
+        assert!(
+            check_value(&region, true, "110105", today).is_ok(),
+            "other provinces by prefix"
+        );
+        assert_eq!(
+            reason(check_value(&region, true, "469999", today)),
+            "invalid_region_code"
+        );
+    }
+
+    #[test]
+    fn a_row_reports_every_problem_and_keys_are_required() {
+        let meta: ResourceMeta = serde_json::from_value(serde_json::json!({
+            "classification": {"category": "base", "class_code": "01", "subclass_code": "001"},
+            "name": "人口", "provider": "hi-gat", "summary": "s", "format": "database",
+            "items": [
+                {"name": "公民身份号码", "code": "GMSFHM", "type": "string", "length": 18, "grade": "core"},
+                {"name": "姓名", "code": "XM", "type": "string", "length": 50, "required": true, "grade": "important"},
+                {"name": "出生日期", "code": "CSRQ", "type": "date", "grade": "important"}
+            ],
+            "key_fields": ["GMSFHM"], "share_type": "unconditional", "open_type": "closed", "update_cycle": "daily"
+        }))
+        .unwrap();
+        let bad = check_row(&meta, &[(2, "1990-13-01")], today()).unwrap_err();
+        let fields: Vec<_> = bad
+            .iter()
+            .map(|p| (p.field.as_str(), p.refusal.reason))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("GMSFHM", "required"),
+                ("XM", "required"),
+                ("CSRQ", "invalid_date")
+            ]
+        );
+        let good = check_row(&meta, &[(0, "11010519491231002X"), (1, "张三")], today()).unwrap();
+        assert_eq!(
+            good,
+            [Some("11010519491231002X".into()), Some("张三".into()), None]
+        );
+    }
+
+    #[test]
+    fn encodings_are_told_apart() {
+        let text = "公民身份号码,姓名\n";
+        assert_eq!(sniff_encoding(text.as_bytes()), Some(TextEncoding::Utf8));
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice(text.as_bytes());
+        assert_eq!(sniff_encoding(&bom), Some(TextEncoding::Utf8));
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        assert_eq!(sniff_encoding(&gbk), Some(TextEncoding::Gb18030));
+        // A sample cut in the middle of a character still sniffs right.
+        assert_eq!(
+            sniff_encoding(&text.as_bytes()[..4]),
+            Some(TextEncoding::Utf8)
+        );
+        assert_eq!(sniff_encoding(&gbk[..3]), Some(TextEncoding::Gb18030));
+        // Neither: a lone 0x80 and a 0xFF are not GB18030 either.
+        assert_eq!(sniff_encoding(&[b'a', 0x80, b'b', 0xFF, 0xFF]), None);
+    }
+}
