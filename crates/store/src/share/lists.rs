@@ -153,6 +153,10 @@ fn responsibility_from_row(r: &Row) -> Result<ResponsibilityView, DbError> {
     })
 }
 
+const RESPONSIBILITY_SELECT: &str = "SELECT t.id, t.org, t.title, t.duty, t.resource, t.created_by, t.created_at, r.status, r.retired, d.records
+     FROM responsibilities t LEFT JOIN resources r ON r.code = t.resource
+     LEFT JOIN resource_data d ON d.code = t.resource";
+
 const NEED_COLS: &str = "id, org, title, description, resource, status, reason, grant_id, created_by, created_at, decided_by, decided_at, satisfied_at";
 
 fn need_from_row(r: &Row) -> Result<NeedView, DbError> {
@@ -772,18 +776,18 @@ impl Store {
         input: ResponsibilityInput,
     ) -> Result<ResponsibilityView> {
         let now = self.now();
-        let id = self
-            .write(move |c| add_responsibility_tx(c, &p, &input, now))
-            .await?;
-        let list = self
-            .list_responsibilities(ShareFilter {
-                limit: 500,
-                ..Default::default()
-            })
-            .await?;
-        list.into_iter()
-            .find(|r| r.id == id)
-            .ok_or_else(|| not_found("responsibility_not_found", id).into())
+        self.write(move |c| {
+            let id = add_responsibility_tx(c, &p, &input, now)?;
+            // Read back by id in the same transaction: the list may be longer than any page.
+            let r = c
+                .query_one(
+                    &format!("{RESPONSIBILITY_SELECT} WHERE t.id = $1"),
+                    params![id],
+                )?
+                .ok_or_else(|| not_found("responsibility_not_found", id))?;
+            Ok(responsibility_from_row(&r)?)
+        })
+        .await
     }
 
     /// The responsibility list with its gaps. Public within the platform: every signed-in user
@@ -797,9 +801,7 @@ impl Store {
             match f.status.as_deref() {
                 None => {}
                 Some("no_resource") => w.raw("t.resource IS NULL"),
-                Some("not_published") => {
-                    w.raw(&format!("t.resource IS NOT NULL AND NOT ({LIVE})"))
-                }
+                Some("not_published") => w.raw(&format!("t.resource IS NOT NULL AND NOT ({LIVE})")),
                 Some("no_data") => w.raw(&format!("{LIVE} AND COALESCE(d.records, 0) = 0")),
                 Some("complete") => w.raw(&format!("{LIVE} AND d.records > 0")),
                 Some("gap") => w.raw(&format!(
@@ -812,9 +814,7 @@ impl Store {
                     ))
                 }
             }
-            let rows = w.fetch(c, "SELECT t.id, t.org, t.title, t.duty, t.resource, t.created_by, t.created_at, r.status, r.retired, d.records
-                 FROM responsibilities t LEFT JOIN resources r ON r.code = t.resource
-                 LEFT JOIN resource_data d ON d.code = t.resource", "t.org, t.id", &f)?;
+            let rows = w.fetch(c, RESPONSIBILITY_SELECT, "t.org, t.id", &f)?;
             Ok(rows
                 .iter()
                 .map(responsibility_from_row)
