@@ -247,7 +247,10 @@ impl Store {
         let mut items = Vec::with_capacity(page.items.len());
         // An entry sealed after the checkpoint was read is left for the next call.
         for record in page.items.into_iter().filter(|r| r.index < size) {
-            let (_, leaf_hash) = self.audit_entry(record.index).await?;
+            // The record was decoded from its canonical bytes, so re-encoding gives them back.
+            let leaf_hash = hex::encode(shuqiao_core::audit::merkle::leaf_hash(
+                &record.entry.encode(),
+            ));
             let inclusion_proof = self.audit_inclusion_proof(record.index, size).await?;
             items.push(ProvenAccess {
                 record,
