@@ -1,6 +1,8 @@
 //! Collection (归集): checking each incoming value against its 信息项 and the national code
 //! rules, and telling the encodings department exports come in apart. No I/O: readers and
 //! the database live elsewhere.
+pub mod source;
+
 use time::Date;
 
 use crate::catalog::{InfoItem, ItemType, ResourceMeta};
