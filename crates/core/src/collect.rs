@@ -6,6 +6,7 @@ pub mod source;
 use time::Date;
 
 use crate::catalog::{InfoItem, ItemType, ResourceMeta};
+use crate::error::{DomainError, Errors, FieldError};
 use crate::ident;
 
 /// Province-level GB/T 2260 codes: the first two digits of every 公民身份号码 and region code.
@@ -194,6 +195,18 @@ pub fn check_value(
     raw: &str,
     today: Date,
 ) -> Result<Option<String>, Refusal> {
+    check_value_with(item, required, raw, today, &Overrides::default())
+}
+
+/// [`check_value`], accepting the real codes on the override list despite their check
+/// character.
+pub fn check_value_with(
+    item: &InfoItem,
+    required: bool,
+    raw: &str,
+    today: Date,
+    overrides: &Overrides,
+) -> Result<Option<String>, Refusal> {
     let v = raw.trim();
     if v.is_empty() {
         return if required {
@@ -207,10 +220,20 @@ pub fn check_value(
         };
     }
     let value = match semantic_of(item) {
-        Semantic::IdNumber => check_id_number(v, today)?,
+        Semantic::IdNumber => match check_id_number(v, today) {
+            Err(r)
+                if r.reason == "id_check_digit"
+                    && overrides.id_numbers.contains(&v.to_ascii_uppercase()) =>
+            {
+                v.to_ascii_uppercase()
+            }
+            other => other?,
+        },
         Semantic::CreditCode => {
             let code = v.to_ascii_uppercase();
-            if ident::credit_code_error(&item.code, &code).is_some() {
+            if ident::credit_code_error(&item.code, &code).is_some()
+                && !overrides.credit_codes.contains(&code)
+            {
                 return Err(refuse(
                     "invalid_credit_code",
                     "统一社会信用代码不正确（如确为真实代码，请登记为例外）",
@@ -359,6 +382,407 @@ pub fn sniff_encoding(sample: &[u8]) -> Option<TextEncoding> {
     let mut out = String::with_capacity(capacity);
     let (result, _) = decoder.decode_to_string_without_replacement(body, &mut out, false);
     matches!(result, encoding_rs::DecoderResult::InputEmpty).then_some(TextEncoding::Gb18030)
+}
+
+/// Real identifiers that fail their check character (some were issued that way): each was
+/// registered by the operator with a reason, and is accepted as it is.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub id_numbers: std::collections::HashSet<String>,
+    pub credit_codes: std::collections::HashSet<String>,
+}
+
+/// The kinds of identifier an override may be registered for.
+pub const OVERRIDE_KINDS: &[&str] = &["id_number", "credit_code"];
+
+/// Checks an identifier proposed for the override list: it must have the right shape and
+/// really fail only its check character (an override is not a way around other rules).
+pub fn check_override(kind: &str, value: &str) -> Result<String, FieldError> {
+    let v = value.trim().to_ascii_uppercase();
+    let fails_only_check = match kind {
+        "id_number" => matches!(
+            ident::check_id_number(&v),
+            Err(ident::IdNumberProblem::CheckDigit)
+        ),
+        "credit_code" => matches!(
+            ident::check_credit_code(&v),
+            Err(ident::CreditCodeProblem::CheckDigit)
+        ),
+        _ => {
+            return Err(FieldError::new(
+                "kind",
+                "invalid_kind",
+                format!("例外类型应为 {}", OVERRIDE_KINDS.join("、")),
+                format!("kind must be one of {}", OVERRIDE_KINDS.join(", ")),
+            ))
+        }
+    };
+    if fails_only_check {
+        Ok(v)
+    } else {
+        Err(FieldError::new(
+            "value",
+            "not_a_check_failure",
+            "只有格式正确、仅校验码不符的号码才能登记为例外",
+            "only a well-formed code whose check character alone is wrong can be registered as an exception",
+        ))
+    }
+}
+
+/// Which 信息项 each column of a source feeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping {
+    /// Per source column: the index of the item it feeds, or `None` when ignored.
+    pub item_of_column: Vec<Option<usize>>,
+    /// Columns that match no item, reported back so a typo is noticed.
+    pub ignored: Vec<String>,
+}
+
+fn find_item(meta: &ResourceMeta, name_or_code: &str) -> Option<usize> {
+    let want = name_or_code.trim();
+    meta.items
+        .iter()
+        .position(|i| i.code.eq_ignore_ascii_case(want))
+        .or_else(|| meta.items.iter().position(|i| i.name == want))
+}
+
+/// Maps source columns to items: by an explicit `column=item` pair first, then by item code
+/// (any case) or item name. Every required item and key field must be fed by some column, and
+/// no item by two. All problems are reported at once.
+pub fn map_columns(
+    meta: &ResourceMeta,
+    columns: &[String],
+    explicit: &[(String, String)],
+) -> Result<Mapping, DomainError> {
+    let mut errs = Errors::default();
+    let mut item_of_column = vec![None; columns.len()];
+    for (col, target) in explicit {
+        let Some(ci) = columns.iter().position(|c| c == col.trim()) else {
+            errs.push(FieldError::new(
+                "map",
+                "unknown_column",
+                format!("映射中的列「{col}」不在文件表头中"),
+                format!("the mapped column `{col}` is not in the file's header"),
+            ));
+            continue;
+        };
+        match find_item(meta, target) {
+            Some(ii) => item_of_column[ci] = Some(ii),
+            None => errs.push(FieldError::new(
+                "map",
+                "unknown_item",
+                format!("映射目标「{target}」不是本资源的信息项"),
+                format!("the mapping target `{target}` is not an item of this resource"),
+            )),
+        }
+    }
+    let explicit_cols: Vec<&str> = explicit.iter().map(|(c, _)| c.trim()).collect();
+    let mut ignored = Vec::new();
+    for (ci, col) in columns.iter().enumerate() {
+        if explicit_cols.contains(&col.as_str()) {
+            continue;
+        }
+        match find_item(meta, col) {
+            Some(ii) => item_of_column[ci] = Some(ii),
+            None => ignored.push(col.clone()),
+        }
+    }
+    for (ii, item) in meta.items.iter().enumerate() {
+        let feeders: Vec<&String> = item_of_column
+            .iter()
+            .zip(columns)
+            .filter(|(m, _)| **m == Some(ii))
+            .map(|(_, c)| c)
+            .collect();
+        if feeders.len() > 1 {
+            errs.push(FieldError::new(
+                "map",
+                "item_mapped_twice",
+                format!(
+                    "信息项「{}」同时对应多列：{}",
+                    item.name,
+                    feeders
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+                format!(
+                    "item `{}` is fed by several columns: {}",
+                    item.code,
+                    feeders
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        let needed = item.required || meta.key_fields.contains(&item.code);
+        if needed && feeders.is_empty() {
+            errs.push(FieldError::new(
+                item.code.clone(),
+                "unmapped_required",
+                format!(
+                    "必填信息项「{}」（{}）没有对应的列：请在表头中加入该列，或用映射指定",
+                    item.name, item.code
+                ),
+                format!(
+                    "the required item `{}` ({}) has no column: add it to the header or map a column to it",
+                    item.code, item.name
+                ),
+            ));
+        }
+    }
+    errs.into_result()?;
+    Ok(Mapping {
+        item_of_column,
+        ignored,
+    })
+}
+
+/// Separates the parts of a composite record key.
+pub const KEY_SEPARATOR: char = '|';
+
+/// How a record is stored: its key (the key fields' values joined by [`KEY_SEPARATOR`]) and
+/// its data as canonical JSON (an object of item code → text, codes sorted, absent values
+/// left out), so the same values always give the same bytes and "unchanged" is a byte
+/// comparison.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    key_items: Vec<usize>,
+    /// Item indices in code order.
+    sorted: Vec<usize>,
+}
+
+impl Layout {
+    pub fn new(meta: &ResourceMeta) -> Layout {
+        let key_items = meta
+            .key_fields
+            .iter()
+            .filter_map(|k| meta.items.iter().position(|i| &i.code == k))
+            .collect();
+        let mut sorted: Vec<usize> = (0..meta.items.len()).collect();
+        sorted.sort_by(|a, b| meta.items[*a].code.cmp(&meta.items[*b].code));
+        Layout { key_items, sorted }
+    }
+
+    /// The record key of checked values; `None` when a key part contains the separator.
+    pub fn key(&self, values: &[Option<String>]) -> Option<String> {
+        let mut key = String::new();
+        for (n, i) in self.key_items.iter().enumerate() {
+            let part = values.get(*i)?.as_deref().unwrap_or("");
+            if part.contains(KEY_SEPARATOR) {
+                return None;
+            }
+            if n > 0 {
+                key.push(KEY_SEPARATOR);
+            }
+            key.push_str(part);
+        }
+        Some(key)
+    }
+
+    /// Canonical JSON of checked values into `out` (cleared first).
+    pub fn encode(&self, meta: &ResourceMeta, values: &[Option<String>], out: &mut String) {
+        out.clear();
+        out.push('{');
+        let mut first = true;
+        for i in &self.sorted {
+            let Some(v) = values.get(*i).and_then(|v| v.as_deref()) else {
+                continue;
+            };
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            push_json_str(out, &meta.items[*i].code);
+            out.push(':');
+            push_json_str(out, v);
+        }
+        out.push('}');
+    }
+}
+
+fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Checks rows of one source against one resource version, reusing its buffers.
+pub struct RowChecker<'a> {
+    meta: &'a ResourceMeta,
+    mapping: &'a Mapping,
+    overrides: &'a Overrides,
+    today: Date,
+    /// Column feeding each item, if any.
+    column_of_item: Vec<Option<usize>>,
+    required: Vec<bool>,
+}
+
+impl<'a> RowChecker<'a> {
+    pub fn new(
+        meta: &'a ResourceMeta,
+        mapping: &'a Mapping,
+        overrides: &'a Overrides,
+        today: Date,
+    ) -> Self {
+        let mut column_of_item = vec![None; meta.items.len()];
+        for (ci, m) in mapping.item_of_column.iter().enumerate() {
+            if let Some(ii) = m {
+                column_of_item[*ii] = Some(ci);
+            }
+        }
+        let required = meta
+            .items
+            .iter()
+            .map(|i| i.required || meta.key_fields.contains(&i.code))
+            .collect();
+        RowChecker {
+            meta,
+            mapping,
+            overrides,
+            today,
+            column_of_item,
+            required,
+        }
+    }
+
+    pub fn mapping(&self) -> &Mapping {
+        self.mapping
+    }
+
+    /// Checks one row's cells (lined up with the source columns) into `out`, one normalised
+    /// value per item; every problem of the row is reported.
+    pub fn check(
+        &self,
+        cells: &[String],
+        out: &mut Vec<Option<String>>,
+    ) -> Result<(), Vec<FieldRefusal>> {
+        out.clear();
+        let mut problems = Vec::new();
+        for (ii, item) in self.meta.items.iter().enumerate() {
+            let raw = self.column_of_item[ii]
+                .and_then(|ci| cells.get(ci))
+                .map(String::as_str)
+                .unwrap_or("");
+            match check_value_with(item, self.required[ii], raw, self.today, self.overrides) {
+                Ok(v) => out.push(v),
+                Err(refusal) => {
+                    out.push(None);
+                    problems.push(FieldRefusal {
+                        field: item.code.clone(),
+                        refusal,
+                    });
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+impl crate::catalog::UpdateCycle {
+    /// How old the newest collected data may be before the resource counts as stale
+    /// (the cycle plus one day's grace); `None` for 不定期, which is never stale.
+    pub fn max_age_ms(self) -> Option<i64> {
+        use crate::catalog::UpdateCycle::*;
+        const DAY: i64 = 86_400_000;
+        let days = match self {
+            Realtime => return Some(DAY),
+            Daily => 1,
+            Weekly => 7,
+            Monthly => 31,
+            Quarterly => 92,
+            HalfYearly => 183,
+            Yearly => 366,
+            Irregular => return None,
+        };
+        Some((days + 1) * DAY)
+    }
+
+    /// How often a connector pulls when its configuration does not say: `None` for 不定期
+    /// (on demand only).
+    pub fn pull_every_ms(self) -> Option<i64> {
+        use crate::catalog::UpdateCycle::*;
+        const MIN: i64 = 60_000;
+        Some(match self {
+            Realtime => 5 * MIN,
+            Daily => 24 * 60 * MIN,
+            Weekly => 7 * 24 * 60 * MIN,
+            Monthly => 30 * 24 * 60 * MIN,
+            Quarterly => 91 * 24 * 60 * MIN,
+            HalfYearly => 182 * 24 * 60 * MIN,
+            Yearly => 365 * 24 * 60 * MIN,
+            Irregular => return None,
+        })
+    }
+}
+
+/// What to do with a batch that has bad rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchPolicy {
+    /// One bad row rejects the whole batch; nothing is applied.
+    AllOrNothing,
+    /// The valid rows are applied, the bad ones reported.
+    AcceptValid,
+}
+
+impl BatchPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BatchPolicy::AllOrNothing => "all_or_nothing",
+            BatchPolicy::AcceptValid => "accept_valid",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "all_or_nothing" | "all-or-nothing" => Some(BatchPolicy::AllOrNothing),
+            "accept_valid" | "accept-valid" => Some(BatchPolicy::AcceptValid),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a batch is the whole of the resource (keys it lacks are deleted) or changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchMode {
+    /// Insert new keys, update changed ones; keys not in the batch stay.
+    Upsert,
+    /// The batch is the full extract: live records whose key it lacks are deleted.
+    Snapshot,
+}
+
+impl BatchMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BatchMode::Upsert => "upsert",
+            BatchMode::Snapshot => "snapshot",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "upsert" | "merge" => Some(BatchMode::Upsert),
+            "snapshot" | "full" => Some(BatchMode::Snapshot),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

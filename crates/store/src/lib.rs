@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod catalog;
+pub mod collect;
 pub mod db;
 pub mod demo;
 mod demo_share;
@@ -68,6 +69,8 @@ pub struct Store {
     /// The upper levels of the audit tree (see `audit::cache`).
     audit_cache: Arc<audit::NodeCache>,
     appender: audit::Appender,
+    /// Collection batches this process is applying now.
+    collect_active: Arc<collect::ActiveSet>,
 }
 
 impl Store {
@@ -109,6 +112,7 @@ impl Store {
             audit: Arc::default(),
             audit_cache: Arc::default(),
             appender: Arc::default(),
+            collect_active: Arc::default(),
         })
     }
 

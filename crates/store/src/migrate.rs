@@ -41,6 +41,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0005_subjects.sql"),
         postgres: include_str!("migrations/postgres/0005_subjects.sql"),
     },
+    Migration {
+        version: 6,
+        name: "collect",
+        sqlite: include_str!("migrations/sqlite/0006_collect.sql"),
+        postgres: include_str!("migrations/postgres/0006_collect.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

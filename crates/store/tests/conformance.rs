@@ -51,7 +51,11 @@ fn q(text: &str) -> SearchQuery {
     }
 }
 
+#[path = "conformance/collect_cases.rs"]
+mod collect_cases;
+
 mod cases {
+    pub use super::collect_cases::*;
     pub use super::share_cases::*;
     use super::*;
     use std::sync::atomic::{AtomicI64, Ordering};
@@ -1566,6 +1570,9 @@ conformance!(
     negative_list_needs_three_reviewers,
     needs_responsibilities_and_conversion,
     webhook_outbox_retries,
+    collect_versions_history_and_snapshot,
+    collect_bad_rows_policies_and_duplicates,
+    collect_push_is_idempotent_and_overrides_are_audited,
 );
 
 /// The demo province loads on both engines and is searchable (slower: kept to one case).

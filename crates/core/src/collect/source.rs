@@ -65,4 +65,52 @@ pub trait RowSource: Send {
     /// Reads the next row into `row` (its cells are replaced, the allocation reused).
     fn next_row(&mut self, row: &mut RawRow) -> Result<Next, SourceError>;
     fn progress(&self) -> Progress;
+    /// For incremental database pulls: the high-water mark of what has been read so far, to
+    /// be stored with the batch so the next pull starts there.
+    fn watermark(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Rows already in memory (a pushed batch), as a source.
+pub struct VecSource {
+    columns: Vec<String>,
+    rows: std::vec::IntoIter<Vec<String>>,
+    next_no: u64,
+    total: u64,
+}
+
+impl VecSource {
+    pub fn new(columns: Vec<String>, rows: Vec<Vec<String>>) -> Self {
+        let total = rows.len() as u64;
+        VecSource {
+            columns,
+            rows: rows.into_iter(),
+            next_no: 1,
+            total,
+        }
+    }
+}
+
+impl RowSource for VecSource {
+    fn columns(&self) -> &[String] {
+        &self.columns
+    }
+    fn next_row(&mut self, row: &mut RawRow) -> Result<Next, SourceError> {
+        match self.rows.next() {
+            None => Ok(Next::End),
+            Some(cells) => {
+                row.row_no = self.next_no;
+                row.cells = cells;
+                self.next_no += 1;
+                Ok(Next::Row)
+            }
+        }
+    }
+    fn progress(&self) -> Progress {
+        Progress {
+            done: self.next_no - 1,
+            total: Some(self.total),
+        }
+    }
 }

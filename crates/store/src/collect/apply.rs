@@ -1,0 +1,656 @@
+//! Applying a batch inside its one transaction. The rows are read and checked once, in a
+//! stream; what happens to the checked rows depends on the engine:
+//!
+//! - SQLite (in-process, one writer): each row is looked up and written with prepared
+//!   statements as it comes — no staging, the fastest path there is.
+//! - PostgreSQL: the rows are streamed with `COPY` into a temporary staging table and merged
+//!   with a few set-based statements (one round trip per row would cost more than the rest).
+//!
+//! Both give the same outcome: per key, a new version when the data changed (an insert, an
+//! update, a deletion), nothing when it did not; a key seen twice in one batch rejects the
+//! later row.
+use shuqiao_core::account::Principal;
+use shuqiao_core::collect::source::{Next, RawRow, RowSource};
+use shuqiao_core::collect::{BatchMode, BatchPolicy, Layout, RowChecker};
+
+use super::{
+    cut, store_rejects, ApplyError, Counts, ImportProgress, Plan, Reject, Rejects, Unapplied,
+};
+use crate::db::{copy_text_row, Backend, Conn, DbError, Value};
+use crate::{params, to_json, Result};
+
+/// How often (in rows) the progress counters are refreshed.
+const PROGRESS_EVERY: u64 = 4096;
+
+/// One checked change, ready to apply.
+enum Op<'a> {
+    Upsert {
+        key: &'a str,
+        data: &'a str,
+        row_no: u64,
+    },
+    Delete {
+        key: &'a str,
+        row_no: u64,
+    },
+}
+
+/// What a change did.
+enum Effect {
+    Inserted,
+    Updated,
+    Unchanged,
+    Deleted,
+    /// The key was already seen in this batch, first at this row.
+    Duplicate(u64),
+}
+
+pub(super) fn run(
+    c: &mut dyn Conn,
+    plan: &Plan,
+    source: &mut dyn RowSource,
+    progress: Option<&ImportProgress>,
+    p: &Principal,
+    from_connector: bool,
+) -> Result<(), ApplyError> {
+    lock_batch(c, plan)?;
+    let (mut counts, mut rejects) = match c.backend() {
+        Backend::Sqlite => sqlite_apply(c, plan, source, progress)?,
+        Backend::Postgres => pg_apply(c, plan, source, progress)?,
+    };
+    if plan.policy == BatchPolicy::AllOrNothing && counts.rejected > 0 {
+        return Err(ApplyError::Unapplied(Unapplied::Rejected {
+            counts,
+            rejects,
+        }));
+    }
+    rejects.kept.sort_by_key(|r| r.row);
+    counts.rejected = rejects.rows;
+    finish(c, plan, &counts, &rejects, p)?;
+    if from_connector {
+        c.execute(
+            "UPDATE collect_connectors SET watermark = COALESCE($1, watermark), last_batch = $2, last_error = NULL WHERE resource = $3",
+            params![source.watermark(), plan.batch, &plan.target.code],
+        )?;
+    }
+    Ok(())
+}
+
+/// Takes the resource's data row (one batch per resource at a time on PostgreSQL) and checks
+/// that the batch is still ours to apply.
+fn lock_batch(c: &mut dyn Conn, plan: &Plan) -> Result<(), ApplyError> {
+    let for_update = match c.backend() {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE",
+    };
+    c.execute(
+        "INSERT INTO resource_data (code, records, updated_at) VALUES ($1, 0, $2) ON CONFLICT (code) DO NOTHING",
+        params![&plan.target.code, plan.now],
+    )?;
+    c.query(
+        &format!("SELECT records FROM resource_data WHERE code = $1{for_update}"),
+        params![&plan.target.code],
+    )?;
+    let status = c
+        .query_one(
+            &format!("SELECT status FROM collect_batches WHERE id = $1{for_update}"),
+            params![plan.batch],
+        )?
+        .map(|r| r.text(0))
+        .transpose()?;
+    if status.as_deref() != Some("running") {
+        return Err(ApplyError::Unapplied(Unapplied::Lost));
+    }
+    Ok(())
+}
+
+/// Reads and checks every row of the source and hands the good ones to `emit`; under
+/// all-or-nothing, after the first bad row the rest are only checked (every problem is
+/// reported) and no longer emitted. Deletes from the request follow the rows.
+fn drive(
+    plan: &Plan,
+    source: &mut dyn RowSource,
+    progress: Option<&ImportProgress>,
+    counts: &mut Counts,
+    rejects: &mut Rejects,
+    emit: &mut dyn FnMut(Op<'_>) -> Result<Option<Effect>, ApplyError>,
+) -> Result<(), ApplyError> {
+    let meta = &plan.target.meta;
+    let checker = RowChecker::new(meta, &plan.mapping, &plan.overrides, plan.today);
+    let layout = Layout::new(meta);
+    let key_columns: Vec<Option<usize>> = meta
+        .key_fields
+        .iter()
+        .map(|k| {
+            let item = meta.items.iter().position(|i| &i.code == k);
+            plan.mapping
+                .item_of_column
+                .iter()
+                .position(|m| m.is_some() && *m == item)
+        })
+        .collect();
+    let mut raw = RawRow::default();
+    let mut values = Vec::with_capacity(meta.items.len());
+    let mut data = String::with_capacity(512);
+    let mut last_row = 0;
+    let handle = |effect: Option<Effect>,
+                  key: &str,
+                  row_no: u64,
+                  counts: &mut Counts,
+                  rejects: &mut Rejects| {
+        match effect {
+            None => {}
+            Some(Effect::Inserted) => counts.inserted += 1,
+            Some(Effect::Updated) => counts.updated += 1,
+            Some(Effect::Unchanged) => counts.unchanged += 1,
+            Some(Effect::Deleted) => counts.deleted += 1,
+            Some(Effect::Duplicate(first)) => {
+                counts.rejected += 1;
+                rejects.rows += 1;
+                rejects.push(duplicate(row_no, key, first));
+            }
+        }
+    };
+    loop {
+        let next = source.next_row(&mut raw).map_err(|error| {
+            ApplyError::Unapplied(Unapplied::Source {
+                error,
+                counts: *counts,
+                rejects: std::mem::take(rejects),
+            })
+        })?;
+        match next {
+            Next::End => break,
+            Next::Bad { row_no, refusal } => {
+                counts.rows_read += 1;
+                counts.rejected += 1;
+                rejects.rows += 1;
+                rejects.push(Reject {
+                    row: row_no,
+                    key: None,
+                    field: None,
+                    value: None,
+                    reason: refusal.reason.to_string(),
+                    message_zh: refusal.zh,
+                    message_en: refusal.en,
+                });
+                last_row = row_no;
+                continue;
+            }
+            Next::Row => {}
+        }
+        counts.rows_read += 1;
+        last_row = raw.row_no;
+        if let Some(pr) = progress {
+            if counts.rows_read as u64 % PROGRESS_EVERY == 0 {
+                pr.update(source, counts.rows_read as u64);
+            }
+        }
+        if let Err(problems) = checker.check(&raw.cells, &mut values) {
+            let key = raw_key(&raw.cells, &key_columns);
+            counts.rejected += 1;
+            rejects.rows += 1;
+            for f in problems {
+                let value = meta
+                    .items
+                    .iter()
+                    .position(|i| i.code == f.field)
+                    .and_then(|ii| {
+                        plan.mapping
+                            .item_of_column
+                            .iter()
+                            .position(|m| *m == Some(ii))
+                    })
+                    .and_then(|ci| raw.cells.get(ci))
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| cut(v));
+                rejects.push(Reject {
+                    row: raw.row_no,
+                    key: key.clone(),
+                    field: Some(f.field),
+                    value,
+                    reason: f.refusal.reason.to_string(),
+                    message_zh: format!("第 {} 行：{}", raw.row_no, f.refusal.zh),
+                    message_en: format!("row {}: {}", raw.row_no, f.refusal.en),
+                });
+            }
+            continue;
+        }
+        let Some(key) = layout.key(&values) else {
+            counts.rejected += 1;
+            rejects.rows += 1;
+            rejects.push(Reject {
+                row: raw.row_no,
+                key: raw_key(&raw.cells, &key_columns),
+                field: meta.key_fields.first().cloned(),
+                value: None,
+                reason: "key_separator".into(),
+                message_zh: format!("第 {} 行：主键值中不能含有字符 |", raw.row_no),
+                message_en: format!("row {}: a key value may not contain `|`", raw.row_no),
+            });
+            continue;
+        };
+        if plan.policy == BatchPolicy::AllOrNothing && counts.rejected > 0 {
+            continue;
+        }
+        layout.encode(meta, &values, &mut data);
+        let effect = emit(Op::Upsert {
+            key: &key,
+            data: &data,
+            row_no: raw.row_no,
+        })?;
+        handle(effect, &key, raw.row_no, counts, rejects);
+    }
+    for (i, key) in plan.deletes.iter().enumerate() {
+        let row_no = last_row.max(counts.rows_read as u64) + i as u64 + 1;
+        counts.rows_read += 1;
+        if plan.policy == BatchPolicy::AllOrNothing && counts.rejected > 0 {
+            continue;
+        }
+        let key = key.trim();
+        let effect = emit(Op::Delete { key, row_no })?;
+        handle(effect, key, row_no, counts, rejects);
+    }
+    if let Some(pr) = progress {
+        pr.update(source, counts.rows_read as u64);
+    }
+    Ok(())
+}
+
+fn raw_key(cells: &[String], key_columns: &[Option<usize>]) -> Option<String> {
+    let parts: Vec<&str> = key_columns
+        .iter()
+        .map(|c| c.and_then(|c| cells.get(c)).map(|v| v.trim()).unwrap_or(""))
+        .collect();
+    if parts.iter().all(|p| p.is_empty()) {
+        None
+    } else {
+        Some(cut(&parts.join("|")))
+    }
+}
+
+fn duplicate(row_no: u64, key: &str, first: u64) -> Reject {
+    Reject {
+        row: row_no,
+        key: Some(cut(key)),
+        field: None,
+        value: None,
+        reason: "duplicate_key".into(),
+        message_zh: format!("第 {row_no} 行：主键 {key} 在本批次第 {first} 行已出现，同一批次中每个主键只能出现一次"),
+        message_en: format!("row {row_no}: key {key} already appears at row {first}; a key may appear only once per batch"),
+    }
+}
+
+// ---------------------------------------------------------------- SQLite
+
+const LOOKUP: &str = "SELECT version, live FROM records WHERE resource = $1 AND record_key = $2";
+const CURRENT: &str = "SELECT data, row_no FROM record_versions WHERE id = $1";
+const INSERT_VERSION: &str = "INSERT INTO record_versions (id, resource, record_key, batch, row_no, at, op, prev, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+const UPSERT_RECORD: &str = "INSERT INTO records (resource, record_key, version, live) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (resource, record_key) DO UPDATE SET version = excluded.version, live = excluded.live";
+const SEEN: &str =
+    "INSERT INTO temp.collect_seen (record_key, row_no) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+const SEEN_AT: &str = "SELECT row_no FROM temp.collect_seen WHERE record_key = $1";
+
+struct SqliteWriter {
+    resource: Value,
+    batch: i64,
+    now: i64,
+    /// The first version id of this batch: a record pointing at or after it was written by it.
+    first_id: i64,
+    next_id: i64,
+}
+
+impl SqliteWriter {
+    fn write_version(
+        &mut self,
+        c: &mut dyn Conn,
+        key: &str,
+        row_no: Option<u64>,
+        op: &str,
+        prev: Option<i64>,
+        data: Option<&str>,
+    ) -> Result<(), DbError> {
+        let id = self.next_id;
+        self.next_id += 1;
+        c.execute(
+            INSERT_VERSION,
+            &[
+                Value::Int(id),
+                self.resource.clone(),
+                Value::Text(key.to_string()),
+                Value::Int(self.batch),
+                row_no.map(|r| r as i64).into(),
+                Value::Int(self.now),
+                op.into(),
+                prev.into(),
+                data.into(),
+            ],
+        )?;
+        c.execute(
+            UPSERT_RECORD,
+            &[
+                self.resource.clone(),
+                Value::Text(key.to_string()),
+                Value::Int(id),
+                Value::Int((op != "delete") as i64),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Whether this batch already touched `key` (which points at `version`), and where.
+    fn seen_before(
+        &self,
+        c: &mut dyn Conn,
+        key: &str,
+        version: i64,
+        row_no: u64,
+    ) -> Result<Option<u64>, DbError> {
+        if version >= self.first_id {
+            let first = c
+                .query_one(CURRENT, params![version])?
+                .and_then(|r| r.opt_int(1).ok().flatten())
+                .unwrap_or(0);
+            return Ok(Some(first as u64));
+        }
+        // An existing key this batch left unchanged leaves no version: remember it aside.
+        if c.execute(SEEN, params![key, row_no as i64])? == 0 {
+            let first = c
+                .query_one(SEEN_AT, params![key])?
+                .map(|r| r.int(0))
+                .transpose()?
+                .unwrap_or(0);
+            return Ok(Some(first as u64));
+        }
+        Ok(None)
+    }
+
+    fn apply(&mut self, c: &mut dyn Conn, op: Op<'_>) -> Result<Effect, DbError> {
+        let (key, row_no) = match &op {
+            Op::Upsert { key, row_no, .. } | Op::Delete { key, row_no } => (*key, *row_no),
+        };
+        let existing = c.query_one(
+            LOOKUP,
+            &[self.resource.clone(), Value::Text(key.to_string())],
+        )?;
+        let existing = match existing {
+            Some(r) => Some((r.int(0)?, r.bool(1)?)),
+            None => None,
+        };
+        if let Some((version, _)) = existing {
+            if let Some(first) = self.seen_before(c, key, version, row_no)? {
+                return Ok(Effect::Duplicate(first));
+            }
+        }
+        match (op, existing) {
+            (Op::Upsert { data, .. }, None) => {
+                self.write_version(c, key, Some(row_no), "insert", None, Some(data))?;
+                Ok(Effect::Inserted)
+            }
+            (Op::Upsert { data, .. }, Some((version, false))) => {
+                self.write_version(c, key, Some(row_no), "insert", Some(version), Some(data))?;
+                Ok(Effect::Inserted)
+            }
+            (Op::Upsert { data, .. }, Some((version, true))) => {
+                let current = c
+                    .query_one(CURRENT, params![version])?
+                    .map(|r| r.opt_text(0))
+                    .transpose()?
+                    .flatten();
+                if current.as_deref() == Some(data) {
+                    return Ok(Effect::Unchanged);
+                }
+                self.write_version(c, key, Some(row_no), "update", Some(version), Some(data))?;
+                Ok(Effect::Updated)
+            }
+            (Op::Delete { .. }, Some((version, true))) => {
+                self.write_version(c, key, Some(row_no), "delete", Some(version), None)?;
+                Ok(Effect::Deleted)
+            }
+            (Op::Delete { .. }, _) => Ok(Effect::Unchanged),
+        }
+    }
+}
+
+fn sqlite_apply(
+    c: &mut dyn Conn,
+    plan: &Plan,
+    source: &mut dyn RowSource,
+    progress: Option<&ImportProgress>,
+) -> Result<(Counts, Rejects), ApplyError> {
+    c.batch(
+        "CREATE TEMP TABLE IF NOT EXISTS collect_seen (record_key TEXT PRIMARY KEY, row_no BIGINT) WITHOUT ROWID;
+         DELETE FROM temp.collect_seen;",
+    )?;
+    let max = c
+        .query_one("SELECT COALESCE(MAX(id), 0) FROM record_versions", &[])?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0);
+    let mut w = SqliteWriter {
+        resource: Value::Text(plan.target.code.clone()),
+        batch: plan.batch,
+        now: plan.now,
+        first_id: max + 1,
+        next_id: max + 1,
+    };
+    let mut counts = Counts::default();
+    let mut rejects = Rejects::default();
+    let mut emit = |op: Op<'_>| -> Result<Option<Effect>, ApplyError> { Ok(Some(w.apply(c, op)?)) };
+    drive(plan, source, progress, &mut counts, &mut rejects, &mut emit)?;
+    let all_or_nothing_failed = plan.policy == BatchPolicy::AllOrNothing && counts.rejected > 0;
+    if plan.mode == BatchMode::Snapshot && !all_or_nothing_failed {
+        // Live records this batch neither wrote nor saw are gone from the source.
+        loop {
+            let gone = c.query(
+                "SELECT record_key, version FROM records WHERE resource = $1 AND live = 1 AND version < $2
+                   AND record_key NOT IN (SELECT record_key FROM temp.collect_seen) LIMIT 10000",
+                params![&plan.target.code, w.first_id],
+            )?;
+            if gone.is_empty() {
+                break;
+            }
+            for r in gone {
+                let (key, version) = (r.text(0)?, r.int(1)?);
+                w.write_version(c, &key, None, "delete", Some(version), None)?;
+                counts.deleted += 1;
+            }
+        }
+    }
+    c.batch("DELETE FROM temp.collect_seen")?;
+    Ok((counts, rejects))
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+fn pg_apply(
+    c: &mut dyn Conn,
+    plan: &Plan,
+    source: &mut dyn RowSource,
+    progress: Option<&ImportProgress>,
+) -> Result<(Counts, Rejects), ApplyError> {
+    c.batch(
+        "CREATE TEMP TABLE collect_stage (ord BIGINT, row_no BIGINT, record_key TEXT, op TEXT, data TEXT) ON COMMIT DROP",
+    )?;
+    let mut counts = Counts::default();
+    let mut rejects = Rejects::default();
+    let mut failure: Option<ApplyError> = None;
+    let mut ord: i64 = 0;
+    let mut line = Vec::with_capacity(1024);
+    let staged = c.copy_in(
+        "COPY collect_stage (ord, row_no, record_key, op, data) FROM STDIN",
+        &mut |w| {
+            let mut emit = |op: Op<'_>| -> Result<Option<Effect>, ApplyError> {
+                ord += 1;
+                let ord_s = ord.to_string();
+                line.clear();
+                match op {
+                    Op::Upsert { key, data, row_no } => copy_text_row(
+                        &mut line,
+                        &[
+                            Some(&ord_s),
+                            Some(&row_no.to_string()),
+                            Some(key),
+                            Some("upsert"),
+                            Some(data),
+                        ],
+                    ),
+                    Op::Delete { key, row_no } => copy_text_row(
+                        &mut line,
+                        &[
+                            Some(&ord_s),
+                            Some(&row_no.to_string()),
+                            Some(key),
+                            Some("delete"),
+                            None,
+                        ],
+                    ),
+                }
+                w.write_all(&line)
+                    .map_err(|e| DbError::Other(format!("copy: {e}")))?;
+                Ok(None)
+            };
+            drive(plan, source, progress, &mut counts, &mut rejects, &mut emit).map_err(|e| {
+                failure = Some(e);
+                DbError::Other("collection stopped".into())
+            })
+        },
+    );
+    if let Some(f) = failure {
+        return Err(f);
+    }
+    staged?;
+    if plan.policy == BatchPolicy::AllOrNothing && counts.rejected > 0 {
+        return Ok((counts, rejects));
+    }
+    c.batch("CREATE INDEX ON collect_stage (record_key); ANALYZE collect_stage")?;
+    // A key staged twice: the later rows are rejected.
+    let dups = c.query(
+        "SELECT s.row_no, s.record_key, d.first_row FROM collect_stage s
+         JOIN (SELECT record_key, MIN(ord) AS first_ord, MIN(row_no) AS first_row FROM collect_stage GROUP BY record_key HAVING COUNT(*) > 1) d
+           ON d.record_key = s.record_key
+         WHERE s.ord > d.first_ord ORDER BY s.ord",
+        &[],
+    )?;
+    for r in &dups {
+        counts.rejected += 1;
+        rejects.rows += 1;
+        rejects.push(duplicate(r.int(0)? as u64, &r.text(1)?, r.int(2)? as u64));
+    }
+    if !dups.is_empty() {
+        if plan.policy == BatchPolicy::AllOrNothing {
+            return Ok((counts, rejects));
+        }
+        c.execute(
+            "DELETE FROM collect_stage s USING (SELECT record_key, MIN(ord) AS first_ord FROM collect_stage GROUP BY record_key HAVING COUNT(*) > 1) d
+             WHERE s.record_key = d.record_key AND s.ord > d.first_ord",
+            &[],
+        )?;
+    }
+    let staged_rows = ord - dups.len() as i64;
+    let applied = c
+        .query_one(
+            "WITH cur AS (
+                SELECT s.ord, s.row_no, s.record_key, s.op, s.data, r.version AS prev, r.live, v.data AS cur_data
+                FROM collect_stage s
+                LEFT JOIN records r ON r.resource = $1 AND r.record_key = s.record_key
+                LEFT JOIN record_versions v ON v.id = r.version
+             ), changed AS (
+                SELECT ord, row_no, record_key, data, prev,
+                       CASE WHEN op = 'delete' THEN 'delete' WHEN prev IS NULL OR live = 0 THEN 'insert' ELSE 'update' END AS kind
+                FROM cur
+                WHERE (op = 'delete' AND live = 1)
+                   OR (op = 'upsert' AND (prev IS NULL OR live = 0 OR cur_data IS DISTINCT FROM data))
+             ), ins AS (
+                INSERT INTO record_versions (resource, record_key, batch, row_no, at, op, prev, data)
+                SELECT $1, record_key, $2, row_no, $3, kind, prev, CASE WHEN kind = 'delete' THEN NULL ELSE data END
+                FROM changed ORDER BY ord
+                RETURNING id, record_key, op
+             ), up AS (
+                INSERT INTO records (resource, record_key, version, live)
+                SELECT $1, record_key, id, CASE WHEN op = 'delete' THEN 0 ELSE 1 END FROM ins
+                ON CONFLICT (resource, record_key) DO UPDATE SET version = EXCLUDED.version, live = EXCLUDED.live
+                RETURNING 1
+             )
+             SELECT (SELECT COUNT(*) FROM ins WHERE op = 'insert'), (SELECT COUNT(*) FROM ins WHERE op = 'update'),
+                    (SELECT COUNT(*) FROM ins WHERE op = 'delete'), (SELECT COUNT(*) FROM up)",
+            params![&plan.target.code, plan.batch, plan.now],
+        )?
+        .ok_or_else(|| DbError::Other("merge returned nothing".into()))?;
+    counts.inserted = applied.int(0)?;
+    counts.updated = applied.int(1)?;
+    counts.deleted = applied.int(2)?;
+    counts.unchanged = staged_rows - counts.inserted - counts.updated - counts.deleted;
+    if plan.mode == BatchMode::Snapshot {
+        let swept = c
+            .query_one(
+                "WITH gone AS (
+                    SELECT r.record_key, r.version FROM records r
+                    WHERE r.resource = $1 AND r.live = 1
+                      AND NOT EXISTS (SELECT 1 FROM collect_stage s WHERE s.record_key = r.record_key)
+                 ), ins AS (
+                    INSERT INTO record_versions (resource, record_key, batch, row_no, at, op, prev, data)
+                    SELECT $1, record_key, $2, NULL, $3, 'delete', version, NULL FROM gone
+                    RETURNING id, record_key
+                 ), up AS (
+                    UPDATE records r SET version = ins.id, live = 0 FROM ins
+                    WHERE r.resource = $1 AND r.record_key = ins.record_key RETURNING 1
+                 )
+                 SELECT (SELECT COUNT(*) FROM ins), (SELECT COUNT(*) FROM up)",
+                params![&plan.target.code, plan.batch, plan.now],
+            )?
+            .ok_or_else(|| DbError::Other("sweep returned nothing".into()))?;
+        counts.deleted += swept.int(0)?;
+    }
+    Ok((counts, rejects))
+}
+
+// ---------------------------------------------------------------- both
+
+/// Marks the batch applied with its figures, keeps its rejects, updates the resource's data
+/// row and queues the audit entry — all in the batch's transaction.
+fn finish(
+    c: &mut dyn Conn,
+    plan: &Plan,
+    counts: &Counts,
+    rejects: &Rejects,
+    p: &Principal,
+) -> Result<(), ApplyError> {
+    let n = c.execute(
+        "UPDATE collect_batches SET status = 'applied', rows_read = $1, inserted = $2, updated = $3, unchanged = $4, deleted = $5, rejected = $6, finished_at = $7
+         WHERE id = $8 AND status = 'running'",
+        params![counts.rows_read, counts.inserted, counts.updated, counts.unchanged, counts.deleted, counts.rejected, plan.now, plan.batch],
+    )?;
+    if n == 0 {
+        return Err(ApplyError::Unapplied(Unapplied::Lost));
+    }
+    store_rejects(c, plan.batch, &rejects.kept)?;
+    c.execute(
+        "UPDATE resource_data SET records = records + $1, last_batch = $2, collected_at = $3, updated_at = $3 WHERE code = $4",
+        params![counts.inserted - counts.deleted, plan.batch, plan.now, &plan.target.code],
+    )?;
+    let (org, system, person) = crate::catalog::actor_parts(p);
+    let summary = serde_json::json!({
+        "batch": plan.batch, "inserted": counts.inserted, "updated": counts.updated,
+        "unchanged": counts.unchanged, "deleted": counts.deleted, "rejected": counts.rejected,
+    });
+    crate::audit::enqueue(
+        c,
+        &shuqiao_core::audit::entry::Entry {
+            time: plan.now,
+            actor_org: org,
+            actor_system: system,
+            actor_person: person,
+            action: "collect.batch".into(),
+            resource: Some(plan.target.code.clone()),
+            resource_version: Some(plan.target.version),
+            grant: None,
+            purpose: Some(to_json(&summary)?),
+            result: "ok".into(),
+            subjects: Vec::new(),
+        },
+        plan.now,
+    )?;
+    Ok(())
+}

@@ -1,0 +1,398 @@
+//! Collection cases of the conformance suite (run on SQLite and PostgreSQL).
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use shuqiao_core::collect::source::VecSource;
+use shuqiao_core::collect::{BatchMode, BatchPolicy};
+use shuqiao_core::DomainError;
+use shuqiao_store::collect::{BatchRequest, Channel};
+use shuqiao_store::testkit::{fixture, sample_meta};
+use shuqiao_store::Store;
+
+use super::{admin, domain, person, steward_a, steward_b};
+use shuqiao_core::account::{Principal, Role};
+
+const A: &str = "11010519491231002X";
+const B: &str = "440524188001010014";
+const C: &str = "460106199003071235";
+
+fn cols() -> Vec<String> {
+    vec!["公民身份号码".into(), "姓名".into(), "出生日期".into()]
+}
+fn row(id: &str, name: &str, born: &str) -> Vec<String> {
+    vec![id.into(), name.into(), born.into()]
+}
+fn req(code: &str) -> BatchRequest {
+    BatchRequest::new(code, Channel::Import, "test.csv")
+}
+fn auditor() -> Principal {
+    person("auditor", Role::Auditor, "op")
+}
+fn system_a() -> Principal {
+    Principal::System {
+        system: "d-a-sys".into(),
+        org: "d-a".into(),
+        token_id: 1,
+    }
+}
+
+async fn published(s: &Store) -> String {
+    fixture(s).await;
+    let code = s
+        .create_resource(steward_a(), sample_meta())
+        .await
+        .unwrap()
+        .code;
+    s.submit_resource(steward_a(), &code).await.unwrap();
+    s.publish_resource(admin(), &code).await.unwrap();
+    code
+}
+
+fn with_audit(s: Store) -> Store {
+    let signer =
+        shuqiao_core::audit::note::NoteSigner::new("test.shuqiao/audit", [5u8; 32]).unwrap();
+    s.with_audit(shuqiao_store::audit::AuditKeys {
+        signer,
+        subject_secret: [6u8; 32],
+    })
+}
+
+pub async fn collect_versions_history_and_snapshot(s: Store, t: Arc<AtomicI64>, _u: String) {
+    let s = with_audit(s);
+    let code = published(&s).await;
+    let rows = vec![
+        row(A, "张三", "1949-12-31"),
+        row(B, "李四", "18800101"),
+        row(C, "王海燕", ""),
+    ];
+    let first = s
+        .collect_batch(
+            steward_a(),
+            req(&code),
+            VecSource::new(cols(), rows.clone()),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.status, "applied");
+    assert_eq!(
+        (
+            first.rows_read,
+            first.inserted,
+            first.updated,
+            first.unchanged
+        ),
+        (3, 3, 0, 0)
+    );
+    assert!(!first.timeliness.stale);
+    let t1 = t.load(Ordering::SeqCst);
+
+    t.fetch_add(60_000, Ordering::SeqCst);
+    let again = s
+        .collect_batch(
+            system_a(),
+            req(&code),
+            VecSource::new(cols(), rows.clone()),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.inserted, again.updated, again.unchanged),
+        (0, 0, 3),
+        "the same data changes nothing"
+    );
+
+    t.fetch_add(60_000, Ordering::SeqCst);
+    let mut snap = req(&code);
+    snap.mode = BatchMode::Snapshot;
+    let changed = vec![
+        row(A, "张三丰", "1949-12-31"),
+        row(C, "王海燕", "1990-03-07"),
+    ];
+    let third = s
+        .collect_batch(steward_a(), snap, VecSource::new(cols(), changed), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            third.inserted,
+            third.updated,
+            third.unchanged,
+            third.deleted
+        ),
+        (0, 2, 0, 1),
+        "{third:?}"
+    );
+
+    let now = s.record_at(steward_a(), &code, A, None).await.unwrap();
+    assert_eq!(now.data.as_ref().unwrap()["XM"], "张三丰");
+    assert_eq!(now.batch, third.id);
+    assert_eq!(now.row, Some(1));
+    let then = s.record_at(auditor(), &code, A, Some(t1)).await.unwrap();
+    assert_eq!(then.data.as_ref().unwrap()["XM"], "张三");
+    assert_eq!(then.batch, first.id);
+    assert_eq!(
+        then.data.as_ref().unwrap()["CSRQ"],
+        "1949-12-31",
+        "dates are normalised"
+    );
+    let gone = s.record_at(steward_a(), &code, B, None).await.unwrap();
+    assert_eq!((gone.op.as_str(), gone.data.is_none()), ("delete", true));
+    let history = s.record_history(steward_a(), &code, A).await.unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|v| (v.op.as_str(), v.batch))
+            .collect::<Vec<_>>(),
+        [("update", third.id), ("insert", first.id)]
+    );
+    assert!(matches!(
+        domain(
+            s.record_at(steward_a(), &code, A, Some(t1 - 1))
+                .await
+                .unwrap_err()
+        ),
+        DomainError::NotFound {
+            code: "record_not_found",
+            ..
+        }
+    ));
+    // Who may not: another department, the operator (no record access), a consumer.
+    for p in [
+        steward_b(),
+        admin(),
+        person("user.a", Role::ConsumerUser, "d-a"),
+    ] {
+        assert!(matches!(
+            domain(s.record_at(p.clone(), &code, A, None).await.unwrap_err()),
+            DomainError::Forbidden { .. }
+        ));
+    }
+    // The operator sees batches and data status, not records.
+    let batches = s.list_batches(admin(), &code, 10, 0).await.unwrap();
+    assert_eq!(batches.total, 3);
+    let status = s.data_status(admin(), None, false).await.unwrap();
+    let mine = status.iter().find(|d| d.resource == code).unwrap();
+    assert_eq!(mine.records, 2);
+    // Stale once the 更新周期 (daily, plus a day's grace) has passed.
+    t.fetch_add(3 * 86_400_000, Ordering::SeqCst);
+    let stale = s.data_status(admin(), None, true).await.unwrap();
+    assert!(stale
+        .iter()
+        .any(|d| d.resource == code && d.timeliness.stale));
+    // Every batch and every read is in the audit log.
+    s.audit_seal_pending().await.unwrap();
+    let f = shuqiao_store::audit::AuditFilter {
+        resource: Some(code.clone()),
+        limit: 100,
+        ..Default::default()
+    };
+    let actions: Vec<String> = s
+        .audit_entries(f)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| e.entry.action)
+        .collect();
+    assert_eq!(
+        actions.iter().filter(|a| *a == "collect.batch").count(),
+        3,
+        "{actions:?}"
+    );
+    assert!(actions.iter().any(|a| a == "collect.read"));
+    assert!(actions.iter().any(|a| a == "collect.history"));
+}
+
+pub async fn collect_bad_rows_policies_and_duplicates(s: Store, _t: Arc<AtomicI64>, _u: String) {
+    let code = published(&s).await;
+    let bad = vec![
+        row(A, "张三", "1949-12-31"),
+        row("110105194912310021", "坏校验码", ""),
+        row(B, "", "1880-13-01"),
+        row(C, "王海燕", ""),
+        row(A, "重复", ""),
+    ];
+    let r = s
+        .collect_batch(
+            steward_a(),
+            req(&code),
+            VecSource::new(cols(), bad.clone()),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, "rejected");
+    assert_eq!((r.inserted, r.rejected), (0, 2), "{r:?}");
+    let rejects = s.batch_rejects(steward_a(), r.id).await.unwrap();
+    let seen: Vec<(u64, Option<&str>, &str)> = rejects
+        .iter()
+        .map(|x| (x.row, x.field.as_deref(), x.reason.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (2, Some("GMSFHM"), "id_check_digit"),
+            (3, Some("XM"), "required"),
+            (3, Some("CSRQ"), "invalid_date")
+        ]
+    );
+    assert_eq!(rejects[0].value.as_deref(), Some("110105194912310021"));
+    assert_eq!(
+        s.data_status(admin(), None, false)
+            .await
+            .unwrap()
+            .iter()
+            .find(|d| d.resource == code)
+            .unwrap()
+            .records,
+        0
+    );
+
+    let mut accept = req(&code);
+    accept.policy = BatchPolicy::AcceptValid;
+    let r = s
+        .collect_batch(steward_a(), accept, VecSource::new(cols(), bad), None)
+        .await
+        .unwrap();
+    assert_eq!(r.status, "applied");
+    assert_eq!((r.inserted, r.rejected), (2, 3), "{r:?}");
+    let rejects = s.batch_rejects(steward_a(), r.id).await.unwrap();
+    let dup = rejects
+        .iter()
+        .find(|x| x.reason == "duplicate_key")
+        .unwrap();
+    assert_eq!((dup.row, dup.key.as_deref()), (5, Some(A)));
+    assert!(dup.message_zh.contains("第 1 行"), "{}", dup.message_zh);
+
+    // A required item with no column is refused before any batch exists.
+    let before = s
+        .list_batches(steward_a(), &code, 10, 0)
+        .await
+        .unwrap()
+        .total;
+    let e = s
+        .collect_batch(
+            steward_a(),
+            req(&code),
+            VecSource::new(vec!["公民身份号码".into()], vec![]),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(domain(e), DomainError::Invalid(errs) if errs.iter().any(|f| f.reason == "unmapped_required" && f.field == "XM"))
+    );
+    assert_eq!(
+        s.list_batches(steward_a(), &code, 10, 0)
+            .await
+            .unwrap()
+            .total,
+        before
+    );
+    // Only the provider collects.
+    for p in [steward_b(), admin(), Principal::Anonymous] {
+        assert!(s
+            .collect_batch(p, req(&code), VecSource::new(cols(), vec![]), None)
+            .await
+            .is_err());
+    }
+}
+
+pub async fn collect_push_is_idempotent_and_overrides_are_audited(
+    s: Store,
+    _t: Arc<AtomicI64>,
+    _u: String,
+) {
+    let code = published(&s).await;
+    let mut push = BatchRequest::new(&code, Channel::Push, "api");
+    push.client_batch = Some("gat-2026-12-01-001".into());
+    push.payload_hash = Some("h1".into());
+    let rows = vec![row(A, "张三", ""), row(B, "李四", "")];
+    let first = s
+        .collect_batch(
+            system_a(),
+            push.clone(),
+            VecSource::new(cols(), rows.clone()),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!((first.inserted, first.replayed), (2, false));
+    let replay = s
+        .collect_batch(
+            system_a(),
+            push.clone(),
+            VecSource::new(cols(), rows.clone()),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (replay.id, replay.inserted, replay.replayed),
+        (first.id, 2, true)
+    );
+    assert_eq!(
+        s.list_batches(steward_a(), &code, 10, 0)
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    let mut other = push.clone();
+    other.payload_hash = Some("h2".into());
+    assert!(matches!(
+        domain(
+            s.collect_batch(system_a(), other, VecSource::new(cols(), rows), None)
+                .await
+                .unwrap_err()
+        ),
+        DomainError::Conflict {
+            code: "batch_id_reused",
+            ..
+        }
+    ));
+    // Deletes.
+    let mut del = BatchRequest::new(&code, Channel::Push, "api");
+    del.deletes = vec![B.into(), "460106199003071235".into()];
+    let d = s
+        .collect_batch(system_a(), del, VecSource::new(cols(), vec![]), None)
+        .await
+        .unwrap();
+    assert_eq!((d.deleted, d.unchanged), (1, 1), "{d:?}");
+
+    // A real ID number that fails its check digit passes once on the override list.
+    let odd = "110105194912310021";
+    let attempt = || VecSource::new(cols(), vec![row(odd, "赵六", "")]);
+    let r = s
+        .collect_batch(steward_a(), req(&code), attempt(), None)
+        .await
+        .unwrap();
+    assert_eq!(r.status, "rejected");
+    assert!(s
+        .add_override(steward_a(), "id_number", odd, "公安部确认的历史号码")
+        .await
+        .is_err());
+    assert!(matches!(
+        domain(
+            s.add_override(admin(), "id_number", A, "valid codes need no override")
+                .await
+                .unwrap_err()
+        ),
+        DomainError::Invalid(_)
+    ));
+    let o = s
+        .add_override(admin(), "id_number", odd, "公安部确认的历史号码")
+        .await
+        .unwrap();
+    assert_eq!(o.value, odd);
+    let r = s
+        .collect_batch(steward_a(), req(&code), attempt(), None)
+        .await
+        .unwrap();
+    assert_eq!((r.status.as_str(), r.inserted), ("applied", 1));
+    assert_eq!(s.list_overrides(steward_a()).await.unwrap().len(), 1);
+    s.remove_override(admin(), o.id, "核查完毕").await.unwrap();
+    assert!(s.list_overrides(admin()).await.unwrap().is_empty());
+}
