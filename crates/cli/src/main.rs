@@ -73,6 +73,11 @@ enum Command {
     /// 数据共享 Sharing: deadlines, calendars, applications, grants
     #[command(subcommand)]
     Share(share::Share),
+    /// 导入文件归集数据 Import a file (CSV in UTF-8 or GBK, JSON Lines, XLSX) into a resource
+    Import(collect::ImportArgs),
+    /// 数据归集 Collection: batches, rejected rows, records, connectors, overrides
+    #[command(subcommand)]
+    Collect(collect::Collect),
 }
 
 #[derive(Subcommand)]
@@ -418,6 +423,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Catalog(c) => catalog(open(&cli.database).await?, c).await,
         Command::Audit(a) => audit::run(&cli.database, a).await,
         Command::Share(c) => share::run(open(&cli.database).await?, c).await,
+        Command::Import(a) => collect::import(open(&cli.database).await?, a).await,
+        Command::Collect(c) => collect::run(&cli.database, open(&cli.database).await?, c).await,
     }
 }
 
@@ -468,6 +475,15 @@ async fn serve(
             .clone()
             .run_share_sweeper(std::time::Duration::from_secs(60)),
     );
+    // Imports killed mid-way left their batches running; pulls run on their schedules.
+    let interrupted = store.recover_interrupted_batches().await?;
+    if interrupted > 0 {
+        eprintln!("已将 {interrupted} 个中断的归集批次标记为失败 marked {interrupted} interrupted batch(es) failed");
+    }
+    tokio::spawn(shuqiao_http::collector::run_scheduler(
+        store.clone(),
+        std::time::Duration::from_secs(30),
+    ));
     tokio::spawn(shuqiao_http::webhook::run_deliveries(
         store.clone(),
         std::time::Duration::from_secs(1),
@@ -765,6 +781,7 @@ async fn catalog(store: Store, c: Catalog) -> Result<()> {
 }
 
 mod audit;
+mod collect;
 mod share;
 
 mod erased {

@@ -1,4 +1,5 @@
 //! The HTTP layer: the only crate that knows about HTTP and JSON wire types.
+pub mod collector;
 pub mod error;
 pub mod extract;
 pub mod openapi;

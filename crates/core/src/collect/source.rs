@@ -114,3 +114,18 @@ impl RowSource for VecSource {
         }
     }
 }
+
+impl<T: RowSource + ?Sized> RowSource for Box<T> {
+    fn columns(&self) -> &[String] {
+        (**self).columns()
+    }
+    fn next_row(&mut self, row: &mut RawRow) -> Result<Next, SourceError> {
+        (**self).next_row(row)
+    }
+    fn progress(&self) -> Progress {
+        (**self).progress()
+    }
+    fn watermark(&self) -> Option<String> {
+        (**self).watermark()
+    }
+}

@@ -2,6 +2,7 @@ mod admin;
 mod audit;
 mod auth;
 mod catalog;
+pub mod collect;
 mod meta;
 mod params;
 mod share;
@@ -167,6 +168,48 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/webhooks/{id}",
             axum::routing::delete(share::remove_webhook),
+        )
+        .route("/api/v1/collect/status", get(collect::status))
+        .route(
+            "/api/v1/collect/resources/{code}/imports",
+            post(collect::import).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/api/v1/collect/resources/{code}/batches",
+            get(collect::batches)
+                .post(collect::push)
+                .layer(axum::extract::DefaultBodyLimit::max(collect::MAX_PUSH_BODY)),
+        )
+        .route("/api/v1/collect/batches/{id}", get(collect::batch))
+        .route(
+            "/api/v1/collect/batches/{id}/rejects",
+            get(collect::rejects),
+        )
+        .route(
+            "/api/v1/collect/resources/{code}/records/{key}",
+            get(collect::record),
+        )
+        .route(
+            "/api/v1/collect/resources/{code}/records/{key}/history",
+            get(collect::record_history),
+        )
+        .route(
+            "/api/v1/collect/resources/{code}/connector",
+            get(collect::get_connector)
+                .put(collect::put_connector)
+                .delete(collect::delete_connector),
+        )
+        .route(
+            "/api/v1/collect/resources/{code}/connector/run",
+            post(collect::run_connector),
+        )
+        .route(
+            "/api/v1/collect/overrides",
+            get(collect::overrides).post(collect::add_override),
+        )
+        .route(
+            "/api/v1/collect/overrides/{id}/remove",
+            post(collect::remove_override),
         )
         .fallback(meta::not_found)
 }

@@ -1071,3 +1071,41 @@ impl ActiveBatches<'_> {
 pub fn msg(zh: impl Into<String>, en: impl Into<String>) -> Msg {
     Msg::new(zh, en)
 }
+
+/// One CSV cell, quoted when it must be; a leading `=`, `+`, `-` or `@` is escaped so a
+/// spreadsheet never runs it as a formula.
+pub fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// Rejected rows as a CSV download: UTF-8 with a BOM, so spreadsheet programs show the
+/// Chinese right; the department fixes the rows and sends them again.
+pub fn rejects_csv(rows: Vec<Reject>) -> String {
+    let mut out = String::from(
+        "\u{feff}行号 row,主键 key,信息项 field,值 value,原因 reason,说明 message_zh,message_en\n",
+    );
+    for r in rows {
+        let cells = [
+            r.row.to_string(),
+            r.key.unwrap_or_default(),
+            r.field.unwrap_or_default(),
+            r.value.unwrap_or_default(),
+            r.reason,
+            r.message_zh,
+            r.message_en,
+        ];
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+    }
+    out
+}
