@@ -1,6 +1,7 @@
 //! The deterministic demo province: the same seed always yields the same organisations,
 //! systems, accounts, tokens and catalog, so the README can list them.
 pub mod depts;
+pub mod population;
 pub mod resources_a;
 pub mod resources_b;
 pub mod spec;
