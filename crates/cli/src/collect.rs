@@ -457,3 +457,53 @@ pub async fn run(database: &str, store: Store, c: Collect) -> Result<()> {
     }
     Ok(())
 }
+
+/// Collects the demo base data with a progress line.
+pub async fn load_demo_data(store: &Store, seed: u64, persons: u64, companies: u64) -> Result<()> {
+    let progress = Arc::new(ImportProgress::default());
+    let shown = tokio::spawn(show_progress(progress.clone()));
+    let size = shuqiao_store::demo::DemoData { persons, companies };
+    let outcome = store.load_demo_data(seed, size, Some(progress)).await;
+    shown.abort();
+    let _ = shown.await;
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[K");
+    }
+    for r in outcome? {
+        eprintln!(
+            "已归集 collected {} 条 records into {} (batch {}, {:.1} s)",
+            r.inserted,
+            r.resource,
+            r.id,
+            r.duration_ms.unwrap_or(0) as f64 / 1000.0
+        );
+    }
+    Ok(())
+}
+
+/// `shuqiao demo-files`: the demo's base data as CSV files with Chinese headers, plus the GBK
+/// sample with deliberately bad rows.
+pub fn write_demo_files(seed: u64, persons: u64, gbk: bool, out: &std::path::Path) -> Result<()> {
+    use shuqiao_core::demo::population as pop;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let path = out.join(if gbk {
+        "population-gbk.csv"
+    } else {
+        "population.csv"
+    });
+    let file =
+        std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    let rows = pop::write_csv(
+        &mut w,
+        &pop::population_table(),
+        pop::persons(seed).take(persons as usize),
+        gbk,
+    )?;
+    std::io::Write::flush(&mut w)?;
+    eprintln!("{}: {rows} 行 rows", path.display());
+    let sample = out.join("population-sample-gbk.csv");
+    std::fs::write(&sample, pop::sample_bad_gbk_csv().0)?;
+    eprintln!("{}", sample.display());
+    Ok(())
+}

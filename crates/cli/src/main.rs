@@ -43,16 +43,34 @@ enum Command {
         seed: u64,
         #[command(flatten)]
         audit: AuditArgs,
+        #[command(flatten)]
+        data: DemoDataArgs,
         /// 接受其见证签名的见证方公钥，可多次指定 A witness whose cosignatures are accepted (repeatable)
         #[arg(long)]
         witness: Vec<String>,
     },
-    /// 载入演示省份 Load the demo province into an empty database
+    /// 载入演示省份及其基础数据 Load the demo province and its base data into an empty database
     Demo {
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
         #[command(flatten)]
         audit: AuditArgs,
+        #[command(flatten)]
+        data: DemoDataArgs,
+    },
+    /// 生成演示数据文件 Write the demo's base data as files (CSV), e.g. for benchmarks
+    DemoFiles {
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+        /// 人口条数 Persons
+        #[arg(long, default_value_t = 100_000)]
+        persons: u64,
+        /// 用 GBK 编码 Write GBK instead of UTF-8
+        #[arg(long)]
+        gbk: bool,
+        /// 输出目录 Output directory
+        #[arg(long, default_value = "data/samples")]
+        out: PathBuf,
     },
     /// 列出演示系统令牌 Print the demo systems' tokens
     DemoTokens {
@@ -220,6 +238,16 @@ enum AdminCmd {
         #[arg(long)]
         system: Option<String>,
     },
+}
+
+#[derive(Args, Clone, Copy)]
+struct DemoDataArgs {
+    /// 演示人口条数 Persons in the demo population (1000000 for benchmarks)
+    #[arg(long, default_value_t = 100_000)]
+    persons: u64,
+    /// 演示企业（及营业执照）条数 Companies (and their business licences)
+    #[arg(long, default_value_t = 20_000)]
+    companies: u64,
 }
 
 #[derive(Args, Clone)]
@@ -399,15 +427,26 @@ async fn run(cli: Cli) -> Result<()> {
             listen,
             seed,
             audit,
+            data,
             witness,
-        } => serve(&cli.database, demo, &listen, seed, &audit, &witness).await,
-        Command::Demo { seed, audit } => {
+        } => {
+            let demo = demo.then_some((seed, data));
+            serve(&cli.database, demo, &listen, &audit, &witness).await
+        }
+        Command::Demo { seed, audit, data } => {
             // With the audit keys, so the demo identities get their subject hashes.
             let store = open(&cli.database)
                 .await?
                 .with_audit(audit.keys(&cli.database)?);
-            load_demo(&store, seed).await
+            load_demo(&store, seed, data).await?;
+            write_sample(&cli.database)
         }
+        Command::DemoFiles {
+            seed,
+            persons,
+            gbk,
+            out,
+        } => collect::write_demo_files(seed, persons, gbk, &out),
         Command::DemoTokens { seed } => {
             for t in demo::province(seed).tokens {
                 println!("{}\t{}", t.system, t.token);
@@ -428,7 +467,7 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-async fn load_demo(store: &Store, seed: u64) -> Result<()> {
+async fn load_demo(store: &Store, seed: u64, data: DemoDataArgs) -> Result<()> {
     eprintln!("正在载入演示省份 loading the demo province (seed {seed}) …");
     match store.load_demo(seed).await? {
         Some(s) => eprintln!(
@@ -437,20 +476,41 @@ async fn load_demo(store: &Store, seed: u64) -> Result<()> {
         ),
         None => eprintln!("数据库已有数据，未载入演示数据 the database already has data; demo not loaded"),
     }
+    collect::load_demo_data(store, seed, data.persons, data.companies).await
+}
+
+/// Writes the walk-through's GBK sample (with deliberately bad rows) beside the database.
+fn write_sample(database: &str) -> Result<()> {
+    let dir = match std::path::Path::new(database).parent() {
+        Some(d) if !database.contains("://") => d.join("samples"),
+        _ => PathBuf::from("data/samples"),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join("population-sample-gbk.csv");
+    std::fs::write(
+        &path,
+        shuqiao_core::demo::population::sample_bad_gbk_csv().0,
+    )
+    .with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!(
+        "示例文件 sample file (GBK, 含错误行 with bad rows): {}",
+        path.display()
+    );
     Ok(())
 }
 
 async fn serve(
     database: &str,
-    with_demo: bool,
+    demo: Option<(u64, DemoDataArgs)>,
     listen: &str,
-    seed: u64,
     audit: &AuditArgs,
     witnesses: &[String],
 ) -> Result<()> {
     let store = open(database).await?.with_audit(audit.keys(database)?);
-    if with_demo {
-        load_demo(&store, seed).await?;
+    let with_demo = demo.is_some();
+    if let Some((seed, data)) = demo {
+        load_demo(&store, seed, data).await?;
+        write_sample(database)?;
     }
     for w in witnesses {
         store.add_audit_witness(

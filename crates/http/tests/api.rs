@@ -3,6 +3,9 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 use shuqiao_store::testkit::{self, fixture, sample_meta, TestDb};
 
+#[path = "api/collect.rs"]
+mod collect;
+
 struct App {
     base: String,
     http: Client,

@@ -174,3 +174,98 @@ fn load(
         published,
     })
 }
+
+/// How much base data the demo collects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoData {
+    pub persons: u64,
+    pub companies: u64,
+}
+
+impl Default for DemoData {
+    fn default() -> Self {
+        DemoData {
+            persons: 100_000,
+            companies: 20_000,
+        }
+    }
+}
+
+impl Store {
+    /// Collects the demo's base data — population, companies, business licences — into their
+    /// published resources, through the same batches as any import (acting as the provider's
+    /// own information system). Resources that already hold data are left alone.
+    pub async fn load_demo_data(
+        &self,
+        seed: u64,
+        size: DemoData,
+        progress: Option<std::sync::Arc<crate::collect::ImportProgress>>,
+    ) -> Result<Vec<crate::collect::BatchReport>> {
+        use shuqiao_core::collect::source::IterSource;
+        use shuqiao_core::demo::population as pop;
+        let tables: [(
+            pop::Table,
+            Box<dyn Iterator<Item = Vec<String>> + Send>,
+            u64,
+        ); 3] = [
+            (
+                pop::population_table(),
+                Box::new(pop::persons(seed)),
+                size.persons,
+            ),
+            (
+                pop::companies_table(),
+                Box::new(pop::companies(seed)),
+                size.companies,
+            ),
+            (
+                pop::licences_table(),
+                Box::new(pop::licences(seed)),
+                size.companies,
+            ),
+        ];
+        let mut reports = Vec::new();
+        for (table, rows, n) in tables {
+            let name = table.resource_name.to_string();
+            let found = self
+                .read(move |c| {
+                    let row = c.query_one(
+                        "SELECT r.code, r.provider, COALESCE(d.records, 0) FROM resources r
+                         LEFT JOIN resource_data d ON d.code = r.code
+                         WHERE r.name = $1 AND r.published_version IS NOT NULL",
+                        params![name],
+                    )?;
+                    Ok(match row {
+                        Some(r) => Some((r.text(0)?, r.text(1)?, r.int(2)?)),
+                        None => None,
+                    })
+                })
+                .await?;
+            let Some((code, provider, records)) = found else {
+                continue;
+            };
+            if records > 0 || n == 0 {
+                continue;
+            }
+            let systems = crate::collect::provider_systems(self, &code).await?;
+            let actor = Principal::System {
+                system: systems.first().cloned().unwrap_or_else(|| "demo".into()),
+                org: provider,
+                token_id: 0,
+            };
+            let columns = table.columns.iter().map(|c| c.to_string()).collect();
+            let source = IterSource::from_iter(columns, rows.take(n as usize), Some(n));
+            let mut req = crate::collect::BatchRequest::new(
+                &code,
+                crate::collect::Channel::Import,
+                "shuqiao demo",
+            );
+            req.source_system = systems.first().cloned();
+            reports.push(
+                self.collect_batch(actor, req, source, progress.clone())
+                    .await?,
+            );
+        }
+        Ok(reports)
+    }
+}

@@ -72,27 +72,36 @@ pub trait RowSource: Send {
     }
 }
 
-/// Rows already in memory (a pushed batch), as a source.
-pub struct VecSource {
+/// Rows from an iterator (generated demo data, a pushed batch already in memory).
+pub struct IterSource<I> {
     columns: Vec<String>,
-    rows: std::vec::IntoIter<Vec<String>>,
+    rows: I,
     next_no: u64,
-    total: u64,
+    total: Option<u64>,
 }
+
+/// A pushed batch: rows already in memory.
+pub type VecSource = IterSource<std::vec::IntoIter<Vec<String>>>;
 
 impl VecSource {
     pub fn new(columns: Vec<String>, rows: Vec<Vec<String>>) -> Self {
         let total = rows.len() as u64;
-        VecSource {
+        IterSource::from_iter(columns, rows.into_iter(), Some(total))
+    }
+}
+
+impl<I: Iterator<Item = Vec<String>>> IterSource<I> {
+    pub fn from_iter(columns: Vec<String>, rows: I, total: Option<u64>) -> Self {
+        IterSource {
             columns,
-            rows: rows.into_iter(),
+            rows,
             next_no: 1,
             total,
         }
     }
 }
 
-impl RowSource for VecSource {
+impl<I: Iterator<Item = Vec<String>> + Send> RowSource for IterSource<I> {
     fn columns(&self) -> &[String] {
         &self.columns
     }
@@ -110,7 +119,7 @@ impl RowSource for VecSource {
     fn progress(&self) -> Progress {
         Progress {
             done: self.next_no - 1,
-            total: Some(self.total),
+            total: self.total,
         }
     }
 }

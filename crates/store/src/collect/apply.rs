@@ -147,7 +147,7 @@ fn drive(
             Some(Effect::Duplicate(first)) => {
                 counts.rejected += 1;
                 rejects.rows += 1;
-                rejects.push(duplicate(row_no, key, first));
+                rejects.push(duplicate(plan, row_no, key, first));
             }
         }
     };
@@ -269,11 +269,11 @@ fn raw_key(cells: &[String], key_columns: &[Option<usize>]) -> Option<String> {
     }
 }
 
-fn duplicate(row_no: u64, key: &str, first: u64) -> Reject {
+fn duplicate(plan: &Plan, row_no: u64, key: &str, first: u64) -> Reject {
     Reject {
         row: row_no,
         key: Some(cut(key)),
-        field: None,
+        field: Some(plan.target.meta.key_fields.join("|")),
         value: None,
         reason: "duplicate_key".into(),
         message_zh: format!("第 {row_no} 行：主键 {key} 在本批次第 {first} 行已出现，同一批次中每个主键只能出现一次"),
@@ -536,7 +536,12 @@ fn pg_apply(
     for r in &dups {
         counts.rejected += 1;
         rejects.rows += 1;
-        rejects.push(duplicate(r.int(0)? as u64, &r.text(1)?, r.int(2)? as u64));
+        rejects.push(duplicate(
+            plan,
+            r.int(0)? as u64,
+            &r.text(1)?,
+            r.int(2)? as u64,
+        ));
     }
     if !dups.is_empty() {
         if plan.policy == BatchPolicy::AllOrNothing {

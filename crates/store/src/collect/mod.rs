@@ -479,7 +479,12 @@ impl Store {
                 return Ok(Opened::Replayed(report));
             }
             validate_request(&req)?;
-            let mapping = collect::map_columns(&target.meta, &columns, &req.mapping)?;
+            // A push of deletes alone has no columns to map.
+            let mapping = if columns.is_empty() && !req.deletes.is_empty() {
+                Mapping { item_of_column: Vec::new(), ignored: Vec::new() }
+            } else {
+                collect::map_columns(&target.meta, &columns, &req.mapping)?
+            };
             let overrides = load_overrides(c)?;
             let batch = c
                 .query_one(
@@ -1108,4 +1113,12 @@ pub fn rejects_csv(rows: Vec<Reject>) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The information systems a resource's published metadata names (its data's origin).
+pub(crate) async fn provider_systems(store: &Store, code: &str) -> Result<Vec<String>> {
+    let code = code.to_string();
+    store
+        .read(move |c| Ok(load_target(c, &code)?.meta.systems))
+        .await
 }
