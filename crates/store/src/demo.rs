@@ -175,6 +175,9 @@ fn load(
     })
 }
 
+/// Generated rows of one demo table.
+type Rows = Box<dyn Iterator<Item = Vec<String>> + Send>;
+
 /// How much base data the demo collects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoData {
@@ -203,11 +206,7 @@ impl Store {
     ) -> Result<Vec<crate::collect::BatchReport>> {
         use shuqiao_core::collect::source::IterSource;
         use shuqiao_core::demo::population as pop;
-        let tables: [(
-            pop::Table,
-            Box<dyn Iterator<Item = Vec<String>> + Send>,
-            u64,
-        ); 3] = [
+        let tables: [(pop::Table, Rows, u64); 3] = [
             (
                 pop::population_table(),
                 Box::new(pop::persons(seed)),

@@ -59,10 +59,10 @@ pub(super) fn run(
         Backend::Postgres => pg_apply(c, plan, source, progress)?,
     };
     if plan.policy == BatchPolicy::AllOrNothing && counts.rejected > 0 {
-        return Err(ApplyError::Unapplied(Unapplied::Rejected {
+        return Err(ApplyError::Unapplied(Box::new(Unapplied::Rejected {
             counts,
             rejects,
-        }));
+        })));
     }
     rejects.kept.sort_by_key(|r| r.row);
     counts.rejected = rejects.rows;
@@ -99,7 +99,7 @@ fn lock_batch(c: &mut dyn Conn, plan: &Plan) -> Result<(), ApplyError> {
         .map(|r| r.text(0))
         .transpose()?;
     if status.as_deref() != Some("running") {
-        return Err(ApplyError::Unapplied(Unapplied::Lost));
+        return Err(ApplyError::Unapplied(Box::new(Unapplied::Lost)));
     }
     Ok(())
 }
@@ -153,11 +153,11 @@ fn drive(
     };
     loop {
         let next = source.next_row(&mut raw).map_err(|error| {
-            ApplyError::Unapplied(Unapplied::Source {
+            ApplyError::Unapplied(Box::new(Unapplied::Source {
                 error,
                 counts: *counts,
                 rejects: std::mem::take(rejects),
-            })
+            }))
         })?;
         match next {
             Next::End => break,
@@ -182,7 +182,7 @@ fn drive(
         counts.rows_read += 1;
         last_row = raw.row_no;
         if let Some(pr) = progress {
-            if counts.rows_read as u64 % PROGRESS_EVERY == 0 {
+            if (counts.rows_read as u64).is_multiple_of(PROGRESS_EVERY) {
                 pr.update(source, counts.rows_read as u64);
             }
         }
@@ -628,7 +628,7 @@ fn finish(
         params![counts.rows_read, counts.inserted, counts.updated, counts.unchanged, counts.deleted, counts.rejected, plan.now, plan.batch],
     )?;
     if n == 0 {
-        return Err(ApplyError::Unapplied(Unapplied::Lost));
+        return Err(ApplyError::Unapplied(Box::new(Unapplied::Lost)));
     }
     store_rejects(c, plan.batch, &rejects.kept)?;
     c.execute(

@@ -455,7 +455,7 @@ fn replay(c: &mut dyn Conn, req: &BatchRequest, now: i64) -> Result<Option<Batch
 }
 
 enum Opened {
-    Replayed(BatchReport),
+    Replayed(Box<BatchReport>),
     Started { batch: i64, plan: Box<Plan> },
 }
 
@@ -476,7 +476,7 @@ impl Store {
             let target = load_target(c, &req.resource)?;
             require_collector(&p, &target.meta.provider)?;
             if let Some(report) = replay(c, &req, now)? {
-                return Ok(Opened::Replayed(report));
+                return Ok(Opened::Replayed(Box::new(report)));
             }
             validate_request(&req)?;
             // A push of deletes alone has no columns to map.
@@ -527,7 +527,7 @@ impl Store {
     ) -> Result<BatchReport> {
         let opened = self.open_batch(&p, &req, source.columns().to_vec()).await?;
         let (batch, plan) = match opened {
-            Opened::Replayed(report) => return Ok(report),
+            Opened::Replayed(report) => return Ok(*report),
             Opened::Started { batch, plan } => (batch, plan),
         };
         self.active_batches().insert(batch);
@@ -1013,7 +1013,7 @@ pub(crate) enum Unapplied {
 
 /// What the apply loop returns when it stops without committing.
 pub(crate) enum ApplyError {
-    Unapplied(Unapplied),
+    Unapplied(Box<Unapplied>),
     Store(StoreError),
 }
 
@@ -1031,7 +1031,7 @@ impl From<DbError> for ApplyError {
 impl From<ApplyError> for Unapplied {
     fn from(e: ApplyError) -> Self {
         match e {
-            ApplyError::Unapplied(u) => u,
+            ApplyError::Unapplied(u) => *u,
             ApplyError::Store(e) => {
                 tracing::error!(error = %e, "collection batch failed");
                 Unapplied::Internal
