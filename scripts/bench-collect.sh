@@ -36,16 +36,22 @@ sync
 read -r ours_s ours_kb < <(time_of "$BIN" --database "$W/s.db" import 101001-000001 "$CSV" --as steward.gat)
 grep -E "batch|read" "$W/out" | head -n 2
 # The raw limit: the same file into a plain table with the same primary key.
-HEADER=$(head -n 1 "$CSV" | tr -d '\r\357\273\277')
+HEADER=$(head -n 1 "$CSV" | sed -e 's/^\xef\xbb\xbf//' -e 's/\r$//')
 COLS=$(echo "$HEADER" | awk -F, '{for(i=1;i<=NF;i++){printf "%s\"%s\" TEXT%s", (i>1?", ":""), $i, (i==1?" PRIMARY KEY":"")}}')
 sqlite3 "$W/raw.db" "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE population ($COLS);" >/dev/null
 sync
 read -r raw_s raw_kb < <(time_of sqlite3 "$W/raw.db" ".mode csv" ".import --skip 1 $CSV population")
 raw_rows=$(sqlite3 "$W/raw.db" "SELECT COUNT(*) FROM population")
+# The same with the page cache shuqiao gives a batch (192 MiB): the fair comparison.
+sqlite3 "$W/raw2.db" "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE population ($COLS);" >/dev/null
+sync
+read -r raw2_s raw2_kb < <(time_of sqlite3 "$W/raw2.db" "PRAGMA cache_size=-196608;" ".mode csv" ".import --skip 1 $CSV population")
 ours_rows=$(sqlite3 "$W/s.db" "SELECT COUNT(*) FROM records WHERE live = 1 AND resource = '101001-000001'")
 printf 'sqlite  shuqiao import: %6.2f s  peak %4d MB  %d records\n' "$ours_s" $((ours_kb/1024)) "$ours_rows"
 printf 'sqlite  sqlite3 .import: %6.2f s  peak %4d MB  %d rows\n' "$raw_s" $((raw_kb/1024)) "$raw_rows"
-awk -v a="$ours_s" -v b="$raw_s" 'BEGIN{printf "sqlite  ratio: %.2fx the raw import (target <= 1.5x)\n", a/b}'
+printf 'sqlite  sqlite3 .import, 192 MiB cache: %6.2f s  peak %4d MB\n' "$raw2_s" $((raw2_kb/1024))
+awk -v a="$ours_s" -v b="$raw_s" 'BEGIN{printf "sqlite  ratio: %.2fx the raw import with sqlite3 defaults (target <= 1.5x)\n", a/b}'
+awk -v a="$ours_s" -v b="$raw2_s" 'BEGIN{printf "sqlite  ratio: %.2fx the raw import with the same cache\n", a/b}'
 
 # Re-import of the same file: every row unchanged.
 read -r again_s again_kb < <(time_of "$BIN" --database "$W/s.db" import 101001-000001 "$CSV" --as steward.gat)

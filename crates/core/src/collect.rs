@@ -207,6 +207,18 @@ pub fn check_value_with(
     today: Date,
     overrides: &Overrides,
 ) -> Result<Option<String>, Refusal> {
+    check_value_as(item, semantic_of(item), required, raw, today, overrides)
+}
+
+/// [`check_value_with`] with the item's [`Semantic`] worked out once by the caller.
+fn check_value_as(
+    item: &InfoItem,
+    semantic: Semantic,
+    required: bool,
+    raw: &str,
+    today: Date,
+    overrides: &Overrides,
+) -> Result<Option<String>, Refusal> {
     let v = raw.trim();
     if v.is_empty() {
         return if required {
@@ -219,7 +231,7 @@ pub fn check_value_with(
             Ok(None)
         };
     }
-    let value = match semantic_of(item) {
+    let value = match semantic {
         Semantic::IdNumber => match check_id_number(v, today) {
             Err(r)
                 if r.reason == "id_check_digit"
@@ -606,6 +618,11 @@ impl Layout {
 
 fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -629,6 +646,7 @@ pub struct RowChecker<'a> {
     /// Column feeding each item, if any.
     column_of_item: Vec<Option<usize>>,
     required: Vec<bool>,
+    semantics: Vec<Semantic>,
 }
 
 impl<'a> RowChecker<'a> {
@@ -656,6 +674,7 @@ impl<'a> RowChecker<'a> {
             today,
             column_of_item,
             required,
+            semantics: meta.items.iter().map(semantic_of).collect(),
         }
     }
 
@@ -677,7 +696,15 @@ impl<'a> RowChecker<'a> {
                 .and_then(|ci| cells.get(ci))
                 .map(String::as_str)
                 .unwrap_or("");
-            match check_value_with(item, self.required[ii], raw, self.today, self.overrides) {
+            let semantic = self.semantics[ii];
+            match check_value_as(
+                item,
+                semantic,
+                self.required[ii],
+                raw,
+                self.today,
+                self.overrides,
+            ) {
                 Ok(v) => out.push(v),
                 Err(refusal) => {
                     out.push(None);

@@ -230,6 +230,9 @@ impl Conn for SqliteConn {
     }
 }
 
+/// KiB of page cache per SQLite connection.
+pub const SQLITE_CACHE_KIB: i64 = 16_384;
+
 /// SQLite: one writer connection (SQLite serialises writers anyway) and a pool of readers,
 /// all in WAL mode so reads never wait for the writer.
 pub struct SqliteDb {
@@ -301,7 +304,7 @@ impl SqliteDb {
         // 16 MiB of page cache per connection (SQLite's default is 2 MiB): enough to keep the
         // interior pages of the audit node index (about 10 MiB at 10,000,000 entries) resident,
         // so a node lookup costs one leaf-page read. Pages are allocated only when used.
-        c.pragma_update(None, "cache_size", -16_384)
+        c.pragma_update(None, "cache_size", -SQLITE_CACHE_KIB)
             .map_err(sqlite_err)?;
         c.set_prepared_statement_cache_capacity(256);
         Ok(SqliteConn(c))

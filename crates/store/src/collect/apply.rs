@@ -288,6 +288,8 @@ const CURRENT: &str = "SELECT data, row_no FROM record_versions WHERE id = $1";
 const INSERT_VERSION: &str = "INSERT INTO record_versions (id, resource, record_key, batch, row_no, at, op, prev, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 const UPSERT_RECORD: &str = "INSERT INTO records (resource, record_key, version, live) VALUES ($1, $2, $3, $4)
      ON CONFLICT (resource, record_key) DO UPDATE SET version = excluded.version, live = excluded.live";
+const INSERT_RECORD: &str =
+    "INSERT INTO records (resource, record_key, version, live) VALUES ($1, $2, $3, $4)";
 const SEEN: &str =
     "INSERT INTO temp.collect_seen (record_key, row_no) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 const SEEN_AT: &str = "SELECT row_no FROM temp.collect_seen WHERE record_key = $1";
@@ -299,6 +301,8 @@ struct SqliteWriter {
     /// The first version id of this batch: a record pointing at or after it was written by it.
     first_id: i64,
     next_id: i64,
+    /// The resource held no record (live or deleted) when the batch began.
+    fresh: bool,
 }
 
 impl SqliteWriter {
@@ -339,6 +343,62 @@ impl SqliteWriter {
         Ok(())
     }
 
+    /// The first load of a resource: no key can exist but one this batch wrote, so the
+    /// record is inserted without looking first; a conflict is a key repeated in the batch.
+    fn insert_fresh(
+        &mut self,
+        c: &mut dyn Conn,
+        key: &str,
+        data: &str,
+        row_no: u64,
+    ) -> Result<Effect, DbError> {
+        let id = self.next_id;
+        let inserted = c.execute(
+            INSERT_RECORD,
+            &[
+                self.resource.clone(),
+                Value::Text(key.to_string()),
+                Value::Int(id),
+                Value::Int(1),
+            ],
+        );
+        match inserted {
+            Ok(_) => {}
+            Err(DbError::Unique(_)) => {
+                let version = c
+                    .query_one(
+                        LOOKUP,
+                        &[self.resource.clone(), Value::Text(key.to_string())],
+                    )?
+                    .map(|r| r.int(0))
+                    .transpose()?
+                    .unwrap_or(0);
+                let first = c
+                    .query_one(CURRENT, params![version])?
+                    .and_then(|r| r.opt_int(1).ok().flatten())
+                    .unwrap_or(0);
+                return Ok(Effect::Duplicate(first as u64));
+            }
+            Err(e) => return Err(e),
+        }
+        self.next_id += 1;
+        c.execute(
+            INSERT_VERSION,
+            &[
+                Value::Int(id),
+                self.resource.clone(),
+                Value::Text(key.to_string()),
+                Value::Int(self.batch),
+                Value::Int(row_no as i64),
+                Value::Int(self.now),
+                "insert".into(),
+                Value::Null,
+                data.into(),
+            ],
+        )?;
+        Ok(Effect::Inserted)
+    }
+
     /// Whether this batch already touched `key` (which points at `version`), and where.
     fn seen_before(
         &self,
@@ -370,6 +430,11 @@ impl SqliteWriter {
         let (key, row_no) = match &op {
             Op::Upsert { key, row_no, .. } | Op::Delete { key, row_no } => (*key, *row_no),
         };
+        if self.fresh {
+            if let Op::Upsert { data, .. } = op {
+                return self.insert_fresh(c, key, data, row_no);
+            }
+        }
         let existing = c.query_one(
             LOOKUP,
             &[self.resource.clone(), Value::Text(key.to_string())],
@@ -419,21 +484,49 @@ fn sqlite_apply(
     source: &mut dyn RowSource,
     progress: Option<&ImportProgress>,
 ) -> Result<(Counts, Rejects), ApplyError> {
-    c.batch(
-        "CREATE TEMP TABLE IF NOT EXISTS collect_seen (record_key TEXT PRIMARY KEY, row_no BIGINT) WITHOUT ROWID;
-         DELETE FROM temp.collect_seen;",
-    )?;
+    // A large batch touches the records index all over: with the connection's usual 16 MiB
+    // of cache, SQLite spends its time spilling and re-reading pages. A bigger cache for the
+    // batch's duration (pages are allocated only as used) keeps the index resident.
+    c.batch(&format!(
+        "PRAGMA cache_size = -{BATCH_CACHE_KIB};
+         CREATE TEMP TABLE IF NOT EXISTS collect_seen (record_key TEXT PRIMARY KEY, row_no BIGINT) WITHOUT ROWID;
+         DELETE FROM temp.collect_seen;"
+    ))?;
+    let outcome = sqlite_rows(c, plan, source, progress);
+    c.batch(&format!(
+        "PRAGMA cache_size = -{}",
+        crate::db::SQLITE_CACHE_KIB
+    ))?;
+    outcome
+}
+
+/// KiB of page cache while a batch is applied on SQLite.
+const BATCH_CACHE_KIB: i64 = 192 * 1024;
+
+fn sqlite_rows(
+    c: &mut dyn Conn,
+    plan: &Plan,
+    source: &mut dyn RowSource,
+    progress: Option<&ImportProgress>,
+) -> Result<(Counts, Rejects), ApplyError> {
     let max = c
         .query_one("SELECT COALESCE(MAX(id), 0) FROM record_versions", &[])?
         .map(|r| r.int(0))
         .transpose()?
         .unwrap_or(0);
+    let fresh = c
+        .query_one(
+            "SELECT 1 FROM records WHERE resource = $1 LIMIT 1",
+            params![&plan.target.code],
+        )?
+        .is_none();
     let mut w = SqliteWriter {
         resource: Value::Text(plan.target.code.clone()),
         batch: plan.batch,
         now: plan.now,
         first_id: max + 1,
         next_id: max + 1,
+        fresh,
     };
     let mut counts = Counts::default();
     let mut rejects = Rejects::default();
@@ -470,6 +563,8 @@ fn pg_apply(
     source: &mut dyn RowSource,
     progress: Option<&ImportProgress>,
 ) -> Result<(Counts, Rejects), ApplyError> {
+    // Memory for the merge's hash joins and sorts, for this transaction only.
+    c.batch("SET LOCAL work_mem = '128MB'")?;
     c.batch(
         "CREATE TEMP TABLE collect_stage (ord BIGINT, row_no BIGINT, record_key TEXT, op TEXT, data TEXT) ON COMMIT DROP",
     )?;
