@@ -335,6 +335,10 @@ impl RowSource for PullSource {
         &self.columns
     }
 
+    fn watermark(&self) -> Option<String> {
+        self.watermark.clone()
+    }
+
     fn next_row(&mut self, row: &mut RawRow) -> Result<Next, SourceError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());

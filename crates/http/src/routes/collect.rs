@@ -192,6 +192,7 @@ pub async fn import(
     req.policy = policy(&params)?;
     req.mode = mode(&params)?;
     req.mapping = parse_mapping(params.get("map"))?;
+    st.store.check_collector(p.clone(), &code).await?;
     let path = spool(body).await?;
     let name = params.get("filename").cloned();
     let (source, format, encoding) = tokio::task::spawn_blocking(move || {

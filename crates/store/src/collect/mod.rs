@@ -24,7 +24,7 @@ use crate::db::{Backend, Conn, DbError, Row};
 use crate::{from_json, params, to_json, Result, Store, StoreError};
 
 /// Rejected rows kept per batch (the count is always exact).
-pub const MAX_STORED_REJECTS: usize = 100_000;
+pub const MAX_STORED_REJECTS: usize = 50_000;
 /// Rejected values are stored cut to this many characters.
 const MAX_REJECT_VALUE_CHARS: usize = 200;
 
@@ -669,6 +669,14 @@ impl Store {
             Ok(n)
         })
         .await
+    }
+
+    /// Refuses early (before a large upload is even stored) a caller who may not collect
+    /// into `resource`.
+    pub async fn check_collector(&self, p: Principal, resource: &str) -> Result<()> {
+        let resource = resource.to_string();
+        self.read(move |c| require_collector(&p, &load_target(c, &resource)?.meta.provider))
+            .await
     }
 
     pub async fn get_batch(&self, p: Principal, id: i64) -> Result<BatchReport> {
