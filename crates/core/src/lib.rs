@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod collect;
 pub mod demo;
 pub mod error;
+pub mod exchange;
 pub mod ident;
 pub mod org;
 pub mod region;

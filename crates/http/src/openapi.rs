@@ -20,6 +20,7 @@ const ANY: &str = "无需登录 no credentials needed";
 const USER: &str = "需要登录或系统令牌 signed-in person or system token";
 const ADMIN: &str = "平台管理员 platform admin";
 const STEWARD: &str = "提供方数据管理员 the provider's data steward";
+const SYSTEM: &str = "获得授权的信息系统（系统令牌）a consumer system with a grant (system token)";
 
 pub const PATHS: &[Op] = &[
     ("get", "/api/v1/health", "健康检查 Health", "200 once the server accepts work.", None, ANY),
@@ -111,6 +112,10 @@ pub const PATHS: &[Op] = &[
     ("post", "/api/v1/collect/resources/{code}/connector/run", "立即拉取 Pull now", "Runs the connector once and returns the batch report.", None, "提供方数据管理员或其信息系统 the provider's steward or system"),
     ("get", "/api/v1/collect/overrides", "校验例外清单 Override list", "Real ID numbers and credit codes accepted although their check character fails.", None, "平台管理员、审计人员或数据管理员 operator, auditor or steward"),
     ("post", "/api/v1/collect/overrides", "登记例外 Register an override", "`{kind: id_number|credit_code, value, reason}`; only a code whose check character alone is wrong. Audited.", Some("Override"), ADMIN),
+    ("get", "/api/v1/exchange/grants", "可用资源 What this system may use", "Its active grants: per resource the key fields, the fields it may read in clear, and the 核心 fields it may only verify.", None, SYSTEM),
+    ("post", "/api/v1/exchange/{resource}/records", "批量查询 Fetch records by keys", "`{\"keys\": [...up to 1000], \"fields\": [optional subset]}`; per key `found` and the record limited to granted, non-核心 fields. Sealed in the audit log before it is returned (the receipt is in the body, the index in `Shuqiao-Audit-Index`); no receipt, no data.", Some("Keys"), SYSTEM),
+    ("get", "/api/v1/exchange/{resource}/records/{key}", "按主键查询 Fetch a record", "The record limited to the grant's non-核心 fields (`fields=` for fewer), with the audit receipt. Refusals (no grant, expired or revoked grant, a field outside the grant, a 核心 field) are audited too.", None, SYSTEM),
+    ("post", "/api/v1/exchange/{resource}/verify", "核验 Verify without disclosure", "`{\"key\": …, \"claims\": {\"XM\": \"张三\", \"CSRQ\": \"1990-01-01\"}}` → per field `match`, `no_match` or `no_record`; never the stored values. 核心 fields may be verified when granted.", Some("Verify"), SYSTEM),
     ("post", "/api/v1/collect/overrides/{id}/remove", "撤销例外 Remove an override", "", Some("Reason"), ADMIN),
 ];
 
@@ -146,6 +151,8 @@ fn schemas() -> Value {
         "Reason": {"type": "object", "required": ["reason"], "properties": {"reason": s("理由 reason")}},
         "PushBatch": {"type": "object", "properties": {"batch_id": s("the client's id for the batch (idempotency)"), "policy": enum_schema(vec!["all_or_nothing", "accept_valid"], "what bad rows do to the batch"), "source_system": s("the system the data comes from"), "upserts": {"type": "array", "items": {"type": "object", "additionalProperties": true}}, "deletes": {"type": "array", "items": {"type": "string"}}}},
         "Connector": {"type": "object", "required": ["url"], "properties": {"url": s("postgres://… or mysql://…"), "table": s("schema.table"), "query": s("SELECT …"), "updated_column": s("last-modified column for incremental pulls"), "source_system": s("information system code"), "interval_minutes": {"type": "integer"}, "enabled": {"type": "boolean"}}},
+        "Keys": {"type": "object", "required": ["keys"], "properties": {"keys": {"type": "array", "items": {"type": "string"}, "maxItems": 1000}, "fields": {"type": "array", "items": {"type": "string"}}}},
+        "Verify": {"type": "object", "required": ["key", "claims"], "properties": {"key": s("the record's key"), "claims": {"type": "object", "additionalProperties": {"type": "string"}}}},
         "Override": {"type": "object", "required": ["kind", "value", "reason"], "properties": {"kind": enum_schema(vec!["id_number", "credit_code"], ""), "value": s(""), "reason": s("登记理由")}},
         "NewToken": {"type": "object", "required": ["name"], "properties": {"name": s("what the token is for"), "ttl_days": {"type": "integer", "minimum": 1, "maximum": 730, "default": 90}}},
         "InfoSystem": {"type": "object", "required": ["code", "name", "org", "description"], "properties": {

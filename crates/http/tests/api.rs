@@ -5,6 +5,8 @@ use shuqiao_store::testkit::{self, fixture, sample_meta, TestDb};
 
 #[path = "api/collect.rs"]
 mod collect;
+#[path = "api/exchange.rs"]
+mod exchange;
 
 struct App {
     base: String,

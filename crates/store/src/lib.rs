@@ -7,6 +7,7 @@ pub mod collect;
 pub mod db;
 pub mod demo;
 mod demo_share;
+pub mod exchange;
 mod index;
 pub mod migrate;
 pub mod share;

@@ -3,6 +3,7 @@ mod audit;
 mod auth;
 mod catalog;
 pub mod collect;
+mod exchange;
 mod meta;
 mod params;
 mod share;
@@ -211,5 +212,15 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/collect/overrides/{id}/remove",
             post(collect::remove_override),
         )
+        .route("/api/v1/exchange/grants", get(exchange::allowed))
+        .route(
+            "/api/v1/exchange/{resource}/records",
+            post(exchange::records),
+        )
+        .route(
+            "/api/v1/exchange/{resource}/records/{key}",
+            get(exchange::record),
+        )
+        .route("/api/v1/exchange/{resource}/verify", post(exchange::verify))
         .fallback(meta::not_found)
 }

@@ -197,7 +197,7 @@ impl Store {
 }
 
 /// Whose data a key identifies, when its only key field is an ID number or credit code.
-fn subject_kind(meta: &shuqiao_core::catalog::ResourceMeta) -> Option<SubjectKind> {
+pub(crate) fn subject_kind(meta: &shuqiao_core::catalog::ResourceMeta) -> Option<SubjectKind> {
     let [key] = meta.key_fields.as_slice() else {
         return None;
     };
