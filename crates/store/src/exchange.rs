@@ -310,35 +310,35 @@ impl Store {
         let c = system_only(&p)?;
         let now = self.now();
         let system = c.system.clone();
-        let grants: Vec<(i64, String, String, i64, Option<i64>, Vec<String>)> = self
+        let grants: Vec<GrantView> = self
             .read(move |conn| {
                 let rows = conn.query(
-                    "SELECT id, resource, purpose, expires_at, quota_per_day, fields FROM grants
-                     WHERE system = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY resource, id",
+                    &format!(
+                        "SELECT {} FROM grants WHERE system = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY resource, id",
+                        crate::share::access::GRANT_COLS
+                    ),
                     params![&system, now],
                 )?;
                 rows.iter()
-                    .map(|r| {
-                        Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.int(3)?, r.opt_int(4)?, from_json(&r.text(5)?)?))
-                    })
+                    .map(|r| crate::share::access::grant_from_row(r, now))
                     .collect::<Result<Vec<_>>>()
             })
             .await?;
         let mut out = Vec::new();
-        for (id, resource, purpose, expires_at, quota_per_day, fields) in grants {
-            let code = resource.clone();
+        for g in grants {
+            let code = g.resource.clone();
             let Ok(target) = self.read(move |conn| load_target(conn, &code)).await else {
                 continue;
             };
             out.push(Allowed {
-                grant: id,
+                grant: g.id,
                 name: target.meta.name.clone(),
                 key_fields: target.meta.key_fields.clone(),
-                fields: exchange::field_use(&target.meta, &fields),
-                resource,
-                purpose,
-                expires_at,
-                quota_per_day,
+                fields: exchange::field_use(&target.meta, &g.fields),
+                resource: g.resource,
+                purpose: g.purpose,
+                expires_at: g.expires_at,
+                quota_per_day: g.quota_per_day,
             });
         }
         Ok(out)

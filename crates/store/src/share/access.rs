@@ -161,9 +161,9 @@ fn load_app(c: &mut dyn Conn, id: i64, now: i64) -> Result<ApplicationView> {
     app_from_row(&r, now)
 }
 
-const GRANT_COLS: &str = "id, system, consumer_org, resource, provider, fields, purpose, scene, source, application, quota_per_day, created_by, created_at, expires_at, revoked_at, revoked_by, revoke_reason";
+pub(crate) const GRANT_COLS: &str = "id, system, consumer_org, resource, provider, fields, purpose, scene, source, application, quota_per_day, created_by, created_at, expires_at, revoked_at, revoked_by, revoke_reason";
 
-fn grant_from_row(r: &Row, now: i64) -> Result<GrantView> {
+pub(crate) fn grant_from_row(r: &Row, now: i64) -> Result<GrantView> {
     let revoked_at = r.opt_int(14)?;
     let expires_at = r.int(13)?;
     Ok(GrantView {
