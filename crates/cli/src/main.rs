@@ -448,8 +448,13 @@ async fn run(cli: Cli) -> Result<()> {
             out,
         } => collect::write_demo_files(seed, persons, gbk, &out),
         Command::DemoTokens { seed } => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
             for t in demo::province(seed).tokens {
-                println!("{}\t{}", t.system, t.token);
+                // A reader that stops early (`| head`) is not an error.
+                if writeln!(out, "{}\t{}", t.system, t.token).is_err() {
+                    break;
+                }
             }
             Ok(())
         }
