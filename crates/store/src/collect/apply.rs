@@ -52,6 +52,7 @@ pub(super) fn run(
     progress: Option<&ImportProgress>,
     p: &Principal,
     from_connector: bool,
+    clock: &crate::Clock,
 ) -> Result<(), ApplyError> {
     lock_batch(c, plan)?;
     let (mut counts, mut rejects) = match c.backend() {
@@ -66,7 +67,7 @@ pub(super) fn run(
     }
     rejects.kept.sort_by_key(|r| r.row);
     counts.rejected = rejects.rows;
-    finish(c, plan, &counts, &rejects, p)?;
+    finish(c, plan, &counts, &rejects, p, clock())?;
     if from_connector {
         c.execute(
             "UPDATE collect_connectors SET watermark = COALESCE($1, watermark), last_batch = $2, last_error = NULL WHERE resource = $3",
@@ -710,17 +711,20 @@ fn pg_apply(
 
 /// Marks the batch applied with its figures, keeps its rejects, updates the resource's data
 /// row and queues the audit entry — all in the batch's transaction.
+/// `done` is when the rows were all applied: the batch's finish time and the resource's
+/// collection time. Versions carry the batch's start time (`plan.now`).
 fn finish(
     c: &mut dyn Conn,
     plan: &Plan,
     counts: &Counts,
     rejects: &Rejects,
     p: &Principal,
+    done: i64,
 ) -> Result<(), ApplyError> {
     let n = c.execute(
         "UPDATE collect_batches SET status = 'applied', rows_read = $1, inserted = $2, updated = $3, unchanged = $4, deleted = $5, rejected = $6, finished_at = $7
          WHERE id = $8 AND status = 'running'",
-        params![counts.rows_read, counts.inserted, counts.updated, counts.unchanged, counts.deleted, counts.rejected, plan.now, plan.batch],
+        params![counts.rows_read, counts.inserted, counts.updated, counts.unchanged, counts.deleted, counts.rejected, done, plan.batch],
     )?;
     if n == 0 {
         return Err(ApplyError::Unapplied(Box::new(Unapplied::Lost)));
@@ -728,7 +732,7 @@ fn finish(
     store_rejects(c, plan.batch, &rejects.kept)?;
     c.execute(
         "UPDATE resource_data SET records = records + $1, last_batch = $2, collected_at = $3, updated_at = $3 WHERE code = $4",
-        params![counts.inserted - counts.deleted, plan.batch, plan.now, &plan.target.code],
+        params![counts.inserted - counts.deleted, plan.batch, done, &plan.target.code],
     )?;
     let (org, system, person) = crate::catalog::actor_parts(p);
     let summary = serde_json::json!({

@@ -559,6 +559,7 @@ impl Store {
     ) -> std::result::Result<(), Unapplied> {
         let slot = Arc::new(Mutex::new(None::<Unapplied>));
         let back = slot.clone();
+        let clock = self.clock.clone();
         let r = self
             .write(move |c| {
                 let mut source = source;
@@ -569,6 +570,7 @@ impl Store {
                     progress.as_deref(),
                     &p,
                     from_connector,
+                    &clock,
                 )
                 .map_err(|e| {
                     *back.lock().unwrap_or_else(|p| p.into_inner()) = Some(Unapplied::from(e));
