@@ -168,6 +168,10 @@ fn parse_map(pairs: &[String]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
+fn api_error(e: shuqiao_http::error::ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{} / {} ({})", e.msg.zh, e.msg.en, e.code)
+}
+
 fn source_error(e: shuqiao_core::collect::source::SourceError) -> anyhow::Error {
     anyhow::anyhow!("{} / {} ({})", e.zh, e.en, e.reason)
 }
@@ -405,7 +409,7 @@ pub async fn run(database: &str, store: Store, c: Collect) -> Result<()> {
             let due = store.connector_for_run(p, &resource).await?;
             let report = shuqiao_http::collector::run(&store, due)
                 .await
-                .map_err(|e| anyhow::anyhow!("{} / {} ({})", e.msg.zh, e.msg.en, e.code))?;
+                .map_err(api_error)?;
             print_report(&report, None);
         }
         Collect::Connect {
@@ -430,7 +434,7 @@ pub async fn run(database: &str, store: Store, c: Collect) -> Result<()> {
             };
             let columns = shuqiao_http::collector::check_connector(&cfg)
                 .await
-                .map_err(|e| anyhow::anyhow!("{} / {} ({})", e.msg.zh, e.msg.en, e.code))?;
+                .map_err(api_error)?;
             eprintln!("数据库可读，列 columns: {}", columns.join(", "));
             print(&store.set_connector(p, &resource, cfg).await?);
         }

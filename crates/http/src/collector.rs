@@ -2,7 +2,6 @@
 //! `shuqiao-ingest`'s, applying the batch the store's; this joins them.
 use std::time::Duration;
 
-use axum::http::StatusCode;
 use shuqiao_core::account::Principal;
 use shuqiao_core::collect::BatchMode;
 use shuqiao_ingest::pull::{open_pull, probe_columns, redact_url, PullSpec};
@@ -22,16 +21,6 @@ fn spec(cfg: &ConnectorConfig, watermark: Option<String>) -> PullSpec {
     }
 }
 
-fn unreadable(e: shuqiao_core::collect::source::SourceError) -> ApiError {
-    ApiError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        code: e.reason,
-        msg: shuqiao_core::Msg::new(e.zh, e.en),
-        errors: vec![],
-        retry_after: None,
-    }
-}
-
 /// Checks a connector before it is saved: the database answers and the table or query
 /// yields columns.
 pub async fn check_connector(cfg: &ConnectorConfig) -> ApiResult<Vec<String>> {
@@ -39,7 +28,7 @@ pub async fn check_connector(cfg: &ConnectorConfig) -> ApiResult<Vec<String>> {
     tokio::task::spawn_blocking(move || probe_columns(&spec))
         .await
         .map_err(|_| ApiError::internal())?
-        .map_err(unreadable)
+        .map_err(ApiError::from)
 }
 
 /// Pulls once: a snapshot (keys that disappeared are deleted) or, with an updated-at column,
@@ -55,7 +44,7 @@ pub async fn run(store: &Store, due: DueConnector) -> ApiResult<BatchReport> {
         Ok(s) => s,
         Err(e) => {
             let _ = store.connector_failed(&due.resource, &e.en).await;
-            return Err(unreadable(e));
+            return Err(e.into());
         }
     };
     let mut req = BatchRequest::new(&due.resource, Channel::Pull, &redact_url(&cfg.url));

@@ -96,6 +96,14 @@ impl From<DomainError> for ApiError {
     }
 }
 
+/// A source that cannot be read (a malformed file, an unreachable department database) is
+/// the caller's to fix: 422 with the reader's own code and message.
+impl From<shuqiao_core::collect::source::SourceError> for ApiError {
+    fn from(e: shuqiao_core::collect::source::SourceError) -> Self {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.reason, e.zh, e.en)
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -60,6 +60,27 @@ impl FileFormat {
     }
 }
 
+/// Keeps the first fatal error, so that every later read reports it again instead of
+/// reading on from a broken place.
+fn remember_failure<T>(
+    slot: &mut Option<SourceError>,
+    result: Result<T, SourceError>,
+) -> Result<T, SourceError> {
+    if let Err(e) = &result {
+        *slot = Some(e.clone());
+    }
+    result
+}
+
+/// Bytes consumed of a file of `total` bytes (a count past the end is shown as the end).
+fn byte_progress(count: &AtomicU64, total: Option<u64>) -> shuqiao_core::collect::source::Progress {
+    let done = count.load(Ordering::Relaxed);
+    shuqiao_core::collect::source::Progress {
+        done: total.map_or(done, |t| done.min(t)),
+        total,
+    }
+}
+
 fn extension(file_name: &str) -> Option<String> {
     let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
     let (stem, ext) = base.rsplit_once('.')?;

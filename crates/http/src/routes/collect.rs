@@ -144,16 +144,6 @@ async fn spool(body: Body) -> ApiResult<tempfile::TempPath> {
     Ok(path)
 }
 
-fn source_error(e: shuqiao_core::collect::source::SourceError) -> ApiError {
-    ApiError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        code: e.reason,
-        msg: shuqiao_core::Msg::new(e.zh, e.en),
-        errors: vec![],
-        retry_after: None,
-    }
-}
-
 /// `POST /api/v1/collect/resources/{code}/imports`: the body is the file itself.
 pub async fn import(
     State(st): State<AppState>,
@@ -210,7 +200,7 @@ pub async fn import(
     })
     .await
     .map_err(|_| ApiError::internal())?
-    .map_err(source_error)?;
+    .map_err(ApiError::from)?;
     req.format = format;
     req.encoding = encoding;
     let report = st.store.collect_batch(p, req, source, None).await?;

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use shuqiao_core::collect::source::{Next, Progress, RawRow, RowSource, SourceError};
@@ -281,18 +281,11 @@ impl RowSource for CsvSource {
             return Err(e.clone());
         }
         let result = self.next_inner(row);
-        if let Err(e) = &result {
-            self.failed = Some(e.clone());
-        }
-        result
+        super::remember_failure(&mut self.failed, result)
     }
 
     fn progress(&self) -> Progress {
-        let done = self.count.load(Ordering::Relaxed);
-        Progress {
-            done: self.total.map_or(done, |t| done.min(t)),
-            total: self.total,
-        }
+        super::byte_progress(&self.count, self.total)
     }
 }
 

@@ -307,17 +307,18 @@ struct SqliteWriter {
 }
 
 impl SqliteWriter {
-    fn write_version(
-        &mut self,
+    /// Appends one version row.
+    #[allow(clippy::too_many_arguments)]
+    fn insert_version(
+        &self,
         c: &mut dyn Conn,
+        id: i64,
         key: &str,
         row_no: Option<u64>,
         op: &str,
         prev: Option<i64>,
         data: Option<&str>,
     ) -> Result<(), DbError> {
-        let id = self.next_id;
-        self.next_id += 1;
         c.execute(
             INSERT_VERSION,
             &[
@@ -332,6 +333,21 @@ impl SqliteWriter {
                 data.into(),
             ],
         )?;
+        Ok(())
+    }
+
+    fn write_version(
+        &mut self,
+        c: &mut dyn Conn,
+        key: &str,
+        row_no: Option<u64>,
+        op: &str,
+        prev: Option<i64>,
+        data: Option<&str>,
+    ) -> Result<(), DbError> {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.insert_version(c, id, key, row_no, op, prev, data)?;
         c.execute(
             UPSERT_RECORD,
             &[
@@ -383,20 +399,7 @@ impl SqliteWriter {
             Err(e) => return Err(e),
         }
         self.next_id += 1;
-        c.execute(
-            INSERT_VERSION,
-            &[
-                Value::Int(id),
-                self.resource.clone(),
-                Value::Text(key.to_string()),
-                Value::Int(self.batch),
-                Value::Int(row_no as i64),
-                Value::Int(self.now),
-                "insert".into(),
-                Value::Null,
-                data.into(),
-            ],
-        )?;
+        self.insert_version(c, id, key, Some(row_no), "insert", None, Some(data))?;
         Ok(Effect::Inserted)
     }
 
