@@ -100,24 +100,45 @@ fn code_of(e: &StoreError) -> String {
 }
 
 impl Store {
-    /// The grants in force for `system` on `resource`, their fields merged.
-    async fn authorise(&self, c: &Caller, resource: &str) -> Result<(Target, GrantView, FieldUse)> {
-        let grants = self.active_grants(&c.system, resource).await?;
-        let Some(first) = grants.first().cloned() else {
-            return Err(no_grant(resource));
-        };
-        let code = resource.to_string();
-        let target = self.read(move |conn| load_target(conn, &code)).await?;
-        let mut fields: Vec<String> = Vec::new();
-        for g in &grants {
-            for f in &g.fields {
-                if !fields.contains(f) {
-                    fields.push(f.clone());
+    /// The grants in force for `system` on `resource` (their fields merged) and, only when
+    /// there is one, the current records of `keys` — in one read, one trip to the pool.
+    async fn authorise_and_read(
+        &self,
+        c: &Caller,
+        resource: &str,
+        keys: Vec<String>,
+    ) -> Result<(Target, GrantView, FieldUse, Vec<(String, Option<Data>)>)> {
+        let now = self.now();
+        let (system, code) = (c.system.clone(), resource.to_string());
+        self.read(move |conn| {
+            let grants = conn
+                .query(
+                    &format!(
+                        "SELECT {} FROM grants WHERE system = $1 AND resource = $2 AND revoked_at IS NULL AND expires_at > $3 ORDER BY id",
+                        crate::share::access::GRANT_COLS
+                    ),
+                    params![&system, &code, now],
+                )?
+                .iter()
+                .map(|r| crate::share::access::grant_from_row(r, now))
+                .collect::<Result<Vec<_>>>()?;
+            let Some(first) = grants.first().cloned() else {
+                return Err(no_grant(&code));
+            };
+            let target = load_target(conn, &code)?;
+            let mut fields: Vec<String> = Vec::new();
+            for g in &grants {
+                for f in &g.fields {
+                    if !fields.contains(f) {
+                        fields.push(f.clone());
+                    }
                 }
             }
-        }
-        let uses = exchange::field_use(&target.meta, &fields);
-        Ok((target, first, uses))
+            let uses = exchange::field_use(&target.meta, &fields);
+            let found = read_records(conn, &code, keys)?;
+            Ok((target, first, uses, found))
+        })
+        .await
     }
 
     /// Seals one exchange event and returns its receipt.
@@ -183,31 +204,6 @@ impl Store {
         }
     }
 
-    async fn current_records(
-        &self,
-        resource: &str,
-        keys: Vec<String>,
-    ) -> Result<Vec<(String, Option<Data>)>> {
-        let resource = resource.to_string();
-        self.read(move |c| {
-            let mut out = Vec::with_capacity(keys.len());
-            for key in keys {
-                let row = c.query_one(
-                    "SELECT v.data FROM records r JOIN record_versions v ON v.id = r.version
-                     WHERE r.resource = $1 AND r.record_key = $2 AND r.live = 1",
-                    params![&resource, &key],
-                )?;
-                let data = match row.map(|r| r.opt_text(0)).transpose()?.flatten() {
-                    Some(t) => Some(from_json::<Data>(&t)?),
-                    None => None,
-                };
-                out.push((key, data));
-            }
-            Ok(out)
-        })
-        .await
-    }
-
     /// Reads records by key (one, or a batch of up to 1,000) within the caller's grants:
     /// only granted, non-核心 fields leave, and only after the access is sealed.
     pub async fn exchange_lookup(
@@ -219,10 +215,6 @@ impl Store {
     ) -> Result<Lookup> {
         let c = system_only(&p)?;
         let action = "exchange.lookup";
-        let (target, grant, uses) = match self.authorise(&c, resource).await {
-            Ok(v) => v,
-            Err(e) => return self.refuse(&c, action, resource, e).await,
-        };
         let keys: Vec<String> = keys.iter().map(|k| k.trim().to_string()).collect();
         if keys.is_empty() || keys.len() > exchange::MAX_KEYS || keys.iter().any(String::is_empty) {
             return Err(DomainError::one(shuqiao_core::FieldError::new(
@@ -233,11 +225,15 @@ impl Store {
             ))
             .into());
         }
+        let (target, grant, uses, found) =
+            match self.authorise_and_read(&c, resource, keys.clone()).await {
+                Ok(v) => v,
+                Err(e) => return self.refuse(&c, action, resource, e).await,
+            };
         let fields = match exchange::fields_for_lookup(&target.meta, &uses, fields.as_deref()) {
             Ok(f) => f,
             Err(e) => return self.refuse(&c, action, resource, e.into()).await,
         };
-        let found = self.current_records(resource, keys.clone()).await?;
         let hits = found.iter().filter(|(_, d)| d.is_some()).count();
         let subjects = self.subjects(&target.meta, &keys)?;
         let result = format!("ok:{hits}/{}", keys.len());
@@ -272,12 +268,14 @@ impl Store {
     ) -> Result<Verification> {
         let c = system_only(&p)?;
         let action = "exchange.verify";
-        let (target, grant, uses) = match self.authorise(&c, resource).await {
+        let key = key.trim().to_string();
+        let (target, grant, uses, found) = match self
+            .authorise_and_read(&c, resource, vec![key.clone()])
+            .await
+        {
             Ok(v) => v,
             Err(e) => return self.refuse(&c, action, resource, e).await,
         };
-        let key = key.trim().to_string();
-        let found = self.current_records(resource, vec![key.clone()]).await?;
         let stored = found.into_iter().next().and_then(|(_, d)| d);
         let today =
             shuqiao_core::catalog::parse_date(&shuqiao_core::catalog::china_date(self.now()))
@@ -343,4 +341,25 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+fn read_records(
+    c: &mut dyn crate::db::Conn,
+    resource: &str,
+    keys: Vec<String>,
+) -> Result<Vec<(String, Option<Data>)>> {
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        let row = c.query_one(
+            "SELECT v.data FROM records r JOIN record_versions v ON v.id = r.version
+             WHERE r.resource = $1 AND r.record_key = $2 AND r.live = 1",
+            params![resource, &key],
+        )?;
+        let data = match row.map(|r| r.opt_text(0)).transpose()?.flatten() {
+            Some(t) => Some(from_json::<Data>(&t)?),
+            None => None,
+        };
+        out.push((key, data));
+    }
+    Ok(out)
 }
