@@ -48,6 +48,10 @@ enum Command {
         /// 接受其见证签名的见证方公钥，可多次指定 A witness whose cosignatures are accepted (repeatable)
         #[arg(long)]
         witness: Vec<String>,
+        /// 交换接口每个授权每秒调用上限的默认值（授权可单独设置；0 为不限）The default calls a
+        /// second per grant on the exchange API (a grant may set its own; 0: none)
+        #[arg(long, env = "SHUQIAO_EXCHANGE_RATE", default_value_t = 1000)]
+        exchange_rate: u32,
     },
     /// 载入演示省份及其基础数据 Load the demo province and its base data into an empty database
     Demo {
@@ -429,9 +433,14 @@ async fn run(cli: Cli) -> Result<()> {
             audit,
             data,
             witness,
+            exchange_rate,
         } => {
             let demo = demo.then_some((seed, data));
-            serve(&cli.database, demo, &listen, &audit, &witness).await
+            let store = open(&cli.database)
+                .await?
+                .with_audit(audit.keys(&cli.database)?)
+                .with_exchange_rate(Some(exchange_rate));
+            serve(store, &cli.database, demo, &listen, &witness).await
         }
         Command::Demo { seed, audit, data } => {
             // With the audit keys, so the demo identities get their subject hashes.
@@ -505,13 +514,12 @@ fn write_sample(database: &str) -> Result<()> {
 }
 
 async fn serve(
+    store: Store,
     database: &str,
     demo: Option<(u64, DemoDataArgs)>,
     listen: &str,
-    audit: &AuditArgs,
     witnesses: &[String],
 ) -> Result<()> {
-    let store = open(database).await?.with_audit(audit.keys(database)?);
     let with_demo = demo.is_some();
     if let Some((seed, data)) = demo {
         load_demo(&store, seed, data).await?;

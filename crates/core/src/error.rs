@@ -78,8 +78,13 @@ pub enum DomainError {
     Conflict { code: &'static str, msg: Msg },
     #[error("unauthenticated: {code}")]
     Unauthenticated { code: &'static str, msg: Msg },
-    #[error("too many attempts; retry after {retry_after_secs}s")]
-    Throttled { retry_after_secs: u64 },
+    /// Too many attempts or calls: try again after `retry_after_secs`.
+    #[error("throttled: {code}; retry after {retry_after_secs}s")]
+    Throttled {
+        code: &'static str,
+        msg: Msg,
+        retry_after_secs: u64,
+    },
 }
 
 impl DomainError {

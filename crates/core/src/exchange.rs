@@ -153,3 +153,262 @@ pub fn verify(
     }
     Ok(out)
 }
+
+/// Rows per page of a filtered query, by default and at most.
+pub const QUERY_DEFAULT_LIMIT: usize = 100;
+pub const QUERY_MAX_LIMIT: usize = 1000;
+/// Changes per page of the sync feed, at most.
+pub const CHANGES_MAX_LIMIT: usize = 5000;
+/// Longest a change-feed request may wait for a change (long poll), in seconds.
+pub const MAX_WAIT_SECS: u64 = 60;
+
+/// A comparison in a filtered query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+impl Op {
+    pub fn sql(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Gt => ">",
+            Op::Gte => ">=",
+            Op::Lt => "<",
+            Op::Lte => "<=",
+        }
+    }
+}
+
+/// One condition on a field: `XB=1`, `CSRQ.gte=1990-01-01`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub field: String,
+    pub op: Op,
+    /// The value normalised like collected values, so it compares with what is stored.
+    pub value: String,
+    /// Compare as numbers (数值型/货币型) rather than as text.
+    pub numeric: bool,
+}
+
+/// Parses query parameters of the form `FIELD=v` or `FIELD.op=v` (op: eq, gt, gte, lt, lte)
+/// into filters. Only fields the caller may read in clear can be filtered on: a range over a
+/// 核心 field would disclose it one comparison at a time.
+pub fn parse_filters(
+    meta: &ResourceMeta,
+    uses: &FieldUse,
+    params: &[(String, String)],
+    today: time::Date,
+) -> Result<Vec<Filter>, DomainError> {
+    let mut out = Vec::new();
+    let mut bad = Vec::new();
+    for (name, raw) in params {
+        let (field, op) = match name.rsplit_once('.') {
+            Some((f, "eq")) => (f, Op::Eq),
+            Some((f, "gt")) => (f, Op::Gt),
+            Some((f, "gte")) => (f, Op::Gte),
+            Some((f, "lt")) => (f, Op::Lt),
+            Some((f, "lte")) => (f, Op::Lte),
+            Some((_, other)) => {
+                bad.push(FieldError::new(
+                    name.clone(),
+                    "unknown_operator",
+                    format!("未知的比较方式「{other}」：可用 eq、gt、gte、lt、lte"),
+                    format!("unknown operator `{other}`: use eq, gt, gte, lt or lte"),
+                ));
+                continue;
+            }
+            None => (name.as_str(), Op::Eq),
+        };
+        if uses.verify_only.iter().any(|c| c == field) {
+            return Err(core_field(field));
+        }
+        if !uses.clear.iter().any(|c| c == field) {
+            return Err(not_granted(meta, field));
+        }
+        let Some(item) = meta.items.iter().find(|i| i.code == field) else {
+            return Err(not_granted(meta, field));
+        };
+        match check_value(item, false, raw, today) {
+            Ok(v) => out.push(Filter {
+                field: field.to_string(),
+                op,
+                value: v.unwrap_or_default(),
+                numeric: matches!(
+                    item.item_type,
+                    crate::catalog::ItemType::Number | crate::catalog::ItemType::Money
+                ),
+            }),
+            Err(r) => bad.push(FieldError::new(name.clone(), r.reason, r.zh, r.en)),
+        }
+    }
+    if !bad.is_empty() {
+        return Err(DomainError::invalid(bad));
+    }
+    Ok(out)
+}
+
+/// A page size asked for, checked against its bounds.
+pub fn page_limit(asked: Option<&str>, default: usize, max: usize) -> Result<usize, DomainError> {
+    let Some(raw) = asked else {
+        return Ok(default);
+    };
+    match raw.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(DomainError::one(FieldError::new(
+            "limit",
+            "invalid_limit",
+            format!("limit 应为 1 至 {max} 的整数"),
+            format!("limit must be a whole number from 1 to {max}"),
+        ))),
+    }
+}
+
+/// The opaque cursor of a filtered query: the last key of the page, hex-encoded so any key
+/// survives a URL unchanged.
+pub fn key_cursor(last_key: &str) -> String {
+    hex::encode(last_key.as_bytes())
+}
+
+pub fn parse_key_cursor(cursor: &str) -> Result<String, DomainError> {
+    hex::decode(cursor.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| bad_cursor("cursor"))
+}
+
+/// The change feed's cursor: the last version id the consumer has applied ("0" from the
+/// beginning). Version ids grow in commit order within a resource.
+pub fn parse_change_cursor(raw: Option<&str>) -> Result<i64, DomainError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(0),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| bad_cursor("since")),
+    }
+}
+
+fn bad_cursor(field: &str) -> DomainError {
+    DomainError::one(FieldError::new(
+        field,
+        "invalid_cursor",
+        "游标无效：请使用上一页响应中 next_cursor 的原值",
+        "invalid cursor: pass back the next_cursor of the previous page unchanged",
+    ))
+}
+
+/// How many records an exchange answer served, from its audit result (`ok:3/5` → 3).
+pub fn served_count(result: &str) -> i64 {
+    result
+        .strip_prefix("ok:")
+        .and_then(|r| r.split('/').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A token bucket for one grant's rate limit: `rate` calls a second with bursts of up to one
+/// second's worth. Time is passed in, so the rule is testable without a clock.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    tokens: f64,
+    at_ms: i64,
+}
+
+impl Bucket {
+    pub fn full(rate: u32, now_ms: i64) -> Bucket {
+        Bucket {
+            tokens: f64::from(rate),
+            at_ms: now_ms,
+        }
+    }
+
+    /// Takes one call's token, or says in how many seconds one will be there (at least 1,
+    /// as Retry-After counts whole seconds).
+    pub fn take(&mut self, rate: u32, now_ms: i64) -> Result<(), u64> {
+        let rate = f64::from(rate.max(1));
+        let elapsed = (now_ms - self.at_ms).max(0) as f64 / 1000.0;
+        self.tokens = (self.tokens + elapsed * rate).min(rate);
+        self.at_ms = now_ms.max(self.at_ms);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - self.tokens) / rate).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+/// Seconds from `now_ms` to the next midnight in China Standard Time, when daily quotas reset.
+pub fn secs_to_china_midnight(now_ms: i64) -> u64 {
+    const DAY: i64 = 86_400;
+    let local = now_ms.div_euclid(1000) + 8 * 3600;
+    (DAY - local.rem_euclid(DAY)) as u64
+}
+
+pub fn rate_limited(retry_after_secs: u64, rate: u32) -> DomainError {
+    DomainError::Throttled {
+        code: "rate_limited",
+        msg: crate::error::Msg::new(
+            format!("调用过于频繁：本授权每秒最多 {rate} 次，请 {retry_after_secs} 秒后重试"),
+            format!(
+                "too many calls: this grant allows {rate} a second; retry in {retry_after_secs} s"
+            ),
+        ),
+        retry_after_secs,
+    }
+}
+
+pub fn quota_exhausted(retry_after_secs: u64, quota: i64) -> DomainError {
+    DomainError::Throttled {
+        code: "quota_exceeded",
+        msg: crate::error::Msg::new(
+            format!("本授权今日 {quota} 次调用额度已用完，北京时间零点重置"),
+            format!("this grant's daily quota of {quota} calls is used up; it resets at midnight China time"),
+        ),
+        retry_after_secs,
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn bucket_allows_a_burst_of_one_second_then_refills() {
+        let mut b = Bucket::full(5, 0);
+        for _ in 0..5 {
+            assert!(b.take(5, 0).is_ok());
+        }
+        assert_eq!(b.take(5, 0), Err(1));
+        assert!(b.take(5, 200).is_ok(), "0.2 s at 5/s refills one token");
+        assert!(b.take(5, 200).is_err());
+    }
+
+    #[test]
+    fn midnight_in_china_is_16_utc() {
+        // 2026-12-01T15:00:00Z is 23:00 in Beijing: one hour to go.
+        let ms = 1_796_137_200_000;
+        assert_eq!(secs_to_china_midnight(ms), 3600);
+    }
+
+    #[test]
+    fn served_count_reads_the_audit_result() {
+        assert_eq!(served_count("ok:3/5"), 3);
+        assert_eq!(served_count("ok:12"), 12);
+        assert_eq!(served_count("denied:no_grant"), 0);
+    }
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        assert_eq!(parse_key_cursor(&key_cursor("a|b 1")).unwrap(), "a|b 1");
+        assert!(parse_key_cursor("zz").is_err());
+        assert_eq!(parse_change_cursor(None).unwrap(), 0);
+        assert!(parse_change_cursor(Some("-1")).is_err());
+    }
+}

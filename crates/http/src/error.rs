@@ -74,21 +74,60 @@ impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {
             DomainError::Invalid(errors) => {
-                let zh = errors.iter().map(|e| format!("{}：{}", e.field, e.zh)).collect::<Vec<_>>().join("；");
-                let en = errors.iter().map(|e| format!("{}: {}", e.field, e.en)).collect::<Vec<_>>().join("; ");
-                ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, code: "validation_failed", msg: Msg::new(zh, en), errors, retry_after: None }
+                let zh = errors
+                    .iter()
+                    .map(|e| format!("{}：{}", e.field, e.zh))
+                    .collect::<Vec<_>>()
+                    .join("；");
+                let en = errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.en))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                ApiError {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    code: "validation_failed",
+                    msg: Msg::new(zh, en),
+                    errors,
+                    retry_after: None,
+                }
             }
-            DomainError::NotFound { code, msg } => ApiError { status: StatusCode::NOT_FOUND, code, msg, errors: vec![], retry_after: None },
-            DomainError::Forbidden { code, msg } => ApiError { status: StatusCode::FORBIDDEN, code, msg, errors: vec![], retry_after: None },
-            DomainError::Conflict { code, msg } => ApiError { status: StatusCode::CONFLICT, code, msg, errors: vec![], retry_after: None },
-            DomainError::Unauthenticated { code, msg } => ApiError { status: StatusCode::UNAUTHORIZED, code, msg, errors: vec![], retry_after: None },
-            DomainError::Throttled { retry_after_secs } => ApiError {
+            DomainError::NotFound { code, msg } => ApiError {
+                status: StatusCode::NOT_FOUND,
+                code,
+                msg,
+                errors: vec![],
+                retry_after: None,
+            },
+            DomainError::Forbidden { code, msg } => ApiError {
+                status: StatusCode::FORBIDDEN,
+                code,
+                msg,
+                errors: vec![],
+                retry_after: None,
+            },
+            DomainError::Conflict { code, msg } => ApiError {
+                status: StatusCode::CONFLICT,
+                code,
+                msg,
+                errors: vec![],
+                retry_after: None,
+            },
+            DomainError::Unauthenticated { code, msg } => ApiError {
+                status: StatusCode::UNAUTHORIZED,
+                code,
+                msg,
+                errors: vec![],
+                retry_after: None,
+            },
+            DomainError::Throttled {
+                code,
+                msg,
+                retry_after_secs,
+            } => ApiError {
                 status: StatusCode::TOO_MANY_REQUESTS,
-                code: "too_many_attempts",
-                msg: Msg::new(
-                    format!("登录失败次数过多，账号暂时锁定，请 {retry_after_secs} 秒后再试"),
-                    format!("too many failed sign-ins; the account is locked, try again in {retry_after_secs} s"),
-                ),
+                code,
+                msg,
                 errors: vec![],
                 retry_after: Some(retry_after_secs),
             },

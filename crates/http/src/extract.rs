@@ -137,3 +137,28 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
         })
     }
 }
+
+/// The credential of an exchange call, exactly as sent; the store identifies it in the same
+/// read that checks the grants and audits the refusal when it names nobody valid.
+pub struct ExchangeCredential(pub shuqiao_store::exchange::Credential);
+
+impl<S: Send + Sync> FromRequestParts<S> for ExchangeCredential {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        use shuqiao_store::exchange::Credential;
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Ok(ExchangeCredential(Credential::Missing));
+        };
+        let secret = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|s| (s.starts_with("sq_") || s.starts_with("sqs_")) && s.len() <= 80);
+        Ok(ExchangeCredential(match secret {
+            Some(s) => Credential::Bearer(s.to_string()),
+            None => Credential::Malformed,
+        }))
+    }
+}

@@ -116,6 +116,13 @@ pub const PATHS: &[Op] = &[
     ("post", "/api/v1/exchange/{resource}/records", "批量查询 Fetch records by keys", "`{\"keys\": [...up to 1000], \"fields\": [optional subset]}`; per key `found` and the record limited to granted, non-核心 fields. Sealed in the audit log before it is returned (the receipt is in the body, the index in `Shuqiao-Audit-Index`); no receipt, no data.", Some("Keys"), SYSTEM),
     ("get", "/api/v1/exchange/{resource}/records/{key}", "按主键查询 Fetch a record", "The record limited to the grant's non-核心 fields (`fields=` for fewer), with the audit receipt. Refusals (no grant, expired or revoked grant, a field outside the grant, a 核心 field) are audited too.", None, SYSTEM),
     ("post", "/api/v1/exchange/{resource}/verify", "核验 Verify without disclosure", "`{\"key\": …, \"claims\": {\"XM\": \"张三\", \"CSRQ\": \"1990-01-01\"}}` → per field `match`, `no_match` or `no_record`; never the stored values. 核心 fields may be verified when granted.", Some("Verify"), SYSTEM),
+    ("get", "/api/v1/exchange/{resource}/query", "条件查询 Query with filters", "Filters on clear granted fields: `FIELD=v` (equals), `FIELD.gt|gte|lt|lte=v` (ranges; dates as YYYY-MM-DD, 数值型 compared as numbers). `fields=` for fewer fields, `limit` (1–1000, default 100), `cursor` from the previous page's `next_cursor`. Stable order: by key. Filtering on a 核心 field is refused (a range would disclose it).", None, SYSTEM),
+    ("get", "/api/v1/exchange/{resource}/changes", "变更同步 Change feed", "Every change (insert, update, delete) after `since` (the `seq` of the last change applied; 0 or absent: from the start), in order, `limit` up to 5000. `wait=N` (≤ 60 s) long-polls until a change arrives. Resume after a crash with the last `seq` you applied: changes are never reordered or dropped.", None, SYSTEM),
+    ("get", "/api/v1/exchange/{resource}/download", "整体下载 Download the resource", "For resources shared as 库表 or 文件: every current record, streamed as `format=csv` (UTF-8 with BOM) or `jsonl`, granted fields only (`fields=` for fewer). Headers: `Shuqiao-Audit-Receipt` (base64 JSON receipt), `Shuqiao-Changes-Since` (follow the change feed from here to catch what changed while downloading), `Shuqiao-Record-Count`.", None, SYSTEM),
+    ("get", "/api/v1/exchange/{resource}/openapi.json", "资源接口描述 OpenAPI for one resource", "An OpenAPI document of this system's use of the resource: its endpoints and a record schema with only the granted fields, their types and grades.", None, SYSTEM),
+    ("get", "/api/v1/exchange/usage", "调用统计 Usage", "This system's calls, records served and refusals per day (China time), resource and grant; `days` (default 7).", None, SYSTEM),
+    ("get", "/api/v1/share/usage", "全平台调用统计 Platform usage", "Every system's exchange calls per day, resource and grant; `system`, `days`.", None, "平台管理员或审计人员 operator or auditor"),
+    ("put", "/api/v1/share/grants/{id}/limits", "调用限额 Set a grant's limits", "`{\"rate_per_second\": n, \"quota_per_day\": n}`; either absent means no daily quota / the platform's default rate. Over the rate or the quota, calls get 429 with Retry-After. Audited.", Some("Limits"), "提供方数据管理员或平台管理员 the provider's steward or operator"),
     ("post", "/api/v1/collect/overrides/{id}/remove", "撤销例外 Remove an override", "", Some("Reason"), ADMIN),
 ];
 
@@ -141,7 +148,7 @@ fn labels<T: Copy>(all: &[T], f: fn(T) -> (&'static str, &'static str)) -> Strin
 
 fn schemas() -> Value {
     let s = |t: &str| json!({"type": "string", "description": t});
-    json!({
+    let mut all = json!({
         "Problem": {"type": "object", "required": ["type", "title", "status", "detail", "code"], "properties": {
             "type": s("URI of the problem kind"), "title": s("HTTP reason"), "status": {"type": "integer"},
             "detail": s("中文 / English"), "code": s("stable machine-readable code"),
@@ -226,7 +233,9 @@ fn schemas() -> Value {
             "year": {"type": "integer"}, "source": s("发布文件 e.g. 国办发明电〔2024〕12号"),
             "holidays": {"type": "array", "items": {"type": "object", "properties": {"name": s(""), "from": s("YYYY-MM-DD"), "to": s("YYYY-MM-DD")}}},
             "workdays": {"type": "array", "items": s("调休上班日 YYYY-MM-DD (a weekend day)")}}},
-    })
+    });
+    all["Limits"] = limits_schema();
+    all
 }
 
 #[allow(non_upper_case_globals)]
@@ -306,5 +315,89 @@ pub fn document() -> Value {
             "schemas": schemas(),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A session from /api/v1/auth/login (sqs_…) or a system token (sq_…)."}},
         },
+    })
+}
+
+fn limits_schema() -> Value {
+    json!({"type": "object", "properties": {
+        "rate_per_second": {"type": "integer", "minimum": 1, "description": "每秒调用上限 calls a second (absent: the platform default)"},
+        "quota_per_day": {"type": "integer", "minimum": 1, "description": "每日调用上限 calls a day (absent: none)"}}})
+}
+
+/// The JSON Schema type of a catalog item's values as the exchange returns them (collected
+/// values are kept as normalised text).
+fn item_schema(item: &shuqiao_core::catalog::InfoItem) -> Value {
+    let format = match item.item_type {
+        ItemType::Date => Some("date"),
+        ItemType::DateTime => Some("date-time"),
+        _ => None,
+    };
+    let mut v = json!({
+        "type": "string",
+        "title": item.name,
+        "description": format!("{} · {} · 分级 {}", item.item_type.label_zh(), item.code, item.grade.label_zh()),
+    });
+    if let Some(f) = format {
+        v["format"] = json!(f);
+    }
+    if let Some(n) = item.length {
+        v["maxLength"] = json!(n);
+    }
+    v
+}
+
+/// An OpenAPI document for one system's use of one resource: the exchange endpoints with the
+/// record schema reduced to the granted fields, like X-Road's per-service descriptions.
+pub fn resource_document(a: &shuqiao_store::exchange::Allowed) -> Value {
+    let code = &a.resource;
+    let clear: Map<String, Value> = a
+        .items
+        .iter()
+        .filter(|i| a.fields.clear.contains(&i.code))
+        .map(|i| (i.code.clone(), item_schema(i)))
+        .collect();
+    let verify_only: Map<String, Value> = a
+        .items
+        .iter()
+        .filter(|i| a.fields.verify_only.contains(&i.code))
+        .map(|i| (i.code.clone(), item_schema(i)))
+        .collect();
+    let base = format!("/api/v1/exchange/{code}");
+    let record_ref = json!({"$ref": "#/components/schemas/Record"});
+    let ok = |d: &str, schema: Value| json!({"200": {"description": d, "content": {"application/json": {"schema": schema}}}});
+    let mut paths = Map::new();
+    paths.insert(format!("{base}/records/{{key}}"), json!({"get": {
+        "summary": "按主键查询 Fetch a record",
+        "parameters": [{"name": "key", "in": "path", "required": true, "schema": {"type": "string"}, "description": a.key_fields.join(" | ")}],
+        "responses": ok("the record and its audit receipt", json!({"type": "object", "properties": {"record": record_ref, "receipt": {"type": "object"}}}))}}));
+    paths.insert(format!("{base}/records"), json!({"post": {"summary": "批量查询 Fetch up to 1000 keys", "responses": ok("per key", json!({"type": "object"}))}}));
+    paths.insert(format!("{base}/verify"), json!({"post": {"summary": "核验 Verify without disclosure",
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+            "key": {"type": "string"}, "claims": {"type": "object", "properties": clear.clone().into_iter().chain(verify_only.clone()).collect::<Map<_, _>>()}}}}}},
+        "responses": ok("match / no_match / no_record per field", json!({"type": "object"}))}}));
+    paths.insert(format!("{base}/query"), json!({"get": {"summary": "条件查询 Query with filters",
+        "parameters": clear.keys().map(|f| json!({"name": f, "in": "query", "required": false, "schema": {"type": "string"}, "description": format!("{f}=v, {f}.gte=v, {f}.lt=v …")})).collect::<Vec<_>>(),
+        "responses": ok("a page in key order", json!({"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "record": record_ref}}}, "next_cursor": {"type": "string", "nullable": true}}}))}}));
+    paths.insert(format!("{base}/changes"), json!({"get": {"summary": "变更同步 Change feed", "responses": ok("changes after since", json!({"type": "object"}))}}));
+    if a.share_modes
+        .iter()
+        .any(|m| matches!(m, ShareMode::Database | ShareMode::File))
+    {
+        paths.insert(format!("{base}/download"), json!({"get": {"summary": "整体下载 Download (CSV or JSON Lines)", "responses": {"200": {"description": "streamed rows"}}}}));
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": format!("{} ({code}) — 授权 grant {}", a.name, a.grant),
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": format!("用途 purpose: {}. 核心 fields (verify only): {}.", a.purpose, a.fields.verify_only.join(", ")),
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": {"Record": {"type": "object", "properties": clear}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "this system's token (sq_…)"}},
+        },
+        "security": [{"bearer": []}],
     })
 }

@@ -403,8 +403,14 @@ impl Store {
         if let Some(until) = policy.locked_until(failures as u32, last_failed.unwrap_or(0) / 1000) {
             let now_s = now / 1000;
             if until > now_s {
+                let secs = (until - now_s) as u64;
                 return Err(DomainError::Throttled {
-                    retry_after_secs: (until - now_s) as u64,
+                    code: "too_many_attempts",
+                    msg: shuqiao_core::error::Msg::new(
+                        format!("登录失败次数过多，账号暂时锁定，请 {secs} 秒后再试"),
+                        format!("too many failed sign-ins; the account is locked, try again in {secs} s"),
+                    ),
+                    retry_after_secs: secs,
                 }
                 .into());
             }

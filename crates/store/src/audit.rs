@@ -355,6 +355,9 @@ fn sequence(
         entry_rows,
     )?;
     insert_rows(c, "audit_subjects", &["subject", "idx"], subject_rows)?;
+    // Exchange usage counters move with the entries that record the calls.
+    let all: Vec<&Entry> = pending.iter().chain(entries).collect();
+    crate::exchange::record_usage(c, crate::exchange::usage_of(&all))?;
     insert_rows(c, "audit_nodes", &["level", "idx", "hash"], node_rows)?;
     let new_size = frontier.size();
     let root = frontier.root();

@@ -72,6 +72,8 @@ pub struct Store {
     appender: audit::Appender,
     /// Collection batches this process is applying now.
     collect_active: Arc<collect::ActiveSet>,
+    /// Catalog entries served, rate buckets and the change signal of the exchange API.
+    exchange: Arc<exchange::ExchangeState>,
 }
 
 impl Store {
@@ -114,6 +116,7 @@ impl Store {
             audit_cache: Arc::default(),
             appender: Arc::default(),
             collect_active: Arc::default(),
+            exchange: Arc::default(),
         })
     }
 

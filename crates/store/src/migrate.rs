@@ -47,6 +47,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0006_collect.sql"),
         postgres: include_str!("migrations/postgres/0006_collect.sql"),
     },
+    Migration {
+        version: 7,
+        name: "exchange",
+        sqlite: include_str!("migrations/sqlite/0007_exchange.sql"),
+        postgres: include_str!("migrations/postgres/0007_exchange.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -222,5 +222,24 @@ pub fn routes() -> Router<AppState> {
             get(exchange::record),
         )
         .route("/api/v1/exchange/{resource}/verify", post(exchange::verify))
+        .route("/api/v1/exchange/{resource}/query", get(exchange::query))
+        .route(
+            "/api/v1/exchange/{resource}/changes",
+            get(exchange::changes),
+        )
+        .route(
+            "/api/v1/exchange/{resource}/download",
+            get(exchange::download),
+        )
+        .route(
+            "/api/v1/exchange/{resource}/openapi.json",
+            get(exchange::resource_openapi),
+        )
+        .route("/api/v1/exchange/usage", get(exchange::usage))
+        .route("/api/v1/share/usage", get(exchange::usage_report))
+        .route(
+            "/api/v1/share/grants/{id}/limits",
+            axum::routing::put(exchange::set_limits),
+        )
         .fallback(meta::not_found)
 }

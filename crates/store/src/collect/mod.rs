@@ -535,8 +535,9 @@ impl Store {
             .apply_batch(p.clone(), *plan, source, progress, req.from_connector)
             .await;
         self.active_batches().remove(batch);
-        if let Err(f) = outcome {
-            self.finish_unapplied(batch, f).await?;
+        match outcome {
+            Ok(()) => self.signal_changes(),
+            Err(f) => self.finish_unapplied(batch, f).await?,
         }
         let now = self.now();
         self.read(move |c| load_report(c, batch, now)?.ok_or_else(|| batch_not_found(batch)))

@@ -62,6 +62,8 @@ pub struct GrantView {
     pub source: String,
     pub application: Option<i64>,
     pub quota_per_day: Option<i64>,
+    /// Calls a second; `None` takes the platform's default.
+    pub rate_per_second: Option<i64>,
     pub created_by: String,
     pub created_at: i64,
     pub expires_at: i64,
@@ -161,7 +163,7 @@ fn load_app(c: &mut dyn Conn, id: i64, now: i64) -> Result<ApplicationView> {
     app_from_row(&r, now)
 }
 
-pub(crate) const GRANT_COLS: &str = "id, system, consumer_org, resource, provider, fields, purpose, scene, source, application, quota_per_day, created_by, created_at, expires_at, revoked_at, revoked_by, revoke_reason";
+pub(crate) const GRANT_COLS: &str = "id, system, consumer_org, resource, provider, fields, purpose, scene, source, application, quota_per_day, created_by, created_at, expires_at, revoked_at, revoked_by, revoke_reason, rate_per_second";
 
 pub(crate) fn grant_from_row(r: &Row, now: i64) -> Result<GrantView> {
     let revoked_at = r.opt_int(14)?;
@@ -184,6 +186,7 @@ pub(crate) fn grant_from_row(r: &Row, now: i64) -> Result<GrantView> {
         revoked_at,
         revoked_by: r.opt_text(15)?,
         revoke_reason: r.opt_text(16)?,
+        rate_per_second: r.opt_int(17)?,
         state: grant_state(revoked_at, expires_at, now),
     })
 }
@@ -899,6 +902,78 @@ impl Store {
                 &g.provider,
                 &g.resource,
                 reason.trim(),
+                now,
+            )?;
+            load_grant(c, id, now)
+        })
+        .await
+    }
+
+    /// Sets a grant's call limits: calls a second (`None`: the platform default) and calls a
+    /// day (`None`: no daily quota). The provider's steward or the operator; audited.
+    pub async fn set_grant_limits(
+        &self,
+        p: Principal,
+        id: i64,
+        rate_per_second: Option<i64>,
+        quota_per_day: Option<i64>,
+    ) -> Result<GrantView> {
+        let mut bad = Vec::new();
+        for (field, v) in [
+            ("rate_per_second", rate_per_second),
+            ("quota_per_day", quota_per_day),
+        ] {
+            if v.is_some_and(|n| !(1..=1_000_000_000).contains(&n)) {
+                bad.push(shuqiao_core::FieldError::new(
+                    field,
+                    "out_of_range",
+                    format!("「{field}」应为 1 至 1000000000 的整数，或省略表示不限"),
+                    format!("`{field}` must be 1 to 1,000,000,000, or left out for no limit"),
+                ));
+            }
+        }
+        if !bad.is_empty() {
+            return Err(DomainError::invalid(bad).into());
+        }
+        let now = self.now();
+        self.write(move |c| {
+            let g = load_grant(c, id, now)?;
+            if !(share::may_see_org(&p, &g.consumer_org) || share::may_see_org(&p, &g.provider)) {
+                return Err(not_found("grant_not_found", id).into());
+            }
+            if !(p.is_platform_admin() || p.has_role_in(Role::DataSteward, &g.provider)) {
+                return Err(DomainError::forbidden(
+                    "not_grant_provider",
+                    "只有提供方的数据管理员或平台管理员可以设置授权的调用限额",
+                    "only a steward of the provider, or the operator, may set a grant's limits",
+                )
+                .into());
+            }
+            c.execute(
+                "UPDATE grants SET rate_per_second = $1, quota_per_day = $2 WHERE id = $3",
+                params![rate_per_second, quota_per_day, id],
+            )?;
+            let show = |v: Option<i64>| v.map_or("不限/none".to_string(), |n| n.to_string());
+            let reason = format!(
+                "rate_per_second={} quota_per_day={}",
+                show(rate_per_second),
+                show(quota_per_day)
+            );
+            emit(
+                c,
+                &Actor::of(&p),
+                Event {
+                    kind: "grant.limits",
+                    subject_type: "grant",
+                    subject_id: id,
+                    resource: Some(&g.resource),
+                    resource_version: None,
+                    grant: Some(id),
+                    reason: Some(&reason),
+                    notify: vec![g.consumer_org.clone(), g.provider.clone()],
+                    title_zh: format!("授权 {id} 的调用限额已调整：{reason}"),
+                    title_en: format!("grant {id} limits changed: {reason}"),
+                },
                 now,
             )?;
             load_grant(c, id, now)

@@ -1,0 +1,228 @@
+//! What the exchange keeps in the process: the parsed catalog entries it serves, rate buckets
+//! and in-flight calls per grant, and the signal that new changes were collected.
+//!
+//! Daily quotas are counted in `exchange_usage`, written by the audit sequencer in the same
+//! transaction as the calls' entries; calls admitted here but not yet sealed are added on top,
+//! so concurrent calls cannot overrun a quota in one process. Rate buckets are per process: with
+//! several replicas, each enforces the grant's rate on its own share of the calls.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use shuqiao_core::exchange::{self, Bucket};
+
+use crate::collect::{load_target, Target};
+use crate::db::Conn;
+use crate::share::access::GrantView;
+use crate::{params, Result, StoreError};
+
+#[derive(Default)]
+pub(crate) struct ExchangeState {
+    /// Calls a second for grants that set none; `None`: no platform default.
+    default_rate: Mutex<Option<u32>>,
+    buckets: Mutex<HashMap<i64, Bucket>>,
+    inflight: Arc<Mutex<HashMap<i64, i64>>>,
+    /// Published catalog entries by code, with the version they were parsed from.
+    targets: Mutex<HashMap<String, Arc<Target>>>,
+    /// Woken when a collection batch applies, for long-polling change feeds.
+    pub(crate) changed: tokio::sync::Notify,
+}
+
+/// One call counted against its grant's quota while it is in flight.
+pub(crate) struct Admission {
+    grant: i64,
+    inflight: Arc<Mutex<HashMap<i64, i64>>>,
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        let mut m = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = m.get_mut(&self.grant) {
+            *n -= 1;
+            if *n <= 0 {
+                m.remove(&self.grant);
+            }
+        }
+    }
+}
+
+impl ExchangeState {
+    pub(crate) fn set_default_rate(&self, rate: Option<u32>) {
+        *self.default_rate.lock().unwrap_or_else(|p| p.into_inner()) = rate.filter(|r| *r > 0);
+    }
+
+    /// The published entry of `code`, parsed once per version: only the version number is
+    /// read on a hit.
+    pub(crate) fn target(&self, c: &mut dyn Conn, code: &str) -> Result<Arc<Target>> {
+        let row = c.query_one(
+            "SELECT published_version, retired FROM resources WHERE code = $1",
+            params![code],
+        )?;
+        if let Some(r) = &row {
+            let (version, retired) = (r.opt_int(0)?, r.bool(1)?);
+            let cached = self
+                .targets
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(code)
+                .cloned();
+            if let Some(t) = cached.filter(|t| Some(t.version) == version && !retired) {
+                return Ok(t);
+            }
+        }
+        let fresh = Arc::new(load_target(c, code)?);
+        self.targets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(code.to_string(), fresh.clone());
+        Ok(fresh)
+    }
+
+    /// Lets one call of `grant` through, or refuses it with 429: over the rate (a token bucket
+    /// per grant), or over the daily quota (`used_today` sealed calls plus those in flight).
+    /// `charge_rate` is false for the re-checks of a long poll, which are one call.
+    pub(crate) fn admit(
+        &self,
+        grant: &GrantView,
+        used_today: i64,
+        now: i64,
+        charge_rate: bool,
+    ) -> Result<Admission> {
+        let default = *self.default_rate.lock().unwrap_or_else(|p| p.into_inner());
+        let rate = grant
+            .rate_per_second
+            .and_then(|r| u32::try_from(r).ok())
+            .or(default);
+        if let (Some(rate), true) = (rate, charge_rate) {
+            let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+            let bucket = buckets
+                .entry(grant.id)
+                .or_insert_with(|| Bucket::full(rate, now));
+            bucket
+                .take(rate, now)
+                .map_err(|secs| StoreError::from(exchange::rate_limited(secs, rate)))?;
+        }
+        let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+        let n = inflight.entry(grant.id).or_insert(0);
+        if let Some(quota) = grant.quota_per_day {
+            if used_today + *n >= quota {
+                return Err(exchange::quota_exhausted(
+                    exchange::secs_to_china_midnight(now),
+                    quota,
+                )
+                .into());
+            }
+        }
+        *n += 1;
+        Ok(Admission {
+            grant: grant.id,
+            inflight: self.inflight.clone(),
+        })
+    }
+}
+
+/// Calls of `grant` sealed today (China time).
+pub(crate) fn used_today(c: &mut dyn Conn, grant: i64, now: i64) -> Result<i64> {
+    let day = shuqiao_core::catalog::china_date(now);
+    let r = c.query_one(
+        "SELECT COALESCE(SUM(calls), 0) FROM exchange_usage WHERE grant_id = $1 AND day = $2",
+        params![grant, &day],
+    )?;
+    Ok(match r {
+        Some(r) => r.int(0)?,
+        None => 0,
+    })
+}
+
+/// One line of the usage counters.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Usage {
+    pub day: String,
+    pub system: String,
+    pub resource: String,
+    /// The grant the calls were made under; `None` for refusals with no grant in force.
+    pub grant: Option<i64>,
+    pub calls: i64,
+    pub records: i64,
+    pub refused: i64,
+}
+
+/// Per day, system, resource and grant: what a batch of audit entries adds to the counters.
+pub(crate) fn usage_of(
+    entries: &[&shuqiao_core::audit::entry::Entry],
+) -> HashMap<(String, String, String, i64), (i64, i64, i64)> {
+    let mut out: HashMap<_, (i64, i64, i64)> = HashMap::new();
+    for e in entries {
+        if !e.action.starts_with("exchange.") {
+            continue;
+        }
+        let Some(system) = &e.actor_system else {
+            continue;
+        };
+        let grant = e
+            .grant
+            .as_deref()
+            .and_then(|g| g.parse::<i64>().ok())
+            .unwrap_or(0);
+        let key = (
+            shuqiao_core::catalog::china_date(e.time),
+            system.clone(),
+            e.resource.clone().unwrap_or_default(),
+            grant,
+        );
+        let slot = out.entry(key).or_default();
+        if e.result.starts_with("ok") {
+            slot.0 += 1;
+            slot.1 += exchange::served_count(&e.result);
+        } else {
+            slot.2 += 1;
+        }
+    }
+    out
+}
+
+/// Adds a batch's counts, inside the sequencing transaction.
+pub(crate) fn record_usage(
+    c: &mut dyn Conn,
+    counts: HashMap<(String, String, String, i64), (i64, i64, i64)>,
+) -> Result<()> {
+    for ((day, system, resource, grant), (calls, records, refused)) in counts {
+        c.execute(
+            "INSERT INTO exchange_usage (day, system, resource, grant_id, calls, records, refused)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (day, system, resource, grant_id) DO UPDATE SET
+               calls = exchange_usage.calls + excluded.calls,
+               records = exchange_usage.records + excluded.records,
+               refused = exchange_usage.refused + excluded.refused",
+            params![&day, &system, &resource, grant, calls, records, refused],
+        )?;
+    }
+    Ok(())
+}
+
+/// Usage lines, newest day first, for one system or (None) all.
+pub(crate) fn read_usage(
+    c: &mut dyn Conn,
+    system: Option<&str>,
+    since_day: &str,
+) -> Result<Vec<Usage>> {
+    let rows = c.query(
+        "SELECT day, system, resource, grant_id, calls, records, refused FROM exchange_usage
+         WHERE day >= $1 AND ($2 = '' OR system = $2)
+         ORDER BY day DESC, system, resource, grant_id",
+        params![since_day, system.unwrap_or("")],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(Usage {
+                day: r.text(0)?,
+                system: r.text(1)?,
+                resource: r.text(2)?,
+                grant: Some(r.int(3)?).filter(|g| *g != 0),
+                calls: r.int(4)?,
+                records: r.int(5)?,
+                refused: r.int(6)?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,747 @@
+//! The exchange API's storage side: consumer systems read collected records within their
+//! grants. Every answer — and every refusal, even of a caller with no valid credential — is
+//! sealed in the audit log before it is returned; if the log cannot seal, no data leaves
+//! (fail closed). Each call identifies the token, checks the grants, quota and rate, and reads
+//! the records in one read: one trip to the database pool before the audit seal.
+use serde::Serialize;
+use shuqiao_core::account::Principal;
+use shuqiao_core::audit::entry::Entry;
+use shuqiao_core::exchange::{self, FieldUse, Verdict};
+use shuqiao_core::DomainError;
+
+use crate::audit::Receipt;
+use crate::collect::records::subject_kind;
+use crate::collect::Target;
+use crate::share::access::GrantView;
+use crate::{from_json, params, Result, Store, StoreError};
+
+mod feed;
+mod limits;
+
+pub use feed::{Change, ChangePage, DownloadPlan, QueryPage, DOWNLOAD_PAGE};
+pub use limits::Usage;
+pub(crate) use limits::{record_usage, usage_of, ExchangeState};
+
+pub(crate) type Data = serde_json::Map<String, serde_json::Value>;
+
+/// Records found for a lookup, limited to the fields that may leave.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lookup {
+    pub resource: String,
+    pub grant: i64,
+    pub purpose: String,
+    pub fields: Vec<String>,
+    /// Per key asked, in order: the record, or `None` when there is none.
+    pub records: Vec<(String, Option<Data>)>,
+    pub receipt: Receipt,
+}
+
+/// The answer of a 核验.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    pub resource: String,
+    pub key: String,
+    pub grant: i64,
+    pub results: Vec<(String, Verdict)>,
+    pub receipt: Receipt,
+}
+
+/// A grant as its system sees it: what it may read in clear and what it may only verify.
+#[derive(Debug, Clone, Serialize)]
+pub struct Allowed {
+    pub grant: i64,
+    pub resource: String,
+    pub name: String,
+    pub purpose: String,
+    pub expires_at: i64,
+    pub quota_per_day: Option<i64>,
+    pub rate_per_second: Option<i64>,
+    pub key_fields: Vec<String>,
+    pub share_modes: Vec<shuqiao_core::catalog::ShareMode>,
+    pub fields: FieldUse,
+    /// The catalog's 信息项 behind the granted fields (name, type, length, grade).
+    pub items: Vec<shuqiao_core::catalog::InfoItem>,
+}
+
+/// The credential an exchange call came with, as sent: the store identifies it inside the
+/// same read that checks the grants, and audits every refusal, even of callers it cannot name.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// No `Authorization` header.
+    Missing,
+    /// A header that is not `Bearer <token>`.
+    Malformed,
+    /// A bearer secret (a system token `sq_…`, or a person's session `sqs_…`).
+    Bearer(String),
+}
+
+/// Who is asking. `system` is known once a token is identified (even a revoked or expired one:
+/// auditors need to see who keeps calling with it).
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    system: Option<String>,
+    org: String,
+    person: Option<String>,
+}
+
+/// The organisation recorded for calls whose credential names nobody.
+pub const UNIDENTIFIED: &str = "unidentified";
+
+impl Caller {
+    fn unidentified() -> Caller {
+        Caller {
+            system: None,
+            org: UNIDENTIFIED.into(),
+            person: None,
+        }
+    }
+}
+
+/// A refusal and who it refused.
+pub(crate) struct Refusal {
+    who: Caller,
+    error: StoreError,
+}
+
+fn refusal(who: &Caller, error: impl Into<StoreError>) -> Refusal {
+    Refusal {
+        who: who.clone(),
+        error: error.into(),
+    }
+}
+
+fn unauthenticated(code: &'static str, zh: &str, en: &str) -> StoreError {
+    DomainError::unauthenticated(code, zh, en).into()
+}
+
+fn missing_credential() -> StoreError {
+    unauthenticated(
+        "unauthenticated",
+        "请使用信息系统的令牌调用交换接口（Authorization: Bearer …）",
+        "call the exchange API with your information system's token (Authorization: Bearer …)",
+    )
+}
+
+fn malformed_credential() -> StoreError {
+    unauthenticated(
+        "malformed_credentials",
+        "Authorization 头格式不正确，应为 “Bearer <令牌>”",
+        "malformed Authorization header; expected `Bearer <token>`",
+    )
+}
+
+fn unknown_token() -> StoreError {
+    unauthenticated(
+        "invalid_credentials",
+        "令牌无效：请检查令牌是否完整，或向平台申请新令牌",
+        "the token is not valid: check that it is complete, or ask the platform for a new one",
+    )
+}
+
+fn system_token_required() -> StoreError {
+    DomainError::forbidden(
+        "system_token_required",
+        "交换接口只供已登记的信息系统使用：请用系统令牌调用",
+        "the exchange API is for registered information systems: call it with a system token",
+    )
+    .into()
+}
+
+/// Identifies a system token inside the caller's read. Revoked and expired tokens are named
+/// (their system is known) and refused with their own codes.
+fn identify_token(
+    c: &mut dyn crate::db::Conn,
+    secret: &str,
+    now: i64,
+) -> std::result::Result<Caller, Refusal> {
+    let unidentified = Caller::unidentified();
+    if !secret.starts_with("sq_") || secret.len() > 80 {
+        return Err(refusal(&unidentified, unknown_token()));
+    }
+    let h = shuqiao_core::account::secret_hash(secret);
+    let row = c
+        .query_one(
+            "SELECT t.system, s.org, t.revoked_at, t.expires_at FROM api_tokens t
+             JOIN systems s ON s.code = t.system WHERE t.token_hash = $1",
+            params![&h],
+        )
+        .map_err(|e| refusal(&unidentified, e))?;
+    let Some(r) = row else {
+        return Err(refusal(&unidentified, unknown_token()));
+    };
+    let read = |r: &crate::db::Row| -> Result<(Caller, Option<i64>, i64)> {
+        Ok((
+            Caller {
+                system: Some(r.text(0)?),
+                org: r.text(1)?,
+                person: None,
+            },
+            r.opt_int(2)?,
+            r.int(3)?,
+        ))
+    };
+    let (who, revoked_at, expires_at) = read(&r).map_err(|e| refusal(&unidentified, e))?;
+    if revoked_at.is_some() {
+        return Err(refusal(
+            &who,
+            unauthenticated(
+                "token_revoked",
+                "令牌已被吊销：请向平台申请新令牌",
+                "the token has been revoked: ask the platform for a new one",
+            ),
+        ));
+    }
+    if expires_at <= now {
+        return Err(refusal(
+            &who,
+            unauthenticated(
+                "token_expired",
+                "令牌已过期：请向平台申请新令牌",
+                "the token has expired: ask the platform for a new one",
+            ),
+        ));
+    }
+    Ok(who)
+}
+
+fn no_grant(resource: &str) -> StoreError {
+    DomainError::forbidden(
+        "no_grant",
+        format!("本系统对资源 {resource} 没有有效的共享授权（未授权、已过期或已撤销）：请先订阅或申请"),
+        format!("this system has no active grant for {resource} (none, expired or revoked): subscribe or apply first"),
+    )
+    .into()
+}
+
+fn code_of(e: &StoreError) -> String {
+    match e.domain() {
+        Some(
+            DomainError::Forbidden { code, .. }
+            | DomainError::NotFound { code, .. }
+            | DomainError::Conflict { code, .. }
+            | DomainError::Unauthenticated { code, .. },
+        ) => (*code).to_string(),
+        Some(DomainError::Invalid(_)) => "invalid".into(),
+        _ => "error".into(),
+    }
+}
+
+/// What one call may do, established in its first read.
+pub(crate) struct Authorised {
+    who: Caller,
+    target: std::sync::Arc<Target>,
+    grant: GrantView,
+    uses: FieldUse,
+    /// Keeps the call counted against the grant's quota until it is sealed.
+    _admission: limits::Admission,
+}
+
+fn resource_not_shared(code: &str) -> StoreError {
+    DomainError::forbidden(
+        "resource_not_shared",
+        format!("资源 {code} 为不予共享资源，不能通过交换接口调用"),
+        format!(
+            "resource {code} is not shared (不予共享): it cannot be used through the exchange API"
+        ),
+    )
+    .into()
+}
+
+impl Store {
+    /// Identifies the caller and checks its grants on `resource` — token, grants, quota and
+    /// rate in one read — then runs `more` in the same read when there is a grant in force.
+    pub(crate) async fn authorise<T, F>(
+        &self,
+        cred: &Credential,
+        resource: &str,
+        charge_rate: bool,
+        more: F,
+    ) -> std::result::Result<(Authorised, T), Refusal>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn crate::db::Conn, &Target, &FieldUse) -> Result<T> + Send + 'static,
+    {
+        let secret = match cred {
+            Credential::Missing => {
+                return Err(refusal(&Caller::unidentified(), missing_credential()))
+            }
+            Credential::Malformed => {
+                return Err(refusal(&Caller::unidentified(), malformed_credential()))
+            }
+            Credential::Bearer(s) if s.starts_with("sqs_") => {
+                return Err(self.refuse_session(s).await);
+            }
+            Credential::Bearer(s) => s.clone(),
+        };
+        let now = self.now();
+        let code = resource.to_string();
+        let meta_cache = self.exchange.clone();
+        let outcome = self
+            .read(move |conn| {
+                let who = match identify_token(conn, &secret, now) {
+                    Ok(w) => w,
+                    Err(r) => return Ok(Err(r)),
+                };
+                let mut inner = || -> Result<_> {
+                    let system = who.system.clone().unwrap_or_default();
+                    let grants = conn
+                        .query(
+                            &format!(
+                                "SELECT {} FROM grants WHERE system = $1 AND resource = $2 AND revoked_at IS NULL AND expires_at > $3 ORDER BY id",
+                                crate::share::access::GRANT_COLS
+                            ),
+                            params![&system, &code, now],
+                        )?
+                        .iter()
+                        .map(|r| crate::share::access::grant_from_row(r, now))
+                        .collect::<Result<Vec<_>>>()?;
+                    let Some(first) = grants.first().cloned() else {
+                        return Err(no_grant(&code));
+                    };
+                    let target = meta_cache.target(conn, &code)?;
+                    if target.meta.share_type == shuqiao_core::catalog::ShareType::NotShared {
+                        return Err(resource_not_shared(&code));
+                    }
+                    let mut fields: Vec<String> = Vec::new();
+                    for g in &grants {
+                        for f in &g.fields {
+                            if !fields.contains(f) {
+                                fields.push(f.clone());
+                            }
+                        }
+                    }
+                    let uses = exchange::field_use(&target.meta, &fields);
+                    let used_today = match first.quota_per_day {
+                        Some(_) => limits::used_today(conn, first.id, now)?,
+                        None => 0,
+                    };
+                    Ok((target, first, uses, used_today))
+                };
+                let (target, grant, uses, used_today) = match inner() {
+                    Ok(v) => v,
+                    Err(e) if e.domain().is_some() => return Ok(Err(refusal(&who, e))),
+                    Err(e) => return Err(e),
+                };
+                let admission = match meta_cache.admit(&grant, used_today, now, charge_rate) {
+                    Ok(a) => a,
+                    Err(e) => return Ok(Err(refusal(&who, e))),
+                };
+                let extra = match more(conn, &target, &uses) {
+                    Ok(v) => v,
+                    Err(e) if e.domain().is_some() => return Ok(Err(refusal(&who, e))),
+                    Err(e) => return Err(e),
+                };
+                Ok(Ok((
+                    Authorised {
+                        who,
+                        target,
+                        grant,
+                        uses,
+                        _admission: admission,
+                    },
+                    extra,
+                )))
+            })
+            .await;
+        match outcome {
+            Ok(r) => r,
+            Err(e) => Err(refusal(&Caller::unidentified(), e)),
+        }
+    }
+
+    /// A person's session on the exchange API: refused, and audited under the person.
+    async fn refuse_session(&self, secret: &str) -> Refusal {
+        match self.authenticate(secret).await {
+            Ok(Some(Principal::Person { username, org, .. })) => Refusal {
+                who: Caller {
+                    system: None,
+                    org,
+                    person: Some(username),
+                },
+                error: system_token_required(),
+            },
+            Ok(_) => refusal(&Caller::unidentified(), unknown_token()),
+            Err(e) => refusal(&Caller::unidentified(), e),
+        }
+    }
+
+    /// Seals one exchange event and returns its receipt.
+    pub(crate) async fn seal(
+        &self,
+        c: &Caller,
+        action: &str,
+        resource: &str,
+        grant: Option<&GrantView>,
+        result: String,
+        subjects: Vec<String>,
+    ) -> Result<Receipt> {
+        let entry = Entry {
+            time: self.now(),
+            actor_org: c.org.clone(),
+            actor_system: c.system.clone(),
+            actor_person: c.person.clone(),
+            action: action.to_string(),
+            resource: Some(resource.to_string()),
+            resource_version: None,
+            grant: grant.map(|g| g.id.to_string()),
+            purpose: grant.map(|g| g.purpose.clone()),
+            result,
+            subjects,
+        };
+        let mut receipts = self.audit_submit(vec![entry]).await?;
+        receipts.pop().ok_or(StoreError::AuditUnavailable)
+    }
+
+    /// Seals a refusal (of whoever it was, named or not), then hands the refusal back. An
+    /// internal failure is not a refusal of the caller: it is returned as it is.
+    pub(crate) async fn refuse<T>(&self, r: Refusal, action: &str, resource: &str) -> Result<T> {
+        if r.error.domain().is_some() {
+            self.seal(
+                &r.who,
+                action,
+                resource,
+                None,
+                format!("denied:{}", code_of(&r.error)),
+                Vec::new(),
+            )
+            .await?;
+        }
+        Err(r.error)
+    }
+
+    /// Refuses the call for a reason found after authorisation (a bad parameter, a field
+    /// outside the grant), sealing it under the identified caller.
+    pub(crate) async fn refuse_after<T>(
+        &self,
+        a: &Authorised,
+        action: &str,
+        e: impl Into<StoreError>,
+    ) -> Result<T> {
+        self.refuse(refusal(&a.who, e), action, &a.target.code)
+            .await
+    }
+
+    /// Seals a successful call under its grant; the receipt goes back with the data.
+    pub(crate) async fn seal_ok(
+        &self,
+        a: &Authorised,
+        action: &str,
+        result: String,
+        keys: &[String],
+    ) -> Result<Receipt> {
+        let subjects = self.subjects(&a.target.meta, keys)?;
+        self.seal(
+            &a.who,
+            action,
+            &a.target.code,
+            Some(&a.grant),
+            result,
+            subjects,
+        )
+        .await
+    }
+
+    fn subjects(
+        &self,
+        meta: &shuqiao_core::catalog::ResourceMeta,
+        keys: &[String],
+    ) -> Result<Vec<String>> {
+        match subject_kind(meta) {
+            Some(kind) => keys
+                .iter()
+                .map(|k| self.audit_subject_key(kind, k))
+                .collect(),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Reads records by key (one, or a batch of up to 1,000) within the caller's grants:
+    /// only granted, non-核心 fields leave, and only after the access is sealed.
+    pub async fn exchange_lookup(
+        &self,
+        cred: &Credential,
+        resource: &str,
+        keys: Vec<String>,
+        fields: Option<Vec<String>>,
+    ) -> Result<Lookup> {
+        let action = "exchange.lookup";
+        let keys: Vec<String> = keys.iter().map(|k| k.trim().to_string()).collect();
+        let keys_ok = !keys.is_empty()
+            && keys.len() <= exchange::MAX_KEYS
+            && !keys.iter().any(String::is_empty);
+        let wanted = keys.clone();
+        let (a, found) = match self
+            .authorise(cred, resource, true, move |conn, t, _| {
+                if keys_ok {
+                    read_records(conn, &t.code, wanted)
+                } else {
+                    Ok(Vec::new())
+                }
+            })
+            .await
+        {
+            Ok(v) => v,
+            Err(r) => return self.refuse(r, action, resource).await,
+        };
+        if !keys_ok {
+            return self.refuse_after(&a, action, invalid_keys()).await;
+        }
+        let fields = match exchange::fields_for_lookup(&a.target.meta, &a.uses, fields.as_deref()) {
+            Ok(f) => f,
+            Err(e) => return self.refuse_after(&a, action, e).await,
+        };
+        let hits = found.iter().filter(|(_, d)| d.is_some()).count();
+        let receipt = self
+            .seal_ok(&a, action, format!("ok:{hits}/{}", keys.len()), &keys)
+            .await?;
+        let records = found
+            .into_iter()
+            .map(|(k, d)| (k, d.map(|d| only_fields(d, &fields))))
+            .collect();
+        Ok(Lookup {
+            resource: resource.to_string(),
+            grant: a.grant.id,
+            purpose: a.grant.purpose.clone(),
+            fields,
+            records,
+            receipt,
+        })
+    }
+
+    /// 核验: says per claimed field whether it matches what the platform holds for `key`,
+    /// never what is held. 核心 fields may be verified when granted.
+    pub async fn exchange_verify(
+        &self,
+        cred: &Credential,
+        resource: &str,
+        key: &str,
+        claims: Vec<(String, String)>,
+    ) -> Result<Verification> {
+        let action = "exchange.verify";
+        let key = key.trim().to_string();
+        let wanted = vec![key.clone()];
+        let (a, found) = match self
+            .authorise(cred, resource, true, move |conn, t, _| {
+                read_records(conn, &t.code, wanted)
+            })
+            .await
+        {
+            Ok(v) => v,
+            Err(r) => return self.refuse(r, action, resource).await,
+        };
+        let stored = found.into_iter().next().and_then(|(_, d)| d);
+        let today = self.today()?;
+        let results =
+            match exchange::verify(&a.target.meta, &a.uses, &claims, stored.as_ref(), today) {
+                Ok(r) => r,
+                Err(e) => return self.refuse_after(&a, action, e).await,
+            };
+        let matched = results.iter().filter(|(_, v)| *v == Verdict::Match).count();
+        let receipt = self
+            .seal_ok(
+                &a,
+                action,
+                format!("ok:{matched}/{}", results.len()),
+                std::slice::from_ref(&key),
+            )
+            .await?;
+        Ok(Verification {
+            resource: resource.to_string(),
+            key,
+            grant: a.grant.id,
+            results,
+            receipt,
+        })
+    }
+
+    /// Today in China, for normalising dates in claims and filters.
+    pub(crate) fn today(&self) -> Result<time::Date> {
+        shuqiao_core::catalog::parse_date(&shuqiao_core::catalog::china_date(self.now()))
+            .ok_or_else(|| StoreError::Task("clock out of range".into()))
+    }
+
+    /// What the calling system may use: its active grants, each with the fields it may read
+    /// in clear and those it may only verify, and the catalog items behind them.
+    pub async fn exchange_allowed(&self, cred: &Credential) -> Result<Vec<Allowed>> {
+        let now = self.now();
+        let secret = match cred {
+            Credential::Bearer(s) if !s.starts_with("sqs_") => s.clone(),
+            Credential::Missing => {
+                return self
+                    .refuse(
+                        refusal(&Caller::unidentified(), missing_credential()),
+                        "exchange.discover",
+                        "-",
+                    )
+                    .await
+            }
+            Credential::Malformed => {
+                return self
+                    .refuse(
+                        refusal(&Caller::unidentified(), malformed_credential()),
+                        "exchange.discover",
+                        "-",
+                    )
+                    .await
+            }
+            Credential::Bearer(s) => {
+                let r = self.refuse_session(s).await;
+                return self.refuse(r, "exchange.discover", "-").await;
+            }
+        };
+        let cache = self.exchange.clone();
+        let outcome = self
+            .read(move |conn| {
+                let who = match identify_token(conn, &secret, now) {
+                    Ok(w) => w,
+                    Err(r) => return Ok(Err(r)),
+                };
+                let rows = conn.query(
+                    &format!(
+                        "SELECT {} FROM grants WHERE system = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY resource, id",
+                        crate::share::access::GRANT_COLS
+                    ),
+                    params![&who.system.clone().unwrap_or_default(), now],
+                )?;
+                let mut out = Vec::new();
+                for r in &rows {
+                    let g = crate::share::access::grant_from_row(r, now)?;
+                    let Ok(target) = cache.target(conn, &g.resource) else {
+                        continue;
+                    };
+                    if target.meta.share_type == shuqiao_core::catalog::ShareType::NotShared {
+                        continue;
+                    }
+                    let fields = exchange::field_use(&target.meta, &g.fields);
+                    let items = target
+                        .meta
+                        .items
+                        .iter()
+                        .filter(|i| g.fields.contains(&i.code))
+                        .cloned()
+                        .collect();
+                    out.push(Allowed {
+                        grant: g.id,
+                        name: target.meta.name.clone(),
+                        key_fields: target.meta.key_fields.clone(),
+                        share_modes: target.meta.share_modes.clone(),
+                        items,
+                        fields,
+                        resource: g.resource,
+                        purpose: g.purpose,
+                        expires_at: g.expires_at,
+                        quota_per_day: g.quota_per_day,
+                        rate_per_second: g.rate_per_second,
+                    });
+                }
+                Ok(Ok(out))
+            })
+            .await?;
+        match outcome {
+            Ok(v) => Ok(v),
+            Err(r) => self.refuse(r, "exchange.discover", "-").await,
+        }
+    }
+}
+
+fn invalid_keys() -> StoreError {
+    DomainError::one(shuqiao_core::FieldError::new(
+        "keys",
+        "invalid_keys",
+        format!("请给出 1 至 {} 个非空主键", exchange::MAX_KEYS),
+        format!("give 1 to {} non-empty keys", exchange::MAX_KEYS),
+    ))
+    .into()
+}
+
+pub(crate) fn only_fields(d: Data, fields: &[String]) -> Data {
+    d.into_iter().filter(|(f, _)| fields.contains(f)).collect()
+}
+
+fn read_records(
+    c: &mut dyn crate::db::Conn,
+    resource: &str,
+    keys: Vec<String>,
+) -> Result<Vec<(String, Option<Data>)>> {
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        let row = c.query_one(
+            "SELECT v.data FROM records r JOIN record_versions v ON v.id = r.version
+             WHERE r.resource = $1 AND r.record_key = $2 AND r.live = 1",
+            params![resource, &key],
+        )?;
+        let data = match row.map(|r| r.opt_text(0)).transpose()?.flatten() {
+            Some(t) => Some(from_json::<Data>(&t)?),
+            None => None,
+        };
+        out.push((key, data));
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// The calls a second a grant may make when it sets none itself (`None`: no default).
+    pub fn with_exchange_rate(self, rate: Option<u32>) -> Store {
+        self.exchange.set_default_rate(rate);
+        self
+    }
+
+    /// The calling system's own usage over the last `days` days (China time), per day,
+    /// resource and grant.
+    pub async fn exchange_usage(&self, cred: &Credential, days: u32) -> Result<Vec<Usage>> {
+        let now = self.now();
+        let since = usage_since(now, days);
+        let secret = match cred {
+            Credential::Bearer(s) if !s.starts_with("sqs_") => s.clone(),
+            Credential::Missing => return Err(missing_credential()),
+            Credential::Malformed => return Err(malformed_credential()),
+            Credential::Bearer(_) => return Err(system_token_required()),
+        };
+        let outcome = self
+            .read(move |conn| {
+                let who = match identify_token(conn, &secret, now) {
+                    Ok(w) => w,
+                    Err(r) => return Ok(Err(r)),
+                };
+                let system = who.system.clone().unwrap_or_default();
+                Ok(Ok(limits::read_usage(conn, Some(&system), &since)?))
+            })
+            .await?;
+        match outcome {
+            Ok(v) => Ok(v),
+            Err(r) => self.refuse(r, "exchange.usage", "-").await,
+        }
+    }
+
+    /// Usage of every system (or one), for the operator and auditors.
+    pub async fn usage_report(
+        &self,
+        p: Principal,
+        system: Option<String>,
+        days: u32,
+    ) -> Result<Vec<Usage>> {
+        use shuqiao_core::account::Role;
+        if !(p.is_platform_admin() || p.has_role(Role::Auditor)) {
+            return Err(match p {
+                Principal::Anonymous => {
+                    DomainError::unauthenticated("unauthenticated", "请先登录", "sign in first")
+                }
+                _ => DomainError::forbidden(
+                    "operator_or_auditor_only",
+                    "只有平台管理员和审计人员可以查看全平台的调用统计",
+                    "only the operator and auditors may see platform-wide usage",
+                ),
+            }
+            .into());
+        }
+        let since = usage_since(self.now(), days);
+        self.read(move |c| limits::read_usage(c, system.as_deref(), &since))
+            .await
+    }
+}
+
+/// The first day (China time) of a window of `days` days ending today.
+fn usage_since(now: i64, days: u32) -> String {
+    let back = i64::from(days.clamp(1, 366) - 1) * 86_400_000;
+    shuqiao_core::catalog::china_date(now - back)
+}
