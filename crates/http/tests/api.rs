@@ -7,6 +7,8 @@ use shuqiao_store::testkit::{self, fixture, sample_meta, TestDb};
 mod collect;
 #[path = "api/exchange.rs"]
 mod exchange;
+#[path = "api/exchange_feed.rs"]
+mod exchange_feed;
 
 struct App {
     base: String,
@@ -15,7 +17,11 @@ struct App {
 }
 
 async fn app() -> App {
-    let mut db = testkit::sqlite(shuqiao_store::system_clock()).await;
+    app_with_clock(shuqiao_store::system_clock()).await
+}
+
+async fn app_with_clock(clock: shuqiao_store::Clock) -> App {
+    let mut db = testkit::sqlite(clock).await;
     db.store = db
         .store
         .clone()

@@ -293,7 +293,13 @@ pub async fn share_fixture(store: &Store) -> (String, String) {
     open.share_type = ShareType::Unconditional;
     open.share_condition = None;
     let mut codes = Vec::new();
-    for m in [open, sample_meta()] {
+    // The conditional one is also shared as a table (库表), so it can be downloaded whole.
+    let mut conditional = sample_meta();
+    conditional.share_modes = vec![
+        shuqiao_core::catalog::ShareMode::Api,
+        shuqiao_core::catalog::ShareMode::Database,
+    ];
+    for m in [open, conditional] {
         let code = store
             .create_resource(steward.clone(), m)
             .await

@@ -3,19 +3,25 @@
 use super::*;
 use shuqiao_core::share::{AccessRequest, Approval};
 
-const A: &str = "11010519491231002X";
-const B: &str = "440524188001010014";
+pub(super) const A: &str = "11010519491231002X";
+pub(super) const B: &str = "440524188001010014";
 
-struct Setup {
-    app: App,
-    code: String,
-    token: String,
-    other_token: String,
-    grant: i64,
+pub(super) struct Setup {
+    pub app: App,
+    pub code: String,
+    pub token: String,
+    pub other_token: String,
+    pub grant: i64,
 }
 
 async fn setup() -> Setup {
-    let app = app().await;
+    setup_with(shuqiao_store::system_clock()).await
+}
+
+/// A conditional resource with two people in it, and a 30-day grant for `c1-sys` on GMSFHM
+/// (核心: verify only) and XM, but not CSRQ; `c2-sys` of another organisation has none.
+pub(super) async fn setup_with(clock: shuqiao_store::Clock) -> Setup {
+    let app = app_with_clock(clock).await;
     let s = app._db.store.clone();
     let (_, code) = testkit::share_fixture(&s).await;
     let steward = s.principal_for("steward.a").await.unwrap();

@@ -918,6 +918,14 @@ impl Store {
         rate_per_second: Option<i64>,
         quota_per_day: Option<i64>,
     ) -> Result<GrantView> {
+        if matches!(p, Principal::Anonymous) {
+            return Err(DomainError::unauthenticated(
+                "unauthenticated",
+                "请先登录",
+                "sign in first",
+            )
+            .into());
+        }
         let mut bad = Vec::new();
         for (field, v) in [
             ("rate_per_second", rate_per_second),

@@ -1,0 +1,652 @@
+//! The exchange API beyond single keys — filtered queries, the change feed, downloads,
+//! per-resource OpenAPI, rate limits and quotas — and its authority matrix over every
+//! endpoint, each refusal audited.
+use super::exchange::{setup_with, Setup, A, B};
+use super::*;
+
+const DAY: i64 = 86_400_000;
+
+async fn push(app: &App, code: &str, id: &str, body: Value) {
+    let steward = app.login("steward.a").await;
+    let mut body = body;
+    body["batch_id"] = json!(id);
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/collect/resources/{code}/batches"),
+            Some(&steward),
+            body,
+        )
+        .await;
+    assert!(s.is_success(), "push {id}: {s} {v}");
+}
+
+async fn raw(
+    app: &App,
+    path: &str,
+    token: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    let r = app
+        .http
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let (s, h) = (r.status(), r.headers().clone());
+    (s, h, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn queries_follow_filters_cursors_and_the_grant() {
+    let Setup {
+        app, code, token, ..
+    } = setup_with(shuqiao_store::system_clock()).await;
+    let q = format!("/api/v1/exchange/{code}/query");
+    let (s, v) = app.get(&format!("{q}?XM=张三"), Some(&token)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["items"], json!([{"key": A, "record": {"XM": "张三"}}]));
+    assert!(v["receipt"]["index"].is_u64());
+    // Pages of one, in key order, to the end.
+    let (_, p1) = app.get(&format!("{q}?limit=1"), Some(&token)).await;
+    assert_eq!(p1["items"][0]["key"], A);
+    let cursor = p1["next_cursor"].as_str().expect("a next page").to_string();
+    let (_, p2) = app
+        .get(&format!("{q}?limit=1&cursor={cursor}"), Some(&token))
+        .await;
+    assert_eq!(p2["items"][0]["key"], B);
+    assert_eq!(p2["next_cursor"], Value::Null, "the last page: {p2}");
+    // Ranges on the key's text, and refusals: a field outside the grant, a 核心 field (a
+    // range over it would disclose it), a bad operator, a bad cursor.
+    for (path, status, code_) in [
+        (
+            format!("{q}?CSRQ.gte=1900-01-01"),
+            StatusCode::FORBIDDEN,
+            "field_not_granted",
+        ),
+        (
+            format!("{q}?GMSFHM.gt=1"),
+            StatusCode::FORBIDDEN,
+            "core_field_verify_only",
+        ),
+        (
+            format!("{q}?fields=CSRQ"),
+            StatusCode::FORBIDDEN,
+            "field_not_granted",
+        ),
+        (
+            format!("{q}?XM.like=张"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            format!("{q}?cursor=zz"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            format!("{q}?limit=5000"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+    ] {
+        let (s, v) = app.get(&path, Some(&token)).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (status, Some(code_)),
+            "{path}: {v}"
+        );
+        assert!(!v.to_string().contains("1949-12-31"), "{v}");
+    }
+}
+
+#[tokio::test]
+async fn the_change_feed_resumes_from_its_cursor_and_long_polls() {
+    let Setup {
+        app, code, token, ..
+    } = setup_with(shuqiao_store::system_clock()).await;
+    let feed = format!("/api/v1/exchange/{code}/changes");
+    let (s, v) = app.get(&feed, Some(&token)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let ops: Vec<(&str, &str)> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["key"].as_str().unwrap(), c["op"].as_str().unwrap()))
+        .collect();
+    assert_eq!(ops, [(A, "insert"), (B, "insert")]);
+    assert_eq!(
+        v["changes"][0]["record"],
+        json!({"XM": "张三"}),
+        "granted fields only"
+    );
+    let cursor = v["next_cursor"].as_str().unwrap().to_string();
+    // An update and a deletion arrive after the cursor, in order; nothing before it again.
+    push(
+        &app,
+        &code,
+        "b-1",
+        json!({"upserts": [{"GMSFHM": A, "XM": "张三丰", "CSRQ": "1949-12-31"}], "deletes": [B]}),
+    )
+    .await;
+    let (_, v) = app
+        .get(&format!("{feed}?since={cursor}"), Some(&token))
+        .await;
+    let got: Vec<(&str, &str, &Value)> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["key"].as_str().unwrap(),
+                c["op"].as_str().unwrap(),
+                &c["record"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (A, "update", &json!({"XM": "张三丰"})),
+            (B, "delete", &Value::Null)
+        ]
+    );
+    let cursor = v["next_cursor"].as_str().unwrap().to_string();
+    // Nothing new: an empty page keeps the cursor.
+    let (_, v) = app
+        .get(&format!("{feed}?since={cursor}"), Some(&token))
+        .await;
+    assert_eq!(
+        (
+            v["changes"].as_array().unwrap().len(),
+            v["next_cursor"].as_str()
+        ),
+        (0, Some(cursor.as_str()))
+    );
+    // Long poll: a batch applied while the request waits wakes it.
+    let pusher = {
+        let (base, code) = (app.base.clone(), code.clone());
+        let steward = app.login("steward.a").await;
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            Client::new()
+                .post(format!("{base}/api/v1/collect/resources/{code}/batches"))
+                .bearer_auth(steward)
+                .json(&json!({"batch_id": "b-2", "upserts": [{"GMSFHM": B, "XM": "李四", "CSRQ": "1880-01-01"}]}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    let started = std::time::Instant::now();
+    let (s, v) = app
+        .get(&format!("{feed}?since={cursor}&wait=20"), Some(&token))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(pusher.await.unwrap().is_success());
+    assert_eq!(v["changes"][0]["key"], B, "{v}");
+    assert_eq!(
+        v["changes"][0]["op"], "insert",
+        "a deleted key comes back as an insert"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "woken, not timed out"
+    );
+    let (s, v) = app.get(&format!("{feed}?since=-3"), Some(&token)).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed"))
+    );
+}
+
+#[tokio::test]
+async fn downloads_stream_the_granted_fields_with_the_receipt() {
+    let Setup {
+        app, code, token, ..
+    } = setup_with(shuqiao_store::system_clock()).await;
+    let (s, h, body) = raw(&app, &format!("/api/v1/exchange/{code}/download"), &token).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(
+        body, "\u{feff}XM\r\n张三\r\n李四\r\n",
+        "granted, non-核心 fields only"
+    );
+    assert_eq!(h["shuqiao-record-count"], "2");
+    use base64::Engine;
+    let receipt: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(h["shuqiao-audit-receipt"].as_bytes())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        receipt["index"].to_string(),
+        h["shuqiao-audit-index"].to_str().unwrap()
+    );
+    let since = h["shuqiao-changes-since"].to_str().unwrap().to_string();
+    let (_, _, lines) = raw(
+        &app,
+        &format!("/api/v1/exchange/{code}/download?format=jsonl"),
+        &token,
+    )
+    .await;
+    assert_eq!(lines, "{\"XM\":\"张三\"}\n{\"XM\":\"李四\"}\n");
+    // The change feed from the download's cursor is empty until something changes.
+    let (_, v) = app
+        .get(
+            &format!("/api/v1/exchange/{code}/changes?since={since}"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(v["changes"], json!([]));
+    // A resource shared through the API only cannot be downloaded whole.
+    let (s, _, body) = raw(
+        &app,
+        &format!("/api/v1/exchange/{code}/download?format=xml"),
+        &token,
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    let (s, _, body) = raw(
+        &app,
+        &format!("/api/v1/exchange/{code}/download?fields=CSRQ"),
+        &token,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    // The per-resource OpenAPI describes only the granted fields.
+    let (s, doc) = app
+        .get(
+            &format!("/api/v1/exchange/{code}/openapi.json"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let props = &doc["components"]["schemas"]["Record"]["properties"];
+    assert!(
+        props["XM"].is_object() && props["CSRQ"].is_null() && props["GMSFHM"].is_null(),
+        "{props}"
+    );
+    assert!(doc["paths"][format!("/api/v1/exchange/{code}/download")].is_object());
+}
+
+#[tokio::test]
+async fn rate_limits_and_quotas_answer_429_and_usage_is_counted() {
+    let (clock, now) = testkit::manual_clock(1_796_000_000_000);
+    let Setup {
+        app,
+        code,
+        token,
+        grant,
+        ..
+    } = setup_with(clock).await;
+    let lookup = format!("/api/v1/exchange/{code}/records/{A}");
+    let limits = format!("/api/v1/share/grants/{grant}/limits");
+    // Only the provider's steward or the operator set limits.
+    let consumer = app.login("user.c1").await;
+    let (s, _, _) = app
+        .call(
+            Method::PUT,
+            &limits,
+            Some(&consumer),
+            Some(json!({"rate_per_second": 1})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, _) = app
+        .call(
+            Method::PUT,
+            &limits,
+            None,
+            Some(json!({"rate_per_second": 1})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let steward = app.login("steward.a").await;
+    let (s, v, _) = app
+        .call(
+            Method::PUT,
+            &limits,
+            Some(&steward),
+            Some(json!({"rate_per_second": 0})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v, _) = app
+        .call(
+            Method::PUT,
+            &limits,
+            Some(&steward),
+            Some(json!({"rate_per_second": 2, "quota_per_day": 3})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["rate_per_second"].as_i64()),
+        (StatusCode::OK, Some(2)),
+        "{v}"
+    );
+    // Two a second (the clock stands still): the third call waits.
+    for _ in 0..2 {
+        assert_eq!(app.get(&lookup, Some(&token)).await.0, StatusCode::OK);
+    }
+    let (s, v, h) = app.call(Method::GET, &lookup, Some(&token), None).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")),
+        "{v}"
+    );
+    assert_eq!(h["retry-after"], "1");
+    assert!(!v.to_string().contains("张三"));
+    // A second later the third call of the day goes through; the fourth is over the quota
+    // until midnight in China.
+    now.fetch_add(1000, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(app.get(&lookup, Some(&token)).await.0, StatusCode::OK);
+    now.fetch_add(1000, std::sync::atomic::Ordering::SeqCst);
+    let (s, v, h) = app.call(Method::GET, &lookup, Some(&token), None).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("quota_exceeded")),
+        "{v}"
+    );
+    let wait: i64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(wait > 0 && wait <= 86_400, "{wait}");
+    now.fetch_add(wait * 1000, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        app.get(&lookup, Some(&token)).await.0,
+        StatusCode::OK,
+        "a new day"
+    );
+    // Usage: the system sees its own; the operator and auditors see everyone's; others not.
+    let (s, u) = app.get("/api/v1/exchange/usage?days=2", Some(&token)).await;
+    assert_eq!(s, StatusCode::OK, "{u}");
+    let items = u["items"].as_array().unwrap();
+    let calls: i64 = items.iter().map(|i| i["calls"].as_i64().unwrap()).sum();
+    let refused: i64 = items.iter().map(|i| i["refused"].as_i64().unwrap()).sum();
+    assert_eq!((calls, refused), (4, 2), "{u}");
+    assert_eq!(items[0]["calls"], 1, "newest day first: {u}");
+    let (s, all) = app
+        .get(
+            "/api/v1/share/usage?system=c1-sys&days=2",
+            Some(&app.login("auditor").await),
+        )
+        .await;
+    assert_eq!(
+        (s, all["items"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(items.len()))
+    );
+    let consumer = app.login("user.c1").await;
+    let (s, _) = app.get("/api/v1/share/usage", Some(&consumer)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+/// Every exchange endpoint, every way of being refused; each refusal is audited.
+#[tokio::test]
+async fn every_exchange_endpoint_refuses_and_audits_every_unauthorised_call() {
+    let (clock, now) = testkit::manual_clock(1_796_000_000_000);
+    let Setup {
+        app,
+        code,
+        token,
+        other_token,
+        grant,
+    } = setup_with(clock).await;
+    let store = app._db.store.clone();
+    let session = app.login("steward.a").await;
+    // A token that outlives the 30-day grant, one that expires first, one revoked.
+    let (long_token, _) = store
+        .issue_token("c1-sys", "long", 90, "admin")
+        .await
+        .unwrap();
+    let (short_token, _) = store
+        .issue_token("c1-sys", "short", 1, "admin")
+        .await
+        .unwrap();
+    let (revoked_token, info) = store
+        .issue_token("c1-sys", "gone", 30, "admin")
+        .await
+        .unwrap();
+    store.revoke_token(info.id).await.unwrap();
+    let endpoints: Vec<(Method, String, Option<Value>)> = vec![
+        (
+            Method::GET,
+            format!("/api/v1/exchange/{code}/records/{A}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/exchange/{code}/records"),
+            Some(json!({"keys": [A]})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/exchange/{code}/verify"),
+            Some(json!({"key": A, "claims": {"XM": "张三"}})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/exchange/{code}/query?XM=张三"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/exchange/{code}/changes"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/exchange/{code}/download"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/exchange/{code}/openapi.json"),
+            None,
+        ),
+    ];
+    let call = |m: &Method, path: &str, body: &Option<Value>, auth: Option<&str>| {
+        let mut req = app.http.request(m.clone(), format!("{}{path}", app.base));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        async move {
+            let r = req.send().await.unwrap();
+            let s = r.status();
+            (s, r.text().await.unwrap())
+        }
+    };
+    let bearer = |t: &str| format!("Bearer {t}");
+    // Before the grant expires: credentials and the other organisation.
+    let cases: Vec<(&str, Option<String>, StatusCode, &str)> = vec![
+        (
+            "no token",
+            None,
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        ),
+        (
+            "malformed",
+            Some("Basic abc".into()),
+            StatusCode::UNAUTHORIZED,
+            "malformed_credentials",
+        ),
+        (
+            "unknown token",
+            Some(bearer("sq_forged0000000000")),
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        ),
+        (
+            "revoked token",
+            Some(bearer(&revoked_token)),
+            StatusCode::UNAUTHORIZED,
+            "token_revoked",
+        ),
+        (
+            "a person's session",
+            Some(bearer(&session)),
+            StatusCode::FORBIDDEN,
+            "system_token_required",
+        ),
+        (
+            "another organisation",
+            Some(bearer(&other_token)),
+            StatusCode::FORBIDDEN,
+            "no_grant",
+        ),
+    ];
+    let check =
+        |label: &str, s: StatusCode, body: &str, want: StatusCode, code_: &str, path: &str| {
+            assert_eq!(s, want, "{label} on {path}: {body}");
+            assert!(
+                body.contains(&format!("\"{code_}\"")),
+                "{label} on {path}: {body}"
+            );
+            assert!(
+                !body.contains("张三") && !body.contains("李四"),
+                "{label} leaked on {path}: {body}"
+            );
+        };
+    for (m, path, body) in &endpoints {
+        for (label, auth, want, code_) in &cases {
+            let (s, text) = call(m, path, body, auth.as_deref()).await;
+            check(label, s, &text, *want, code_, path);
+        }
+        // The grant's own system succeeds, so the refusals above are not the endpoint's fault.
+        let (s, text) = call(m, path, body, Some(&bearer(&token))).await;
+        assert!(s.is_success(), "{path}: {text}");
+    }
+    // Two days on: the short token has expired.
+    now.fetch_add(2 * DAY, std::sync::atomic::Ordering::SeqCst);
+    for (m, path, body) in &endpoints {
+        let (s, text) = call(m, path, body, Some(&bearer(&short_token))).await;
+        check(
+            "expired token",
+            s,
+            &text,
+            StatusCode::UNAUTHORIZED,
+            "token_expired",
+            path,
+        );
+    }
+    // A revoked grant is refused on the very next request; so is one that has expired.
+    let steward = store.principal_for("steward.a").await.unwrap();
+    let cond_meta = {
+        let mut m = sample_meta();
+        m.share_modes = vec![
+            shuqiao_core::catalog::ShareMode::Api,
+            shuqiao_core::catalog::ShareMode::Database,
+        ];
+        m
+    };
+    now.fetch_add(30 * DAY, std::sync::atomic::Ordering::SeqCst);
+    for (m, path, body) in &endpoints {
+        let (s, text) = call(m, path, body, Some(&bearer(&long_token))).await;
+        check(
+            "expired grant",
+            s,
+            &text,
+            StatusCode::FORBIDDEN,
+            "no_grant",
+            path,
+        );
+    }
+    now.fetch_sub(30 * DAY, std::sync::atomic::Ordering::SeqCst);
+    // The resource turned 不予共享 after the grant: refused although the grant stands.
+    let mut closed = cond_meta.clone();
+    closed.share_type = shuqiao_core::catalog::ShareType::NotShared;
+    closed.share_condition = None;
+    store
+        .update_resource(steward.clone(), &code, closed)
+        .await
+        .unwrap();
+    store.submit_resource(steward.clone(), &code).await.unwrap();
+    store
+        .publish_resource(store.principal_for("admin").await.unwrap(), &code)
+        .await
+        .unwrap();
+    for (m, path, body) in &endpoints[..6] {
+        let (s, text) = call(m, path, body, Some(&bearer(&long_token))).await;
+        check(
+            "不予共享 resource",
+            s,
+            &text,
+            StatusCode::FORBIDDEN,
+            "resource_not_shared",
+            path,
+        );
+    }
+    store
+        .update_resource(steward.clone(), &code, cond_meta)
+        .await
+        .unwrap();
+    store.submit_resource(steward.clone(), &code).await.unwrap();
+    store
+        .publish_resource(store.principal_for("admin").await.unwrap(), &code)
+        .await
+        .unwrap();
+    store
+        .revoke_grant(steward, grant, "用途已结束".into())
+        .await
+        .unwrap();
+    for (m, path, body) in &endpoints {
+        let (s, text) = call(m, path, body, Some(&bearer(&long_token))).await;
+        check(
+            "revoked grant",
+            s,
+            &text,
+            StatusCode::FORBIDDEN,
+            "no_grant",
+            path,
+        );
+    }
+    // Every refusal is in the log, named where the credential names a system.
+    let auditor = app.login("auditor").await;
+    let (_, e) = app
+        .get("/api/v1/audit/entries?limit=1000", Some(&auditor))
+        .await;
+    let denied: Vec<(String, String, String)> = e["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["result"].as_str().unwrap_or("").starts_with("denied:"))
+        .map(|i| {
+            (
+                i["action"].as_str().unwrap_or("").to_string(),
+                i["result"].as_str().unwrap_or("").to_string(),
+                i["actor_system"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect();
+    let has = |action: &str, code_: &str, system: &str| {
+        denied
+            .iter()
+            .any(|(a, r, s)| a == action && r == &format!("denied:{code_}") && s == system)
+    };
+    for action in [
+        "exchange.lookup",
+        "exchange.verify",
+        "exchange.query",
+        "exchange.changes",
+        "exchange.download",
+    ] {
+        for (code_, system) in [
+            ("unauthenticated", "-"),
+            ("malformed_credentials", "-"),
+            ("invalid_credentials", "-"),
+            ("token_revoked", "c1-sys"),
+            ("token_expired", "c1-sys"),
+            ("system_token_required", "-"),
+            ("no_grant", "c2-sys"),
+            ("no_grant", "c1-sys"),
+            ("resource_not_shared", "c1-sys"),
+        ] {
+            assert!(
+                has(action, code_, system),
+                "{action} {code_} by {system} not audited: {denied:?}"
+            );
+        }
+    }
+}
