@@ -53,9 +53,12 @@ fn q(text: &str) -> SearchQuery {
 
 #[path = "conformance/collect_cases.rs"]
 mod collect_cases;
+#[path = "conformance/exchange_cases.rs"]
+mod exchange_cases;
 
 mod cases {
     pub use super::collect_cases::*;
+    pub use super::exchange_cases::*;
     pub use super::share_cases::*;
     use super::*;
     use std::sync::atomic::{AtomicI64, Ordering};
@@ -1573,6 +1576,7 @@ conformance!(
     collect_versions_history_and_snapshot,
     collect_bad_rows_policies_and_duplicates,
     collect_push_is_idempotent_and_overrides_are_audited,
+    exchange_queries_feed_downloads_and_usage,
 );
 
 /// The demo province loads on both engines and is searchable (slower: kept to one case).

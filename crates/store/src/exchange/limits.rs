@@ -125,7 +125,7 @@ impl ExchangeState {
 pub(crate) fn used_today(c: &mut dyn Conn, grant: i64, now: i64) -> Result<i64> {
     let day = shuqiao_core::catalog::china_date(now);
     let r = c.query_one(
-        "SELECT COALESCE(SUM(calls), 0) FROM exchange_usage WHERE grant_id = $1 AND day = $2",
+        "SELECT CAST(COALESCE(SUM(calls), 0) AS BIGINT) FROM exchange_usage WHERE grant_id = $1 AND day = $2",
         params![grant, &day],
     )?;
     Ok(match r {

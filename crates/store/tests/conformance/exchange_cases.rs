@@ -1,0 +1,193 @@
+//! Exchange cases of the conformance suite (run on SQLite and PostgreSQL): filters, cursors,
+//! the change feed, downloads and usage counters give the same answers on both engines.
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use shuqiao_core::collect::source::VecSource;
+use shuqiao_core::share::{AccessRequest, Approval};
+use shuqiao_store::collect::{BatchRequest, Channel};
+use shuqiao_store::exchange::Credential;
+use shuqiao_store::Store;
+
+const A: &str = "11010519491231002X";
+const B: &str = "440524188001010014";
+const C: &str = "460106199003071235";
+
+async fn collect(s: &Store, code: &str, rows: Vec<Vec<String>>, deletes: Vec<String>) {
+    let steward = s.principal_for("steward.a").await.unwrap();
+    let mut req = BatchRequest::new(code, Channel::Import, "t.csv");
+    req.deletes = deletes;
+    let src = VecSource::new(vec!["GMSFHM".into(), "XM".into(), "CSRQ".into()], rows);
+    let r = s.collect_batch(steward, req, src, None).await.unwrap();
+    assert_eq!(r.status, "applied", "{r:?}");
+}
+
+fn row(id: &str, name: &str, born: &str) -> Vec<String> {
+    vec![id.into(), name.into(), born.into()]
+}
+
+fn keys<T>(items: &[(String, T)]) -> Vec<&str> {
+    items.iter().map(|(k, _)| k.as_str()).collect()
+}
+
+pub async fn exchange_queries_feed_downloads_and_usage(s: Store, t: Arc<AtomicI64>, _: String) {
+    let s = s.with_audit(shuqiao_store::audit::AuditKeys::generate("test/audit").unwrap());
+    shuqiao_store::testkit::fixture(&s).await;
+    let (_, code) = shuqiao_store::testkit::share_fixture(&s).await;
+    collect(
+        &s,
+        &code,
+        vec![
+            row(A, "张三", "1949-12-31"),
+            row(B, "李四", "1880-01-01"),
+            row(C, "王海燕", "1990-03-07"),
+        ],
+        vec![],
+    )
+    .await;
+    let consumer = s.principal_for("user.c1").await.unwrap();
+    let app = s
+        .apply(
+            consumer,
+            AccessRequest {
+                system: "c1-sys".into(),
+                resource: code.clone(),
+                fields: vec!["GMSFHM".into(), "XM".into(), "CSRQ".into()],
+                purpose: "资格认证".into(),
+                scene: "待遇发放".into(),
+                legal_basis: "《社会保险法》".into(),
+                days: 30,
+            },
+        )
+        .await
+        .unwrap();
+    let steward = s.principal_for("steward.a").await.unwrap();
+    let grant = s
+        .approve_application(steward.clone(), app.id, Approval::default())
+        .await
+        .unwrap()
+        .grant_id
+        .unwrap();
+    let (token, _) = s.issue_token("c1-sys", "x", 30, "admin").await.unwrap();
+    let cred = Credential::Bearer(token);
+    let q = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+
+    // Equality, date ranges (as dates, both engines), and pages in key order.
+    let p = s
+        .exchange_query(&cred, &code, q(&[("XM", "李四")]))
+        .await
+        .unwrap();
+    assert_eq!(keys(&p.items), [B]);
+    let p = s
+        .exchange_query(
+            &cred,
+            &code,
+            q(&[("CSRQ.gte", "1900-01-01"), ("CSRQ.lt", "1990-03-07")]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(keys(&p.items), [A]);
+    let p = s
+        .exchange_query(&cred, &code, q(&[("CSRQ.gte", "1949/12/31")]))
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&p.items),
+        [A, C],
+        "the filter value is normalised like collected ones"
+    );
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut params = q(&[("limit", "2")]);
+        if let Some(c) = &cursor {
+            params.push(("cursor".into(), c.clone()));
+        }
+        let p = s.exchange_query(&cred, &code, params).await.unwrap();
+        seen.extend(keys(&p.items).into_iter().map(String::from));
+        match p.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen, [A, B, C], "every record once, in key order");
+    assert!(
+        s.exchange_query(&cred, &code, q(&[("GMSFHM", A)]))
+            .await
+            .is_err(),
+        "核心 filters refused"
+    );
+
+    // The change feed: inserts, then an update and a delete after the cursor.
+    let page = s
+        .exchange_changes(&cred, &code, None, None, None)
+        .await
+        .unwrap();
+    assert_eq!(page.changes.len(), 3);
+    let cursor = page.next_cursor.clone();
+    t.fetch_add(1000, Ordering::SeqCst);
+    collect(
+        &s,
+        &code,
+        vec![row(A, "张三丰", "1949-12-31")],
+        vec![B.into()],
+    )
+    .await;
+    let page = s
+        .exchange_changes(&cred, &code, Some(&cursor), Some("1"), None)
+        .await
+        .unwrap();
+    assert_eq!((page.changes.len(), page.has_more), (1, true));
+    assert_eq!(
+        (page.changes[0].key.as_str(), page.changes[0].op.as_str()),
+        (A, "update")
+    );
+    let page = s
+        .exchange_changes(&cred, &code, Some(&page.next_cursor), None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (page.changes[0].key.as_str(), page.changes[0].op.as_str()),
+        (B, "delete")
+    );
+    assert!(page.changes[0].record.is_none());
+
+    // A download: every live record, granted fields only, and where to sync from.
+    let plan = s.exchange_download(&cred, &code, None).await.unwrap();
+    assert_eq!(plan.total(), 2);
+    let rows = s.download_page(&plan, None).await.unwrap();
+    assert_eq!(keys(&rows), [A, C]);
+    assert_eq!(rows[0].1.get("XM").and_then(|v| v.as_str()), Some("张三丰"));
+    assert!(!rows[0].1.contains_key("GMSFHM"), "核心 never leaves");
+    let after = s
+        .exchange_changes(&cred, &code, Some(&plan.as_of().to_string()), None, None)
+        .await
+        .unwrap();
+    assert!(after.changes.is_empty());
+
+    // Usage is counted with the audit entries; a daily quota stops the next call.
+    let lookups_before = s.exchange_usage(&cred, 1).await.unwrap();
+    let calls: i64 = lookups_before.iter().map(|u| u.calls).sum();
+    assert_eq!(calls, 10, "{lookups_before:?}");
+    s.set_grant_limits(steward, grant, None, Some(calls + 1))
+        .await
+        .unwrap();
+    s.exchange_lookup(&cred, &code, vec![A.into()], None)
+        .await
+        .unwrap();
+    let over = s
+        .exchange_lookup(&cred, &code, vec![A.into()], None)
+        .await
+        .unwrap_err();
+    assert!(format!("{over:?}").contains("quota_exceeded"), "{over:?}");
+    let usage = s.exchange_usage(&cred, 1).await.unwrap();
+    let (calls, refused): (i64, i64) = usage
+        .iter()
+        .fold((0, 0), |a, u| (a.0 + u.calls, a.1 + u.refused));
+    assert_eq!((calls, refused), (11, 2), "{usage:?}");
+}
