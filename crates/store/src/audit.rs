@@ -390,6 +390,12 @@ fn sequence(
     })
 }
 
+/// A batch that has committed, with its receipts being built.
+struct Committed {
+    job: tokio::task::JoinHandle<Result<Vec<Receipt>>>,
+    done: Arc<Sequenced>,
+}
+
 /// Receipts for the last `count` entries of a batch, from memory alone: every node their
 /// proofs need was either completed by the batch or is on the edge it started from.
 fn receipts(done: &Sequenced, count: usize) -> Result<Vec<Receipt>> {
@@ -485,23 +491,38 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
             }
             let sizes: Vec<usize> = batch.iter().map(|(e, _)| e.len()).collect();
             let (entries, replies): (Vec<Vec<Entry>>, Vec<_>) = batch.into_iter().unzip();
-            match store
-                .audit_append(entries.into_iter().flatten().collect())
-                .await
-            {
-                Ok(receipts) => {
-                    let mut receipts = receipts.into_iter();
-                    for (reply, n) in replies.into_iter().zip(sizes) {
-                        let _ = reply.send(Ok(receipts.by_ref().take(n).collect()));
+            let started = std::time::Instant::now();
+            let committed = store
+                .audit_commit(entries.into_iter().flatten().collect())
+                .await;
+            tracing::debug!(
+                entries = total,
+                callers = replies.len(),
+                micros = started.elapsed().as_micros() as u64,
+                "audit batch committed"
+            );
+            // The next batch may start at once: this one's receipts are handed out beside it.
+            let store = store.clone();
+            tokio::spawn(async move {
+                let receipts = match committed {
+                    Ok(c) => store.audit_receipts(c).await,
+                    Err(e) => Err(e),
+                };
+                match receipts {
+                    Ok(receipts) => {
+                        let mut receipts = receipts.into_iter();
+                        for (reply, n) in replies.into_iter().zip(sizes) {
+                            let _ = reply.send(Ok(receipts.by_ref().take(n).collect()));
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "audit batch failed; its callers are refused");
+                        for reply in replies {
+                            let _ = reply.send(Err(unavailable()));
+                        }
                     }
                 }
-                Err(e) => {
-                    tracing::error!(error = %e, "audit batch failed; its callers are refused");
-                    for reply in replies {
-                        let _ = reply.send(Err(unavailable()));
-                    }
-                }
-            }
+            });
         }
     });
     tx
@@ -557,37 +578,45 @@ impl Store {
     /// Appends entries durably and returns a receipt for each: nobody gets a receipt before
     /// the transaction holding their entry has committed.
     pub async fn audit_append(&self, entries: Vec<Entry>) -> Result<Vec<Receipt>> {
+        let committed = self.audit_commit(entries).await?;
+        self.audit_receipts(committed).await
+    }
+
+    /// Sequences and commits `entries`; their receipts are still being built (on another
+    /// thread, started while the commit waited for the disk) when this returns.
+    async fn audit_commit(&self, entries: Vec<Entry>) -> Result<Committed> {
         let audit = self.audit.clone();
         let cache = self.audit_cache.clone();
         let now = self.now();
-        let (receipts, done) = self
-            .write(move |c| {
-                let mut guard = audit.lock().unwrap_or_else(|p| p.into_inner());
-                let st = guard.as_mut().ok_or_else(unavailable)?;
-                let done = match sequence(c, st, &cache, &entries, now) {
-                    Ok(d) => Arc::new(d),
-                    Err(e) => {
-                        // The transaction rolls back: forget the in-memory edge too.
-                        st.frontier = None;
-                        return Err(e);
-                    }
-                };
-                // The receipts are built on another thread while this one commits (the
-                // commit mostly waits for the disk). They are handed out only once the
-                // commit has succeeded: if it fails, they are dropped unseen.
-                let count = entries.len();
-                let job = {
-                    let done = done.clone();
-                    tokio::task::spawn_blocking(move || receipts(&done, count))
-                };
-                Ok((job, done))
-            })
-            .await?;
-        let receipts = receipts
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))??;
-        // Only now, committed, may the batch's nodes join the cache.
-        self.audit_cache.record(done.from, done.size, &done.fresh);
+        self.write(move |c| {
+            let mut guard = audit.lock().unwrap_or_else(|p| p.into_inner());
+            let st = guard.as_mut().ok_or_else(unavailable)?;
+            let done = match sequence(c, st, &cache, &entries, now) {
+                Ok(d) => Arc::new(d),
+                Err(e) => {
+                    // The transaction rolls back: forget the in-memory edge too.
+                    st.frontier = None;
+                    return Err(e);
+                }
+            };
+            // The receipts are built on another thread while this one commits (the commit
+            // mostly waits for the disk). They are handed out only once the commit has
+            // succeeded: if it fails, they are dropped unseen.
+            let count = entries.len();
+            let job = {
+                let done = done.clone();
+                tokio::task::spawn_blocking(move || receipts(&done, count))
+            };
+            Ok(Committed { job, done })
+        })
+        .await
+    }
+
+    /// The receipts of a committed batch; its nodes join the cache now that they are durable.
+    async fn audit_receipts(&self, c: Committed) -> Result<Vec<Receipt>> {
+        let receipts = c.job.await.map_err(|e| StoreError::Task(e.to_string()))??;
+        self.audit_cache
+            .record(c.done.from, c.done.size, &c.done.fresh);
         Ok(receipts)
     }
 

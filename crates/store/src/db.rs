@@ -672,6 +672,17 @@ pub fn insert_rows(
 ) -> Result<(), DbError> {
     let width = columns.len();
     let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    if c.backend() == Backend::Sqlite {
+        // In-process SQLite has no round trips to save: one cached single-row statement run
+        // per row beats a multi-row statement whose text (and so its preparation) changes
+        // with every row count.
+        let marks: Vec<String> = (1..=width).map(|j| format!("${j}")).collect();
+        let sql = format!("{head}({})", marks.join(", "));
+        for row in rows {
+            c.execute(&sql, &row)?;
+        }
+        return Ok(());
+    }
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let mut sql = head.clone();
