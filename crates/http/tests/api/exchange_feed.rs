@@ -650,3 +650,42 @@ async fn every_exchange_endpoint_refuses_and_audits_every_unauthorised_call() {
         }
     }
 }
+
+/// If the audit log cannot take the access entry, no data leaves: the caller gets 503.
+#[tokio::test]
+async fn when_the_audit_append_fails_no_data_leaves() {
+    let Setup {
+        app, code, token, ..
+    } = setup_with(shuqiao_store::system_clock()).await;
+    // A second connection to the same database makes every audit insert fail, as a full disk
+    // or a broken database would.
+    let path = app._db.url.trim_start_matches("sqlite:").to_string();
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER audit_broken BEFORE INSERT ON audit_entries BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+    )
+    .unwrap();
+    let paths = [
+        format!("/api/v1/exchange/{code}/records/{A}"),
+        format!("/api/v1/exchange/{code}/query?XM=张三"),
+        format!("/api/v1/exchange/{code}/changes"),
+        format!("/api/v1/exchange/{code}/download"),
+    ];
+    for path in &paths {
+        let (s, _, body) = raw(&app, path, &token).await;
+        assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{path}: {body}");
+        assert!(body.contains("audit_unavailable"), "{path}: {body}");
+        assert!(
+            !body.contains("张三"),
+            "no data without an audit entry: {body}"
+        );
+    }
+    db.execute_batch("DROP TRIGGER audit_broken").unwrap();
+    let (s, v) = app.get(&paths[0], Some(&token)).await;
+    assert_eq!(
+        (s, v["record"]["XM"].as_str()),
+        (StatusCode::OK, Some("张三")),
+        "{v}"
+    );
+}
