@@ -58,8 +58,21 @@ impl ExchangeState {
             "SELECT published_version, retired FROM resources WHERE code = $1",
             params![code],
         )?;
-        if let Some(r) = &row {
-            let (version, retired) = (r.opt_int(0)?, r.bool(1)?);
+        let version = match &row {
+            Some(r) => Some((r.opt_int(0)?, r.bool(1)?)),
+            None => None,
+        };
+        self.target_at(c, code, version)
+    }
+
+    /// The same, given the resource's (published version, retired) as just read.
+    pub(crate) fn target_at(
+        &self,
+        c: &mut dyn Conn,
+        code: &str,
+        version: Option<(Option<i64>, bool)>,
+    ) -> Result<Arc<Target>> {
+        if let Some((version, retired)) = version {
             let cached = self
                 .targets
                 .lock()
@@ -147,11 +160,12 @@ pub struct Usage {
     pub refused: i64,
 }
 
+/// (day, system, resource, grant) → (calls, records, refused).
+pub(crate) type UsageCounts = HashMap<(String, String, String, i64), (i64, i64, i64)>;
+
 /// Per day, system, resource and grant: what a batch of audit entries adds to the counters.
-pub(crate) fn usage_of(
-    entries: &[&shuqiao_core::audit::entry::Entry],
-) -> HashMap<(String, String, String, i64), (i64, i64, i64)> {
-    let mut out: HashMap<_, (i64, i64, i64)> = HashMap::new();
+pub(crate) fn usage_of(entries: &[&shuqiao_core::audit::entry::Entry]) -> UsageCounts {
+    let mut out = UsageCounts::new();
     for e in entries {
         if !e.action.starts_with("exchange.") {
             continue;
@@ -182,10 +196,7 @@ pub(crate) fn usage_of(
 }
 
 /// Adds a batch's counts, inside the sequencing transaction.
-pub(crate) fn record_usage(
-    c: &mut dyn Conn,
-    counts: HashMap<(String, String, String, i64), (i64, i64, i64)>,
-) -> Result<()> {
+pub(crate) fn record_usage(c: &mut dyn Conn, counts: UsageCounts) -> Result<()> {
     for ((day, system, resource, grant), (calls, records, refused)) in counts {
         c.execute(
             "INSERT INTO exchange_usage (day, system, resource, grant_id, calls, records, refused)
