@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use shuqiao_store::audit::Receipt;
 
-use super::params::bad_param;
+use super::params::only_known;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, ExchangeCredential, JsonBody};
 use crate::AppState;
@@ -27,9 +27,7 @@ fn with_receipt(status: StatusCode, body: serde_json::Value, receipt: &Receipt) 
 }
 
 fn fields_param(params: &HashMap<String, String>) -> ApiResult<Option<Vec<String>>> {
-    if let Some(unknown) = params.keys().find(|k| k.as_str() != "fields") {
-        return Err(bad_param(unknown, "fields"));
-    }
+    only_known(params, &["fields"])?;
     Ok(params.get("fields").map(|f| split_fields(f)))
 }
 
@@ -188,12 +186,7 @@ pub async fn changes(
     Path(resource): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    if let Some(unknown) = params
-        .keys()
-        .find(|k| !["since", "limit", "wait"].contains(&k.as_str()))
-    {
-        return Err(bad_param(unknown, "since, limit, wait"));
-    }
+    only_known(&params, &["since", "limit", "wait"])?;
     let get = |k: &str| params.get(k).map(String::as_str);
     let page = st
         .store
@@ -212,12 +205,7 @@ pub async fn download(
     Path(resource): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    if let Some(unknown) = params
-        .keys()
-        .find(|k| !["format", "fields"].contains(&k.as_str()))
-    {
-        return Err(bad_param(unknown, "format, fields"));
-    }
+    only_known(&params, &["format", "fields"])?;
     let csv = match params.get("format").map(String::as_str) {
         None | Some("csv") => true,
         Some("jsonl") => false,
@@ -397,9 +385,7 @@ pub async fn usage_report(
 }
 
 fn days_param(params: &HashMap<String, String>, known: &[&str]) -> ApiResult<u32> {
-    if let Some(unknown) = params.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err(bad_param(unknown, &known.join(", ")));
-    }
+    only_known(params, known)?;
     match params.get("days") {
         None => Ok(7),
         Some(d) => d

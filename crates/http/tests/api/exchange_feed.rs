@@ -282,44 +282,30 @@ async fn rate_limits_and_quotas_answer_429_and_usage_is_counted() {
     } = setup_with(clock).await;
     let lookup = format!("/api/v1/exchange/{code}/records/{A}");
     let limits = format!("/api/v1/share/grants/{grant}/limits");
+    let put = |who: Option<String>, body: Value| {
+        let limits = limits.clone();
+        let app = &app;
+        async move {
+            let (s, v, _) = app
+                .call(Method::PUT, &limits, who.as_deref(), Some(body))
+                .await;
+            (s, v)
+        }
+    };
     // Only the provider's steward or the operator set limits.
     let consumer = app.login("user.c1").await;
-    let (s, _, _) = app
-        .call(
-            Method::PUT,
-            &limits,
-            Some(&consumer),
-            Some(json!({"rate_per_second": 1})),
-        )
-        .await;
+    let (s, _) = put(Some(consumer.clone()), json!({"rate_per_second": 1})).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _, _) = app
-        .call(
-            Method::PUT,
-            &limits,
-            None,
-            Some(json!({"rate_per_second": 1})),
-        )
-        .await;
+    let (s, _) = put(None, json!({"rate_per_second": 1})).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let steward = app.login("steward.a").await;
-    let (s, v, _) = app
-        .call(
-            Method::PUT,
-            &limits,
-            Some(&steward),
-            Some(json!({"rate_per_second": 0})),
-        )
-        .await;
+    let (s, v) = put(Some(steward.clone()), json!({"rate_per_second": 0})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    let (s, v, _) = app
-        .call(
-            Method::PUT,
-            &limits,
-            Some(&steward),
-            Some(json!({"rate_per_second": 2, "quota_per_day": 3})),
-        )
-        .await;
+    let (s, v) = put(
+        Some(steward),
+        json!({"rate_per_second": 2, "quota_per_day": 3}),
+    )
+    .await;
     assert_eq!(
         (s, v["rate_per_second"].as_i64()),
         (StatusCode::OK, Some(2)),
