@@ -394,6 +394,7 @@ fn sequence(
 struct Committed {
     job: tokio::task::JoinHandle<Result<Vec<Receipt>>>,
     done: Arc<Sequenced>,
+    slots: Vec<Slot>,
 }
 
 /// Receipts for the last `count` entries of a batch, from memory alone: every node their
@@ -459,10 +460,48 @@ const MAX_BATCH: usize = 4096;
 /// How many times the sequencer yields without a new request before it seals what it has.
 const BURST_YIELDS: usize = 4;
 
-type Request = (
-    Vec<Entry>,
-    tokio::sync::oneshot::Sender<Result<Vec<Receipt>>>,
-);
+/// Work run inside the sequencing transaction, on the writer's connection, before the batch
+/// is sequenced: it reads what it needs and returns the entry that records the read, and what
+/// its caller gets back once that entry has committed. Reading there, rather than before, means
+/// the data and its audit entry are one transaction, and the reads hit the writer's page cache
+/// (a reader's cache is emptied by every commit of another connection).
+pub(crate) type Job =
+    Box<dyn FnOnce(&mut dyn Conn, &JobContext) -> Result<(Entry, Payload)> + Send>;
+pub(crate) type Payload = Box<dyn std::any::Any + Send>;
+
+/// What a job may use that lives with the log's keys.
+pub(crate) struct JobContext {
+    pub subject_secret: [u8; 32],
+}
+
+pub(crate) enum Work {
+    Entries(Vec<Entry>),
+    Job(Job),
+}
+
+impl Work {
+    fn len(&self) -> usize {
+        match self {
+            Work::Entries(e) => e.len(),
+            Work::Job(_) => 1,
+        }
+    }
+}
+
+/// Where each caller's part of a batch went.
+enum Slot {
+    Entries(usize),
+    Job(Payload),
+    Failed(StoreError),
+}
+
+/// A caller's part of a committed batch.
+pub(crate) struct Sealed {
+    receipts: Vec<Receipt>,
+    payload: Option<Payload>,
+}
+
+type Request = (Work, tokio::sync::oneshot::Sender<Result<Sealed>>);
 pub(crate) type Appender = Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<Request>>>;
 
 /// The sequencer task: takes whatever requests are waiting, appends them in one transaction,
@@ -471,8 +510,8 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Request>(65_536);
     tokio::spawn(async move {
         while let Some(first) = rx.recv().await {
+            let mut total = first.0.len();
             let mut batch = vec![first];
-            let mut total = batch[0].0.len();
             // When a batch commits, its callers come back at once; yielding a few times lets
             // that burst arrive so the next transaction carries it whole (group commit).
             let mut idle_yields = 0;
@@ -489,12 +528,9 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
                     }
                 }
             }
-            let sizes: Vec<usize> = batch.iter().map(|(e, _)| e.len()).collect();
-            let (entries, replies): (Vec<Vec<Entry>>, Vec<_>) = batch.into_iter().unzip();
+            let (works, replies): (Vec<Work>, Vec<_>) = batch.into_iter().unzip();
             let started = std::time::Instant::now();
-            let committed = store
-                .audit_commit(entries.into_iter().flatten().collect())
-                .await;
+            let committed = store.audit_commit(works).await;
             tracing::debug!(
                 entries = total,
                 callers = replies.len(),
@@ -504,15 +540,32 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
             // The next batch may start at once: this one's receipts are handed out beside it.
             let store = store.clone();
             tokio::spawn(async move {
-                let receipts = match committed {
-                    Ok(c) => store.audit_receipts(c).await,
+                let sealed = match committed {
+                    Ok(c) => {
+                        let slots = c.slots;
+                        store
+                            .audit_receipts(c.job, c.done)
+                            .await
+                            .map(|r| (r, slots))
+                    }
                     Err(e) => Err(e),
                 };
-                match receipts {
-                    Ok(receipts) => {
+                match sealed {
+                    Ok((receipts, slots)) => {
                         let mut receipts = receipts.into_iter();
-                        for (reply, n) in replies.into_iter().zip(sizes) {
-                            let _ = reply.send(Ok(receipts.by_ref().take(n).collect()));
+                        for (reply, slot) in replies.into_iter().zip(slots) {
+                            let part = match slot {
+                                Slot::Entries(n) => Ok(Sealed {
+                                    receipts: receipts.by_ref().take(n).collect(),
+                                    payload: None,
+                                }),
+                                Slot::Job(p) => Ok(Sealed {
+                                    receipts: receipts.by_ref().take(1).collect(),
+                                    payload: Some(p),
+                                }),
+                                Slot::Failed(e) => Err(e),
+                            };
+                            let _ = reply.send(part);
                         }
                     }
                     Err(e) => {
@@ -578,19 +631,40 @@ impl Store {
     /// Appends entries durably and returns a receipt for each: nobody gets a receipt before
     /// the transaction holding their entry has committed.
     pub async fn audit_append(&self, entries: Vec<Entry>) -> Result<Vec<Receipt>> {
-        let committed = self.audit_commit(entries).await?;
-        self.audit_receipts(committed).await
+        let c = self.audit_commit(vec![Work::Entries(entries)]).await?;
+        self.audit_receipts(c.job, c.done).await
     }
 
-    /// Sequences and commits `entries`; their receipts are still being built (on another
-    /// thread, started while the commit waited for the disk) when this returns.
-    async fn audit_commit(&self, entries: Vec<Entry>) -> Result<Committed> {
+    /// Runs the jobs, sequences their entries with the others and commits; the receipts are
+    /// still being built (on another thread, started while the commit waited for the disk)
+    /// when this returns.
+    async fn audit_commit(&self, works: Vec<Work>) -> Result<Committed> {
         let audit = self.audit.clone();
         let cache = self.audit_cache.clone();
         let now = self.now();
         self.write(move |c| {
             let mut guard = audit.lock().unwrap_or_else(|p| p.into_inner());
             let st = guard.as_mut().ok_or_else(unavailable)?;
+            let ctx = JobContext {
+                subject_secret: st.keys.subject_secret,
+            };
+            let mut entries = Vec::with_capacity(works.len());
+            let mut slots = Vec::with_capacity(works.len());
+            for w in works {
+                match w {
+                    Work::Entries(es) => {
+                        slots.push(Slot::Entries(es.len()));
+                        entries.extend(es);
+                    }
+                    Work::Job(job) => match job(c, &ctx) {
+                        Ok((e, payload)) => {
+                            slots.push(Slot::Job(payload));
+                            entries.push(e);
+                        }
+                        Err(e) => slots.push(Slot::Failed(e)),
+                    },
+                }
+            }
             let done = match sequence(c, st, &cache, &entries, now) {
                 Ok(d) => Arc::new(d),
                 Err(e) => {
@@ -607,16 +681,19 @@ impl Store {
                 let done = done.clone();
                 tokio::task::spawn_blocking(move || receipts(&done, count))
             };
-            Ok(Committed { job, done })
+            Ok(Committed { job, done, slots })
         })
         .await
     }
 
     /// The receipts of a committed batch; its nodes join the cache now that they are durable.
-    async fn audit_receipts(&self, c: Committed) -> Result<Vec<Receipt>> {
-        let receipts = c.job.await.map_err(|e| StoreError::Task(e.to_string()))??;
-        self.audit_cache
-            .record(c.done.from, c.done.size, &c.done.fresh);
+    async fn audit_receipts(
+        &self,
+        job: tokio::task::JoinHandle<Result<Vec<Receipt>>>,
+        done: Arc<Sequenced>,
+    ) -> Result<Vec<Receipt>> {
+        let receipts = job.await.map_err(|e| StoreError::Task(e.to_string()))??;
+        self.audit_cache.record(done.from, done.size, &done.fresh);
         Ok(receipts)
     }
 
@@ -629,10 +706,29 @@ impl Store {
             .get_or_init(|| spawn_appender(self.clone()))
             .clone();
         sender
-            .send((entries, reply))
+            .send((Work::Entries(entries), reply))
             .await
             .map_err(|_| unavailable())?;
-        wait.await.map_err(|_| unavailable())?
+        Ok(wait.await.map_err(|_| unavailable())??.receipts)
+    }
+
+    /// Runs `job` inside the next sequencing transaction and seals the entry it returns;
+    /// gives back that entry's receipt and the job's payload once it has committed.
+    pub(crate) async fn audit_submit_job(&self, job: Job) -> Result<(Receipt, Payload)> {
+        let (reply, wait) = tokio::sync::oneshot::channel();
+        let sender = self
+            .appender
+            .get_or_init(|| spawn_appender(self.clone()))
+            .clone();
+        sender
+            .send((Work::Job(job), reply))
+            .await
+            .map_err(|_| unavailable())?;
+        let mut sealed = wait.await.map_err(|_| unavailable())??;
+        match (sealed.receipts.pop(), sealed.payload) {
+            (Some(r), Some(p)) => Ok((r, p)),
+            _ => Err(unavailable()),
+        }
     }
 
     /// Sequences whatever is pending (entries written by catalog changes and decisions).

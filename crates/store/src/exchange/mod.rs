@@ -335,7 +335,193 @@ fn resource_not_shared(code: &str) -> StoreError {
     .into()
 }
 
+/// Identifies the token and checks its grants on `code` — token, grants, quota and rate —
+/// on whatever connection the caller reads with (a reader's, or the sequencer's).
+fn authorise_in(
+    conn: &mut dyn crate::db::Conn,
+    state: &ExchangeState,
+    secret: &str,
+    code: &str,
+    now: i64,
+    charge_rate: bool,
+) -> Result<std::result::Result<Authorised, Refusal>> {
+    let Found {
+        who,
+        grants,
+        version,
+    } = match token_and_grants(conn, secret, code, now)? {
+        Ok(f) => f,
+        Err(r) => return Ok(Err(r)),
+    };
+    let mut inner = || -> Result<_> {
+        let Some(first) = grants.first().cloned() else {
+            return Err(no_grant(code));
+        };
+        let target = state.target_at(conn, code, version)?;
+        if target.meta.share_type == shuqiao_core::catalog::ShareType::NotShared {
+            return Err(resource_not_shared(code));
+        }
+        let mut fields: Vec<String> = Vec::new();
+        for g in &grants {
+            for f in &g.fields {
+                if !fields.contains(f) {
+                    fields.push(f.clone());
+                }
+            }
+        }
+        let uses = exchange::field_use(&target.meta, &fields);
+        let used_today = match first.quota_per_day {
+            Some(_) => limits::used_today(conn, first.id, now)?,
+            None => 0,
+        };
+        Ok((target, first, uses, used_today))
+    };
+    let (target, grant, uses, used_today) = match inner() {
+        Ok(v) => v,
+        Err(e) if e.domain().is_some() => return Ok(Err(refusal(&who, e))),
+        Err(e) => return Err(e),
+    };
+    let admission = match state.admit(&grant, used_today, now, charge_rate) {
+        Ok(a) => a,
+        Err(e) => return Ok(Err(refusal(&who, e))),
+    };
+    Ok(Ok(Authorised {
+        who,
+        target,
+        grant,
+        uses,
+        _admission: admission,
+    }))
+}
+
+/// The entry recording one exchange call.
+fn call_entry(
+    who: &Caller,
+    action: &str,
+    resource: &str,
+    grant: Option<&GrantView>,
+    result: String,
+    subjects: Vec<String>,
+    time: i64,
+) -> Entry {
+    Entry {
+        time,
+        actor_org: who.org.clone(),
+        actor_system: who.system.clone(),
+        actor_person: who.person.clone(),
+        action: action.to_string(),
+        resource: Some(resource.to_string()),
+        resource_version: None,
+        grant: grant.map(|g| g.id.to_string()),
+        purpose: grant.map(|g| g.purpose.clone()),
+        result,
+        subjects,
+    }
+}
+
+/// Keyed hashes of the people or companies behind `keys`, when the resource is keyed by them.
+fn subject_keys(
+    secret: &[u8; 32],
+    meta: &shuqiao_core::catalog::ResourceMeta,
+    keys: &[String],
+) -> Vec<String> {
+    match subject_kind(meta) {
+        Some(kind) => keys
+            .iter()
+            .map(|k| shuqiao_core::audit::entry::subject_key(secret, kind, k))
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// What a lookup job hands back to its caller once its entry has committed.
+enum LookupDone {
+    Found {
+        grant: i64,
+        purpose: String,
+        fields: Vec<String>,
+        records: Vec<(String, Option<Data>)>,
+        /// Counted against the quota until the caller has its answer.
+        _authorised: Box<Authorised>,
+    },
+    Refused(StoreError),
+}
+
+/// A lookup run inside the sequencing transaction: authorise, read, cut to the grant, and
+/// the entry that records it (the answer or the refusal).
+#[allow(clippy::too_many_arguments)]
+fn lookup_in(
+    conn: &mut dyn crate::db::Conn,
+    ctx: &crate::audit::JobContext,
+    state: &ExchangeState,
+    secret: &str,
+    code: &str,
+    keys: Vec<String>,
+    fields: Option<Vec<String>>,
+    now: i64,
+) -> Result<(Entry, crate::audit::Payload)> {
+    let action = "exchange.lookup";
+    let refused = |who: &Caller, e: StoreError| -> (Entry, crate::audit::Payload) {
+        let entry = call_entry(
+            who,
+            action,
+            code,
+            None,
+            format!("denied:{}", code_of(&e)),
+            Vec::new(),
+            now,
+        );
+        (entry, Box::new(LookupDone::Refused(e)))
+    };
+    let a = match authorise_in(conn, state, secret, code, now, true)? {
+        Ok(a) => a,
+        Err(r) => return Ok(refused(&r.who, r.error)),
+    };
+    if keys.is_empty() || keys.len() > exchange::MAX_KEYS || keys.iter().any(String::is_empty) {
+        return Ok(refused(&a.who, invalid_keys()));
+    }
+    let fields = match exchange::fields_for_lookup(&a.target.meta, &a.uses, fields.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return Ok(refused(&a.who, e.into())),
+    };
+    let found = read_records(conn, code, keys.clone())?;
+    let hits = found.iter().filter(|(_, d)| d.is_some()).count();
+    let entry = call_entry(
+        &a.who,
+        action,
+        code,
+        Some(&a.grant),
+        format!("ok:{hits}/{}", keys.len()),
+        subject_keys(&ctx.subject_secret, &a.target.meta, &keys),
+        now,
+    );
+    let records = found
+        .into_iter()
+        .map(|(k, d)| (k, d.map(|d| only_fields(d, &fields))))
+        .collect();
+    Ok((
+        entry,
+        Box::new(LookupDone::Found {
+            grant: a.grant.id,
+            purpose: a.grant.purpose.clone(),
+            fields,
+            records,
+            _authorised: Box::new(a),
+        }),
+    ))
+}
+
 impl Store {
+    /// The secret of a system token, or the refusal of any other credential.
+    async fn system_secret(&self, cred: &Credential) -> std::result::Result<String, Refusal> {
+        match cred {
+            Credential::Missing => Err(refusal(&Caller::unidentified(), missing_credential())),
+            Credential::Malformed => Err(refusal(&Caller::unidentified(), malformed_credential())),
+            Credential::Bearer(s) if s.starts_with("sqs_") => Err(self.refuse_session(s).await),
+            Credential::Bearer(s) => Ok(s.clone()),
+        }
+    }
+
     /// Identifies the caller and checks its grants on `resource` — token, grants, quota and
     /// rate in one read — then runs `more` in the same read when there is a grant in force.
     pub(crate) async fn authorise<T, F>(
@@ -349,78 +535,21 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut dyn crate::db::Conn, &Target, &FieldUse) -> Result<T> + Send + 'static,
     {
-        let secret = match cred {
-            Credential::Missing => {
-                return Err(refusal(&Caller::unidentified(), missing_credential()))
-            }
-            Credential::Malformed => {
-                return Err(refusal(&Caller::unidentified(), malformed_credential()))
-            }
-            Credential::Bearer(s) if s.starts_with("sqs_") => {
-                return Err(self.refuse_session(s).await);
-            }
-            Credential::Bearer(s) => s.clone(),
-        };
+        let secret = self.system_secret(cred).await?;
         let now = self.now();
         let code = resource.to_string();
-        let meta_cache = self.exchange.clone();
+        let state = self.exchange.clone();
         let outcome = self
             .read(move |conn| {
-                let Found {
-                    who,
-                    grants,
-                    version,
-                } = match token_and_grants(conn, &secret, &code, now)? {
-                    Ok(f) => f,
+                let a = match authorise_in(conn, &state, &secret, &code, now, charge_rate)? {
+                    Ok(a) => a,
                     Err(r) => return Ok(Err(r)),
                 };
-                let mut inner = || -> Result<_> {
-                    let Some(first) = grants.first().cloned() else {
-                        return Err(no_grant(&code));
-                    };
-                    let target = meta_cache.target_at(conn, &code, version)?;
-                    if target.meta.share_type == shuqiao_core::catalog::ShareType::NotShared {
-                        return Err(resource_not_shared(&code));
-                    }
-                    let mut fields: Vec<String> = Vec::new();
-                    for g in &grants {
-                        for f in &g.fields {
-                            if !fields.contains(f) {
-                                fields.push(f.clone());
-                            }
-                        }
-                    }
-                    let uses = exchange::field_use(&target.meta, &fields);
-                    let used_today = match first.quota_per_day {
-                        Some(_) => limits::used_today(conn, first.id, now)?,
-                        None => 0,
-                    };
-                    Ok((target, first, uses, used_today))
-                };
-                let (target, grant, uses, used_today) = match inner() {
-                    Ok(v) => v,
-                    Err(e) if e.domain().is_some() => return Ok(Err(refusal(&who, e))),
-                    Err(e) => return Err(e),
-                };
-                let admission = match meta_cache.admit(&grant, used_today, now, charge_rate) {
-                    Ok(a) => a,
-                    Err(e) => return Ok(Err(refusal(&who, e))),
-                };
-                let extra = match more(conn, &target, &uses) {
-                    Ok(v) => v,
-                    Err(e) if e.domain().is_some() => return Ok(Err(refusal(&who, e))),
-                    Err(e) => return Err(e),
-                };
-                Ok(Ok((
-                    Authorised {
-                        who,
-                        target,
-                        grant,
-                        uses,
-                        _admission: admission,
-                    },
-                    extra,
-                )))
+                match more(conn, &a.target, &a.uses) {
+                    Ok(v) => Ok(Ok((a, v))),
+                    Err(e) if e.domain().is_some() => Ok(Err(refusal(&a.who, e))),
+                    Err(e) => Err(e),
+                }
             })
             .await;
         match outcome {
@@ -455,19 +584,7 @@ impl Store {
         result: String,
         subjects: Vec<String>,
     ) -> Result<Receipt> {
-        let entry = Entry {
-            time: self.now(),
-            actor_org: c.org.clone(),
-            actor_system: c.system.clone(),
-            actor_person: c.person.clone(),
-            action: action.to_string(),
-            resource: Some(resource.to_string()),
-            resource_version: None,
-            grant: grant.map(|g| g.id.to_string()),
-            purpose: grant.map(|g| g.purpose.clone()),
-            result,
-            subjects,
-        };
+        let entry = call_entry(c, action, resource, grant, result, subjects, self.now());
         let mut receipts = self.audit_submit(vec![entry]).await?;
         receipts.pop().ok_or(StoreError::AuditUnavailable)
     }
@@ -536,7 +653,8 @@ impl Store {
     }
 
     /// Reads records by key (one, or a batch of up to 1,000) within the caller's grants:
-    /// only granted, non-核心 fields leave, and only after the access is sealed.
+    /// only granted, non-核心 fields leave, and only after the access is sealed. The reads run
+    /// inside the sequencing transaction that seals them.
     pub async fn exchange_lookup(
         &self,
         cred: &Credential,
@@ -544,48 +662,36 @@ impl Store {
         keys: Vec<String>,
         fields: Option<Vec<String>>,
     ) -> Result<Lookup> {
-        let action = "exchange.lookup";
+        let secret = match self.system_secret(cred).await {
+            Ok(s) => s,
+            Err(r) => return self.refuse(r, "exchange.lookup", resource).await,
+        };
         let keys: Vec<String> = keys.iter().map(|k| k.trim().to_string()).collect();
-        let keys_ok = !keys.is_empty()
-            && keys.len() <= exchange::MAX_KEYS
-            && !keys.iter().any(String::is_empty);
-        let wanted = keys.clone();
-        let (a, found) = match self
-            .authorise(cred, resource, true, move |conn, t, _| {
-                if keys_ok {
-                    read_records(conn, &t.code, wanted)
-                } else {
-                    Ok(Vec::new())
-                }
-            })
-            .await
-        {
-            Ok(v) => v,
-            Err(r) => return self.refuse(r, action, resource).await,
-        };
-        if !keys_ok {
-            return self.refuse_after(&a, action, invalid_keys()).await;
+        let (state, code, now) = (self.exchange.clone(), resource.to_string(), self.now());
+        let job: crate::audit::Job = Box::new(move |conn, ctx| {
+            lookup_in(conn, ctx, &state, &secret, &code, keys, fields, now)
+        });
+        let (receipt, payload) = self.audit_submit_job(job).await?;
+        let done = payload
+            .downcast::<LookupDone>()
+            .map_err(|_| StoreError::Task("lookup job returned another payload".into()))?;
+        match *done {
+            LookupDone::Refused(e) => Err(e),
+            LookupDone::Found {
+                grant,
+                purpose,
+                fields,
+                records,
+                ..
+            } => Ok(Lookup {
+                resource: resource.to_string(),
+                grant,
+                purpose,
+                fields,
+                records,
+                receipt,
+            }),
         }
-        let fields = match exchange::fields_for_lookup(&a.target.meta, &a.uses, fields.as_deref()) {
-            Ok(f) => f,
-            Err(e) => return self.refuse_after(&a, action, e).await,
-        };
-        let hits = found.iter().filter(|(_, d)| d.is_some()).count();
-        let receipt = self
-            .seal_ok(&a, action, format!("ok:{hits}/{}", keys.len()), &keys)
-            .await?;
-        let records = found
-            .into_iter()
-            .map(|(k, d)| (k, d.map(|d| only_fields(d, &fields))))
-            .collect();
-        Ok(Lookup {
-            resource: resource.to_string(),
-            grant: a.grant.id,
-            purpose: a.grant.purpose.clone(),
-            fields,
-            records,
-            receipt,
-        })
     }
 
     /// 核验: says per claimed field whether it matches what the platform holds for `key`,
