@@ -700,35 +700,31 @@ impl Store {
     /// Appends through the shared sequencer: concurrent callers are grouped into one
     /// transaction (one fsync, one signature) and each gets its own receipt once it commits.
     pub async fn audit_submit(&self, entries: Vec<Entry>) -> Result<Vec<Receipt>> {
-        let (reply, wait) = tokio::sync::oneshot::channel();
-        let sender = self
-            .appender
-            .get_or_init(|| spawn_appender(self.clone()))
-            .clone();
-        sender
-            .send((Work::Entries(entries), reply))
-            .await
-            .map_err(|_| unavailable())?;
-        Ok(wait.await.map_err(|_| unavailable())??.receipts)
+        Ok(self.submit_work(Work::Entries(entries)).await?.receipts)
     }
 
     /// Runs `job` inside the next sequencing transaction and seals the entry it returns;
     /// gives back that entry's receipt and the job's payload once it has committed.
     pub(crate) async fn audit_submit_job(&self, job: Job) -> Result<(Receipt, Payload)> {
+        let mut sealed = self.submit_work(Work::Job(job)).await?;
+        match (sealed.receipts.pop(), sealed.payload) {
+            (Some(r), Some(p)) => Ok((r, p)),
+            _ => Err(unavailable()),
+        }
+    }
+
+    /// Hands `work` to the sequencer task (started on first use) and waits for its commit.
+    async fn submit_work(&self, work: Work) -> Result<Sealed> {
         let (reply, wait) = tokio::sync::oneshot::channel();
         let sender = self
             .appender
             .get_or_init(|| spawn_appender(self.clone()))
             .clone();
         sender
-            .send((Work::Job(job), reply))
+            .send((work, reply))
             .await
             .map_err(|_| unavailable())?;
-        let mut sealed = wait.await.map_err(|_| unavailable())??;
-        match (sealed.receipts.pop(), sealed.payload) {
-            (Some(r), Some(p)) => Ok((r, p)),
-            _ => Err(unavailable()),
-        }
+        wait.await.map_err(|_| unavailable())?
     }
 
     /// Sequences whatever is pending (entries written by catalog changes and decisions).

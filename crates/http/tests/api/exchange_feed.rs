@@ -20,6 +20,22 @@ async fn push(app: &App, code: &str, id: &str, body: Value) {
     assert!(s.is_success(), "push {id}: {s} {v}");
 }
 
+/// Publishes `meta` as the resource's next version, as its steward and the operator would.
+async fn republish(
+    store: &shuqiao_store::Store,
+    code: &str,
+    meta: shuqiao_core::catalog::ResourceMeta,
+) {
+    let steward = store.principal_for("steward.a").await.unwrap();
+    store
+        .update_resource(steward.clone(), code, meta)
+        .await
+        .unwrap();
+    store.submit_resource(steward, code).await.unwrap();
+    let admin = store.principal_for("admin").await.unwrap();
+    store.publish_resource(admin, code).await.unwrap();
+}
+
 async fn raw(
     app: &App,
     path: &str,
@@ -544,15 +560,7 @@ async fn every_exchange_endpoint_refuses_and_audits_every_unauthorised_call() {
     let mut closed = cond_meta.clone();
     closed.share_type = shuqiao_core::catalog::ShareType::NotShared;
     closed.share_condition = None;
-    store
-        .update_resource(steward.clone(), &code, closed)
-        .await
-        .unwrap();
-    store.submit_resource(steward.clone(), &code).await.unwrap();
-    store
-        .publish_resource(store.principal_for("admin").await.unwrap(), &code)
-        .await
-        .unwrap();
+    republish(&store, &code, closed).await;
     for (m, path, body) in &endpoints[..6] {
         let (s, text) = call(m, path, body, Some(&bearer(&long_token))).await;
         check(
@@ -564,15 +572,7 @@ async fn every_exchange_endpoint_refuses_and_audits_every_unauthorised_call() {
             path,
         );
     }
-    store
-        .update_resource(steward.clone(), &code, cond_meta)
-        .await
-        .unwrap();
-    store.submit_resource(steward.clone(), &code).await.unwrap();
-    store
-        .publish_resource(store.principal_for("admin").await.unwrap(), &code)
-        .await
-        .unwrap();
+    republish(&store, &code, cond_meta).await;
     store
         .revoke_grant(steward, grant, "用途已结束".into())
         .await
