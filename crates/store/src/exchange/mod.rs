@@ -447,20 +447,32 @@ enum LookupDone {
     Refused(StoreError),
 }
 
+/// A lookup as asked: by whom (the token's secret), of what, when.
+struct LookupAsk {
+    secret: String,
+    code: String,
+    keys: Vec<String>,
+    fields: Option<Vec<String>>,
+    now: i64,
+}
+
 /// A lookup run inside the sequencing transaction: authorise, read, cut to the grant, and
 /// the entry that records it (the answer or the refusal).
-#[allow(clippy::too_many_arguments)]
 fn lookup_in(
     conn: &mut dyn crate::db::Conn,
     ctx: &crate::audit::JobContext,
     state: &ExchangeState,
-    secret: &str,
-    code: &str,
-    keys: Vec<String>,
-    fields: Option<Vec<String>>,
-    now: i64,
+    ask: LookupAsk,
 ) -> Result<(Entry, crate::audit::Payload)> {
     let action = "exchange.lookup";
+    let LookupAsk {
+        secret,
+        code,
+        keys,
+        fields,
+        now,
+    } = ask;
+    let (secret, code) = (secret.as_str(), code.as_str());
     let refused = |who: &Caller, e: StoreError| -> (Entry, crate::audit::Payload) {
         let entry = call_entry(
             who,
@@ -667,10 +679,15 @@ impl Store {
             Err(r) => return self.refuse(r, "exchange.lookup", resource).await,
         };
         let keys: Vec<String> = keys.iter().map(|k| k.trim().to_string()).collect();
-        let (state, code, now) = (self.exchange.clone(), resource.to_string(), self.now());
-        let job: crate::audit::Job = Box::new(move |conn, ctx| {
-            lookup_in(conn, ctx, &state, &secret, &code, keys, fields, now)
-        });
+        let state = self.exchange.clone();
+        let ask = LookupAsk {
+            secret,
+            code: resource.to_string(),
+            keys,
+            fields,
+            now: self.now(),
+        };
+        let job: crate::audit::Job = Box::new(move |conn, ctx| lookup_in(conn, ctx, &state, ask));
         let (receipt, payload) = self.audit_submit_job(job).await?;
         let done = payload
             .downcast::<LookupDone>()
