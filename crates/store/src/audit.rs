@@ -613,16 +613,20 @@ impl Store {
             .map(|s| s.keys.signer.verifier().encode())
     }
 
+    /// The secret subject identifiers are hashed under (see `audit_subject_key`).
+    pub(crate) fn audit_subject_secret(&self) -> Result<[u8; 32]> {
+        let guard = self.audit.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(guard.as_ref().ok_or_else(unavailable)?.keys.subject_secret)
+    }
+
     /// Keyed hash of a subject identifier under this platform's secret.
     pub fn audit_subject_key(
         &self,
         kind: shuqiao_core::audit::entry::SubjectKind,
         id: &str,
     ) -> Result<String> {
-        let guard = self.audit.lock().unwrap_or_else(|p| p.into_inner());
-        let st = guard.as_ref().ok_or_else(unavailable)?;
         Ok(shuqiao_core::audit::entry::subject_key(
-            &st.keys.subject_secret,
+            &self.audit_subject_secret()?,
             kind,
             id,
         ))

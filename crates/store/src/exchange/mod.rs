@@ -655,13 +655,7 @@ impl Store {
         meta: &shuqiao_core::catalog::ResourceMeta,
         keys: &[String],
     ) -> Result<Vec<String>> {
-        match subject_kind(meta) {
-            Some(kind) => keys
-                .iter()
-                .map(|k| self.audit_subject_key(kind, k))
-                .collect(),
-            None => Ok(Vec::new()),
-        }
+        Ok(subject_keys(&self.audit_subject_secret()?, meta, keys))
     }
 
     /// Reads records by key (one, or a batch of up to 1,000) within the caller's grants:
@@ -767,30 +761,9 @@ impl Store {
     /// in clear and those it may only verify, and the catalog items behind them.
     pub async fn exchange_allowed(&self, cred: &Credential) -> Result<Vec<Allowed>> {
         let now = self.now();
-        let secret = match cred {
-            Credential::Bearer(s) if !s.starts_with("sqs_") => s.clone(),
-            Credential::Missing => {
-                return self
-                    .refuse(
-                        refusal(&Caller::unidentified(), missing_credential()),
-                        "exchange.discover",
-                        "-",
-                    )
-                    .await
-            }
-            Credential::Malformed => {
-                return self
-                    .refuse(
-                        refusal(&Caller::unidentified(), malformed_credential()),
-                        "exchange.discover",
-                        "-",
-                    )
-                    .await
-            }
-            Credential::Bearer(s) => {
-                let r = self.refuse_session(s).await;
-                return self.refuse(r, "exchange.discover", "-").await;
-            }
+        let secret = match self.system_secret(cred).await {
+            Ok(s) => s,
+            Err(r) => return self.refuse(r, "exchange.discover", "-").await,
         };
         let cache = self.exchange.clone();
         let outcome = self
