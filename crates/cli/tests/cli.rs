@@ -204,7 +204,10 @@ fn audit_verify_finds_tampering_at_the_first_bad_index() {
         .0
     );
     assert!(run(&db, &["audit", "seal", "--audit-key-file", &key]).0);
-    let size: u64 = rusqlite::Connection::open(&db)
+    // The log lives in its own file beside the database.
+    let audit_file = shuqiao_store::db::audit_path(&db);
+    assert!(std::path::Path::new(&audit_file).exists(), "{audit_file}");
+    let size: u64 = rusqlite::Connection::open(&audit_file)
         .unwrap()
         .query_row("SELECT size FROM audit_head", [], |r| r.get(0))
         .unwrap();
@@ -259,7 +262,7 @@ fn audit_verify_finds_tampering_at_the_first_bad_index() {
             }
         }
         let case_db = case_dir.join("s.db").display().to_string();
-        rusqlite::Connection::open(&case_db)
+        rusqlite::Connection::open(shuqiao_store::db::audit_path(&case_db))
             .unwrap()
             .execute_batch(&sql)
             .unwrap();

@@ -230,23 +230,49 @@ impl Conn for SqliteConn {
     }
 }
 
-/// KiB of page cache of the writer connection (64 MiB: at 1,000,000 persons it took the
-/// exchange benchmark's p99 from 10.3 to 8.9 ms, for about 50 MB more at peak).
-pub const WRITER_CACHE_KIB: i64 = 65_536;
+/// KiB of page cache the sequencer's connection keeps of each file (64 MiB: at 1,000,000
+/// persons it took the exchange benchmark's p99 from 10.3 to 8.9 ms). It runs the exchange
+/// lookups (`audit::Job`), and its cache is never emptied by its own commits.
+pub const AUDIT_WRITER_CACHE_KIB: i64 = 65_536;
 
 /// KiB of page cache per SQLite connection.
 pub const SQLITE_CACHE_KIB: i64 = 16_384;
 
-/// SQLite: one writer connection (SQLite serialises writers anyway) and a pool of readers,
-/// all in WAL mode so reads never wait for the writer.
+/// SQLite: two files, each with its own write-ahead log and its own writer. The main file
+/// holds everything but the audit log; the audit file (see [`audit_path`]) holds the log's
+/// tables and the exchange usage counted with it. The sequencer commits to the audit file
+/// only, so its constant commits neither wait for the main writer (a long import) nor empty
+/// the readers' cache of the main file: SQLite drops a connection's whole cache of a file
+/// whenever another connection has committed to that file.
 pub struct SqliteDb {
     path: String,
+    audit_path: String,
+    /// Main file only: every write but the audit log's.
     writer: Mutex<SqliteConn>,
+    /// Main file with the audit file attached: the sequencer's transactions, which read the
+    /// main file (pending entries) and write the audit file alone.
+    audit_writer: Mutex<SqliteConn>,
     readers: Mutex<Readers>,
     /// Signalled when a reader connection is handed back.
     reader_free: std::sync::Condvar,
     /// Dropping this stops the checkpointer thread.
     _checkpointer: std::sync::mpsc::Sender<()>,
+}
+
+/// The audit file beside an SQLite database file: `shuqiao.db` → `shuqiao-audit.db`.
+pub fn audit_path(path: &str) -> String {
+    let p = std::path::Path::new(path);
+    match (p.file_stem(), p.extension()) {
+        (Some(stem), Some(ext)) => p
+            .with_file_name(format!(
+                "{}-audit.{}",
+                stem.to_string_lossy(),
+                ext.to_string_lossy()
+            ))
+            .to_string_lossy()
+            .into_owned(),
+        _ => format!("{path}-audit"),
+    }
 }
 
 /// Reader connections kept open, and the most reads that run at once: more would only queue
@@ -290,32 +316,85 @@ const WAL_BACKSTOP_PAGES: i64 = 50_000;
 impl SqliteDb {
     pub fn open(path: &str) -> Result<Self, DbError> {
         sqlite_global_config();
+        let audit_path = audit_path(path);
         let writer = Self::connect(path)?;
-        // The writer runs the sequencer's jobs (exchange lookups) as well as every write; its
-        // cache is never emptied by others' commits, so it is the one worth making large.
-        writer
-            .0
-            .pragma_update(None, "cache_size", -WRITER_CACHE_KIB)
-            .map_err(sqlite_err)?;
+        Self::check_audit_file(&writer, &audit_path)?;
+        let audit_writer = Self::connect_with_audit(path, &audit_path)?;
+        // Its caches of both files stay warm: it writes the one, and the main file changes
+        // far less often than every commit.
+        for schema in ["main", "audit"] {
+            audit_writer
+                .0
+                .pragma_update(Some(schema), "cache_size", -AUDIT_WRITER_CACHE_KIB)
+                .map_err(sqlite_err)?;
+        }
         // SQLite's automatic checkpoint runs inside the commit that crosses the threshold,
         // copying the log into the database file and syncing it before that commit returns:
         // under a steady stream of writes every few commits paid for it (and their callers
         // waited). A background thread with its own connection checkpoints instead; a passive
-        // checkpoint never blocks the writer, and commits stay exactly as durable (the log
+        // checkpoint never blocks the writers, and commits stay exactly as durable (the log
         // itself is synced at every commit).
-        writer
+        for w in [&writer, &audit_writer] {
+            w.0.pragma_update(None, "wal_autocheckpoint", WAL_BACKSTOP_PAGES)
+                .map_err(sqlite_err)?;
+        }
+        let stop = Self::spawn_checkpointer(path, &audit_path)?;
+        Ok(SqliteDb {
+            path: path.to_string(),
+            audit_path,
+            writer: Mutex::new(writer),
+            audit_writer: Mutex::new(audit_writer),
+            readers: Mutex::new(Readers::default()),
+            reader_free: std::sync::Condvar::new(),
+            _checkpointer: stop,
+        })
+    }
+
+    /// Refuses to start on a database whose audit log has moved to its own file when that
+    /// file is missing: attaching would create an empty one, and the log would seem lost.
+    fn check_audit_file(main: &SqliteConn, audit_path: &str) -> Result<(), DbError> {
+        if std::path::Path::new(audit_path).exists() {
+            return Ok(());
+        }
+        let moved: bool = main
             .0
-            .pragma_update(None, "wal_autocheckpoint", WAL_BACKSTOP_PAGES)
-            .map_err(sqlite_err)?;
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(sqlite_err)?
+            && main
+                .0
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)",
+                    [crate::migrate::AUDIT_FILE_VERSION],
+                    |r| r.get(0),
+                )
+                .map_err(sqlite_err)?;
+        if moved {
+            return Err(DbError::Other(format!(
+                "审计日志文件 {audit_path} 缺失：请从备份恢复它（主库与审计库须一起备份）/ \
+                 the audit log file {audit_path} is missing: restore it from the backup taken \
+                 with the database (the two files are backed up together)"
+            )));
+        }
+        Ok(())
+    }
+
+    fn spawn_checkpointer(
+        path: &str,
+        audit_path: &str,
+    ) -> Result<std::sync::mpsc::Sender<()>, DbError> {
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        let checkpoint_path = path.to_string();
+        let (path, audit_path) = (path.to_string(), audit_path.to_string());
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
-                let c = match Self::connect(&checkpoint_path) {
+                let c = match Self::connect_with_audit(&path, &audit_path) {
                     Ok(c) => c,
                     Err(e) => {
-                        // The backstop above still bounds the log.
+                        // The backstop above still bounds the logs.
                         tracing::warn!(error = %e, "no background WAL checkpoints");
                         return;
                     }
@@ -323,6 +402,7 @@ impl SqliteDb {
                 while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
                     stopped.recv_timeout(CHECKPOINT_EVERY)
                 {
+                    // With no schema named, both files' logs are checkpointed.
                     if let Err(e) =
                         c.0.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
                     {
@@ -331,13 +411,7 @@ impl SqliteDb {
                 }
             })
             .map_err(|e| DbError::Other(format!("cannot start the checkpointer: {e}")))?;
-        Ok(SqliteDb {
-            path: path.to_string(),
-            writer: Mutex::new(writer),
-            readers: Mutex::new(Readers::default()),
-            reader_free: std::sync::Condvar::new(),
-            _checkpointer: stop,
-        })
+        Ok(stop)
     }
 
     fn connect(path: &str) -> Result<SqliteConn, DbError> {
@@ -356,23 +430,60 @@ impl SqliteDb {
         Ok(SqliteConn(c))
     }
 
+    /// A connection to the main file with the audit file attached as `audit`: the log's
+    /// tables are found by their plain names.
+    fn connect_with_audit(path: &str, audit_path: &str) -> Result<SqliteConn, DbError> {
+        let c = Self::connect(path)?;
+        c.0.execute("ATTACH DATABASE ?1 AS audit", [audit_path])
+            .map_err(sqlite_err)?;
+        c.0.execute_batch("PRAGMA audit.journal_mode=WAL; PRAGMA audit.synchronous=FULL;")
+            .map_err(sqlite_err)?;
+        c.0.pragma_update(Some("audit"), "cache_size", -SQLITE_CACHE_KIB)
+            .map_err(sqlite_err)?;
+        Ok(c)
+    }
+
+    /// The audit file's path.
+    pub fn audit_file(&self) -> &str {
+        &self.audit_path
+    }
+
     fn write<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>) -> Result<T, DbError>
     where
         T: Send,
     {
         let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let conn = &mut *guard;
-        conn.batch("BEGIN IMMEDIATE")?;
-        match f(conn) {
-            Ok(v) => {
-                conn.batch("COMMIT")?;
-                Ok(v)
-            }
-            Err(e) => {
-                let _ = conn.batch("ROLLBACK");
-                Err(e)
-            }
-        }
+        in_transaction(&mut guard, "BEGIN IMMEDIATE", f)
+    }
+
+    /// A transaction of the audit file's writer. Not `BEGIN IMMEDIATE`, which would take the
+    /// main file's write lock too: its first statement takes the audit file's instead, waiting
+    /// (busy timeout) for another process's sequencer, before anything is read. A write after
+    /// a read could find the file changed under it and fail outright.
+    fn audit_write<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>,
+    ) -> Result<T, DbError>
+    where
+        T: Send,
+    {
+        self.audit_transaction(|c| {
+            c.execute("UPDATE audit.audit_head SET size = size WHERE id = 1", &[])?;
+            f(c)
+        })
+    }
+
+    /// A transaction on the audit writer's connection that takes no lock first (the
+    /// migration that creates the audit file's tables).
+    pub fn audit_transaction<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>,
+    ) -> Result<T, DbError>
+    where
+        T: Send,
+    {
+        let mut guard = self.audit_writer.lock().unwrap_or_else(|p| p.into_inner());
+        in_transaction(&mut guard, "BEGIN", f)
     }
 
     fn read<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>) -> Result<T, DbError> {
@@ -396,7 +507,7 @@ impl SqliteDb {
             if pool.open < MAX_READERS {
                 pool.open += 1;
                 drop(pool);
-                return Self::connect(&self.path).inspect_err(|_| {
+                return Self::connect_with_audit(&self.path, &self.audit_path).inspect_err(|_| {
                     self.readers.lock().unwrap_or_else(|p| p.into_inner()).open -= 1;
                 });
             }
@@ -404,6 +515,25 @@ impl SqliteDb {
                 .reader_free
                 .wait(pool)
                 .unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// Runs `f` between `begin` and COMMIT, rolling back if it fails.
+fn in_transaction<T>(
+    conn: &mut SqliteConn,
+    begin: &str,
+    f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    conn.batch(begin)?;
+    match f(conn) {
+        Ok(v) => {
+            conn.batch("COMMIT")?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK");
+            Err(e)
         }
     }
 }
@@ -654,6 +784,17 @@ impl Db {
     ) -> Result<T, DbError> {
         match self {
             Db::Sqlite(d) => d.write(f),
+            Db::Postgres(d) => d.write(f),
+        }
+    }
+
+    /// Runs `f` in one transaction of the audit log's writer (on PostgreSQL, like any other).
+    pub fn audit_write<T: Send>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        match self {
+            Db::Sqlite(d) => d.audit_write(f),
             Db::Postgres(d) => d.write(f),
         }
     }

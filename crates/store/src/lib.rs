@@ -59,6 +59,14 @@ pub fn system_clock() -> Clock {
     })
 }
 
+/// Which writer a transaction runs on.
+#[derive(Clone, Copy)]
+enum Writer {
+    Main,
+    /// The audit log's (see `db::SqliteDb`).
+    Audit,
+}
+
 /// The platform's storage. Cheap to clone; all methods are async and run the database work
 /// on tokio's blocking pool.
 #[derive(Clone)]
@@ -134,19 +142,40 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut dyn db::Conn) -> Result<T> + Send + 'static,
     {
+        self.write_with(Writer::Main, f).await
+    }
+
+    /// Runs `f` inside one transaction of the audit log's writer (see `db::SqliteDb`).
+    pub(crate) async fn audit_write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn db::Conn) -> Result<T> + Send + 'static,
+    {
+        self.write_with(Writer::Audit, f).await
+    }
+
+    async fn write_with<T, F>(&self, writer: Writer, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn db::Conn) -> Result<T> + Send + 'static,
+    {
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || {
             let mut outcome: Option<Result<T>> = None;
             // Domain errors abort the transaction like database errors do; they travel back
             // through `outcome` so the caller sees the domain error, not a rollback.
-            let r = db.write(|c| match f(c) {
+            let body = |c: &mut dyn db::Conn| match f(c) {
                 Ok(v) => Ok(v),
                 Err(StoreError::Db(e)) => Err(e),
                 Err(other) => {
                     outcome = Some(Err(other));
                     Err(DbError::Other("aborted by domain rule".into()))
                 }
-            });
+            };
+            let r = match writer {
+                Writer::Main => db.write(body),
+                Writer::Audit => db.audit_write(body),
+            };
             match (r, outcome) {
                 (_, Some(err)) => err,
                 (Ok(v), None) => Ok(v),

@@ -53,7 +53,18 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0007_exchange.sql"),
         postgres: include_str!("migrations/postgres/0007_exchange.sql"),
     },
+    Migration {
+        version: AUDIT_FILE_VERSION,
+        name: "audit_file",
+        sqlite: include_str!("migrations/sqlite/0008_audit_file.sql"),
+        postgres: include_str!("migrations/postgres/0008_audit_file.sql"),
+    },
 ];
+
+/// The migration that moves an SQLite database's audit log to its own file. It has a first
+/// step (`AUDIT_FILE_COPY`) committed to that file before the main file's own step.
+pub const AUDIT_FILE_VERSION: i64 = 8;
+const AUDIT_FILE_COPY: &str = include_str!("migrations/sqlite/0008_audit_file_copy.sql");
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
@@ -62,6 +73,9 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 pub fn run(db: &Db, now: i64) -> Result<Vec<i64>, DbError> {
     let mut applied = Vec::new();
     for m in MIGRATIONS {
+        if let (AUDIT_FILE_VERSION, Db::Sqlite(sqlite)) = (m.version, db) {
+            sqlite.audit_transaction(copy_audit_out)?;
+        }
         let did = db.write(|c| apply_one(c, m, now))?;
         if did {
             applied.push(m.version);
@@ -75,13 +89,7 @@ fn apply_one(c: &mut dyn Conn, m: &Migration, now: i64) -> Result<bool, DbError>
         // Several replicas may start at once: one migrates, the others wait and then skip.
         c.batch("SELECT pg_advisory_xact_lock(7301)")?;
     }
-    c.batch(CREATE_TABLE)?;
-    if c.query_one(
-        "SELECT version FROM schema_migrations WHERE version = $1",
-        params![m.version],
-    )?
-    .is_some()
-    {
+    if applied(c, m.version)? {
         return Ok(false);
     }
     let sql = match c.backend() {
@@ -94,6 +102,45 @@ fn apply_one(c: &mut dyn Conn, m: &Migration, now: i64) -> Result<bool, DbError>
         params![m.version, m.name, now],
     )?;
     Ok(true)
+}
+
+/// Step one of the audit file's migration, unless it has been applied: rebuilds the audit
+/// file's tables from the main file's. A log already in the audit file that is not this
+/// database's (a different size) is refused rather than overwritten.
+fn copy_audit_out(c: &mut dyn Conn) -> Result<(), DbError> {
+    if applied(c, AUDIT_FILE_VERSION)? {
+        return Ok(());
+    }
+    let has_log = c
+        .query_one(
+            "SELECT 1 FROM audit.sqlite_master WHERE name = 'audit_head'",
+            &[],
+        )?
+        .is_some();
+    if has_log {
+        let size = |c: &mut dyn Conn, table: &str| -> Result<i64, DbError> {
+            let r = c.query_one(&format!("SELECT size FROM {table} WHERE id = 1"), &[])?;
+            Ok(r.map(|r| r.int(0)).transpose()?.unwrap_or(0))
+        };
+        let (theirs, ours) = (size(c, "audit.audit_head")?, size(c, "main.audit_head")?);
+        if theirs != ours {
+            return Err(DbError::Other(format!(
+                "审计日志文件中已有另一份日志（{theirs} 条，本库 {ours} 条）：请移走该文件后重试 / \
+                 the audit log file already holds another log ({theirs} entries, this \
+                 database's has {ours}): move that file away and start again"
+            )));
+        }
+    }
+    c.batch(AUDIT_FILE_COPY)
+}
+
+fn applied(c: &mut dyn Conn, version: i64) -> Result<bool, DbError> {
+    c.batch(CREATE_TABLE)?;
+    Ok(c.query_one(
+        "SELECT version FROM schema_migrations WHERE version = $1",
+        params![version],
+    )?
+    .is_some())
 }
 
 pub fn current_version(c: &mut dyn Conn) -> Result<i64, DbError> {

@@ -1577,6 +1577,7 @@ conformance!(
     collect_bad_rows_policies_and_duplicates,
     collect_push_is_idempotent_and_overrides_are_audited,
     exchange_queries_feed_downloads_and_usage,
+    lookups_go_on_while_an_import_holds_the_data,
 );
 
 /// The demo province loads on both engines and is searchable (slower: kept to one case).
@@ -1641,5 +1642,152 @@ mod demo {
             return;
         };
         check(db.store.clone()).await;
+    }
+}
+
+/// SQLite keeps the audit log in a file of its own beside the database (`db::SqliteDb`).
+mod sqlite_audit_file {
+    use shuqiao_core::audit::entry::Entry;
+    use shuqiao_store::audit::AuditKeys;
+    use shuqiao_store::Store;
+
+    fn keys() -> AuditKeys {
+        let signer =
+            shuqiao_core::audit::note::NoteSigner::new("test.shuqiao/audit", [7u8; 32]).unwrap();
+        AuditKeys {
+            signer,
+            subject_secret: [8u8; 32],
+        }
+    }
+
+    fn entry(i: u64) -> Entry {
+        Entry {
+            time: super::T0 + i as i64,
+            actor_org: "d-a".into(),
+            actor_system: Some("d-a-sys".into()),
+            actor_person: None,
+            action: "exchange.lookup".into(),
+            resource: Some("101001-000001".into()),
+            resource_version: Some(1),
+            grant: Some("g1".into()),
+            purpose: Some("测试".into()),
+            result: "ok".into(),
+            subjects: vec![format!("subject-{}", i % 3)],
+        }
+    }
+
+    fn table_sql(path: &str, table: &str) -> Option<String> {
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .ok()
+    }
+
+    /// A database from before the move (its log in the main file, an entry still pending)
+    /// is moved on opening: same checkpoint, same proofs, the pending entry sealed once.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_older_database_moves_its_log_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = |name: &str| dir.path().join(name).display().to_string();
+        // A log made by today's code, to copy into the old layout.
+        let a = Store::open(&path("a.db")).await.unwrap().with_audit(keys());
+        let mut receipts = Vec::new();
+        for round in 0..4 {
+            receipts.extend(
+                a.audit_append((0..5).map(|i| entry(round * 5 + i)).collect())
+                    .await
+                    .unwrap(),
+            );
+        }
+        let checkpoint = a.audit_checkpoint().await.unwrap();
+
+        let old = path("old.db");
+        let c = rusqlite::Connection::open(&old).unwrap();
+        c.execute_batch(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .unwrap();
+        for m in shuqiao_store::migrate::MIGRATIONS
+            .iter()
+            .filter(|m| m.version < shuqiao_store::migrate::AUDIT_FILE_VERSION)
+        {
+            c.execute_batch(m.sqlite).unwrap();
+            c.execute(
+                "INSERT INTO schema_migrations VALUES (?1, ?2, 0)",
+                rusqlite::params![m.version, m.name],
+            )
+            .unwrap();
+        }
+        c.execute(
+            "ATTACH DATABASE ?1 AS a",
+            [shuqiao_store::db::audit_path(&path("a.db"))],
+        )
+        .unwrap();
+        c.execute_batch(
+            "UPDATE main.audit_head SET size = (SELECT size FROM a.audit_head), root = (SELECT root FROM a.audit_head);
+             INSERT INTO main.audit_entries SELECT * FROM a.audit_entries;
+             INSERT INTO main.audit_subjects SELECT * FROM a.audit_subjects;
+             INSERT INTO main.audit_nodes SELECT * FROM a.audit_nodes;
+             INSERT INTO main.audit_checkpoints SELECT * FROM a.audit_checkpoints;
+             DETACH DATABASE a;",
+        )
+        .unwrap();
+        let waiting = Entry {
+            action: "catalog.publish".into(),
+            ..entry(99)
+        };
+        c.execute(
+            "INSERT INTO audit_pending (entry, created_at) VALUES (?1, 0)",
+            [serde_json::to_string(&waiting).unwrap()],
+        )
+        .unwrap();
+        drop(c);
+
+        let b = Store::open(&old).await.unwrap().with_audit(keys());
+        assert!(std::path::Path::new(&shuqiao_store::db::audit_path(&old)).exists());
+        assert_eq!(table_sql(&old, "audit_entries"), None, "moved, not copied");
+        assert!(table_sql(&old, "audit_pending")
+            .unwrap()
+            .contains("AUTOINCREMENT"));
+        assert_eq!(b.audit_checkpoint().await.unwrap(), checkpoint);
+        for r in receipts.iter().step_by(3) {
+            assert_eq!(
+                b.audit_inclusion_proof(r.index, r.tree_size).await.unwrap(),
+                r.inclusion_proof,
+                "entry {}",
+                r.index
+            );
+        }
+        assert_eq!(b.audit_seal_pending().await.unwrap(), 21);
+        assert_eq!(b.audit_seal_pending().await.unwrap(), 21, "sealed once");
+        assert_eq!(b.audit_entry(20).await.unwrap().0, waiting);
+        // Opening again moves nothing twice.
+        let again = Store::open(&old).await.unwrap().with_audit(keys());
+        assert_eq!(again.audit_seal_pending().await.unwrap(), 21);
+    }
+
+    /// A database whose audit file has gone missing does not start with an empty log.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_missing_audit_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db").display().to_string();
+        let s = Store::open(&db).await.unwrap().with_audit(keys());
+        s.audit_append(vec![entry(0)]).await.unwrap();
+        let audit = shuqiao_store::db::audit_path(&db);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{audit}{suffix}"));
+        }
+        let err = Store::open(&db)
+            .await
+            .err()
+            .expect("opened without its log");
+        assert!(
+            err.to_string().contains("audit log file") && err.to_string().contains(&audit),
+            "{err}"
+        );
     }
 }

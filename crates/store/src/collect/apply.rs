@@ -488,7 +488,7 @@ fn sqlite_apply(
     source: &mut dyn RowSource,
     progress: Option<&ImportProgress>,
 ) -> Result<(Counts, Rejects), ApplyError> {
-    // A large batch touches the records index all over: with the writer's usual 64 MiB
+    // A large batch touches the records index all over: with the writer's usual 16 MiB
     // of cache, SQLite spends its time spilling and re-reading pages. A bigger cache for the
     // batch's duration (pages are allocated only as used) keeps the index resident.
     c.batch(&format!(
@@ -499,7 +499,7 @@ fn sqlite_apply(
     let outcome = sqlite_rows(c, plan, source, progress);
     c.batch(&format!(
         "PRAGMA cache_size = -{}",
-        crate::db::WRITER_CACHE_KIB
+        crate::db::SQLITE_CACHE_KIB
     ))?;
     outcome
 }

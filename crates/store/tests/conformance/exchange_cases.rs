@@ -30,7 +30,9 @@ fn keys<T>(items: &[(String, T)]) -> Vec<&str> {
     items.iter().map(|(k, _)| k.as_str()).collect()
 }
 
-pub async fn exchange_queries_feed_downloads_and_usage(s: Store, t: Arc<AtomicI64>, _: String) {
+/// The audit log on, the share fixture, three people collected into the conditional
+/// resource and a grant on it for `c1-sys`: (store, resource, grant, the system's token).
+async fn granted(s: Store) -> (Store, String, i64, Credential) {
     let s = s.with_audit(shuqiao_store::audit::AuditKeys::generate("test/audit").unwrap());
     shuqiao_store::testkit::fixture(&s).await;
     let (_, code) = shuqiao_store::testkit::share_fixture(&s).await;
@@ -70,6 +72,12 @@ pub async fn exchange_queries_feed_downloads_and_usage(s: Store, t: Arc<AtomicI6
         .unwrap();
     let (token, _) = s.issue_token("c1-sys", "x", 30, "admin").await.unwrap();
     let cred = Credential::Bearer(token);
+    (s, code, grant, cred)
+}
+
+pub async fn exchange_queries_feed_downloads_and_usage(s: Store, t: Arc<AtomicI64>, _: String) {
+    let (s, code, grant, cred) = granted(s).await;
+    let steward = s.principal_for("steward.a").await.unwrap();
     let q = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs
             .iter()
@@ -190,4 +198,113 @@ pub async fn exchange_queries_feed_downloads_and_usage(s: Store, t: Arc<AtomicI6
         .iter()
         .fold((0, 0), |a, u| (a.0 + u.calls, a.1 + u.refused));
     assert_eq!((calls, refused), (11, 2), "{usage:?}");
+}
+
+/// Another connection holds the collected data's write lock, as a long import does (SQLite:
+/// the main file's; PostgreSQL: the records table's). Lookups, appends and the sealing of
+/// pending entries go on meanwhile: the audit log is written apart from the data.
+pub async fn lookups_go_on_while_an_import_holds_the_data(
+    s: Store,
+    _: Arc<AtomicI64>,
+    url: String,
+) {
+    let (s, code, _, cred) = granted(s).await;
+    // A catalog change leaves an entry pending.
+    s.create_resource(
+        s.principal_for("steward.a").await.unwrap(),
+        shuqiao_store::testkit::sample_meta(),
+    )
+    .await
+    .unwrap();
+    let (locked, release) = hold_data_lock(url.clone());
+    locked.recv().unwrap();
+
+    fn within<F: std::future::Future>(f: F) -> tokio::time::Timeout<F> {
+        tokio::time::timeout(std::time::Duration::from_secs(5), f)
+    }
+    let found = within(s.exchange_lookup(&cred, &code, vec![A.into()], None))
+        .await
+        .expect("a lookup waited for the import")
+        .unwrap();
+    assert_eq!(found.records[0].1.as_ref().unwrap()["XM"], "张三");
+    let size = within(s.audit_seal_pending())
+        .await
+        .expect("sealing waited for the import")
+        .unwrap();
+    assert_eq!(
+        within(s.audit_seal_pending()).await.unwrap().unwrap(),
+        size,
+        "a pending entry is sequenced once, even before its row is deleted"
+    );
+    assert_eq!(catalog_creations(&s, size).await, 1);
+
+    release.send(()).unwrap();
+    // The sequenced row leaves the pending queue once the data's writer is free.
+    let mut left = pending_rows(&url);
+    for _ in 0..50 {
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        left = pending_rows(&url);
+    }
+    assert_eq!(left, 0);
+    assert_eq!(s.audit_seal_pending().await.unwrap(), size);
+    assert_eq!(catalog_creations(&s, size).await, 1);
+}
+
+/// How many of the first `size` entries record a resource created (the fixture creates its
+/// resources before the log is read here, so only the one this case adds is counted).
+async fn catalog_creations(s: &Store, size: u64) -> usize {
+    let mut n = 0;
+    for i in 0..size {
+        let (e, _) = s.audit_entry(i).await.unwrap();
+        if e.action == "catalog.create" && e.resource.as_deref() == Some("101001-000003") {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Takes the write lock an import would hold, on a thread of its own: signals once it holds
+/// it, and rolls back when told to.
+fn hold_data_lock(url: String) -> (std::sync::mpsc::Receiver<()>, std::sync::mpsc::Sender<()>) {
+    let (locked_tx, locked) = std::sync::mpsc::channel();
+    let (release, release_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if url.starts_with("postgres") {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            let mut tx = c.transaction().unwrap();
+            tx.batch_execute("LOCK TABLE records IN EXCLUSIVE MODE")
+                .unwrap();
+            locked_tx.send(()).unwrap();
+            let _ = release_rx.recv();
+            tx.rollback().unwrap();
+        } else {
+            let c = rusqlite::Connection::open(&url).unwrap();
+            c.execute_batch("BEGIN IMMEDIATE").unwrap();
+            locked_tx.send(()).unwrap();
+            let _ = release_rx.recv();
+            c.execute_batch("ROLLBACK").unwrap();
+        }
+    });
+    (locked, release)
+}
+
+fn pending_rows(url: &str) -> i64 {
+    let sql = "SELECT COUNT(*) FROM audit_pending";
+    if url.starts_with("postgres") {
+        let url = url.to_string();
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            c.query_one(sql, &[]).unwrap().get::<_, i64>(0)
+        })
+        .join()
+        .unwrap()
+    } else {
+        rusqlite::Connection::open(url)
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    }
 }
