@@ -438,7 +438,6 @@ fn sequence(
 struct Committed {
     job: tokio::task::JoinHandle<Result<Vec<Receipt>>>,
     done: Arc<Sequenced>,
-    slots: Vec<Slot>,
 }
 
 /// Receipts for the last `count` entries of a batch, from memory alone: every node their
@@ -504,49 +503,10 @@ const MAX_BATCH: usize = 4096;
 /// How many times the sequencer yields without a new request before it seals what it has.
 const BURST_YIELDS: usize = 4;
 
-/// Work run inside the sequencing transaction, on the audit writer's connection, before the
-/// batch is sequenced: it reads what it needs and returns the entry that records the read, and
-/// what its caller gets back once that entry has committed. Reading there, rather than before,
-/// means the data and its audit entry are one transaction, the reads hit that connection's warm
-/// cache, and the one serial thread does not compete for the two cores with reader threads
-/// (measured: reads on the reader pool, then sealing, was slower).
-pub(crate) type Job =
-    Box<dyn FnOnce(&mut dyn Conn, &JobContext) -> Result<(Entry, Payload)> + Send>;
-pub(crate) type Payload = Box<dyn std::any::Any + Send>;
-
-/// What a job may use that lives with the log's keys.
-pub(crate) struct JobContext {
-    pub subject_secret: [u8; 32],
-}
-
-pub(crate) enum Work {
-    Entries(Vec<Entry>),
-    Job(Job),
-}
-
-impl Work {
-    fn len(&self) -> usize {
-        match self {
-            Work::Entries(e) => e.len(),
-            Work::Job(_) => 1,
-        }
-    }
-}
-
-/// Where each caller's part of a batch went.
-enum Slot {
-    Entries(usize),
-    Job(Payload),
-    Failed(StoreError),
-}
-
-/// A caller's part of a committed batch.
-pub(crate) struct Sealed {
-    receipts: Vec<Receipt>,
-    payload: Option<Payload>,
-}
-
-type Request = (Work, tokio::sync::oneshot::Sender<Result<Sealed>>);
+type Request = (
+    Vec<Entry>,
+    tokio::sync::oneshot::Sender<Result<Vec<Receipt>>>,
+);
 pub(crate) type Appender = Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<Request>>>;
 
 /// The sequencer task: takes whatever requests are waiting, appends them in one transaction,
@@ -573,9 +533,10 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
                     }
                 }
             }
-            let (works, replies): (Vec<Work>, Vec<_>) = batch.into_iter().unzip();
+            let (parts, replies): (Vec<Vec<Entry>>, Vec<_>) = batch.into_iter().unzip();
+            let counts: Vec<usize> = parts.iter().map(Vec::len).collect();
             let started = std::time::Instant::now();
-            let committed = store.audit_commit(works).await;
+            let committed = store.audit_commit(parts.concat()).await;
             tracing::debug!(
                 entries = total,
                 callers = replies.len(),
@@ -586,31 +547,17 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
             let store = store.clone();
             tokio::spawn(async move {
                 let sealed = match committed {
-                    Ok(c) => {
-                        let slots = c.slots;
-                        store
-                            .audit_receipts(c.job, c.done)
-                            .await
-                            .map(|r| (r, slots))
-                    }
+                    Ok(c) => store
+                        .audit_receipts(c.job, c.done)
+                        .await
+                        .map(|r| (r, counts)),
                     Err(e) => Err(e),
                 };
                 match sealed {
-                    Ok((receipts, slots)) => {
+                    Ok((receipts, counts)) => {
                         let mut receipts = receipts.into_iter();
-                        for (reply, slot) in replies.into_iter().zip(slots) {
-                            let part = match slot {
-                                Slot::Entries(n) => Ok(Sealed {
-                                    receipts: receipts.by_ref().take(n).collect(),
-                                    payload: None,
-                                }),
-                                Slot::Job(p) => Ok(Sealed {
-                                    receipts: receipts.by_ref().take(1).collect(),
-                                    payload: Some(p),
-                                }),
-                                Slot::Failed(e) => Err(e),
-                            };
-                            let _ = reply.send(part);
+                        for (reply, n) in replies.into_iter().zip(counts) {
+                            let _ = reply.send(Ok(receipts.by_ref().take(n).collect()));
                         }
                     }
                     Err(e) => {
@@ -680,40 +627,19 @@ impl Store {
     /// Appends entries durably and returns a receipt for each: nobody gets a receipt before
     /// the transaction holding their entry has committed.
     pub async fn audit_append(&self, entries: Vec<Entry>) -> Result<Vec<Receipt>> {
-        let c = self.audit_commit(vec![Work::Entries(entries)]).await?;
+        let c = self.audit_commit(entries).await?;
         self.audit_receipts(c.job, c.done).await
     }
 
-    /// Runs the jobs, sequences their entries with the others and commits; the receipts are
-    /// still being built (on another thread, started while the commit waited for the disk)
-    /// when this returns.
-    async fn audit_commit(&self, works: Vec<Work>) -> Result<Committed> {
+    /// Sequences `entries` and commits; the receipts are still being built (on another thread,
+    /// started while the commit waited for the disk) when this returns.
+    async fn audit_commit(&self, entries: Vec<Entry>) -> Result<Committed> {
         let audit = self.audit.clone();
         let cache = self.audit_cache.clone();
         let now = self.now();
         self.audit_write(move |c| {
             let mut guard = audit.lock().unwrap_or_else(|p| p.into_inner());
             let st = guard.as_mut().ok_or_else(unavailable)?;
-            let ctx = JobContext {
-                subject_secret: st.keys.subject_secret,
-            };
-            let mut entries = Vec::with_capacity(works.len());
-            let mut slots = Vec::with_capacity(works.len());
-            for w in works {
-                match w {
-                    Work::Entries(es) => {
-                        slots.push(Slot::Entries(es.len()));
-                        entries.extend(es);
-                    }
-                    Work::Job(job) => match job(c, &ctx) {
-                        Ok((e, payload)) => {
-                            slots.push(Slot::Job(payload));
-                            entries.push(e);
-                        }
-                        Err(e) => slots.push(Slot::Failed(e)),
-                    },
-                }
-            }
             let done = match sequence(c, st, &cache, &entries, now) {
                 Ok(d) => Arc::new(d),
                 Err(e) => {
@@ -730,7 +656,7 @@ impl Store {
                 let done = done.clone();
                 tokio::task::spawn_blocking(move || receipts(&done, count))
             };
-            Ok(Committed { job, done, slots })
+            Ok(Committed { job, done })
         })
         .await
     }
@@ -771,28 +697,13 @@ impl Store {
     /// Appends through the shared sequencer: concurrent callers are grouped into one
     /// transaction (one fsync, one signature) and each gets its own receipt once it commits.
     pub async fn audit_submit(&self, entries: Vec<Entry>) -> Result<Vec<Receipt>> {
-        Ok(self.submit_work(Work::Entries(entries)).await?.receipts)
-    }
-
-    /// Runs `job` inside the next sequencing transaction and seals the entry it returns;
-    /// gives back that entry's receipt and the job's payload once it has committed.
-    pub(crate) async fn audit_submit_job(&self, job: Job) -> Result<(Receipt, Payload)> {
-        let mut sealed = self.submit_work(Work::Job(job)).await?;
-        match (sealed.receipts.pop(), sealed.payload) {
-            (Some(r), Some(p)) => Ok((r, p)),
-            _ => Err(unavailable()),
-        }
-    }
-
-    /// Hands `work` to the sequencer task (started on first use) and waits for its commit.
-    async fn submit_work(&self, work: Work) -> Result<Sealed> {
         let (reply, wait) = tokio::sync::oneshot::channel();
         let sender = self
             .appender
             .get_or_init(|| spawn_appender(self.clone()))
             .clone();
         sender
-            .send((work, reply))
+            .send((entries, reply))
             .await
             .map_err(|_| unavailable())?;
         wait.await.map_err(|_| unavailable())?

@@ -230,9 +230,8 @@ impl Conn for SqliteConn {
     }
 }
 
-/// KiB of page cache the sequencer's connection keeps of each file (64 MiB: at 1,000,000
-/// persons it took the exchange benchmark's p99 from 10.3 to 8.9 ms). It runs the exchange
-/// lookups (`audit::Job`), and its cache is never emptied by its own commits.
+/// KiB of page cache the sequencer keeps of the audit file (64 MiB: at 1,000,000 persons it
+/// took the exchange benchmark's p99 from 10.3 to 8.9 ms). Its own commits never empty it.
 pub const AUDIT_WRITER_CACHE_KIB: i64 = 65_536;
 
 /// KiB of page cache per SQLite connection.
@@ -245,6 +244,8 @@ pub const SQLITE_CACHE_KIB: i64 = 16_384;
 /// the readers' cache of the main file: SQLite drops a connection's whole cache of a file
 /// whenever another connection has committed to that file.
 pub struct SqliteDb {
+    /// Tells this database's connections apart in a thread's own (`read_here`).
+    id: u64,
     path: String,
     audit_path: String,
     /// Main file only: every write but the audit log's.
@@ -274,6 +275,11 @@ pub fn audit_path(path: &str) -> String {
         _ => format!("{path}-audit"),
     }
 }
+
+/// Page cache of a thread's own reader (`read_here`): the exchange's hot records.
+const OWN_READER_CACHE_KIB: i64 = 32_768;
+/// Databases a thread keeps its own reader of.
+const OWN_PER_THREAD: usize = 2;
 
 /// Reader connections kept open, and the most reads that run at once: more would only queue
 /// for the two cores' time, and each connection has its own page cache (a bounded pool keeps
@@ -320,14 +326,10 @@ impl SqliteDb {
         let writer = Self::connect(path)?;
         Self::check_audit_file(&writer, &audit_path)?;
         let audit_writer = Self::connect_with_audit(path, &audit_path)?;
-        // Its caches of both files stay warm: it writes the one, and the main file changes
-        // far less often than every commit.
-        for schema in ["main", "audit"] {
-            audit_writer
-                .0
-                .pragma_update(Some(schema), "cache_size", -AUDIT_WRITER_CACHE_KIB)
-                .map_err(sqlite_err)?;
-        }
+        audit_writer
+            .0
+            .pragma_update(Some("audit"), "cache_size", -AUDIT_WRITER_CACHE_KIB)
+            .map_err(sqlite_err)?;
         // SQLite's automatic checkpoint runs inside the commit that crosses the threshold,
         // copying the log into the database file and syncing it before that commit returns:
         // under a steady stream of writes every few commits paid for it (and their callers
@@ -339,7 +341,9 @@ impl SqliteDb {
                 .map_err(sqlite_err)?;
         }
         let stop = Self::spawn_checkpointer(path, &audit_path)?;
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Ok(SqliteDb {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             path: path.to_string(),
             audit_path,
             writer: Mutex::new(writer),
@@ -493,6 +497,45 @@ impl SqliteDb {
         pool.idle.push(conn);
         drop(pool);
         self.reader_free.notify_one();
+        out
+    }
+
+    /// Runs a short read on a connection that belongs to the calling thread, opened on first
+    /// use and kept. The exchange's lookups read this way on the async workers themselves:
+    /// a handful of B-tree pages from a cache that stays warm (the sequencer writes the other
+    /// file), where a trip to the blocking pool and back cost more than the read, and its
+    /// threads competed with the sequencer for the two cores.
+    fn read_here<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        thread_local! {
+            static OWN: std::cell::RefCell<Vec<(u64, SqliteConn)>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let taken = OWN.with(|own| {
+            let mut own = own.borrow_mut();
+            let at = own.iter().position(|(id, _)| *id == self.id);
+            at.map(|i| own.swap_remove(i).1)
+        });
+        let mut conn = match taken {
+            Some(c) => c,
+            None => {
+                let c = Self::connect_with_audit(&self.path, &self.audit_path)?;
+                c.0.pragma_update(Some("main"), "cache_size", -OWN_READER_CACHE_KIB)
+                    .map_err(sqlite_err)?;
+                c
+            }
+        };
+        let out = f(&mut conn);
+        OWN.with(|own| {
+            let mut own = own.borrow_mut();
+            // A thread keeps connections to the databases it read last (tests open many).
+            if own.len() >= OWN_PER_THREAD {
+                own.remove(0);
+            }
+            own.push((self.id, conn));
+        });
         out
     }
 
@@ -805,6 +848,18 @@ impl Db {
     ) -> Result<T, DbError> {
         match self {
             Db::Sqlite(d) => d.read(f),
+            Db::Postgres(d) => d.read(f),
+        }
+    }
+
+    /// A read on a connection of the calling thread's own (SQLite; see
+    /// `SqliteDb::read_here`), or an ordinary read.
+    pub fn read_here<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        match self {
+            Db::Sqlite(d) => d.read_here(f),
             Db::Postgres(d) => d.read(f),
         }
     }

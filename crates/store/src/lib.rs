@@ -59,6 +59,38 @@ pub fn system_clock() -> Clock {
     })
 }
 
+/// Where a read runs: on a connection of the pool, or on this thread's own (`Db::read_here`).
+#[derive(Clone, Copy)]
+enum Reader {
+    Pool,
+    Here,
+}
+
+/// Runs `f` as a read, domain errors passed back as they are.
+fn read_on<T, F>(db: &db::Db, reader: Reader, f: F) -> Result<T>
+where
+    F: FnOnce(&mut dyn db::Conn) -> Result<T>,
+{
+    let mut outcome: Option<StoreError> = None;
+    let body = |c: &mut dyn db::Conn| match f(c) {
+        Ok(v) => Ok(v),
+        Err(StoreError::Db(e)) => Err(e),
+        Err(other) => {
+            outcome = Some(other);
+            Err(DbError::Other("aborted by domain rule".into()))
+        }
+    };
+    let r = match reader {
+        Reader::Pool => db.read(body),
+        Reader::Here => db.read_here(body),
+    };
+    match (r, outcome) {
+        (_, Some(err)) => Err(err),
+        (Ok(v), None) => Ok(v),
+        (Err(e), None) => Err(StoreError::Db(e)),
+    }
+}
+
 /// Which writer a transaction runs on.
 #[derive(Clone, Copy)]
 enum Writer {
@@ -192,24 +224,23 @@ impl Store {
         F: FnOnce(&mut dyn db::Conn) -> Result<T> + Send + 'static,
     {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut outcome: Option<StoreError> = None;
-            let r = db.read(|c| match f(c) {
-                Ok(v) => Ok(v),
-                Err(StoreError::Db(e)) => Err(e),
-                Err(other) => {
-                    outcome = Some(other);
-                    Err(DbError::Other("aborted by domain rule".into()))
-                }
-            });
-            match (r, outcome) {
-                (_, Some(err)) => Err(err),
-                (Ok(v), None) => Ok(v),
-                (Err(e), None) => Err(StoreError::Db(e)),
-            }
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
+        tokio::task::spawn_blocking(move || read_on(&db, Reader::Pool, f))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// A short read on the calling thread, for the exchange hot path (see `Db::read_here`):
+    /// no hop to the blocking pool and back. On PostgreSQL, whose reads wait on the network,
+    /// it is an ordinary `read`.
+    pub(crate) async fn read_short<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn db::Conn) -> Result<T> + Send + 'static,
+    {
+        match self.backend() {
+            Backend::Sqlite => read_on(&self.db, Reader::Here, f),
+            Backend::Postgres => self.read(f).await,
+        }
     }
 
     /// The schema version the database is at.

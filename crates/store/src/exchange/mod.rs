@@ -434,95 +434,6 @@ fn subject_keys(
     }
 }
 
-/// What a lookup job hands back to its caller once its entry has committed.
-enum LookupDone {
-    Found {
-        grant: i64,
-        purpose: String,
-        fields: Vec<String>,
-        records: Vec<(String, Option<Data>)>,
-        /// Counted against the quota until the caller has its answer.
-        _authorised: Box<Authorised>,
-    },
-    Refused(StoreError),
-}
-
-/// A lookup as asked: by whom (the token's secret), of what, when.
-struct LookupAsk {
-    secret: String,
-    code: String,
-    keys: Vec<String>,
-    fields: Option<Vec<String>>,
-    now: i64,
-}
-
-/// A lookup run inside the sequencing transaction: authorise, read, cut to the grant, and
-/// the entry that records it (the answer or the refusal).
-fn lookup_in(
-    conn: &mut dyn crate::db::Conn,
-    ctx: &crate::audit::JobContext,
-    state: &ExchangeState,
-    ask: LookupAsk,
-) -> Result<(Entry, crate::audit::Payload)> {
-    let action = "exchange.lookup";
-    let LookupAsk {
-        secret,
-        code,
-        keys,
-        fields,
-        now,
-    } = ask;
-    let (secret, code) = (secret.as_str(), code.as_str());
-    let refused = |who: &Caller, e: StoreError| -> (Entry, crate::audit::Payload) {
-        let entry = call_entry(
-            who,
-            action,
-            code,
-            None,
-            format!("denied:{}", code_of(&e)),
-            Vec::new(),
-            now,
-        );
-        (entry, Box::new(LookupDone::Refused(e)))
-    };
-    let a = match authorise_in(conn, state, secret, code, now, true)? {
-        Ok(a) => a,
-        Err(r) => return Ok(refused(&r.who, r.error)),
-    };
-    if keys.is_empty() || keys.len() > exchange::MAX_KEYS || keys.iter().any(String::is_empty) {
-        return Ok(refused(&a.who, invalid_keys()));
-    }
-    let fields = match exchange::fields_for_lookup(&a.target.meta, &a.uses, fields.as_deref()) {
-        Ok(f) => f,
-        Err(e) => return Ok(refused(&a.who, e.into())),
-    };
-    let found = read_records(conn, code, keys.clone())?;
-    let hits = found.iter().filter(|(_, d)| d.is_some()).count();
-    let entry = call_entry(
-        &a.who,
-        action,
-        code,
-        Some(&a.grant),
-        format!("ok:{hits}/{}", keys.len()),
-        subject_keys(&ctx.subject_secret, &a.target.meta, &keys),
-        now,
-    );
-    let records = found
-        .into_iter()
-        .map(|(k, d)| (k, d.map(|d| only_fields(d, &fields))))
-        .collect();
-    Ok((
-        entry,
-        Box::new(LookupDone::Found {
-            grant: a.grant.id,
-            purpose: a.grant.purpose.clone(),
-            fields,
-            records,
-            _authorised: Box::new(a),
-        }),
-    ))
-}
-
 impl Store {
     /// The secret of a system token, or the refusal of any other credential.
     async fn system_secret(&self, cred: &Credential) -> std::result::Result<String, Refusal> {
@@ -547,23 +458,56 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut dyn crate::db::Conn, &Target, &FieldUse) -> Result<T> + Send + 'static,
     {
+        self.authorise_on(cred, resource, charge_rate, false, more)
+            .await
+    }
+
+    /// `authorise` for a short read by key (lookups, 核验), run on the calling thread
+    /// (`Store::read_short`).
+    pub(crate) async fn authorise_short<T, F>(
+        &self,
+        cred: &Credential,
+        resource: &str,
+        more: F,
+    ) -> std::result::Result<(Authorised, T), Refusal>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn crate::db::Conn, &Target, &FieldUse) -> Result<T> + Send + 'static,
+    {
+        self.authorise_on(cred, resource, true, true, more).await
+    }
+
+    async fn authorise_on<T, F>(
+        &self,
+        cred: &Credential,
+        resource: &str,
+        charge_rate: bool,
+        short: bool,
+        more: F,
+    ) -> std::result::Result<(Authorised, T), Refusal>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn crate::db::Conn, &Target, &FieldUse) -> Result<T> + Send + 'static,
+    {
         let secret = self.system_secret(cred).await?;
         let now = self.now();
         let code = resource.to_string();
         let state = self.exchange.clone();
-        let outcome = self
-            .read(move |conn| {
-                let a = match authorise_in(conn, &state, &secret, &code, now, charge_rate)? {
-                    Ok(a) => a,
-                    Err(r) => return Ok(Err(r)),
-                };
-                match more(conn, &a.target, &a.uses) {
-                    Ok(v) => Ok(Ok((a, v))),
-                    Err(e) if e.domain().is_some() => Ok(Err(refusal(&a.who, e))),
-                    Err(e) => Err(e),
-                }
-            })
-            .await;
+        let read = move |conn: &mut dyn crate::db::Conn| {
+            let a = match authorise_in(conn, &state, &secret, &code, now, charge_rate)? {
+                Ok(a) => a,
+                Err(r) => return Ok(Err(r)),
+            };
+            match more(conn, &a.target, &a.uses) {
+                Ok(v) => Ok(Ok((a, v))),
+                Err(e) if e.domain().is_some() => Ok(Err(refusal(&a.who, e))),
+                Err(e) => Err(e),
+            }
+        };
+        let outcome = match short {
+            true => self.read_short(read).await,
+            false => self.read(read).await,
+        };
         match outcome {
             Ok(r) => r,
             Err(e) => Err(refusal(&Caller::unidentified(), e)),
@@ -659,8 +603,7 @@ impl Store {
     }
 
     /// Reads records by key (one, or a batch of up to 1,000) within the caller's grants:
-    /// only granted, non-核心 fields leave, and only after the access is sealed. The reads run
-    /// inside the sequencing transaction that seals them.
+    /// only granted, non-核心 fields leave, and only after the access is sealed.
     pub async fn exchange_lookup(
         &self,
         cred: &Credential,
@@ -668,41 +611,41 @@ impl Store {
         keys: Vec<String>,
         fields: Option<Vec<String>>,
     ) -> Result<Lookup> {
-        let secret = match self.system_secret(cred).await {
-            Ok(s) => s,
-            Err(r) => return self.refuse(r, "exchange.lookup", resource).await,
-        };
+        let action = "exchange.lookup";
         let keys: Vec<String> = keys.iter().map(|k| k.trim().to_string()).collect();
-        let state = self.exchange.clone();
-        let ask = LookupAsk {
-            secret,
-            code: resource.to_string(),
-            keys,
-            fields,
-            now: self.now(),
+        let wanted = keys.clone();
+        let (a, (fields, found)) = match self
+            .authorise_short(cred, resource, move |conn, t, uses| {
+                if wanted.is_empty()
+                    || wanted.len() > exchange::MAX_KEYS
+                    || wanted.iter().any(String::is_empty)
+                {
+                    return Err(invalid_keys());
+                }
+                let fields = exchange::fields_for_lookup(&t.meta, uses, fields.as_deref())?;
+                Ok((fields, read_records(conn, &t.code, wanted)?))
+            })
+            .await
+        {
+            Ok(v) => v,
+            Err(r) => return self.refuse(r, action, resource).await,
         };
-        let job: crate::audit::Job = Box::new(move |conn, ctx| lookup_in(conn, ctx, &state, ask));
-        let (receipt, payload) = self.audit_submit_job(job).await?;
-        let done = payload
-            .downcast::<LookupDone>()
-            .map_err(|_| StoreError::Task("lookup job returned another payload".into()))?;
-        match *done {
-            LookupDone::Refused(e) => Err(e),
-            LookupDone::Found {
-                grant,
-                purpose,
-                fields,
-                records,
-                ..
-            } => Ok(Lookup {
-                resource: resource.to_string(),
-                grant,
-                purpose,
-                fields,
-                records,
-                receipt,
-            }),
-        }
+        let hits = found.iter().filter(|(_, d)| d.is_some()).count();
+        let receipt = self
+            .seal_ok(&a, action, format!("ok:{hits}/{}", keys.len()), &keys)
+            .await?;
+        let records = found
+            .into_iter()
+            .map(|(k, d)| (k, d.map(|d| only_fields(d, &fields))))
+            .collect();
+        Ok(Lookup {
+            resource: resource.to_string(),
+            grant: a.grant.id,
+            purpose: a.grant.purpose.clone(),
+            fields,
+            records,
+            receipt,
+        })
     }
 
     /// 核验: says per claimed field whether it matches what the platform holds for `key`,
@@ -718,7 +661,7 @@ impl Store {
         let key = key.trim().to_string();
         let wanted = vec![key.clone()];
         let (a, found) = match self
-            .authorise(cred, resource, true, move |conn, t, _| {
+            .authorise_short(cred, resource, move |conn, t, _| {
                 read_records(conn, &t.code, wanted)
             })
             .await
