@@ -339,7 +339,6 @@ fn sequence(
     let edge: HashMap<NodeId, Hash> = frontier.nodes().into_iter().collect();
     let (pending, pending_upto) = take_pending(c, pending_upto)?;
     let mut entry_rows = Vec::new();
-    let mut subject_rows = Vec::new();
     let mut node_rows = Vec::new();
     let mut fresh = HashMap::new();
     let mut leaves = Vec::new();
@@ -369,15 +368,8 @@ fn sequence(
             e.grant.clone().into(),
             e.purpose.clone().into(),
             e.result.as_str().into(),
+            subjects_column(&e.subjects),
         ]);
-        let mut subjects = e.subjects.clone();
-        subjects.sort();
-        subjects.dedup();
-        subject_rows.extend(
-            subjects
-                .into_iter()
-                .map(|s| vec![s.into(), Value::Int(idx)]),
-        );
     }
     insert_rows(
         c,
@@ -394,10 +386,10 @@ fn sequence(
             "grant_id",
             "purpose",
             "result",
+            "subjects",
         ],
         entry_rows,
     )?;
-    insert_rows(c, "audit_subjects", &["subject", "idx"], subject_rows)?;
     // Exchange usage counters move with the entries that record the calls.
     let all: Vec<&Entry> = pending.iter().chain(entries).collect();
     crate::exchange::record_usage(c, crate::exchange::usage_of(&all))?;
@@ -432,6 +424,36 @@ fn sequence(
         leaves,
         pending_upto,
     })
+}
+
+/// An entry's subject hashes as stored beside it (sorted, space separated), for the subject
+/// index to take up later (`Store::audit_index_subjects`) and for queries above its mark.
+fn subjects_column(subjects: &[String]) -> Value {
+    if subjects.is_empty() {
+        return Value::Null;
+    }
+    let mut s = subjects.to_vec();
+    s.sort();
+    s.dedup();
+    Value::Text(s.join(" "))
+}
+
+/// Entries the subject index takes up per transaction.
+const SUBJECT_BATCH: usize = 20_000;
+
+fn text_of(v: &Value) -> &str {
+    match v {
+        Value::Text(t) => t,
+        _ => "",
+    }
+}
+
+/// The first entry the subject index has not taken up yet.
+fn subjects_mark(c: &mut dyn Conn) -> Result<i64> {
+    let r = c
+        .query_one("SELECT upto FROM audit_subjects_mark WHERE id = 1", &[])?
+        .ok_or(DbError::Other("audit_subjects_mark row missing".into()))?;
+    Ok(r.int(0)?)
 }
 
 /// A batch that has committed, with its receipts being built.
@@ -755,8 +777,9 @@ impl Store {
         Ok(st.keys.signer.sign(&body))
     }
 
-    /// Seals pending entries every `every` until the process ends; failures are logged and
-    /// retried (the entries stay pending, nothing is lost).
+    /// Seals pending entries, and brings the subject index up to date, every `every` until
+    /// the process ends; failures are logged and retried (nothing is lost: the entries stay
+    /// pending, the index's mark stays where it was).
     pub async fn run_audit_sealer(self, every: std::time::Duration) {
         let mut tick = tokio::time::interval(every);
         loop {
@@ -764,7 +787,65 @@ impl Store {
             if let Err(e) = self.audit_seal_pending().await {
                 tracing::error!(error = %e, "sealing pending audit entries failed; will retry");
             }
+            loop {
+                match self.audit_index_subjects().await {
+                    Ok(more) if more => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::error!(error = %e, "indexing audit subjects failed; will retry");
+                        break;
+                    }
+                }
+            }
         }
+    }
+
+    /// Adds to the subject index the entries from its mark on, up to `SUBJECT_BATCH` of them,
+    /// in one transaction of the main writer, and moves the mark past them. Many at once: the
+    /// index is in random order, and a page that takes several rows is written once. Returns
+    /// whether entries were left for another call.
+    pub async fn audit_index_subjects(&self) -> Result<bool> {
+        let (from, rows) = self
+            .read(|c| {
+                let from = subjects_mark(c)?;
+                let rows = c.query(
+                    "SELECT idx, subjects FROM audit_entries WHERE idx >= $1 ORDER BY idx LIMIT $2",
+                    params![from, SUBJECT_BATCH as i64],
+                )?;
+                Ok((from, rows))
+            })
+            .await?;
+        let Some(last) = rows.last().map(|r| r.int(0)).transpose()? else {
+            return Ok(false);
+        };
+        let mut index = Vec::new();
+        for r in &rows {
+            if let Some(subjects) = r.opt_text(1)? {
+                let idx = r.int(0)?;
+                index.extend(
+                    subjects
+                        .split(' ')
+                        .map(|s| vec![Value::Text(s.to_string()), Value::Int(idx)]),
+                );
+            }
+        }
+        // In key order: each index page is visited once.
+        index.sort_by(|a, b| text_of(&a[0]).cmp(text_of(&b[0])));
+        let full = rows.len() == SUBJECT_BATCH;
+        self.write(move |c| {
+            // Another process may have taken these already: the mark says so.
+            if subjects_mark(c)? != from {
+                return Ok(());
+            }
+            crate::db::insert_rows_ignoring_duplicates(c, "audit_subjects", &["subject", "idx"], index)?;
+            c.execute(
+                "UPDATE audit_subjects_mark SET upto = $1 WHERE id = 1",
+                params![last + 1],
+            )?;
+            Ok(())
+        })
+        .await?;
+        Ok(full)
     }
 
     /// One entry as stored, with its leaf hash.
@@ -891,7 +972,14 @@ impl Store {
                 add("e.action = {}", v.into());
             }
             if let Some(v) = &f.subject {
-                add("e.idx IN (SELECT idx FROM audit_subjects WHERE subject = {})", v.into());
+                // The index up to its mark, the entries' own column above it.
+                add(
+                    "e.idx IN (SELECT idx FROM audit_subjects WHERE subject = {}
+                     UNION ALL SELECT t.idx FROM audit_entries t
+                     WHERE t.idx >= (SELECT upto FROM audit_subjects_mark WHERE id = 1)
+                       AND t.subjects LIKE '%' || {} || '%')",
+                    v.into(),
+                );
             }
             if let Some(v) = f.since {
                 add("e.time >= {}", v.into());

@@ -876,6 +876,26 @@ pub fn insert_rows(
     columns: &[&str],
     rows: Vec<Vec<Value>>,
 ) -> Result<(), DbError> {
+    insert_rows_then(c, table, columns, rows, "")
+}
+
+/// `insert_rows`, skipping rows whose key is there already.
+pub fn insert_rows_ignoring_duplicates(
+    c: &mut dyn Conn,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+) -> Result<(), DbError> {
+    insert_rows_then(c, table, columns, rows, " ON CONFLICT DO NOTHING")
+}
+
+fn insert_rows_then(
+    c: &mut dyn Conn,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+    tail: &str,
+) -> Result<(), DbError> {
     let width = columns.len();
     let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
     if c.backend() == Backend::Sqlite {
@@ -883,7 +903,7 @@ pub fn insert_rows(
         // per row beats a multi-row statement whose text (and so its preparation) changes
         // with every row count.
         let marks: Vec<String> = (1..=width).map(|j| format!("${j}")).collect();
-        let sql = format!("{head}({})", marks.join(", "));
+        let sql = format!("{head}({}){tail}", marks.join(", "));
         for row in rows {
             c.execute(&sql, &row)?;
         }
@@ -901,6 +921,7 @@ pub fn insert_rows(
             sql.push_str(&format!("({})", marks.join(", ")));
             values.extend(row);
         }
+        sql.push_str(tail);
         c.execute(&sql, &values)?;
     }
     Ok(())

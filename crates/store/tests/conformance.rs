@@ -686,7 +686,22 @@ mod cases {
         };
         let mine = s.my_accesses(who("zhang"), 50, 0).await.unwrap();
         assert_eq!(mine.items.len(), 2);
-        assert_eq!(mine.items[0].record.entry.time, T0 + 3, "newest first");
+        // Found above the subject index's mark (from the entries themselves) and below it
+        // alike; indexing twice changes nothing.
+        assert!(!s.audit_index_subjects().await.unwrap());
+        assert!(!s.audit_index_subjects().await.unwrap());
+        let indexed = s.my_accesses(who("zhang"), 50, 0).await.unwrap();
+        let indices = |p: &shuqiao_store::subjects::ProvenAccesses| -> Vec<u64> {
+            p.items.iter().map(|a| a.record.index).collect()
+        };
+        assert_eq!(indices(&indexed), indices(&mine));
+        s.audit_submit(vec![access(4, vec![zhang.clone()])])
+            .await
+            .unwrap();
+        let both = s.my_accesses(who("zhang"), 50, 0).await.unwrap();
+        assert_eq!(both.items.len(), 3, "one above the mark, two below");
+        let mine = both;
+        assert_eq!(mine.items[0].record.entry.time, T0 + 4, "newest first");
         assert_eq!(
             mine.items[0].record.entry.purpose.as_deref(),
             Some("社保资格认证")
@@ -1729,13 +1744,30 @@ mod sqlite_audit_file {
         .unwrap();
         c.execute_batch(
             "UPDATE main.audit_head SET size = (SELECT size FROM a.audit_head), root = (SELECT root FROM a.audit_head);
-             INSERT INTO main.audit_entries SELECT * FROM a.audit_entries;
-             INSERT INTO main.audit_subjects SELECT * FROM a.audit_subjects;
+             INSERT INTO main.audit_entries SELECT idx, entry, time, actor_org, actor_system,
+                 actor_person, action, resource, grant_id, purpose, result FROM a.audit_entries;
              INSERT INTO main.audit_nodes SELECT * FROM a.audit_nodes;
-             INSERT INTO main.audit_checkpoints SELECT * FROM a.audit_checkpoints;
-             DETACH DATABASE a;",
+             INSERT INTO main.audit_checkpoints SELECT * FROM a.audit_checkpoints;",
         )
         .unwrap();
+        // The old layout indexed subjects as it sequenced.
+        let subjects: Vec<(i64, String)> = c
+            .prepare("SELECT idx, subjects FROM a.audit_entries WHERE subjects IS NOT NULL")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for (idx, list) in &subjects {
+            for s in list.split(' ') {
+                c.execute(
+                    "INSERT INTO main.audit_subjects (subject, idx) VALUES (?1, ?2)",
+                    rusqlite::params![s, idx],
+                )
+                .unwrap();
+            }
+        }
+        c.execute_batch("DETACH DATABASE a").unwrap();
         let waiting = Entry {
             action: "catalog.publish".into(),
             ..entry(99)
@@ -1765,6 +1797,18 @@ mod sqlite_audit_file {
         assert_eq!(b.audit_seal_pending().await.unwrap(), 21);
         assert_eq!(b.audit_seal_pending().await.unwrap(), 21, "sealed once");
         assert_eq!(b.audit_entry(20).await.unwrap().0, waiting);
+        // The old index counts as taken up; the entry sealed since is found in the tail, and
+        // in the index once it has caught up.
+        let of = |subject: &str| shuqiao_store::audit::AuditFilter {
+            subject: Some(subject.into()),
+            limit: 100,
+            ..Default::default()
+        };
+        let before = b.audit_entries(of("subject-0")).await.unwrap();
+        assert_eq!(before.total, 8, "{before:?}");
+        assert_eq!(before.items[0].index, 20);
+        assert!(!b.audit_index_subjects().await.unwrap());
+        assert_eq!(b.audit_entries(of("subject-0")).await.unwrap(), before);
         // Opening again moves nothing twice.
         let again = Store::open(&old).await.unwrap().with_audit(keys());
         assert_eq!(again.audit_seal_pending().await.unwrap(), 21);

@@ -3,7 +3,6 @@
 -- main file's, so it can run again after a crash before step two (0008_audit_file.sql).
 DROP TABLE IF EXISTS audit.audit_head;
 DROP TABLE IF EXISTS audit.audit_entries;
-DROP TABLE IF EXISTS audit.audit_subjects;
 DROP TABLE IF EXISTS audit.audit_nodes;
 DROP TABLE IF EXISTS audit.audit_checkpoints;
 DROP TABLE IF EXISTS audit.exchange_usage;
@@ -19,8 +18,10 @@ CREATE TABLE audit.audit_head (
 );
 INSERT INTO audit.audit_head (id, size, root) SELECT id, size, root FROM main.audit_head;
 
+-- idx is the rowid (no second index on it). subjects: the entry's subject hashes, space
+-- separated, for the subject index's tail (see 0008_audit_file.sql).
 CREATE TABLE audit.audit_entries (
-    idx BIGINT PRIMARY KEY,
+    idx INTEGER PRIMARY KEY,
     entry BLOB NOT NULL,
     time BIGINT NOT NULL,
     actor_org TEXT NOT NULL,
@@ -30,19 +31,17 @@ CREATE TABLE audit.audit_entries (
     resource TEXT,
     grant_id TEXT,
     purpose TEXT,
-    result TEXT NOT NULL
+    result TEXT NOT NULL,
+    subjects TEXT
 );
-INSERT INTO audit.audit_entries SELECT idx, entry, time, actor_org, actor_system, actor_person,
-    action, resource, grant_id, purpose, result FROM main.audit_entries ORDER BY idx;
+INSERT INTO audit.audit_entries SELECT e.idx, e.entry, e.time, e.actor_org, e.actor_system,
+    e.actor_person, e.action, e.resource, e.grant_id, e.purpose, e.result, s.subjects
+    FROM main.audit_entries e
+    LEFT JOIN (SELECT idx, group_concat(subject, ' ') AS subjects FROM main.audit_subjects
+               GROUP BY idx) s ON s.idx = e.idx
+    ORDER BY e.idx;
 CREATE INDEX audit.audit_entries_org ON audit_entries(actor_org, idx);
 CREATE INDEX audit.audit_entries_resource ON audit_entries(resource, idx);
-
-CREATE TABLE audit.audit_subjects (
-    subject TEXT NOT NULL,
-    idx BIGINT NOT NULL,
-    PRIMARY KEY (subject, idx)
-) WITHOUT ROWID;
-INSERT INTO audit.audit_subjects SELECT subject, idx FROM main.audit_subjects;
 
 CREATE TABLE audit.audit_nodes (
     level BIGINT NOT NULL,
