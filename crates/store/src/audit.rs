@@ -169,12 +169,10 @@ fn lookup_sql(backend: Backend) -> &'static str {
     static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     match backend {
         Backend::Sqlite => SQLITE.get_or_init(|| {
-            let terms: Vec<String> = (0..LOOKUP_WIDTH)
-                .map(|i| format!("(level = ${} AND idx = ${})", 2 * i + 1, 2 * i + 2))
-                .collect();
+            let marks: Vec<String> = (1..=LOOKUP_WIDTH).map(|i| format!("${i}")).collect();
             format!(
-                "SELECT level, idx, hash FROM audit_nodes WHERE {}",
-                terms.join(" OR ")
+                "SELECT pos, hash FROM audit_nodes WHERE pos IN ({})",
+                marks.join(", ")
             )
         }),
         Backend::Postgres => POSTGRES.get_or_init(|| {
@@ -196,24 +194,57 @@ fn lookup_sql(backend: Backend) -> &'static str {
     }
 }
 
+/// Where SQLite keeps a node (see the audit file's `audit_nodes`): the index of the leaf
+/// that completes it, times 64, plus its level. PostgreSQL keys nodes by (level, idx).
+pub(crate) fn node_pos(id: NodeId) -> i64 {
+    ((((id.index + 1) << id.level) - 1) as i64) * 64 + id.level as i64
+}
+
+fn node_at(pos: i64) -> NodeId {
+    let level = (pos % 64) as u32;
+    let end = (pos / 64) as u64;
+    NodeId {
+        level,
+        index: ((end + 1) >> level) - 1,
+    }
+}
+
+/// A stored node's row as each engine keeps it.
+fn node_row(id: NodeId, h: Hash, backend: Backend) -> Vec<Value> {
+    match backend {
+        Backend::Sqlite => vec![Value::Int(node_pos(id)), Value::Blob(h.to_vec())],
+        Backend::Postgres => vec![
+            Value::Int(id.level as i64),
+            Value::Int(id.index as i64),
+            Value::Blob(h.to_vec()),
+        ],
+    }
+}
+
 /// Reads stored nodes with point lookups, `LOOKUP_WIDTH` per query.
 pub(crate) fn load_nodes(c: &mut dyn Conn, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>> {
+    let backend = c.backend();
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(LOOKUP_WIDTH) {
-        let values: Vec<Value> = chunk
-            .iter()
-            .cycle()
-            .take(LOOKUP_WIDTH)
-            .flat_map(|id| [Value::Int(id.level as i64), Value::Int(id.index as i64)])
-            .collect();
-        for r in c.query(lookup_sql(c.backend()), &values)? {
-            out.insert(
-                NodeId {
-                    level: r.int(0)? as u32,
-                    index: r.int(1)? as u64,
-                },
-                hash_of(&r.0[2])?,
-            );
+        let padded = chunk.iter().cycle().take(LOOKUP_WIDTH);
+        let values: Vec<Value> = match backend {
+            Backend::Sqlite => padded.map(|id| Value::Int(node_pos(*id))).collect(),
+            Backend::Postgres => padded
+                .flat_map(|id| [Value::Int(id.level as i64), Value::Int(id.index as i64)])
+                .collect(),
+        };
+        for r in c.query(lookup_sql(backend), &values)? {
+            let (id, hash) = match backend {
+                Backend::Sqlite => (node_at(r.int(0)?), &r.0[1]),
+                Backend::Postgres => (
+                    NodeId {
+                        level: r.int(0)? as u32,
+                        index: r.int(1)? as u64,
+                    },
+                    &r.0[2],
+                ),
+            };
+            out.insert(id, hash_of(hash)?);
         }
     }
     Ok(out)
@@ -349,11 +380,7 @@ fn sequence(
         let leaf = merkle::leaf_hash(&canonical);
         leaves.push(leaf);
         for (id, h) in frontier.push(leaf) {
-            node_rows.push(vec![
-                Value::Int(id.level as i64),
-                Value::Int(id.index as i64),
-                Value::Blob(h.to_vec()),
-            ]);
+            node_rows.push(node_row(id, h, c.backend()));
             fresh.insert(id, h);
         }
         entry_rows.push(vec![
@@ -393,7 +420,11 @@ fn sequence(
     // Exchange usage counters move with the entries that record the calls.
     let all: Vec<&Entry> = pending.iter().chain(entries).collect();
     crate::exchange::record_usage(c, crate::exchange::usage_of(&all))?;
-    insert_rows(c, "audit_nodes", &["level", "idx", "hash"], node_rows)?;
+    let node_columns: &[&str] = match c.backend() {
+        Backend::Sqlite => &["pos", "hash"],
+        Backend::Postgres => &["level", "idx", "hash"],
+    };
+    insert_rows(c, "audit_nodes", node_columns, node_rows)?;
     let new_size = frontier.size();
     let root = frontier.root();
     let body = Checkpoint {
@@ -837,7 +868,12 @@ impl Store {
             if subjects_mark(c)? != from {
                 return Ok(());
             }
-            crate::db::insert_rows_ignoring_duplicates(c, "audit_subjects", &["subject", "idx"], index)?;
+            crate::db::insert_rows_ignoring_duplicates(
+                c,
+                "audit_subjects",
+                &["subject", "idx"],
+                index,
+            )?;
             c.execute(
                 "UPDATE audit_subjects_mark SET upto = $1 WHERE id = 1",
                 params![last + 1],
@@ -1021,9 +1057,15 @@ impl Store {
     /// Up to `limit` entries from index `from` on, in index order (for streaming verification).
     pub async fn audit_scan(&self, from: u64, limit: u32) -> Result<Vec<ScannedEntry>> {
         self.read(move |c| {
+            let leaf = match c.backend() {
+                Backend::Sqlite => "n.pos = e.idx * 64",
+                Backend::Postgres => "n.level = 0 AND n.idx = e.idx",
+            };
             let rows = c.query(
-                "SELECT e.idx, e.entry, n.hash FROM audit_entries e LEFT JOIN audit_nodes n ON n.level = 0 AND n.idx = e.idx
-                 WHERE e.idx >= $1 ORDER BY e.idx LIMIT $2",
+                &format!(
+                    "SELECT e.idx, e.entry, n.hash FROM audit_entries e LEFT JOIN audit_nodes n ON {leaf}
+                     WHERE e.idx >= $1 ORDER BY e.idx LIMIT $2"
+                ),
                 params![from as i64, limit as i64],
             )?;
             rows.iter()

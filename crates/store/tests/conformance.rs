@@ -1746,7 +1746,8 @@ mod sqlite_audit_file {
             "UPDATE main.audit_head SET size = (SELECT size FROM a.audit_head), root = (SELECT root FROM a.audit_head);
              INSERT INTO main.audit_entries SELECT idx, entry, time, actor_org, actor_system,
                  actor_person, action, resource, grant_id, purpose, result FROM a.audit_entries;
-             INSERT INTO main.audit_nodes SELECT * FROM a.audit_nodes;
+             INSERT INTO main.audit_nodes SELECT pos % 64, ((pos / 64 + 1) >> (pos % 64)) - 1, hash
+                 FROM a.audit_nodes;
              INSERT INTO main.audit_checkpoints SELECT * FROM a.audit_checkpoints;",
         )
         .unwrap();

@@ -137,7 +137,15 @@ impl NodeCache {
         let mut level = self.from_level;
         while level < 64 && (size >> level) > 0 {
             let (lo, hi) = (from_size >> level, size >> level);
-            if hi > lo {
+            if hi > lo && c.backend() == crate::db::Backend::Sqlite {
+                // SQLite keeps nodes by position, not by level: read these by id.
+                let ids: Vec<NodeId> = (lo..hi).map(|index| NodeId { level, index }).collect();
+                let found = super::load_nodes(c, &ids)?;
+                for id in ids {
+                    let h = found.get(&id).copied().ok_or_else(|| missing_node(id))?;
+                    fresh.push((id, h));
+                }
+            } else if hi > lo {
                 let rows = c.query(
                     "SELECT idx, hash FROM audit_nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
                     &[

@@ -43,13 +43,17 @@ INSERT INTO audit.audit_entries SELECT e.idx, e.entry, e.time, e.actor_org, e.ac
 CREATE INDEX audit.audit_entries_org ON audit_entries(actor_org, idx);
 CREATE INDEX audit.audit_entries_resource ON audit_entries(resource, idx);
 
+-- A node is kept under its position: (the index of the leaf that completes it) * 64 + its
+-- level. The nodes a batch completes then have consecutive positions after every stored one,
+-- so they are appended at the end of one B-tree: keyed by (level, idx), each level's nodes
+-- went into the middle of the tree, a page or more per level per commit (half of a
+-- sequencing commit's pages once the subject index had left it).
 CREATE TABLE audit.audit_nodes (
-    level BIGINT NOT NULL,
-    idx BIGINT NOT NULL,
-    hash BLOB NOT NULL,
-    PRIMARY KEY (level, idx)
-) WITHOUT ROWID;
-INSERT INTO audit.audit_nodes SELECT level, idx, hash FROM main.audit_nodes;
+    pos INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL
+);
+INSERT INTO audit.audit_nodes (pos, hash)
+    SELECT (((idx + 1) << level) - 1) * 64 + level, hash FROM main.audit_nodes ORDER BY 1;
 
 CREATE TABLE audit.audit_checkpoints (
     size BIGINT PRIMARY KEY,
