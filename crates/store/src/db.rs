@@ -313,35 +313,8 @@ fn sqlite_global_config() {
     });
 }
 
-/// Copies `schema`'s write-ahead log into its file without stopping its writer (PASSIVE),
-/// then, once the log is long, restarts it (RESTART, which has only the frames written in
-/// between left to copy, so it holds the writer briefly). Under the sequencer's steady
-/// commits a passive checkpoint alone never lets the log start over: it grew to the backstop
-/// (200 MB), every commit extending the file — and a sync that must also record a file's new
-/// size costs more than one over blocks already there. Restarted, the log stays at ~40 MB
-/// and its commits (measured at 1,000,000 persons) took 470–520 µs at the median instead of
-/// 580–650.
-fn checkpoint(c: &SqliteConn, schema: &str) -> rusqlite::Result<()> {
-    let frames: i64 = c.0.query_row(
-        &format!("PRAGMA {schema}.wal_checkpoint(PASSIVE)"),
-        [],
-        |r| r.get(1),
-    )?;
-    if frames > WAL_RESTART_FRAMES {
-        c.0.query_row(
-            &format!("PRAGMA {schema}.wal_checkpoint(RESTART)"),
-            [],
-            |_| Ok(()),
-        )?;
-    }
-    Ok(())
-}
-
-/// Log frames (4 KiB pages) past which the checkpointer restarts the log.
-const WAL_RESTART_FRAMES: i64 = 8_192;
-
 /// How often the checkpointer copies the write-ahead logs into the database files.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 /// WAL pages after which a commit checkpoints by itself; a backstop in case the checkpointer
 /// falls behind or cannot run (SQLite's default is 1,000).
 const WAL_BACKSTOP_PAGES: i64 = 50_000;
@@ -366,6 +339,19 @@ impl SqliteDb {
         for w in [&writer, &audit_writer] {
             w.0.pragma_update(None, "wal_autocheckpoint", WAL_BACKSTOP_PAGES)
                 .map_err(sqlite_err)?;
+        }
+        // A log left long by another process (a bulk import ends with hundreds of MB in the
+        // main file's log) is copied in and emptied now, before serving, rather than while
+        // serving, where every read would look through it and the copying compete with the
+        // sequencer's syncs. Busy (another process writing) is fine: the checkpointer follows.
+        for schema in ["main", "audit"] {
+            if let Err(e) = audit_writer.0.query_row(
+                &format!("PRAGMA {schema}.wal_checkpoint(TRUNCATE)"),
+                [],
+                |_| Ok(()),
+            ) {
+                tracing::warn!(error = %e, schema, "start-up WAL checkpoint not done");
+            }
         }
         let stop = Self::spawn_checkpointer(path, &audit_path)?;
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -433,10 +419,13 @@ impl SqliteDb {
                 while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
                     stopped.recv_timeout(CHECKPOINT_EVERY)
                 {
-                    for schema in ["main", "audit"] {
-                        if let Err(e) = checkpoint(&c, schema) {
-                            tracing::warn!(error = %e, schema, "background WAL checkpoint failed; will retry");
-                        }
+                    // With no schema named, both files' logs are checkpointed. (A RESTART
+                    // once the log is long was tried twice and dropped: it kept the log at
+                    // ~40 MB but the restarts hold the writer, and p99 grew; BENCHMARKS.md.)
+                    if let Err(e) =
+                        c.0.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    {
+                        tracing::warn!(error = %e, "background WAL checkpoint failed; will retry");
                     }
                 }
             })
