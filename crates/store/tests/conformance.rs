@@ -51,6 +51,33 @@ fn q(text: &str) -> SearchQuery {
     }
 }
 
+/// The audit keys the log's cases sign with.
+fn test_audit_keys() -> shuqiao_store::audit::AuditKeys {
+    let signer =
+        shuqiao_core::audit::note::NoteSigner::new("test.shuqiao/audit", [5u8; 32]).unwrap();
+    shuqiao_store::audit::AuditKeys {
+        signer,
+        subject_secret: [6u8; 32],
+    }
+}
+
+/// An exchange lookup entry, the `i`-th of a series (three subjects in turn).
+fn test_entry(i: u64) -> shuqiao_core::audit::entry::Entry {
+    shuqiao_core::audit::entry::Entry {
+        time: T0 + i as i64,
+        actor_org: "d-a".into(),
+        actor_system: Some("d-a-sys".into()),
+        actor_person: None,
+        action: "exchange.lookup".into(),
+        resource: Some("101001-000001".into()),
+        resource_version: Some(1),
+        grant: Some("g1".into()),
+        purpose: Some("测试".into()),
+        result: "ok".into(),
+        subjects: vec![format!("subject-{}", i % 3)],
+    }
+}
+
 #[path = "conformance/collect_cases.rs"]
 mod collect_cases;
 #[path = "conformance/exchange_cases.rs"]
@@ -426,35 +453,12 @@ mod cases {
     pub async fn audit_log_receipts_and_proofs(s: Store, _t: Arc<AtomicI64>, url: String) {
         use shuqiao_core::audit::merkle::{verify_consistency, verify_inclusion, Hash};
         use shuqiao_core::audit::note::{Checkpoint, NoteVerifier, SignedNote};
-        use shuqiao_store::audit::AuditKeys;
 
-        fn keys() -> AuditKeys {
-            let signer =
-                shuqiao_core::audit::note::NoteSigner::new("test.shuqiao/audit", [5u8; 32])
-                    .unwrap();
-            AuditKeys {
-                signer,
-                subject_secret: [6u8; 32],
-            }
-        }
         fn h(s: &str) -> Hash {
             hex::decode(s).unwrap().try_into().unwrap()
         }
-        fn entry(i: usize) -> shuqiao_core::audit::entry::Entry {
-            shuqiao_core::audit::entry::Entry {
-                time: T0 + i as i64,
-                actor_org: "d-a".into(),
-                actor_system: Some("d-a-sys".into()),
-                actor_person: None,
-                action: "exchange.lookup".into(),
-                resource: Some("101001-000001".into()),
-                resource_version: Some(1),
-                grant: Some("g1".into()),
-                purpose: Some("测试".into()),
-                result: "ok".into(),
-                subjects: vec![format!("subject-{}", i % 3)],
-            }
-        }
+        let keys = test_audit_keys;
+        let entry = |i: usize| test_entry(i as u64);
 
         // Fail closed without keys.
         assert!(matches!(
@@ -1663,33 +1667,9 @@ mod demo {
 /// SQLite keeps the audit log in a file of its own beside the database (`db::SqliteDb`).
 mod sqlite_audit_file {
     use shuqiao_core::audit::entry::Entry;
-    use shuqiao_store::audit::AuditKeys;
     use shuqiao_store::Store;
 
-    fn keys() -> AuditKeys {
-        let signer =
-            shuqiao_core::audit::note::NoteSigner::new("test.shuqiao/audit", [7u8; 32]).unwrap();
-        AuditKeys {
-            signer,
-            subject_secret: [8u8; 32],
-        }
-    }
-
-    fn entry(i: u64) -> Entry {
-        Entry {
-            time: super::T0 + i as i64,
-            actor_org: "d-a".into(),
-            actor_system: Some("d-a-sys".into()),
-            actor_person: None,
-            action: "exchange.lookup".into(),
-            resource: Some("101001-000001".into()),
-            resource_version: Some(1),
-            grant: Some("g1".into()),
-            purpose: Some("测试".into()),
-            result: "ok".into(),
-            subjects: vec![format!("subject-{}", i % 3)],
-        }
-    }
+    use super::{test_audit_keys as keys, test_entry as entry};
 
     fn table_sql(path: &str, table: &str) -> Option<String> {
         rusqlite::Connection::open(path)
