@@ -343,16 +343,25 @@ impl SqliteDb {
         // A log left long by another process (a bulk import ends with hundreds of MB in the
         // main file's log) is copied in and emptied now, before serving, rather than while
         // serving, where every read would look through it and the copying compete with the
-        // sequencer's syncs. Busy (another process writing) is fine: the checkpointer follows.
+        // sequencer's syncs. Without waiting: when another process is using the database (a
+        // CLI command beside a running server), its checkpointer is on it already.
+        audit_writer
+            .0
+            .busy_timeout(std::time::Duration::ZERO)
+            .map_err(sqlite_err)?;
         for schema in ["main", "audit"] {
             if let Err(e) = audit_writer.0.query_row(
                 &format!("PRAGMA {schema}.wal_checkpoint(TRUNCATE)"),
                 [],
                 |_| Ok(()),
             ) {
-                tracing::warn!(error = %e, schema, "start-up WAL checkpoint not done");
+                tracing::debug!(error = %e, schema, "start-up WAL checkpoint not done");
             }
         }
+        audit_writer
+            .0
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(sqlite_err)?;
         let stop = Self::spawn_checkpointer(path, &audit_path)?;
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Ok(SqliteDb {
