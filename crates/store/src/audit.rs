@@ -472,13 +472,6 @@ fn subjects_column(subjects: &[String]) -> Value {
 /// Entries the subject index takes up per transaction.
 const SUBJECT_BATCH: usize = 20_000;
 
-fn text_of(v: &Value) -> &str {
-    match v {
-        Value::Text(t) => t,
-        _ => "",
-    }
-}
-
 /// The first entry the subject index has not taken up yet.
 fn subjects_mark(c: &mut dyn Conn) -> Result<i64> {
     let r = c
@@ -849,19 +842,19 @@ impl Store {
         let Some(last) = rows.last().map(|r| r.int(0)).transpose()? else {
             return Ok(false);
         };
-        let mut index = Vec::new();
+        let mut pairs: Vec<(String, i64)> = Vec::new();
         for r in &rows {
             if let Some(subjects) = r.opt_text(1)? {
                 let idx = r.int(0)?;
-                index.extend(
-                    subjects
-                        .split(' ')
-                        .map(|s| vec![Value::Text(s.to_string()), Value::Int(idx)]),
-                );
+                pairs.extend(subjects.split(' ').map(|s| (s.to_string(), idx)));
             }
         }
         // In key order: each index page is visited once.
-        index.sort_by(|a, b| text_of(&a[0]).cmp(text_of(&b[0])));
+        pairs.sort();
+        let index: Vec<Vec<Value>> = pairs
+            .into_iter()
+            .map(|(s, idx)| vec![Value::Text(s), Value::Int(idx)])
+            .collect();
         let full = rows.len() == SUBJECT_BATCH;
         self.write(move |c| {
             // Another process may have taken these already: the mark says so.
