@@ -5,6 +5,8 @@
 #   2. bare ceiling      GET /api/v1/health of the same server (small fixed JSON body)
 #   3. Datasette         the same rows from an SQLite file, row JSON by primary key:
 #                        GET /pop/population/{GMSFHM}.json?_shape=objects
+#   4. unaudited lookup  the same SQLite file through a bare axum handler, no token, no audit
+#                        (crates/http/examples/bare_lookup.rs): GET /row/{GMSFHM}
 # Load: wrk, keep-alive, random keys out of KEYS ID numbers taken from the demo CSV (the same keys
 # for shuqiao and Datasette), at 32 and 128 connections. Reports req/s, p50/p99, the share of
 # non-2xx answers, the server's peak memory (VmHWM), and the ratios against the targets.
@@ -17,7 +19,8 @@
 #   TOKEN=sq_… bash scripts/bench-exchange.sh               # a token with a grant on 101001-000001
 #
 # Environment: PERSONS (1000000), DURATION (15s), WARMUP (3s, 0 = none), CONNS ("32 128"),
-# THREADS (2), KEYS (10000), PORT (18080, shuqiao), DS_PORT (8001, Datasette), SEED (460000),
+# THREADS (2), KEYS (10000), PORT (18080, shuqiao), DS_PORT (8001, Datasette), REF_PORT (8002,
+# the unaudited lookup), SEED (460000),
 # TOKEN (default: grant_token below; GRANT_SYSTEM picks its demo system), START_TIMEOUT (600 s for the demo load), DATASETTE_ARGS
 # (extra `datasette serve` options, e.g. "--setting num_sql_threads 2"), KEEP=1 keeps the temp dir.
 set -euo pipefail
@@ -34,6 +37,8 @@ THREADS=${THREADS:-2}
 NKEYS=${KEYS:-10000}
 PORT=${PORT:-18080}
 DS_PORT=${DS_PORT:-8001}
+REF_PORT=${REF_PORT:-8002}
+REF_BIN=${REF_BIN:-$ROOT/target/release/examples/bare_lookup}
 SEED=${SEED:-460000}
 START_TIMEOUT=${START_TIMEOUT:-600}
 DATASETTE_ARGS=${DATASETTE_ARGS:-}
@@ -84,6 +89,10 @@ fi
 if [ ! -x "$BIN" ]; then
   say "building $BIN (missing)"
   cargo build --release -p shuqiao
+fi
+if [ ! -x "$REF_BIN" ]; then
+  say "building $REF_BIN (missing)"
+  cargo build --release -p shuqiao-http --example bare_lookup
 fi
 
 # ---------------------------------------------------------------- cleanup on exit
@@ -333,6 +342,32 @@ echo "Datasette memory after the runs: VmHWM $(mem_mb "$DS_PID" VmHWM) MB"
 stop_pid "$DS_T"
 stop_pid "$DS_PID"
 
+# ---------------------------------------------------------------- unaudited lookup
+say "unaudited lookup on 127.0.0.1:$REF_PORT (bare axum + SQLite, same pop.db)"
+port_free "$REF_PORT" || die "port $REF_PORT is in use; set REF_PORT=…"
+timeout "$LIFETIME" "$REF_BIN" "$W/pop.db" population GMSFHM "127.0.0.1:$REF_PORT" >"$W/ref.log" 2>&1 &
+REF_PID=$!
+PIDS+=("$REF_PID")
+if ! timeout 60 bash -c "until grep -q 'listening on' '$W/ref.log'; do
+      kill -0 $REF_PID 2>/dev/null || exit 3; sleep 0.2; done"; then
+  tail -n 20 "$W/ref.log"
+  die "the unaudited lookup did not start within 60 s"
+fi
+REF=http://127.0.0.1:$REF_PORT
+n=0
+while read -r key && [ $n -lt 20 ]; do
+  code=$(probe "$REF/row/$key")
+  if [ "$code" != 200 ] || ! grep -q "\"GMSFHM\":\"$key\"" "$W/probe.body"; then
+    head -c 2000 "$W/probe.body"
+    die "the unaudited lookup answered $code for $key"
+  fi
+  n=$((n + 1))
+done <"$W/keys.txt"
+echo "probe: 20 rows answered 200 ($(wc -c <"$W/probe.body") bytes each)"
+bench unaudited "$REF" /row/ "" "$W/keys.txt"
+echo "unaudited lookup memory after the runs: VmHWM $(mem_mb "$(child_of "$REF_PID")" VmHWM 2>/dev/null || echo '?') MB"
+stop_pid "$REF_PID"
+
 # ---------------------------------------------------------------- summary
 field() { # TARGET CONNS FIELD → value, or empty
   awk -v t="$1" -v c="$2" -v f="$3" '$1 == t && $2 == c {
@@ -343,11 +378,12 @@ verdict() { if awk "BEGIN{exit !($1)}"; then echo "met"; else echo "NOT met"; fi
 echo
 say "summary (PERSONS=$PERSONS, DURATION=$DURATION, $nkeys keys, wrk -t$THREADS, keep-alive; trial figures are only as good as the machine was idle)"
 printf '%-34s %5s %11s %9s %9s %9s\n' target conns req/s "p50 ms" "p99 ms" non-2xx
-for t in lookups ceiling datasette; do
+for t in lookups ceiling datasette unaudited; do
   case $t in
     lookups) name="shuqiao lookups (audited)" ;;
     ceiling) name="bare ceiling (GET /api/v1/health)" ;;
     datasette) name="Datasette row JSON" ;;
+    unaudited) name="unaudited lookup (bare axum+SQLite)" ;;
   esac
   for c in $CONNS; do
     rps=$(field "$t" "$c" rps)
@@ -389,8 +425,15 @@ echo "shuqiao server peak memory: VmHWM $SQ_HWM MB, VmRSS after the runs $SQ_RSS
 echo "  (the demo load ran in its own process before: $load_s s, peak $LOAD_MB MB)"
 hd=$(field ceiling 32 rps)
 dd=$(field datasette 32 rps)
+ud=$(field unaudited 32 rps)
+ld=$(field lookups 32 rps)
 [ -n "$hd" ] && [ -n "$dd" ] &&
   echo "for reference: bare ceiling / Datasette at 32 connections: $(awk -v a="$hd" -v b="$dd" 'BEGIN{printf "%.1f", a / b}')x"
+[ -n "$ud" ] && [ -n "$dd" ] &&
+  echo "for reference: unaudited lookup / Datasette at 32 connections: $(awk -v a="$ud" -v b="$dd" 'BEGIN{printf "%.1f", a / b}')x" \
+    "(with no token, grant or audit at all)"
+[ -n "$ud" ] && [ -n "$ld" ] &&
+  echo "for reference: audited lookups / unaudited lookup at 32 connections: $(awk -v a="$ld" -v b="$ud" 'BEGIN{printf "%.1f", 100 * a / b}')%"
 if [ "$LOOKUPS" = skipped ]; then
   echo "NOTE: shuqiao lookups were skipped: the exchange endpoint does not exist in this build (404 no_such_endpoint)."
 fi

@@ -121,6 +121,13 @@ pub trait Conn {
         Ok(self.query(sql, params)?.into_iter().next())
     }
 
+    /// Where this connection's view of the main file stands, if the engine can tell cheaply
+    /// (SQLite). Between two equal marks nothing was committed to that file, so whatever this
+    /// connection read from it in between is still what it holds.
+    fn change_mark(&mut self) -> Result<Option<ChangeMark>, DbError> {
+        Ok(None)
+    }
+
     /// PostgreSQL's `COPY … FROM STDIN` (text format): `fill` writes the rows (see
     /// [`copy_text_row`]). Not available on SQLite, whose prepared inserts are as fast.
     fn copy_in(
@@ -130,6 +137,14 @@ pub trait Conn {
     ) -> Result<u64, DbError> {
         Err(DbError::Other("COPY is PostgreSQL only".into()))
     }
+}
+
+/// A connection's own count of the commits others made to the main file (SQLite's
+/// `PRAGMA data_version`): it means something only for the connection it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ChangeMark {
+    pub conn: u64,
+    pub version: i64,
 }
 
 /// Appends one row in COPY text format: tab-separated, `\N` for NULL, escapes for the
@@ -187,7 +202,8 @@ fn sqlite_err(e: rusqlite::Error) -> DbError {
     DbError::Other(e.to_string())
 }
 
-pub struct SqliteConn(pub rusqlite::Connection);
+/// A connection and its number, unique in this process (see [`ChangeMark`]).
+pub struct SqliteConn(pub rusqlite::Connection, u64);
 
 impl Conn for SqliteConn {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
@@ -219,6 +235,18 @@ impl Conn for SqliteConn {
             out.push(Row(vals));
         }
         Ok(out)
+    }
+
+    fn change_mark(&mut self) -> Result<Option<ChangeMark>, DbError> {
+        let mut stmt = self
+            .0
+            .prepare_cached("PRAGMA main.data_version")
+            .map_err(sqlite_err)?;
+        let version = stmt.query_row([], |r| r.get(0)).map_err(sqlite_err)?;
+        Ok(Some(ChangeMark {
+            conn: self.1,
+            version,
+        }))
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), DbError> {
@@ -455,7 +483,9 @@ impl SqliteDb {
         c.pragma_update(None, "cache_size", -SQLITE_CACHE_KIB)
             .map_err(sqlite_err)?;
         c.set_prepared_statement_cache_capacity(256);
-        Ok(SqliteConn(c))
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(SqliteConn(c, n))
     }
 
     /// A connection to the main file with the audit file attached as `audit`: the log's

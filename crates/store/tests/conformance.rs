@@ -1597,6 +1597,7 @@ conformance!(
     collect_push_is_idempotent_and_overrides_are_audited,
     exchange_queries_feed_downloads_and_usage,
     lookups_go_on_while_an_import_holds_the_data,
+    revocations_by_another_process_end_access_at_the_next_call,
 );
 
 /// The demo province loads on both engines and is searchable (slower: kept to one case).

@@ -11,8 +11,9 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use shuqiao_core::exchange::{self, Bucket};
 
+use super::TokenGrants;
 use crate::collect::{load_target, Target};
-use crate::db::Conn;
+use crate::db::{ChangeMark, Conn};
 use crate::share::access::GrantView;
 use crate::{params, Result, StoreError};
 
@@ -26,7 +27,13 @@ pub(crate) struct ExchangeState {
     targets: Mutex<HashMap<String, Arc<Target>>>,
     /// Woken when a collection batch applies, for long-polling change feeds.
     pub(crate) changed: tokio::sync::Notify,
+    /// Tokens and their grants as read on a connection, by connection and `hash resource`,
+    /// with the change mark they were read under (see `token_and_grants`).
+    token_grants: Mutex<HashMap<(u64, String), (i64, TokenGrants)>>,
 }
+
+/// Tokens and grants kept at most; past it the memory starts again from nothing.
+const TOKEN_GRANTS_KEPT: usize = 4096;
 
 /// One call counted against its grant's quota while it is in flight.
 pub(crate) struct Admission {
@@ -47,6 +54,29 @@ impl Drop for Admission {
 }
 
 impl ExchangeState {
+    /// What `keep_token_grants` kept for this token and resource on this connection, if the
+    /// connection has seen no commit to the main file since.
+    pub(crate) fn token_grants(
+        &self,
+        m: ChangeMark,
+        hash: &str,
+        code: &str,
+    ) -> Option<TokenGrants> {
+        let kept = self.token_grants.lock().unwrap_or_else(|p| p.into_inner());
+        match kept.get(&(m.conn, format!("{hash} {code}"))) {
+            Some((version, tg)) if *version == m.version => Some(tg.clone()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn keep_token_grants(&self, m: ChangeMark, hash: &str, code: &str, tg: TokenGrants) {
+        let mut kept = self.token_grants.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.len() >= TOKEN_GRANTS_KEPT {
+            kept.clear();
+        }
+        kept.insert((m.conn, format!("{hash} {code}")), (m.version, tg));
+    }
+
     pub(crate) fn set_default_rate(&self, rate: Option<u32>) {
         *self.default_rate.lock().unwrap_or_else(|p| p.into_inner()) = rate.filter(|r| *r > 0);
     }

@@ -235,11 +235,42 @@ struct Found {
     version: Option<(Option<i64>, bool)>,
 }
 
-/// Identifies the token and reads its grants on `code` and the resource's version in one
-/// statement: the hot path's first read. (`$1` comes first in the text because SQLite numbers
-/// parameters in order of first appearance.)
+/// A token's row and its grants on one resource as read, before the clock is applied: the
+/// grants are those neither revoked nor expired when read. Kept in memory by
+/// `ExchangeState::token_grants` until the main file changes.
+#[derive(Clone)]
+pub(crate) struct TokenGrants {
+    who: Caller,
+    revoked_at: Option<i64>,
+    expires_at: i64,
+    version: Option<(Option<i64>, bool)>,
+    grants: Vec<GrantView>,
+}
+
+impl TokenGrants {
+    /// What is in force at `now`: the token must be, and so must each grant kept.
+    fn at(self, now: i64) -> std::result::Result<Found, Refusal> {
+        let who = token_in_force(self.who, self.revoked_at, self.expires_at, now)?;
+        let grants = self
+            .grants
+            .into_iter()
+            .filter(|g| g.expires_at > now)
+            .collect();
+        Ok(Found {
+            who,
+            grants,
+            version: self.version,
+        })
+    }
+}
+
+/// Identifies the token and finds its grants on `code` and the resource's version: the hot
+/// path's first read. From memory when this connection has seen no commit to the main file
+/// since it last read them (tokens and grants are revoked by commits, and the clock is applied
+/// afresh on every call); otherwise in one statement.
 fn token_and_grants(
     c: &mut dyn crate::db::Conn,
+    state: &ExchangeState,
     secret: &str,
     code: &str,
     now: i64,
@@ -249,6 +280,32 @@ fn token_and_grants(
         return Ok(Err(refusal(&unidentified, unknown_token())));
     }
     let h = shuqiao_core::account::secret_hash(secret);
+    // Taken before the read: a commit in between makes the next call read again.
+    let mark = c.change_mark()?;
+    let kept = mark.and_then(|m| state.token_grants(m, &h, code));
+    let found = match kept {
+        Some(tg) => tg,
+        None => match read_token_grants(c, &h, code, now)? {
+            Some(tg) => {
+                if let Some(m) = mark {
+                    state.keep_token_grants(m, &h, code, tg.clone());
+                }
+                tg
+            }
+            None => return Ok(Err(refusal(&unidentified, unknown_token()))),
+        },
+    };
+    Ok(found.at(now))
+}
+
+/// The statement behind `token_and_grants`. (`$1` comes first in the text because SQLite
+/// numbers parameters in order of first appearance.)
+fn read_token_grants(
+    c: &mut dyn crate::db::Conn,
+    token_hash: &str,
+    code: &str,
+    now: i64,
+) -> Result<Option<TokenGrants>> {
     let rows = c.query(
         &format!(
             "SELECT t.system, s.org, t.revoked_at, t.expires_at, r.published_version, r.retired, {}
@@ -259,19 +316,10 @@ fn token_and_grants(
              ORDER BY g.id",
             grant_cols_aliased()
         ),
-        params![&h, code, now],
+        params![token_hash, code, now],
     )?;
     let Some(first) = rows.first() else {
-        return Ok(Err(refusal(&unidentified, unknown_token())));
-    };
-    let who = Caller {
-        system: Some(first.text(0)?),
-        org: first.text(1)?,
-        person: None,
-    };
-    let who = match token_in_force(who, first.opt_int(2)?, first.int(3)?, now) {
-        Ok(w) => w,
-        Err(r) => return Ok(Err(r)),
+        return Ok(None);
     };
     let version = match first.0[5] {
         crate::db::Value::Null => None,
@@ -285,10 +333,16 @@ fn token_and_grants(
         let g = crate::db::Row(r.0[6..].to_vec());
         grants.push(crate::share::access::grant_from_row(&g, now)?);
     }
-    Ok(Ok(Found {
-        who,
-        grants,
+    Ok(Some(TokenGrants {
+        who: Caller {
+            system: Some(first.text(0)?),
+            org: first.text(1)?,
+            person: None,
+        },
+        revoked_at: first.opt_int(2)?,
+        expires_at: first.int(3)?,
         version,
+        grants,
     }))
 }
 
@@ -349,7 +403,7 @@ fn authorise_in(
         who,
         grants,
         version,
-    } = match token_and_grants(conn, secret, code, now)? {
+    } = match token_and_grants(conn, state, secret, code, now)? {
         Ok(f) => f,
         Err(r) => return Ok(Err(r)),
     };

@@ -308,3 +308,77 @@ fn pending_rows(url: &str) -> i64 {
             .unwrap()
     }
 }
+
+/// The refusal's stable code.
+fn refused(e: shuqiao_store::StoreError) -> String {
+    use shuqiao_core::DomainError;
+    match e.domain() {
+        Some(
+            DomainError::Forbidden { code, .. }
+            | DomainError::Unauthenticated { code, .. }
+            | DomainError::NotFound { code, .. },
+        ) => code.to_string(),
+        other => panic!("not a refusal: {other:?}"),
+    }
+}
+
+/// The exchange keeps a token's grants in memory between calls (SQLite). Whatever ends them —
+/// the clock, or a revocation committed by another process on the same database — ends them
+/// at the very next call.
+pub async fn revocations_by_another_process_end_access_at_the_next_call(
+    s: Store,
+    t: Arc<AtomicI64>,
+    url: String,
+) {
+    let (s, code, grant, _) = granted(s).await;
+    let (token, info) = s.issue_token("c1-sys", "y", 90, "admin").await.unwrap();
+    let cred = Credential::Bearer(token);
+    let lookup = || s.exchange_lookup(&cred, &code, vec![A.into()], None);
+    for _ in 0..3 {
+        lookup().await.unwrap();
+    }
+
+    // The grant runs for 30 days: a day after, it is over, and back on the first day it is not.
+    let t0 = t.load(Ordering::SeqCst);
+    t.store(t0 + 31 * 86_400_000, Ordering::SeqCst);
+    assert_eq!(refused(lookup().await.unwrap_err()), "no_grant");
+    t.store(t0, Ordering::SeqCst);
+    lookup().await.unwrap();
+
+    // Another process: its own connections, its own memory.
+    let other = Store::open_with_clock(&url, Arc::new(move || t0))
+        .await
+        .unwrap();
+    let steward = other.principal_for("steward.a").await.unwrap();
+    other
+        .revoke_grant(steward, grant, "用途已结束".into())
+        .await
+        .unwrap();
+    assert_eq!(refused(lookup().await.unwrap_err()), "no_grant");
+
+    // A token revoked elsewhere, on a grant in force.
+    let consumer = s.principal_for("user.c1").await.unwrap();
+    let app = s
+        .apply(
+            consumer,
+            AccessRequest {
+                system: "c1-sys".into(),
+                resource: code.clone(),
+                fields: vec!["GMSFHM".into(), "XM".into()],
+                purpose: "资格认证".into(),
+                scene: "待遇发放".into(),
+                legal_basis: "《社会保险法》".into(),
+                days: 30,
+            },
+        )
+        .await
+        .unwrap();
+    let steward = s.principal_for("steward.a").await.unwrap();
+    s.approve_application(steward, app.id, Approval::default())
+        .await
+        .unwrap();
+    lookup().await.unwrap();
+    lookup().await.unwrap();
+    other.revoke_token(info.id).await.unwrap();
+    assert_eq!(refused(lookup().await.unwrap_err()), "token_revoked");
+}
