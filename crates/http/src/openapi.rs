@@ -23,7 +23,8 @@ const STEWARD: &str = "提供方数据管理员 the provider's data steward";
 const SYSTEM: &str = "获得授权的信息系统（系统令牌）a consumer system with a grant (system token)";
 
 pub const PATHS: &[Op] = &[
-    ("get", "/api/v1/health", "健康检查 Health", "200 once the server accepts work.", None, ANY),
+    ("get", "/api/v1/health", "存活检查 Liveness", "200 while the process serves HTTP; no database round trip.", None, ANY),
+    ("get", "/api/v1/ready", "就绪检查 Readiness", "200 once the database answers (its schema version); an error status otherwise.", None, ANY),
     ("get", "/api/v1/openapi.json", "接口描述 This document", "", None, ANY),
     ("get", "/api/v1/regions", "行政区划 Regions (GB/T 2260)", "", None, ANY),
     ("get", "/api/v1/vocabularies", "取值表 Catalog vocabularies", "Closed value sets with Chinese labels.", None, ANY),

@@ -103,6 +103,15 @@ async fn health_openapi_landing_and_docs() {
     let app = app().await;
     let (s, v) = app.get("/api/v1/health", None).await;
     assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("ok")));
+    let (s, ready) = app.get("/api/v1/ready", None).await;
+    assert_eq!(
+        (s, ready["status"].as_str()),
+        (StatusCode::OK, Some("ready"))
+    );
+    assert_eq!(
+        ready["schema_version"], v["schema_version"],
+        "liveness names the schema the database is at"
+    );
     let (s, doc) = app.get("/api/v1/openapi.json", None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(doc["openapi"], "3.0.3");

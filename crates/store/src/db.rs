@@ -258,9 +258,10 @@ impl Conn for SqliteConn {
     }
 }
 
-/// KiB of page cache the sequencer keeps of the audit file (64 MiB: at 1,000,000 persons it
-/// took the exchange benchmark's p99 from 10.3 to 8.9 ms). Its own commits never empty it.
-pub const AUDIT_WRITER_CACHE_KIB: i64 = 65_536;
+/// KiB of page cache the sequencer keeps of the audit file. Its own commits never empty it.
+/// (64 MiB was tried: no faster than 32 in paired runs, and the server's peak memory passed
+/// 200 MB once the log had grown by a million entries; BENCHMARKS.md.)
+pub const AUDIT_WRITER_CACHE_KIB: i64 = 32_768;
 
 /// KiB of page cache per SQLite connection.
 pub const SQLITE_CACHE_KIB: i64 = 16_384;
@@ -304,10 +305,17 @@ pub fn audit_path(path: &str) -> String {
     }
 }
 
-/// Page cache of a thread's own reader (`read_here`): the exchange's hot records.
-const OWN_READER_CACHE_KIB: i64 = 16_384;
+/// Page cache of a thread's own reader (`read_here`): the exchange's hot records. A miss
+/// costs a read from the OS's cache; 8 and 200 MiB gave the same throughput (BENCHMARKS.md).
+const OWN_READER_CACHE_KIB: i64 = 8_192;
 /// Databases a thread keeps its own reader of.
 const OWN_PER_THREAD: usize = 2;
+
+/// Page cache of each schema of a pooled reader. The pool serves everything but the hot path
+/// (lookups and 核验 read on the worker's own connection): catalog pages, queries, feeds,
+/// downloads, the subject indexer's scan of new entries — reads that stream rather than come
+/// back to the same pages, and eight readers at 16 MiB a schema would be 256 MiB at most.
+const POOL_READER_CACHE_KIB: i64 = 4_096;
 
 /// Reader connections kept open, and the most reads that run at once: more would only queue
 /// for the two cores' time, and each connection has its own page cache (a bounded pool keeps
@@ -596,6 +604,15 @@ impl SqliteDb {
         out
     }
 
+    fn pool_reader(&self) -> Result<SqliteConn, DbError> {
+        let c = Self::connect_with_audit(&self.path, &self.audit_path)?;
+        for schema in ["main", "audit"] {
+            c.0.pragma_update(Some(schema), "cache_size", -POOL_READER_CACHE_KIB)
+                .map_err(sqlite_err)?;
+        }
+        Ok(c)
+    }
+
     /// An idle reader, a new one while fewer than `MAX_READERS` are open, or the next one
     /// handed back.
     fn take_reader(&self) -> Result<SqliteConn, DbError> {
@@ -607,7 +624,7 @@ impl SqliteDb {
             if pool.open < MAX_READERS {
                 pool.open += 1;
                 drop(pool);
-                return Self::connect_with_audit(&self.path, &self.audit_path).inspect_err(|_| {
+                return self.pool_reader().inspect_err(|_| {
                     self.readers.lock().unwrap_or_else(|p| p.into_inner()).open -= 1;
                 });
             }

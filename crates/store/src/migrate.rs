@@ -10,6 +10,11 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
+/// The version every migration together brings a database to: a store that opened is at it.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
 pub static MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,

@@ -18,7 +18,7 @@ use crate::extract::{Caller, ExchangeCredential, JsonBody};
 use crate::AppState;
 use shuqiao_store::exchange::DownloadPlan;
 
-fn with_receipt(status: StatusCode, body: serde_json::Value, receipt: &Receipt) -> Response {
+fn with_receipt(status: StatusCode, body: impl serde::Serialize, receipt: &Receipt) -> Response {
     let mut resp = (status, Json(body)).into_response();
     if let Ok(v) = HeaderValue::from_str(&receipt.index.to_string()) {
         resp.headers_mut().insert("shuqiao-audit-index", v);
@@ -75,11 +75,27 @@ pub async fn record(
         );
         return Ok(resp);
     };
-    let body = json!({
-        "resource": l.resource, "key": key, "grant": l.grant, "purpose": l.purpose,
-        "record": record, "receipt": l.receipt,
-    });
+    let body = RecordAnswer {
+        resource: &l.resource,
+        key: &key,
+        grant: l.grant,
+        purpose: &l.purpose,
+        record: &record,
+        receipt: &l.receipt,
+    };
     Ok(with_receipt(StatusCode::OK, body, &l.receipt))
+}
+
+/// The answer to a lookup of one key, written straight to the body (the hot path: no
+/// intermediate JSON tree).
+#[derive(serde::Serialize)]
+struct RecordAnswer<'a> {
+    resource: &'a str,
+    key: &'a str,
+    grant: i64,
+    purpose: &'a str,
+    record: &'a serde_json::Map<String, serde_json::Value>,
+    receipt: &'a Receipt,
 }
 
 #[derive(Deserialize)]

@@ -12,14 +12,24 @@ use shuqiao_core::{demo, region};
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 
-pub async fn health(State(st): State<AppState>) -> ApiResult<Json<Value>> {
-    let version = st.store.schema_version().await?;
-    Ok(Json(json!({
+/// Liveness, with no I/O at all: the process is up and serving HTTP. (It is also the
+/// exchange benchmark's HTTP ceiling, a fixed body from the same server.) A store that opened
+/// has run every migration, so its schema is the latest one.
+pub async fn health(State(st): State<AppState>) -> Json<Value> {
+    Json(json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "database": format!("{:?}", st.store.backend()).to_lowercase(),
-        "schema_version": version,
-    })))
+        "schema_version": shuqiao_store::migrate::latest_version(),
+    }))
+}
+
+/// Readiness: the database answers (a read of its schema version), or an error status.
+pub async fn ready(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    let version = st.store.schema_version().await?;
+    Ok(Json(
+        json!({ "status": "ready", "schema_version": version }),
+    ))
 }
 
 pub async fn openapi() -> impl IntoResponse {

@@ -19,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(meta::landing))
         .route("/docs", get(meta::docs))
         .route("/api/v1/health", get(meta::health))
+        .route("/api/v1/ready", get(meta::ready))
         .route("/api/v1/openapi.json", get(meta::openapi))
         .route("/api/v1/regions", get(meta::regions))
         .route("/api/v1/vocabularies", get(meta::vocabularies))
