@@ -207,6 +207,22 @@ probe() {
   echo "${code:-000}"
 }
 
+# probe_rows NAME PREFIX SUFFIX FORMAT: the first 20 keys must answer 200 with a body holding
+# FORMAT (printf, %s = the key), e.g. '"GMSFHM": "%s"'.
+probe_rows() {
+  local name=$1 prefix=$2 suffix=$3 format=$4 key code n=0
+  while read -r key && [ $n -lt 20 ]; do
+    code=$(probe "$prefix$key$suffix")
+    # shellcheck disable=SC2059 # the format is the caller's
+    if [ "$code" != 200 ] || ! grep -qF "$(printf "$format" "$key")" "$W/probe.body"; then
+      head -c 2000 "$W/probe.body"
+      die "$name answered $code for $key"
+    fi
+    n=$((n + 1))
+  done <"$W/keys.txt"
+  echo "probe: 20 rows answered 200 ($(wc -c <"$W/probe.body") bytes each)"
+}
+
 # ---------------------------------------------------------------- shuqiao
 # The demo is loaded by `shuqiao demo` first, in its own process, so that the server's VmHWM is
 # the peak of serving (start-up included) and not that of the bulk load; `serve --demo` then
@@ -326,16 +342,7 @@ if ! timeout 120 bash -c "until curl -sf -o /dev/null '$DS$DS_PREFIX$first$DS_SU
 fi
 DS_PID=$(child_of "$DS_T")
 PIDS+=("$DS_PID")
-n=0
-while read -r key && [ $n -lt 20 ]; do
-  code=$(probe "$DS$DS_PREFIX$key$DS_SUFFIX")
-  if [ "$code" != 200 ] || ! grep -q "\"GMSFHM\": \"$key\"" "$W/probe.body"; then
-    head -c 2000 "$W/probe.body"
-    die "Datasette answered $code for $key"
-  fi
-  n=$((n + 1))
-done <"$W/keys.txt"
-echo "probe: 20 rows answered 200 ($(wc -c <"$W/probe.body") bytes each)"
+probe_rows Datasette "$DS$DS_PREFIX" "$DS_SUFFIX" '"GMSFHM": "%s"'
 say "Datasette: GET ${DS_PREFIX}{random key}${DS_SUFFIX}"
 bench datasette "$DS" "$DS_PREFIX" "$DS_SUFFIX" "$W/keys.txt"
 echo "Datasette memory after the runs: VmHWM $(mem_mb "$DS_PID" VmHWM) MB"
@@ -354,16 +361,7 @@ if ! timeout 60 bash -c "until grep -q 'listening on' '$W/ref.log'; do
   die "the unaudited lookup did not start within 60 s"
 fi
 REF=http://127.0.0.1:$REF_PORT
-n=0
-while read -r key && [ $n -lt 20 ]; do
-  code=$(probe "$REF/row/$key")
-  if [ "$code" != 200 ] || ! grep -q "\"GMSFHM\":\"$key\"" "$W/probe.body"; then
-    head -c 2000 "$W/probe.body"
-    die "the unaudited lookup answered $code for $key"
-  fi
-  n=$((n + 1))
-done <"$W/keys.txt"
-echo "probe: 20 rows answered 200 ($(wc -c <"$W/probe.body") bytes each)"
+probe_rows "the unaudited lookup" "$REF/row/" "" '"GMSFHM":"%s"'
 bench unaudited "$REF" /row/ "" "$W/keys.txt"
 echo "unaudited lookup memory after the runs: VmHWM $(mem_mb "$(child_of "$REF_PID")" VmHWM 2>/dev/null || echo '?') MB"
 stop_pid "$REF_PID"

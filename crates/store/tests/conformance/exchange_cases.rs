@@ -47,14 +47,22 @@ async fn granted(s: Store) -> (Store, String, i64, Credential) {
         vec![],
     )
     .await;
+    let grant = grant_for_c1(&s, &code, &["GMSFHM", "XM", "CSRQ"]).await;
+    let (token, _) = s.issue_token("c1-sys", "x", 30, "admin").await.unwrap();
+    let cred = Credential::Bearer(token);
+    (s, code, grant, cred)
+}
+
+/// `c1-sys` applies for `fields` of `code` for 30 days and the provider approves: the grant.
+async fn grant_for_c1(s: &Store, code: &str, fields: &[&str]) -> i64 {
     let consumer = s.principal_for("user.c1").await.unwrap();
     let app = s
         .apply(
             consumer,
             AccessRequest {
                 system: "c1-sys".into(),
-                resource: code.clone(),
-                fields: vec!["GMSFHM".into(), "XM".into(), "CSRQ".into()],
+                resource: code.into(),
+                fields: fields.iter().map(|f| f.to_string()).collect(),
                 purpose: "资格认证".into(),
                 scene: "待遇发放".into(),
                 legal_basis: "《社会保险法》".into(),
@@ -64,15 +72,11 @@ async fn granted(s: Store) -> (Store, String, i64, Credential) {
         .await
         .unwrap();
     let steward = s.principal_for("steward.a").await.unwrap();
-    let grant = s
-        .approve_application(steward.clone(), app.id, Approval::default())
+    s.approve_application(steward, app.id, Approval::default())
         .await
         .unwrap()
         .grant_id
-        .unwrap();
-    let (token, _) = s.issue_token("c1-sys", "x", 30, "admin").await.unwrap();
-    let cred = Credential::Bearer(token);
-    (s, code, grant, cred)
+        .unwrap()
 }
 
 pub async fn exchange_queries_feed_downloads_and_usage(s: Store, t: Arc<AtomicI64>, _: String) {
@@ -357,26 +361,7 @@ pub async fn revocations_by_another_process_end_access_at_the_next_call(
     assert_eq!(refused(lookup().await.unwrap_err()), "no_grant");
 
     // A token revoked elsewhere, on a grant in force.
-    let consumer = s.principal_for("user.c1").await.unwrap();
-    let app = s
-        .apply(
-            consumer,
-            AccessRequest {
-                system: "c1-sys".into(),
-                resource: code.clone(),
-                fields: vec!["GMSFHM".into(), "XM".into()],
-                purpose: "资格认证".into(),
-                scene: "待遇发放".into(),
-                legal_basis: "《社会保险法》".into(),
-                days: 30,
-            },
-        )
-        .await
-        .unwrap();
-    let steward = s.principal_for("steward.a").await.unwrap();
-    s.approve_application(steward, app.id, Approval::default())
-        .await
-        .unwrap();
+    grant_for_c1(&s, &code, &["GMSFHM", "XM"]).await;
     lookup().await.unwrap();
     lookup().await.unwrap();
     other.revoke_token(info.id).await.unwrap();
