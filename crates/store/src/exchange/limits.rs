@@ -35,6 +35,11 @@ pub(crate) struct ExchangeState {
 /// Tokens and grants kept at most; past it the memory starts again from nothing.
 const TOKEN_GRANTS_KEPT: usize = 4096;
 
+/// The key of a token's grants on a resource as read on one connection.
+fn token_key(m: ChangeMark, hash: &str, code: &str) -> (u64, String) {
+    (m.conn, format!("{hash} {code}"))
+}
+
 /// One call counted against its grant's quota while it is in flight.
 pub(crate) struct Admission {
     grant: i64,
@@ -63,7 +68,7 @@ impl ExchangeState {
         code: &str,
     ) -> Option<TokenGrants> {
         let kept = self.token_grants.lock().unwrap_or_else(|p| p.into_inner());
-        match kept.get(&(m.conn, format!("{hash} {code}"))) {
+        match kept.get(&token_key(m, hash, code)) {
             Some((version, tg)) if *version == m.version => Some(tg.clone()),
             _ => None,
         }
@@ -74,7 +79,7 @@ impl ExchangeState {
         if kept.len() >= TOKEN_GRANTS_KEPT {
             kept.clear();
         }
-        kept.insert((m.conn, format!("{hash} {code}")), (m.version, tg));
+        kept.insert(token_key(m, hash, code), (m.version, tg));
     }
 
     pub(crate) fn set_default_rate(&self, rate: Option<u32>) {
