@@ -626,6 +626,7 @@ fn hexes(hs: &[Hash]) -> Vec<String> {
 impl Store {
     /// Turns on the audit log with these keys (the sequencer state lives in this process).
     pub fn with_audit(self, keys: AuditKeys) -> Store {
+        *self.audit_secret.write().unwrap_or_else(|p| p.into_inner()) = Some(keys.subject_secret);
         *self.audit.lock().unwrap_or_else(|p| p.into_inner()) = Some(AuditState {
             keys,
             witnesses: Vec::new(),
@@ -653,8 +654,8 @@ impl Store {
 
     /// The secret subject identifiers are hashed under (see `audit_subject_key`).
     pub(crate) fn audit_subject_secret(&self) -> Result<[u8; 32]> {
-        let guard = self.audit.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(guard.as_ref().ok_or_else(unavailable)?.keys.subject_secret)
+        let secret = *self.audit_secret.read().unwrap_or_else(|p| p.into_inner());
+        secret.ok_or_else(unavailable)
     }
 
     /// Keyed hash of a subject identifier under this platform's secret.

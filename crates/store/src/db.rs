@@ -554,7 +554,7 @@ impl SqliteDb {
 
     fn read<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>) -> Result<T, DbError> {
         let mut conn = self.take_reader()?;
-        let out = f(&mut conn);
+        let out = read_transaction(&mut conn, f);
         let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
         pool.idle.push(conn);
         drop(pool);
@@ -592,7 +592,7 @@ impl SqliteDb {
                 c
             }
         };
-        let out = f(&mut conn);
+        let out = read_transaction(&mut conn, f);
         OWN.with(|own| {
             let mut own = own.borrow_mut();
             // A thread keeps connections to the databases it read last (tests open many).
@@ -653,6 +653,17 @@ fn in_transaction<T>(
             Err(e)
         }
     }
+}
+
+/// Runs a read in one (deferred) transaction: every statement sees the same snapshot, and
+/// the log's read locks are taken once. In autocommit each statement took and released
+/// them itself, which cost more than a lookup's own statements did (`PRAGMA data_version`:
+/// 6.7 µs alone, 2.7 µs inside a transaction).
+fn read_transaction<T>(
+    conn: &mut SqliteConn,
+    f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    in_transaction(conn, "BEGIN", f)
 }
 
 // ---------------------------------------------------------------- PostgreSQL

@@ -107,6 +107,9 @@ pub struct Store {
     clock: Clock,
     index: Arc<index::SearchIndex>,
     audit: audit::SharedAudit,
+    /// The subject secret, apart from the sequencer's state: every exchange call hashes its
+    /// subjects with it and must not wait while the sequencer holds `audit` for a batch.
+    audit_secret: Arc<std::sync::RwLock<Option<[u8; 32]>>>,
     /// The upper levels of the audit tree (see `audit::cache`).
     audit_cache: Arc<audit::NodeCache>,
     appender: audit::Appender,
@@ -153,6 +156,7 @@ impl Store {
             clock,
             index: Arc::default(),
             audit: Arc::default(),
+            audit_secret: Arc::default(),
             audit_cache: Arc::default(),
             appender: Arc::default(),
             collect_active: Arc::default(),
