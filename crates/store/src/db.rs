@@ -643,16 +643,14 @@ fn in_transaction<T>(
     f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>,
 ) -> Result<T, DbError> {
     conn.batch(begin)?;
-    match f(conn) {
-        Ok(v) => {
-            conn.batch("COMMIT")?;
-            Ok(v)
-        }
-        Err(e) => {
-            let _ = conn.batch("ROLLBACK");
-            Err(e)
-        }
+    let out = f(conn).and_then(|v| conn.batch("COMMIT").map(|()| v));
+    // A failed COMMIT (busy) leaves the transaction open. Kept open, it would hold a reader's
+    // connection on one snapshot for good — grants revoked since would still be seen — and
+    // refuse the writer's next BEGIN.
+    if out.is_err() && !conn.0.is_autocommit() {
+        let _ = conn.batch("ROLLBACK");
     }
+    out
 }
 
 /// Runs a read in one (deferred) transaction: every statement sees the same snapshot, and
