@@ -18,10 +18,10 @@ pub async fn run(database: &str, cmd: AuditCmd) -> Result<()> {
     match cmd {
         AuditCmd::Seal { audit } => {
             let store = open(database).await?.with_audit(audit.keys(database)?);
-            println!(
-                "已封存 sealed; log size {}",
-                store.audit_seal_pending().await?
-            );
+            let size = store.audit_seal_pending().await?;
+            // Into the audit file's tables too, for whoever reads that file next.
+            store.audit_spread().await?;
+            println!("已封存 sealed; log size {size}");
         }
         AuditCmd::Checkpoint { audit } => {
             let store = open(database)

@@ -13,7 +13,9 @@ use crate::db::{insert_rows, Backend, Conn, DbError, Value};
 use crate::{from_json, params, to_json, Result, Store, StoreError};
 
 mod cache;
+mod journal;
 pub(crate) use cache::NodeCache;
+pub(crate) use journal::calls_in_journal;
 
 /// The log's keys, kept outside the database: the checkpoint signing key and the secret for
 /// keyed hashes of personal identifiers.
@@ -266,11 +268,21 @@ struct Head {
     pending_upto: i64,
 }
 
-/// The head row, locked against other sequencers until the transaction ends.
+/// The head, locked against other sequencers until the transaction ends. On SQLite it is the
+/// journal's last batch (`audit_write` has taken the journal's lock), or the audit file's head
+/// when the journal holds none: rows leave the journal only once the audit file has them.
 fn lock_head(c: &mut dyn Conn) -> Result<Head> {
+    if c.backend() == Backend::Sqlite {
+        if let Some((size, root, pending_upto)) = journal::last(c)? {
+            return Ok(Head {
+                size,
+                root: Some(root),
+                pending_upto,
+            });
+        }
+    }
     let sql = match c.backend() {
         Backend::Postgres => "SELECT size, root, 0 FROM audit_head WHERE id = 1 FOR UPDATE",
-        // `audit_write` has taken the audit file's write lock already.
         Backend::Sqlite => "SELECT size, root, pending_upto FROM audit_head WHERE id = 1",
     };
     let r = c
@@ -289,9 +301,9 @@ fn lock_head(c: &mut dyn Conn) -> Result<Head> {
 
 /// Takes the entries other transactions left pending, oldest first. On PostgreSQL they are
 /// deleted in this transaction. On SQLite they live in the main file, which this transaction
-/// must not write (the audit file is its own): the head's mark moves past them instead, and
-/// the main file's writer deletes them after the commit (`Sequenced::pending_upto`). Ids there
-/// are AUTOINCREMENT and commit in order (one writer), so the mark never skips one.
+/// must not write (it writes the journal alone): the batch's mark moves past them instead,
+/// and the main file's writer deletes them after the commit (`Sequenced::pending_upto`). Ids
+/// there are AUTOINCREMENT and commit in order (one writer), so the mark never skips one.
 fn take_pending(c: &mut dyn Conn, upto: i64) -> Result<(Vec<Entry>, Option<i64>)> {
     let rows = match c.backend() {
         Backend::Postgres => c.query(
@@ -315,13 +327,7 @@ fn take_pending(c: &mut dyn Conn, upto: i64) -> Result<(Vec<Entry>, Option<i64>)
             c.execute("DELETE FROM audit_pending WHERE id <= $1", params![last])?;
             Ok((pending, None))
         }
-        Backend::Sqlite => {
-            c.execute(
-                "UPDATE audit_head SET pending_upto = $1 WHERE id = 1",
-                params![last],
-            )?;
-            Ok((pending, Some(last)))
-        }
+        Backend::Sqlite => Ok((pending, Some(last))),
     }
 }
 
@@ -341,7 +347,9 @@ struct Sequenced {
 }
 
 /// Puts the pending entries and then `entries` into the tree, signs a checkpoint for the new
-/// size, and records it all. Runs inside the caller's write transaction.
+/// size, and records it all: on PostgreSQL in the log's tables, on SQLite as one journal row
+/// (moved into the tables later by `Store::audit_spread`). Runs inside the caller's write
+/// transaction.
 fn sequence(
     c: &mut dyn Conn,
     st: &mut AuditState,
@@ -357,47 +365,113 @@ fn sequence(
     cache.saw_head_locked(size);
     let mut frontier = match st.frontier.take() {
         Some(f) if f.size() == size && root.is_none_or(|r| r == f.root()) => f,
-        _ => {
-            let ids = merkle::Range { lo: 0, hi: size }.nodes();
-            let nodes = load_nodes(c, &ids)?;
-            Frontier::from_nodes(size, |id| {
-                nodes.get(&id).copied().ok_or_else(|| missing_node(id))
-            })?
-        }
+        _ => load_frontier(c, size)?,
     };
     // Receipts need, left of this batch, only the edge as it stands now (see
     // `Frontier::nodes`): no stored node has to be read back.
     let edge: HashMap<NodeId, Hash> = frontier.nodes().into_iter().collect();
-    let (pending, pending_upto) = take_pending(c, pending_upto)?;
-    let mut entry_rows = Vec::new();
-    let mut node_rows = Vec::new();
-    let mut fresh = HashMap::new();
+    let (pending, taken_upto) = take_pending(c, pending_upto)?;
+    let mut canonical = Vec::new();
+    let mut nodes = Vec::new();
     let mut leaves = Vec::new();
     let first = size + pending.len() as u64;
     for e in pending.iter().chain(entries) {
-        let idx = frontier.size() as i64;
-        let canonical = e.encode();
-        let leaf = merkle::leaf_hash(&canonical);
+        let bytes = e.encode();
+        let leaf = merkle::leaf_hash(&bytes);
         leaves.push(leaf);
-        for (id, h) in frontier.push(leaf) {
-            node_rows.push(node_row(id, h, c.backend()));
-            fresh.insert(id, h);
-        }
-        entry_rows.push(vec![
-            Value::Int(idx),
-            Value::Blob(canonical),
-            e.time.into(),
-            e.actor_org.as_str().into(),
-            e.actor_system.clone().into(),
-            e.actor_person.clone().into(),
-            e.action.as_str().into(),
-            e.resource.clone().into(),
-            e.grant.clone().into(),
-            e.purpose.clone().into(),
-            e.result.as_str().into(),
-            subjects_column(&e.subjects),
-        ]);
+        nodes.extend(frontier.push(leaf));
+        canonical.push(bytes);
     }
+    let new_size = frontier.size();
+    let root = frontier.root();
+    let body = Checkpoint {
+        origin: st.keys.signer.name().to_string(),
+        size: new_size,
+        root,
+    }
+    .body();
+    let note = st.keys.signer.sign(&body);
+    let fresh: HashMap<NodeId, Hash> = nodes.iter().copied().collect();
+    if new_size > size {
+        let decoded: Vec<&Entry> = pending.iter().chain(entries).collect();
+        let batch = journal::JournaledBatch {
+            now,
+            from: size,
+            size: new_size,
+            root,
+            note: note.clone(),
+            pending_upto: taken_upto.unwrap_or(pending_upto),
+            entries: canonical,
+            nodes,
+            edge: match c.backend() {
+                Backend::Sqlite => frontier.nodes(),
+                Backend::Postgres => Vec::new(),
+            },
+        };
+        match c.backend() {
+            Backend::Sqlite => journal::append(c, &batch, &decoded)?,
+            Backend::Postgres => store_batch(c, &batch, &decoded)?,
+        }
+    }
+    st.frontier = Some(frontier);
+    Ok(Sequenced {
+        from: size,
+        first,
+        size: new_size,
+        note,
+        fresh,
+        edge,
+        leaves,
+        pending_upto: taken_upto,
+    })
+}
+
+/// The tree's right edge at `size`: from the journal's last batch when it is that one, or
+/// else from the stored nodes.
+fn load_frontier(c: &mut dyn Conn, size: u64) -> Result<Frontier> {
+    if c.backend() == Backend::Sqlite {
+        if let Some((at, edge)) = journal::last_edge(c)? {
+            if at == size {
+                let edge: HashMap<NodeId, Hash> = edge.into_iter().collect();
+                return Frontier::from_nodes(size, |id| {
+                    edge.get(&id).copied().ok_or_else(|| missing_node(id))
+                });
+            }
+        }
+    }
+    let ids = merkle::Range { lo: 0, hi: size }.nodes();
+    let nodes = load_nodes(c, &ids)?;
+    Frontier::from_nodes(size, |id| {
+        nodes.get(&id).copied().ok_or_else(|| missing_node(id))
+    })
+}
+
+/// Writes a sequenced batch into the log's tables: its entries, the exchange usage they
+/// record, its nodes, its checkpoint, and the head.
+fn store_batch(c: &mut dyn Conn, b: &journal::JournaledBatch, decoded: &[&Entry]) -> Result<()> {
+    let backend = c.backend();
+    let entry_rows = b
+        .entries
+        .iter()
+        .zip(decoded)
+        .enumerate()
+        .map(|(i, (canonical, e))| {
+            vec![
+                Value::Int((b.from + i as u64) as i64),
+                Value::Blob(canonical.clone()),
+                e.time.into(),
+                e.actor_org.as_str().into(),
+                e.actor_system.clone().into(),
+                e.actor_person.clone().into(),
+                e.action.as_str().into(),
+                e.resource.clone().into(),
+                e.grant.clone().into(),
+                e.purpose.clone().into(),
+                e.result.as_str().into(),
+                subjects_column(&e.subjects),
+            ]
+        })
+        .collect();
     insert_rows(
         c,
         "audit_entries",
@@ -418,43 +492,69 @@ fn sequence(
         entry_rows,
     )?;
     // Exchange usage counters move with the entries that record the calls.
-    let all: Vec<&Entry> = pending.iter().chain(entries).collect();
-    crate::exchange::record_usage(c, crate::exchange::usage_of(&all))?;
-    let node_columns: &[&str] = match c.backend() {
+    crate::exchange::record_usage(c, crate::exchange::usage_of(decoded))?;
+    let node_columns: &[&str] = match backend {
         Backend::Sqlite => &["pos", "hash"],
         Backend::Postgres => &["level", "idx", "hash"],
     };
+    let node_rows = b
+        .nodes
+        .iter()
+        .map(|(id, h)| node_row(*id, *h, backend))
+        .collect();
     insert_rows(c, "audit_nodes", node_columns, node_rows)?;
-    let new_size = frontier.size();
-    let root = frontier.root();
-    let body = Checkpoint {
-        origin: st.keys.signer.name().to_string(),
-        size: new_size,
-        root,
-    }
-    .body();
-    let note = st.keys.signer.sign(&body);
-    if new_size > size {
-        c.execute(
-            "INSERT INTO audit_checkpoints (size, note, created_at) VALUES ($1, $2, $3)",
-            params![new_size as i64, &note, now],
-        )?;
-        c.execute(
+    c.execute(
+        "INSERT INTO audit_checkpoints (size, note, created_at) VALUES ($1, $2, $3)",
+        params![b.size as i64, &b.note, b.now],
+    )?;
+    match backend {
+        Backend::Postgres => c.execute(
             "UPDATE audit_head SET size = $1, root = $2 WHERE id = 1",
-            &[Value::Int(new_size as i64), Value::Blob(root.to_vec())],
-        )?;
+            &[Value::Int(b.size as i64), Value::Blob(b.root.to_vec())],
+        )?,
+        Backend::Sqlite => c.execute(
+            "UPDATE audit_head SET size = $1, root = $2, pending_upto = $3 WHERE id = 1",
+            &[
+                Value::Int(b.size as i64),
+                Value::Blob(b.root.to_vec()),
+                Value::Int(b.pending_upto),
+            ],
+        )?,
+    };
+    Ok(())
+}
+
+/// SQLite: moves the journal's batches after the audit file's head into its tables, up to
+/// `journal::after`'s limit, inside the spreader's transaction. Returns the head it reached,
+/// or `None` when the journal held nothing new.
+fn spread_batches(c: &mut dyn Conn) -> Result<Option<u64>> {
+    let head = c
+        .query_one("SELECT size FROM audit_head WHERE id = 1", &[])?
+        .ok_or(DbError::Other("audit_head row missing".into()))?
+        .int(0)? as u64;
+    let batches = journal::after(c, head)?;
+    if batches.is_empty() {
+        return Ok(None);
     }
-    st.frontier = Some(frontier);
-    Ok(Sequenced {
-        from: size,
-        first,
-        size: new_size,
-        note,
-        fresh,
-        edge,
-        leaves,
-        pending_upto,
-    })
+    let mut at = head;
+    for b in &batches {
+        if b.from != at {
+            return Err(DbError::Other(format!(
+                "audit journal gap: the audit file ends at {at}, the next batch starts at {}",
+                b.from
+            ))
+            .into());
+        }
+        let decoded = b
+            .entries
+            .iter()
+            .map(|e| Entry::decode(e).map_err(|e| DbError::Other(format!("journaled {e}"))))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let refs: Vec<&Entry> = decoded.iter().collect();
+        store_batch(c, b, &refs)?;
+        at = b.size;
+    }
+    Ok(Some(at))
 }
 
 /// An entry's subject hashes as stored beside it (sorted, space separated), for the subject
@@ -468,6 +568,16 @@ fn subjects_column(subjects: &[String]) -> Value {
     s.dedup();
     Value::Text(s.join(" "))
 }
+
+/// How often a server moves the audit journal into the audit file: a few hundred batches a
+/// transaction under load, and a reader seldom finds more than that left for it.
+const SPREAD_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The subject index is brought up to date every this many sealer ticks (5 s for `serve`). Its
+/// rows go into the main file in random order, a page written per row or two, and each of its
+/// commits empties every reader's cache of the main file; queries read the entries above its
+/// mark directly, so a few seconds' lag costs them a short scan.
+const SUBJECTS_EVERY_TICKS: u64 = 5;
 
 /// Entries the subject index takes up per transaction.
 const SUBJECT_BATCH: usize = 20_000;
@@ -741,6 +851,28 @@ impl Store {
         }
     }
 
+    /// Moves every batch the journal holds into the audit file's tables and trims the
+    /// journal (SQLite; nothing to do on PostgreSQL, whose sequencer writes the tables). Every
+    /// read of the log's tables calls this first, so it sees at least every entry that has
+    /// been acknowledged; `run_audit_sealer` calls it on a timer.
+    pub async fn audit_spread(&self) -> Result<()> {
+        if self.backend() != Backend::Sqlite {
+            return Ok(());
+        }
+        let _one = self.audit_spreading.lock().await;
+        let mut reached = None;
+        while let Some(at) = self.spread_write(spread_batches).await? {
+            reached = Some(at);
+        }
+        if let Some(upto) = reached {
+            let db = self.db.clone();
+            tokio::task::spawn_blocking(move || db.journal_trim(upto))
+                .await
+                .map_err(|e| StoreError::Task(e.to_string()))??;
+        }
+        Ok(())
+    }
+
     /// Appends through the shared sequencer: concurrent callers are grouped into one
     /// transaction (one fsync, one signature) and each gets its own receipt once it commits.
     pub async fn audit_submit(&self, entries: Vec<Entry>) -> Result<Vec<Receipt>> {
@@ -779,6 +911,7 @@ impl Store {
 
     /// The latest signed checkpoint; for an empty log, a freshly signed checkpoint of size 0.
     pub async fn audit_checkpoint(&self) -> Result<String> {
+        self.audit_spread().await?;
         let latest = self
             .read(|c| {
                 let r = c.query_one(
@@ -802,15 +935,22 @@ impl Store {
         Ok(st.keys.signer.sign(&body))
     }
 
-    /// Seals pending entries, and brings the subject index up to date, every `every` until
-    /// the process ends; failures are logged and retried (nothing is lost: the entries stay
-    /// pending, the index's mark stays where it was).
+    /// Seals pending entries every `every` until the process ends, brings the subject index
+    /// up to date every `SUBJECTS_EVERY_TICKS` of those, and moves the audit journal into the
+    /// audit file on a timer of its own; failures are logged and retried (nothing is lost: the
+    /// entries stay pending or journaled, the index's mark stays where it was).
     pub async fn run_audit_sealer(self, every: std::time::Duration) {
+        tokio::spawn(self.clone().run_audit_spreader(SPREAD_EVERY));
         let mut tick = tokio::time::interval(every);
+        let mut ticks: u64 = 0;
         loop {
             tick.tick().await;
             if let Err(e) = self.audit_seal_pending().await {
                 tracing::error!(error = %e, "sealing pending audit entries failed; will retry");
+            }
+            ticks += 1;
+            if !ticks.is_multiple_of(SUBJECTS_EVERY_TICKS) {
+                continue;
             }
             loop {
                 match self.audit_index_subjects().await {
@@ -821,6 +961,23 @@ impl Store {
                         break;
                     }
                 }
+            }
+        }
+    }
+
+    /// Moves the journal into the audit file every `every` (SQLite), so that the journal
+    /// stays small and readers seldom find work left for them; failures are logged and
+    /// retried (the batches stay in the journal).
+    async fn run_audit_spreader(self, every: std::time::Duration) {
+        if self.backend() != Backend::Sqlite {
+            return;
+        }
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.audit_spread().await {
+                tracing::error!(error = %e, "moving the audit journal into the audit file failed; will retry");
             }
         }
     }
@@ -880,6 +1037,7 @@ impl Store {
 
     /// One entry as stored, with its leaf hash.
     pub async fn audit_entry(&self, index: u64) -> Result<(Entry, String)> {
+        self.audit_spread().await?;
         self.read(move |c| {
             let r = c.query_one(
                 "SELECT entry FROM audit_entries WHERE idx = $1",
@@ -926,6 +1084,7 @@ impl Store {
         fits: impl Fn(u64) -> bool + Send + 'static,
         need: &'static str,
     ) -> Result<Vec<String>> {
+        self.audit_spread().await?;
         let cache = self.audit_cache.clone();
         self.read(move |c| {
             let mut head = cache.known_size();
@@ -980,6 +1139,7 @@ pub struct AuditRecord {
 impl Store {
     /// Entries matching `f`, newest first, with the total.
     pub async fn audit_entries(&self, f: AuditFilter) -> Result<crate::catalog::Page<AuditRecord>> {
+        self.audit_spread().await?;
         self.read(move |c| {
             let mut cond = String::new();
             let mut values: Vec<Value> = Vec::new();
@@ -1050,6 +1210,7 @@ pub struct ScannedEntry {
 impl Store {
     /// Up to `limit` entries from index `from` on, in index order (for streaming verification).
     pub async fn audit_scan(&self, from: u64, limit: u32) -> Result<Vec<ScannedEntry>> {
+        self.audit_spread().await?;
         self.read(move |c| {
             let leaf = match c.backend() {
                 Backend::Sqlite => "n.pos = e.idx * 64",
@@ -1081,6 +1242,7 @@ impl Store {
 
     /// Every stored checkpoint, smallest tree first.
     pub async fn audit_all_checkpoints(&self) -> Result<Vec<String>> {
+        self.audit_spread().await?;
         self.read(|c| {
             let rows = c.query("SELECT note FROM audit_checkpoints ORDER BY size", &[])?;
             Ok(rows
@@ -1138,7 +1300,8 @@ impl Store {
             )
             .into());
         }
-        self.audit_write(move |c| {
+        self.audit_spread().await?;
+        let write = move |c: &mut dyn Conn| {
             let stored = c.query_one(
                 "SELECT note FROM audit_checkpoints WHERE size = $1",
                 params![cp.size as i64],
@@ -1174,8 +1337,12 @@ impl Store {
                 .skip(1)
                 .map(|s| s.0.clone())
                 .collect())
-        })
-        .await
+        };
+        // The checkpoints are the audit file's: on SQLite its writer is the spreader's.
+        match self.backend() {
+            Backend::Sqlite => self.spread_write(write).await,
+            Backend::Postgres => self.audit_write(write).await,
+        }
     }
 }
 

@@ -97,6 +97,8 @@ enum Writer {
     Main,
     /// The audit log's (see `db::SqliteDb`).
     Audit,
+    /// SQLite: the spreader's, which moves journaled batches into the audit file.
+    Spread,
 }
 
 /// The platform's storage. Cheap to clone; all methods are async and run the database work
@@ -113,6 +115,8 @@ pub struct Store {
     /// The upper levels of the audit tree (see `audit::cache`).
     audit_cache: Arc<audit::NodeCache>,
     appender: audit::Appender,
+    /// One spreading of the audit journal at a time in this process (see `audit_spread`).
+    audit_spreading: Arc<tokio::sync::Mutex<()>>,
     /// Collection batches this process is applying now.
     collect_active: Arc<collect::ActiveSet>,
     /// Catalog entries served, rate buckets and the change signal of the exchange API.
@@ -159,6 +163,7 @@ impl Store {
             audit_secret: Arc::default(),
             audit_cache: Arc::default(),
             appender: Arc::default(),
+            audit_spreading: Arc::default(),
             collect_active: Arc::default(),
             exchange: Arc::default(),
         })
@@ -190,6 +195,15 @@ impl Store {
         self.write_with(Writer::Audit, f).await
     }
 
+    /// SQLite: runs `f` inside one transaction of the spreader (see `db::SqliteDb`).
+    pub(crate) async fn spread_write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn db::Conn) -> Result<T> + Send + 'static,
+    {
+        self.write_with(Writer::Spread, f).await
+    }
+
     async fn write_with<T, F>(&self, writer: Writer, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -211,6 +225,9 @@ impl Store {
             let r = match writer {
                 Writer::Main => db.write(body),
                 Writer::Audit => db.audit_write(body),
+                Writer::Spread => db.spread_write(body).unwrap_or_else(|| {
+                    Err(DbError::Other("no audit journal on this engine".into()))
+                }),
             };
             match (r, outcome) {
                 (_, Some(err)) => err,

@@ -1816,4 +1816,90 @@ mod sqlite_audit_file {
             "{err}"
         );
     }
+
+    /// Acknowledged entries wait in the audit journal until the spreader moves them: a
+    /// database whose journal has gone missing is refused too, and not only on the next start.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_missing_audit_journal_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db").display().to_string();
+        let s = Store::open(&db).await.unwrap().with_audit(keys());
+        s.audit_append(vec![entry(0)]).await.unwrap();
+        drop(s);
+        let journal = shuqiao_store::db::journal_path(&db);
+        assert!(std::path::Path::new(&journal).exists(), "{journal}");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{journal}{suffix}"));
+        }
+        for _ in 0..2 {
+            let err = Store::open(&db)
+                .await
+                .err()
+                .expect("opened without its journal");
+            assert!(
+                err.to_string().contains("audit journal") && err.to_string().contains(&journal),
+                "{err}"
+            );
+        }
+    }
+
+    /// The sequencer commits a batch to the journal; the audit file's tables have it once the
+    /// spreader has moved it, and every read of the log moves it first. Another process's
+    /// sequencer goes on from the journal's last batch.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn journaled_batches_reach_the_audit_file_and_every_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db").display().to_string();
+        let audit_size = || -> i64 {
+            rusqlite::Connection::open(shuqiao_store::db::audit_path(&db))
+                .unwrap()
+                .query_row("SELECT size FROM audit_head", [], |r| r.get(0))
+                .unwrap()
+        };
+        let journal_rows = || -> i64 {
+            rusqlite::Connection::open(shuqiao_store::db::journal_path(&db))
+                .unwrap()
+                .query_row("SELECT COUNT(*) FROM audit_journal", [], |r| r.get(0))
+                .unwrap()
+        };
+        let a = Store::open(&db).await.unwrap().with_audit(keys());
+        let first = a.audit_append(vec![entry(0), entry(1)]).await.unwrap();
+        assert_eq!(
+            (audit_size(), journal_rows()),
+            (0, 1),
+            "committed to the journal only"
+        );
+        // A second process (a second store on the same files) appends after the first.
+        let b = Store::open(&db).await.unwrap().with_audit(keys());
+        let second = b.audit_append(vec![entry(2)]).await.unwrap();
+        assert_eq!(second[0].index, 2);
+        let third = a.audit_append(vec![entry(3)]).await.unwrap();
+        assert_eq!((third[0].index, third[0].tree_size), (3, 4));
+        assert_eq!(journal_rows(), 3);
+        // Any read sees every acknowledged entry, and the proofs agree with the receipts.
+        assert_eq!(b.audit_entry(3).await.unwrap().0, entry(3));
+        assert_eq!(
+            (audit_size(), journal_rows()),
+            (4, 0),
+            "moved, then trimmed"
+        );
+        for r in first.iter().chain(&second).chain(&third) {
+            assert_eq!(
+                a.audit_inclusion_proof(r.index, r.tree_size).await.unwrap(),
+                r.inclusion_proof,
+                "entry {}",
+                r.index
+            );
+        }
+        let checkpoint = a.audit_checkpoint().await.unwrap();
+        assert!(checkpoint.contains("\n4\n"), "{checkpoint}");
+        let scanned = b.audit_scan(0, 10).await.unwrap();
+        assert_eq!(scanned.len(), 4);
+        for e in &scanned {
+            assert_eq!(
+                e.recorded_leaf,
+                Some(shuqiao_core::audit::merkle::leaf_hash(&e.canonical))
+            );
+        }
+    }
 }

@@ -643,13 +643,13 @@ async fn when_the_audit_append_fails_no_data_leaves() {
     let Setup {
         app, code, token, ..
     } = setup_with(shuqiao_store::system_clock()).await;
-    // A second connection to the same database makes every audit insert fail, as a full disk
-    // or a broken database would.
+    // A second connection to the same database makes every append to the audit journal (where
+    // the sequencer commits) fail, as a full disk or a broken database would.
     let path = app._db.url.trim_start_matches("sqlite:").to_string();
-    let db = rusqlite::Connection::open(shuqiao_store::db::audit_path(&path)).unwrap();
+    let db = rusqlite::Connection::open(shuqiao_store::db::journal_path(&path)).unwrap();
     db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
     db.execute_batch(
-        "CREATE TRIGGER audit_broken BEFORE INSERT ON audit_entries BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+        "CREATE TRIGGER audit_broken BEFORE INSERT ON audit_journal BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
     )
     .unwrap();
     let paths = [

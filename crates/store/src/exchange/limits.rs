@@ -1,9 +1,10 @@
 //! What the exchange keeps in the process: the parsed catalog entries it serves, rate buckets
 //! and in-flight calls per grant, and the signal that new changes were collected.
 //!
-//! Daily quotas are counted in `exchange_usage`, written by the audit sequencer in the same
-//! transaction as the calls' entries; calls admitted here but not yet sealed are added on top,
-//! so concurrent calls cannot overrun a quota in one process. Rate buckets are per process: with
+//! Daily quotas are counted in `exchange_usage`, written with the calls' entries (on SQLite,
+//! when the spreader moves them from the audit journal, whose batches not yet moved are
+//! counted too); calls admitted here but not yet sealed are added on top, so concurrent calls
+//! cannot overrun a quota in one process. Rate buckets are per process: with
 //! several replicas, each enforces the grant's rate on its own share of the calls.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -172,14 +173,35 @@ impl ExchangeState {
 /// Calls of `grant` sealed today (China time).
 pub(crate) fn used_today(c: &mut dyn Conn, grant: i64, now: i64) -> Result<i64> {
     let day = shuqiao_core::catalog::china_date(now);
+    // The journal first (see `calls_in_journal`), then the audit file's head and usage.
+    let journaled = match c.backend() {
+        crate::Backend::Sqlite => crate::audit::calls_in_journal(c, grant, &day)?,
+        crate::Backend::Postgres => Vec::new(),
+    };
+    let in_journal: i64 = match journaled.is_empty() {
+        true => 0,
+        false => {
+            let head = c
+                .query_one("SELECT size FROM audit_head WHERE id = 1", &[])?
+                .map(|r| r.int(0))
+                .transpose()?
+                .unwrap_or(0) as u64;
+            journaled
+                .iter()
+                .filter(|(size, _)| *size > head)
+                .map(|(_, n)| n)
+                .sum()
+        }
+    };
     let r = c.query_one(
         "SELECT CAST(COALESCE(SUM(calls), 0) AS BIGINT) FROM exchange_usage WHERE grant_id = $1 AND day = $2",
         params![grant, &day],
     )?;
-    Ok(match r {
-        Some(r) => r.int(0)?,
-        None => 0,
-    })
+    Ok(in_journal
+        + match r {
+            Some(r) => r.int(0)?,
+            None => 0,
+        })
 }
 
 /// One line of the usage counters.

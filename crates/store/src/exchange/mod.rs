@@ -13,7 +13,7 @@ use crate::audit::Receipt;
 use crate::collect::records::subject_kind;
 use crate::collect::Target;
 use crate::share::access::GrantView;
-use crate::{from_json, params, Result, Store, StoreError};
+use crate::{params, Result, Store, StoreError};
 
 mod feed;
 mod limits;
@@ -677,7 +677,8 @@ impl Store {
                     return Err(invalid_keys());
                 }
                 let fields = exchange::fields_for_lookup(&t.meta, uses, fields.as_deref())?;
-                Ok((fields, read_records(conn, &t.code, wanted)?))
+                let found = read_records(conn, &t.code, wanted, Some(&fields))?;
+                Ok((fields, found))
             })
             .await
         {
@@ -716,7 +717,7 @@ impl Store {
         let wanted = vec![key.clone()];
         let (a, found) = match self
             .authorise_short(cred, resource, move |conn, t, _| {
-                read_records(conn, &t.code, wanted)
+                read_records(conn, &t.code, wanted, None)
             })
             .await
         {
@@ -827,14 +828,58 @@ fn invalid_keys() -> StoreError {
     .into()
 }
 
+/// A stored record's fields named in `keep` (all for `None`). The others are skipped by the
+/// parser, not built and dropped: a lookup usually returns a few of a record's fields, and
+/// parsing whole records was the largest item of a lookup's own work after SQLite's.
+fn parse_fields(text: &str, keep: Option<&[String]>) -> Result<Data> {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+    struct Fields<'a>(Option<&'a [String]>);
+    impl<'de> Visitor<'de> for Fields<'_> {
+        type Value = Data;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a record object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Data, A::Error> {
+            let mut out = Data::new();
+            while let Some(name) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+                match self.0 {
+                    Some(keep) if !keep.iter().any(|k| *k == name) => {
+                        m.next_value::<IgnoredAny>()?;
+                    }
+                    _ => {
+                        out.insert(name.into_owned(), m.next_value()?);
+                    }
+                }
+            }
+            Ok(out)
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Fields<'_> {
+        type Value = Data;
+        fn deserialize<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<Data, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    Fields(keep)
+        .deserialize(&mut de)
+        .and_then(|d| de.end().map(|()| d))
+        .map_err(|e| StoreError::Db(crate::DbError::Other(format!("decode: {e}"))))
+}
+
 pub(crate) fn only_fields(d: Data, fields: &[String]) -> Data {
     d.into_iter().filter(|(f, _)| fields.contains(f)).collect()
 }
 
+/// Reads records by key, each with the fields in `keep` only (every field for `None`).
 fn read_records(
     c: &mut dyn crate::db::Conn,
     resource: &str,
     keys: Vec<String>,
+    keep: Option<&[String]>,
 ) -> Result<Vec<(String, Option<Data>)>> {
     let mut out = Vec::with_capacity(keys.len());
     for key in keys {
@@ -844,7 +889,7 @@ fn read_records(
             params![resource, &key],
         )?;
         let data = match row.map(|r| r.opt_text(0)).transpose()?.flatten() {
-            Some(t) => Some(from_json::<Data>(&t)?),
+            Some(t) => Some(parse_fields(&t, keep)?),
             None => None,
         };
         out.push((key, data));
@@ -870,6 +915,7 @@ impl Store {
             Credential::Malformed => return Err(malformed_credential()),
             Credential::Bearer(_) => return Err(system_token_required()),
         };
+        self.audit_spread().await?;
         let outcome = self
             .read(move |conn| {
                 let who = match identify_token(conn, &secret, now) {
@@ -908,6 +954,7 @@ impl Store {
             .into());
         }
         let since = usage_since(self.now(), days);
+        self.audit_spread().await?;
         self.read(move |c| limits::read_usage(c, system.as_deref(), &since))
             .await
     }
