@@ -174,6 +174,99 @@ fn create_admin_on_a_fresh_database_and_serve_on_a_random_port() {
     assert!(body.contains("platform_admin"));
 }
 
+/// A server killed (SIGKILL) while it seals lookups loses none of the entries it handed out
+/// receipts for: after the kill each is in the log with the leaf hash its receipt names, and
+/// the log verifies. (On SQLite they may still have been in the audit journal at the kill.)
+#[test]
+fn a_killed_server_keeps_every_entry_it_gave_a_receipt_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db").display().to_string();
+    assert!(run(&db, DEMO).0);
+    let (ok, tokens, err) = run(&db, &["demo-tokens"]);
+    assert!(ok, "{err}");
+    let token = tokens
+        .lines()
+        .find_map(|l| l.strip_prefix("hi-rst-sbxt\t"))
+        .expect("the demo's 社保系统 token")
+        .to_string();
+    // No rate limit: a 429 carries no receipt.
+    let mut child = shuqiao(&db)
+        .args(["serve", "--listen", "127.0.0.1:0", "--exchange-rate", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let receipts: Vec<(u64, String)> = rt.block_on(async {
+        let client = reqwest::Client::new();
+        let callers: Vec<_> = (0..8)
+            .map(|t| {
+                let (client, url, token) = (client.clone(), url.clone(), token.clone());
+                tokio::spawn(async move {
+                    let mut got = Vec::new();
+                    // No such record: the answer is a 404 that carries its receipt.
+                    for i in 0.. {
+                        let key = format!("46000019900101{t}{i:05}");
+                        let answer = client
+                            .get(format!("{url}/api/v1/exchange/101001-000001/records/{key}"))
+                            .bearer_auth(&token)
+                            .send()
+                            .await;
+                        let Ok(answer) = answer else { break };
+                        let status = answer.status();
+                        // Cut off mid-answer by the kill: not acknowledged.
+                        let Ok(v) = answer.json::<serde_json::Value>().await else {
+                            break;
+                        };
+                        let r = &v["receipt"];
+                        match (
+                            status.as_u16(),
+                            r["index"].as_u64(),
+                            r["leaf_hash"].as_str(),
+                        ) {
+                            (404, Some(i), Some(leaf)) => got.push((i, leaf.to_string())),
+                            _ => panic!("{status}, not a sealed lookup: {v}"),
+                        }
+                    }
+                    got
+                })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        child.kill().unwrap();
+        let mut all = Vec::new();
+        for c in callers {
+            all.extend(c.await.unwrap());
+        }
+        all
+    });
+    let _ = child.wait();
+    assert!(receipts.len() > 20, "only {} receipts", receipts.len());
+    let (ok, out, err) = run(&db, &["audit", "verify"]);
+    assert!(ok && out.contains("verified"), "{out}{err}");
+    let log = rusqlite::Connection::open(shuqiao_store::db::audit_path(&db)).unwrap();
+    for (index, leaf) in &receipts {
+        let entry: Vec<u8> = log
+            .query_row(
+                "SELECT entry FROM audit_entries WHERE idx = ?1",
+                [index],
+                |r| r.get(0),
+            )
+            .unwrap_or_else(|e| panic!("entry {index}, acknowledged, is gone: {e}"));
+        let hash = shuqiao_core::audit::merkle::leaf_hash(&entry);
+        assert_eq!(hex::encode(hash), *leaf, "entry {index}");
+    }
+}
+
 /// The audit log through the CLI: sealed, verified from the database and from an export,
 /// and every kind of tampering found at its first bad index.
 #[test]
