@@ -289,6 +289,8 @@ pub struct SqliteDb {
     audit_writer: Mutex<SqliteConn>,
     /// The spreader's: moves journaled batches into the audit file (see `spread_write`).
     spreader: Mutex<SqliteConn>,
+    /// Sequencing transactions run, for `checkpoint_journal`.
+    journal_commits: std::sync::atomic::AtomicU64,
     readers: Mutex<Readers>,
     /// Signalled when a reader connection is handed back.
     reader_free: std::sync::Condvar,
@@ -449,6 +451,7 @@ impl SqliteDb {
             writer: Mutex::new(writer),
             audit_writer: Mutex::new(audit_writer),
             spreader: Mutex::new(spreader),
+            journal_commits: std::sync::atomic::AtomicU64::new(0),
             readers: Mutex::new(Readers::default()),
             reader_free: std::sync::Condvar::new(),
             _checkpointer: stop,
@@ -613,10 +616,11 @@ impl SqliteDb {
         in_transaction(&mut guard, "BEGIN IMMEDIATE", f)
     }
 
-    /// A transaction of the audit file's writer. Not `BEGIN IMMEDIATE`, which would take the
-    /// main file's write lock too: its first statement takes the audit file's instead, waiting
-    /// (busy timeout) for another process's sequencer, before anything is read. A write after
-    /// a read could find the file changed under it and fail outright.
+    /// A transaction of the sequencer, which writes the audit journal. Not `BEGIN IMMEDIATE`,
+    /// which would take the main file's write lock too: its first statement takes the
+    /// journal's instead, waiting (busy timeout) for another process's sequencer, before
+    /// anything is read. A write after a read could find the file changed under it and fail
+    /// outright.
     fn audit_write<T>(
         &self,
         f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>,
@@ -624,11 +628,20 @@ impl SqliteDb {
     where
         T: Send,
     {
-        self.audit_transaction(|c| {
+        let mut guard = self.audit_writer.lock().unwrap_or_else(|p| p.into_inner());
+        let out = in_transaction(&mut guard, "BEGIN", |c| {
             // Takes the journal's write lock and changes nothing.
             c.execute("DELETE FROM journal.audit_journal WHERE size < 0", &[])?;
             f(c)
-        })
+        });
+        let n = self
+            .journal_commits
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        if out.is_ok() && n.is_multiple_of(JOURNAL_CHECKPOINT_COMMITS) {
+            checkpoint_journal(&guard);
+        }
+        out
     }
 
     /// A transaction of the spreader, which moves journaled batches into the audit file: its
@@ -773,6 +786,24 @@ fn in_transaction<T>(
         let _ = conn.batch("ROLLBACK");
     }
     out
+}
+
+/// Sequencing commits between the sequencer's own checkpoints of the journal.
+const JOURNAL_CHECKPOINT_COMMITS: u64 = 128;
+
+/// Copies the journal's log into its file, from the sequencer's connection between two of its
+/// commits. The background checkpointer never finds the log idle under constant commits, so
+/// the log would only grow, and every commit's fdatasync would also commit a new file size
+/// (0.31 ms against 0.20 ms for an overwrite, idle). Once a checkpoint has copied all of it,
+/// the next commit starts the log again from its beginning, over blocks the file already has.
+/// The journal holds only the batches not yet spread: a few hundred pages to copy.
+fn checkpoint_journal(conn: &SqliteConn) {
+    if let Err(e) = conn
+        .0
+        .query_row("PRAGMA journal.wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+    {
+        tracing::debug!(error = %e, "journal checkpoint not done");
+    }
 }
 
 /// Runs one statement from the connection's statement cache: `execute_batch` parses its text
