@@ -569,9 +569,11 @@ fn subjects_column(subjects: &[String]) -> Value {
     Value::Text(s.join(" "))
 }
 
-/// How often a server moves the audit journal into the audit file: a few hundred batches a
-/// transaction under load, and a reader seldom finds more than that left for it.
-const SPREAD_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+/// How often a server moves the audit journal into the audit file: under load about a
+/// thousand entries a transaction, and a reader seldom finds more than that left for it.
+/// (Every 250 ms measured worse p99 at c=32, 11–13 ms against 9–10: each move is a burst of
+/// CPU on one of the two cores; BENCHMARKS.md.)
+const SPREAD_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The subject index is brought up to date every this many sealer ticks (5 s for `serve`). Its
 /// rows go into the main file in random order, a page written per row or two, and each of its
