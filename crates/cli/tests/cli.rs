@@ -20,6 +20,27 @@ fn run(db: &str, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// `shuqiao serve` on a random port, with `extra` options: the child and its base URL.
+fn serve(db: &str, extra: &[&str]) -> (std::process::Child, String) {
+    let mut child = shuqiao(db)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    (child, url)
+}
+
 #[test]
 fn demo_then_search_show_and_admin_commands() {
     let dir = tempfile::tempdir().unwrap();
@@ -142,21 +163,7 @@ fn create_admin_on_a_fresh_database_and_serve_on_a_random_port() {
     assert!(ok, "{err}");
     assert!(out.contains("root.admin"));
 
-    let mut child = shuqiao(&db)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
+    let (mut child, url) = serve(&db, &[]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (status, body) = rt.block_on(async {
         let c = reqwest::Client::new();
@@ -190,21 +197,7 @@ fn a_killed_server_keeps_every_entry_it_gave_a_receipt_for() {
         .expect("the demo's 社保系统 token")
         .to_string();
     // No rate limit: a 429 carries no receipt.
-    let mut child = shuqiao(&db)
-        .args(["serve", "--listen", "127.0.0.1:0", "--exchange-rate", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
+    let (mut child, url) = serve(&db, &["--exchange-rate", "0"]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let receipts: Vec<(u64, String)> = rt.block_on(async {
         let client = reqwest::Client::new();

@@ -1796,51 +1796,39 @@ mod sqlite_audit_file {
         assert_eq!(again.audit_seal_pending().await.unwrap(), 21);
     }
 
-    /// A database whose audit file has gone missing does not start with an empty log.
-    #[tokio::test(flavor = "multi_thread")]
-    async fn a_missing_audit_file_is_refused() {
+    /// Appends an entry to a fresh database, removes one of its files (with its WAL), and
+    /// checks that opening it is refused `times` times, naming the file and `what`.
+    async fn refused_without(file: fn(&str) -> String, what: &str, times: usize) {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("s.db").display().to_string();
         let s = Store::open(&db).await.unwrap().with_audit(keys());
         s.audit_append(vec![entry(0)]).await.unwrap();
-        let audit = shuqiao_store::db::audit_path(&db);
+        drop(s);
+        let gone = file(&db);
+        assert!(std::path::Path::new(&gone).exists(), "{gone}");
         for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{audit}{suffix}"));
+            let _ = std::fs::remove_file(format!("{gone}{suffix}"));
         }
-        let err = Store::open(&db)
-            .await
-            .err()
-            .expect("opened without its log");
-        assert!(
-            err.to_string().contains("audit log file") && err.to_string().contains(&audit),
-            "{err}"
-        );
+        for _ in 0..times {
+            let err = Store::open(&db).await.err().expect("opened without it");
+            assert!(
+                err.to_string().contains(what) && err.to_string().contains(&gone),
+                "{err}"
+            );
+        }
+    }
+
+    /// A database whose audit file has gone missing does not start with an empty log.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_missing_audit_file_is_refused() {
+        refused_without(shuqiao_store::db::audit_path, "audit log file", 1).await;
     }
 
     /// Acknowledged entries wait in the audit journal until the spreader moves them: a
     /// database whose journal has gone missing is refused too, and not only on the next start.
     #[tokio::test(flavor = "multi_thread")]
     async fn a_missing_audit_journal_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("s.db").display().to_string();
-        let s = Store::open(&db).await.unwrap().with_audit(keys());
-        s.audit_append(vec![entry(0)]).await.unwrap();
-        drop(s);
-        let journal = shuqiao_store::db::journal_path(&db);
-        assert!(std::path::Path::new(&journal).exists(), "{journal}");
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{journal}{suffix}"));
-        }
-        for _ in 0..2 {
-            let err = Store::open(&db)
-                .await
-                .err()
-                .expect("opened without its journal");
-            assert!(
-                err.to_string().contains("audit journal") && err.to_string().contains(&journal),
-                "{err}"
-            );
-        }
+        refused_without(shuqiao_store::db::journal_path, "audit journal", 2).await;
     }
 
     /// The sequencer commits a batch to the journal; the audit file's tables have it once the
