@@ -272,15 +272,10 @@ struct Head {
 /// journal's last batch (`audit_write` has taken the journal's lock), or the audit file's head
 /// when the journal holds none: rows leave the journal only once the audit file has them.
 fn lock_head(c: &mut dyn Conn) -> Result<Head> {
-    if c.backend() == Backend::Sqlite {
-        if let Some((size, root, pending_upto)) = journal::last(c)? {
-            return Ok(Head {
-                size,
-                root: Some(root),
-                pending_upto,
-            });
-        }
-    }
+    let journaled = match c.backend() {
+        Backend::Sqlite => journal::last(c)?,
+        Backend::Postgres => None,
+    };
     let sql = match c.backend() {
         Backend::Postgres => "SELECT size, root, 0 FROM audit_head WHERE id = 1 FOR UPDATE",
         Backend::Sqlite => "SELECT size, root, pending_upto FROM audit_head WHERE id = 1",
@@ -292,11 +287,27 @@ fn lock_head(c: &mut dyn Conn) -> Result<Head> {
         Value::Null => None,
         v => Some(hash_of(v)?),
     };
-    Ok(Head {
+    let stored = Head {
         size: r.int(0)? as u64,
         root,
         pending_upto: r.int(2)?,
-    })
+    };
+    match journaled {
+        None => Ok(stored),
+        // A journal restored from an older backup than the audit file: sealing on from it
+        // would acknowledge entries that can never join the log. Refuse (fail closed).
+        Some((size, _, _)) if size < stored.size => Err(DbError::Other(format!(
+            "the audit journal ends at {size}, behind the audit file's {}: restore the two \
+             files from one backup",
+            stored.size
+        ))
+        .into()),
+        Some((size, root, pending_upto)) => Ok(Head {
+            size,
+            root: Some(root),
+            pending_upto,
+        }),
+    }
 }
 
 /// Takes the entries other transactions left pending, oldest first. On PostgreSQL they are

@@ -1831,6 +1831,32 @@ mod sqlite_audit_file {
         refused_without(shuqiao_store::db::journal_path, "audit journal", 2).await;
     }
 
+    /// A journal from an older backup than the audit file: nothing more is acknowledged (the
+    /// entries could never join the log), and the log that is there still reads.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_journal_behind_the_audit_file_seals_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db").display().to_string();
+        let journal = shuqiao_store::db::journal_path(&db);
+        let s = Store::open(&db).await.unwrap().with_audit(keys());
+        s.audit_append(vec![entry(0)]).await.unwrap();
+        // The backup: the journal holding the first batch only.
+        let old = dir.path().join("old-journal").display().to_string();
+        let j = rusqlite::Connection::open(&journal).unwrap();
+        j.execute("VACUUM INTO ?1", [&old]).unwrap();
+        s.audit_append(vec![entry(1)]).await.unwrap();
+        assert_eq!(s.audit_entry(1).await.unwrap().0, entry(1), "spread");
+        // Its row back in the journal, which the audit file has passed.
+        j.execute("ATTACH DATABASE ?1 AS old", [&old]).unwrap();
+        j.execute_batch("INSERT INTO audit_journal SELECT * FROM old.audit_journal")
+            .unwrap();
+        let r = s.audit_append(vec![entry(2)]).await;
+        assert!(r.is_err(), "{r:?}");
+        let again = Store::open(&db).await.unwrap().with_audit(keys());
+        assert!(again.audit_append(vec![entry(2)]).await.is_err());
+        assert_eq!(again.audit_entry(1).await.unwrap().0, entry(1));
+    }
+
     /// The sequencer commits a batch to the journal; the audit file's tables have it once the
     /// spreader has moved it, and every read of the log moves it first. Another process's
     /// sequencer goes on from the journal's last batch.
