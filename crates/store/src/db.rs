@@ -258,7 +258,7 @@ impl Conn for SqliteConn {
     }
 }
 
-/// KiB of page cache the sequencer keeps of the audit file. Its own commits never empty it.
+/// KiB of page cache the spreader keeps of the audit file. Its own commits never empty it.
 /// (64 MiB was tried: no faster than 32 in paired runs, and the server's peak memory passed
 /// 200 MB once the log had grown by a million entries; BENCHMARKS.md.)
 pub const AUDIT_WRITER_CACHE_KIB: i64 = 32_768;
@@ -270,12 +270,13 @@ const JOURNAL_CACHE_KIB: i64 = 2_048;
 /// KiB of page cache per SQLite connection.
 pub const SQLITE_CACHE_KIB: i64 = 16_384;
 
-/// SQLite: two files, each with its own write-ahead log and its own writer. The main file
+/// SQLite: three files, each with its own write-ahead log and its own writer. The main file
 /// holds everything but the audit log; the audit file (see [`audit_path`]) holds the log's
-/// tables and the exchange usage counted with it. The sequencer commits to the audit file
-/// only, so its constant commits neither wait for the main writer (a long import) nor empty
-/// the readers' cache of the main file: SQLite drops a connection's whole cache of a file
-/// whenever another connection has committed to that file.
+/// tables and the exchange usage counted with it; the journal (see [`journal_path`]) holds
+/// the sealed batches the spreader has not moved into the audit file yet. The sequencer
+/// commits to the journal only, so its constant commits neither wait for the main writer (a
+/// long import) nor empty the readers' cache of the main file: SQLite drops a connection's
+/// whole cache of a file whenever another connection has committed to that file.
 pub struct SqliteDb {
     /// Tells this database's connections apart in a thread's own (`read_here`).
     id: u64,
@@ -284,8 +285,8 @@ pub struct SqliteDb {
     journal_path: String,
     /// Main file only: every write but the audit log's.
     writer: Mutex<SqliteConn>,
-    /// Main file with the audit file attached: the sequencer's transactions, which read the
-    /// main file (pending entries) and write the audit file alone.
+    /// Main file with the audit file and the journal attached: the sequencer's transactions,
+    /// which read the main file (pending entries) and write the journal alone.
     audit_writer: Mutex<SqliteConn>,
     /// The spreader's: moves journaled batches into the audit file (see `spread_write`).
     spreader: Mutex<SqliteConn>,
@@ -339,9 +340,8 @@ const JOURNAL_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS journal.audit_journal (
     body BLOB NOT NULL
 )";
 
-/// Bytes of the journal's write-ahead log kept after a checkpoint empties it: the sequencer's
-/// commits then overwrite blocks the file already has, and an fdatasync that need not commit
-/// a change of the file's size measured 0.13 ms against 0.28–0.37 ms for an appending one.
+/// Bytes of the journal's write-ahead log kept when it starts again (see
+/// `checkpoint_journal`): the sequencer's commits then overwrite blocks the file already has.
 const JOURNAL_WAL_KEEP: i64 = 16 * 1024 * 1024;
 
 /// Page cache of a thread's own reader (`read_here`): the exchange's hot records. A miss
@@ -603,11 +603,6 @@ impl SqliteDb {
         &self.audit_path
     }
 
-    /// The audit journal's path.
-    pub fn journal_file(&self) -> &str {
-        &self.journal_path
-    }
-
     fn write<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>) -> Result<T, DbError>
     where
         T: Send,
@@ -655,8 +650,7 @@ impl SqliteDb {
     where
         T: Send,
     {
-        let mut guard = self.spreader.lock().unwrap_or_else(|p| p.into_inner());
-        in_transaction(&mut guard, "BEGIN", |c| {
+        self.on_spreader(|c| {
             c.execute("DELETE FROM audit.audit_head WHERE id < 0", &[])?;
             f(c)
         })
@@ -664,14 +658,22 @@ impl SqliteDb {
 
     /// Deletes journal rows up to tree size `upto`, which the audit file holds now.
     fn journal_trim(&self, upto: u64) -> Result<(), DbError> {
-        let mut guard = self.spreader.lock().unwrap_or_else(|p| p.into_inner());
-        in_transaction(&mut guard, "BEGIN", |c| {
+        self.on_spreader(|c| {
             c.execute(
                 "DELETE FROM journal.audit_journal WHERE size <= $1",
                 &[Value::Int(upto as i64)],
             )?;
             Ok(())
         })
+    }
+
+    /// A deferred transaction on the spreader's connection: its first write takes the lock.
+    fn on_spreader<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let mut guard = self.spreader.lock().unwrap_or_else(|p| p.into_inner());
+        in_transaction(&mut guard, "BEGIN", f)
     }
 
     /// A transaction on the audit writer's connection that takes no lock first (the

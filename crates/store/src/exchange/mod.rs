@@ -689,10 +689,8 @@ impl Store {
         let receipt = self
             .seal_ok(&a, action, format!("ok:{hits}/{}", keys.len()), &keys)
             .await?;
-        let records = found
-            .into_iter()
-            .map(|(k, d)| (k, d.map(|d| only_fields(d, &fields))))
-            .collect();
+        // `read_records` has kept the granted fields alone.
+        let records = found;
         Ok(Lookup {
             resource: resource.to_string(),
             grant: a.grant.id,
