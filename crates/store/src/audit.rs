@@ -342,10 +342,9 @@ fn take_pending(c: &mut dyn Conn, upto: i64) -> Result<(Vec<Entry>, Option<i64>)
     }
 }
 
-struct Sequenced {
+pub(crate) struct Sequenced {
     /// The tree size before this batch.
     from: u64,
-    first: u64,
     size: u64,
     note: String,
     /// Nodes completed by this batch.
@@ -385,7 +384,6 @@ fn sequence(
     let mut canonical = Vec::new();
     let mut nodes = Vec::new();
     let mut leaves = Vec::new();
-    let first = size + pending.len() as u64;
     for e in pending.iter().chain(entries) {
         let bytes = e.encode();
         let leaf = merkle::leaf_hash(&bytes);
@@ -427,7 +425,6 @@ fn sequence(
     st.frontier = Some(frontier);
     Ok(Sequenced {
         from: size,
-        first,
         size: new_size,
         note,
         fresh,
@@ -568,6 +565,19 @@ fn spread_batches(c: &mut dyn Conn) -> Result<Option<u64>> {
     Ok(Some(at))
 }
 
+/// Moves the whole journal into the audit file, a transaction per `journal::after`'s limit,
+/// then deletes what moved from the journal.
+fn spread_journal(db: &crate::db::Db) -> Result<()> {
+    let mut reached = None;
+    while let Some(at) = crate::write_on(db, crate::Writer::Spread, spread_batches)? {
+        reached = Some(at);
+    }
+    if let Some(upto) = reached {
+        db.journal_trim(upto)?;
+    }
+    Ok(())
+}
+
 /// An entry's subject hashes as stored beside it (sorted, space separated), for the subject
 /// index to take up later (`Store::audit_index_subjects`) and for queries above its mark.
 fn subjects_column(subjects: &[String]) -> Value {
@@ -603,16 +613,59 @@ fn subjects_mark(c: &mut dyn Conn) -> Result<i64> {
     Ok(r.int(0)?)
 }
 
-/// A batch that has committed, with its receipts being built.
-struct Committed {
-    job: tokio::task::JoinHandle<Result<Vec<Receipt>>>,
-    done: Arc<Sequenced>,
+/// Adds up to `SUBJECT_BATCH` entries from the subject index's mark on to the index (see
+/// `Store::audit_index_subjects`), on the calling thread.
+fn index_subjects(db: &crate::db::Db) -> Result<bool> {
+    let (from, rows) = crate::read_on(db, crate::Reader::Pool, |c| {
+        let from = subjects_mark(c)?;
+        let rows = c.query(
+            "SELECT idx, subjects FROM audit_entries WHERE idx >= $1 ORDER BY idx LIMIT $2",
+            params![from, SUBJECT_BATCH as i64],
+        )?;
+        Ok((from, rows))
+    })?;
+    let Some(last) = rows.last().map(|r| r.int(0)).transpose()? else {
+        return Ok(false);
+    };
+    let mut pairs: Vec<(String, i64)> = Vec::new();
+    for r in &rows {
+        if let Some(subjects) = r.opt_text(1)? {
+            let idx = r.int(0)?;
+            pairs.extend(subjects.split(' ').map(|s| (s.to_string(), idx)));
+        }
+    }
+    // In key order: each index page is visited once.
+    pairs.sort();
+    let index: Vec<Vec<Value>> = pairs
+        .into_iter()
+        .map(|(s, idx)| vec![Value::Text(s), Value::Int(idx)])
+        .collect();
+    let full = rows.len() == SUBJECT_BATCH;
+    crate::write_on(db, crate::Writer::Main, move |c| {
+        // Another process may have taken these already: the mark says so.
+        if subjects_mark(c)? != from {
+            return Ok(());
+        }
+        crate::db::insert_rows_ignoring_duplicates(
+            c,
+            "audit_subjects",
+            &["subject", "idx"],
+            index,
+        )?;
+        c.execute(
+            "UPDATE audit_subjects_mark SET upto = $1 WHERE id = 1",
+            params![last + 1],
+        )?;
+        Ok(())
+    })?;
+    Ok(full)
 }
 
-/// Receipts for the last `count` entries of a batch, from memory alone: every node their
-/// proofs need was either completed by the batch or is on the edge it started from.
-fn receipts(done: &Sequenced, count: usize) -> Result<Vec<Receipt>> {
-    let offset = done.leaves.len() - count;
+/// Receipts for `count` entries of a batch from its `start`-th (pending entries come first),
+/// from memory alone: every node their proofs need was either completed by the batch or is
+/// on the edge it started from.
+fn receipts(done: &Sequenced, start: usize, count: usize) -> Result<Vec<Receipt>> {
+    let offset = start;
     // The proofs of one batch share their upper ranges; a range that is not one stored node
     // (on the tree's right edge) costs a hash per piece, so each is computed once.
     let mut roots: HashMap<(u64, u64), String> = HashMap::new();
@@ -625,7 +678,7 @@ fn receipts(done: &Sequenced, count: usize) -> Result<Vec<Receipt>> {
     };
     (0..count)
         .map(|i| {
-            let index = done.first + i as u64;
+            let index = done.from + (offset + i) as u64;
             let plan = merkle::inclusion_plan(index, done.size);
             let mut proof = Vec::with_capacity(plan.len());
             for r in plan {
@@ -672,14 +725,21 @@ const MAX_BATCH: usize = 4096;
 /// How many times the sequencer yields without a new request before it seals what it has.
 const BURST_YIELDS: usize = 4;
 
-type Request = (
-    Vec<Entry>,
-    tokio::sync::oneshot::Sender<Result<Vec<Receipt>>>,
-);
+/// What a caller of the sequencer gets back: the committed batch and where its entries start
+/// in it. Each caller builds its own receipts from it, on its own thread.
+type Sealed = Result<(Arc<Sequenced>, usize)>;
+type Request = (Vec<Entry>, tokio::sync::oneshot::Sender<Sealed>);
 pub(crate) type Appender = Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<Request>>>;
 
 /// The sequencer task: takes whatever requests are waiting, appends them in one transaction,
-/// and hands each caller its receipts. A failed batch fails every caller in it (fail closed).
+/// and hands each caller the committed batch. A failed batch fails every caller in it (fail
+/// closed).
+///
+/// On SQLite the transaction runs on the async worker the task is on, not on the blocking
+/// pool: a batch gathers until the workers have nothing left to run (the yields below), so
+/// the worker would sit idle while it commits anyway, and a hop to a pool thread and back
+/// cost more than a third of a batch's time (0.24 ms to wake a pool thread, 0.14 ms to wake
+/// this task again, against 1.35 ms for the whole; BENCHMARKS.md, seventh session).
 fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Request>(65_536);
     tokio::spawn(async move {
@@ -705,41 +765,47 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
             let (parts, replies): (Vec<Vec<Entry>>, Vec<_>) = batch.into_iter().unzip();
             let counts: Vec<usize> = parts.iter().map(Vec::len).collect();
             let started = std::time::Instant::now();
-            let committed = store.audit_commit(parts.concat()).await;
+            let sealed = match store.backend() {
+                Backend::Sqlite => store.seal_batch(parts.concat()),
+                Backend::Postgres => {
+                    let (s, entries) = (store.clone(), parts.concat());
+                    store
+                        .on_lane(crate::Lane::Request, move || store_seal(&s, entries))
+                        .await
+                        .and_then(|r| r)
+                }
+            };
             tracing::debug!(
                 entries = total,
                 callers = replies.len(),
                 micros = started.elapsed().as_micros() as u64,
                 "audit batch committed"
             );
-            // The next batch may start at once: this one's receipts are handed out beside it.
-            let store = store.clone();
-            tokio::spawn(async move {
-                let sealed = match committed {
-                    Ok(c) => store
-                        .audit_receipts(c.job, c.done)
-                        .await
-                        .map(|r| (r, counts)),
-                    Err(e) => Err(e),
-                };
-                match sealed {
-                    Ok((receipts, counts)) => {
-                        let mut receipts = receipts.into_iter();
-                        for (reply, n) in replies.into_iter().zip(counts) {
-                            let _ = reply.send(Ok(receipts.by_ref().take(n).collect()));
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "audit batch failed; its callers are refused");
-                        for reply in replies {
-                            let _ = reply.send(Err(unavailable()));
-                        }
+            match sealed {
+                Ok(done) => {
+                    store.after_sequenced(&done);
+                    // Pending entries (catalog changes, decisions) come first in the batch.
+                    let mut start = done.leaves.len() - total;
+                    for (reply, n) in replies.into_iter().zip(counts) {
+                        let _ = reply.send(Ok((done.clone(), start)));
+                        start += n;
                     }
                 }
-            });
+                Err(e) => {
+                    tracing::error!(error = %e, "audit batch failed; its callers are refused");
+                    for reply in replies {
+                        let _ = reply.send(Err(unavailable()));
+                    }
+                }
+            }
         }
     });
     tx
+}
+
+/// `Store::seal_batch` for a store moved onto another thread.
+fn store_seal(store: &Store, entries: Vec<Entry>) -> Result<Arc<Sequenced>> {
+    store.seal_batch(entries)
 }
 
 fn hexes(hs: &[Hash]) -> Vec<String> {
@@ -797,49 +863,32 @@ impl Store {
     /// Appends entries durably and returns a receipt for each: nobody gets a receipt before
     /// the transaction holding their entry has committed.
     pub async fn audit_append(&self, entries: Vec<Entry>) -> Result<Vec<Receipt>> {
-        let c = self.audit_commit(entries).await?;
-        self.audit_receipts(c.job, c.done).await
+        let store = self.clone();
+        let count = entries.len();
+        let done = self
+            .on_lane(crate::Lane::Request, move || store_seal(&store, entries))
+            .await??;
+        self.after_sequenced(&done);
+        receipts(&done, done.leaves.len() - count, count)
     }
 
-    /// Sequences `entries` and commits; the receipts are still being built (on another thread,
-    /// started while the commit waited for the disk) when this returns.
-    async fn audit_commit(&self, entries: Vec<Entry>) -> Result<Committed> {
+    /// Sequences `entries` after whatever is pending and commits, on the calling thread.
+    fn seal_batch(&self, entries: Vec<Entry>) -> Result<Arc<Sequenced>> {
         let audit = self.audit.clone();
         let cache = self.audit_cache.clone();
         let now = self.now();
-        self.audit_write(move |c| {
+        crate::write_on(&self.db, crate::Writer::Audit, move |c| {
             let mut guard = audit.lock().unwrap_or_else(|p| p.into_inner());
             let st = guard.as_mut().ok_or_else(unavailable)?;
-            let done = match sequence(c, st, &cache, &entries, now) {
-                Ok(d) => Arc::new(d),
+            match sequence(c, st, &cache, &entries, now) {
+                Ok(d) => Ok(Arc::new(d)),
                 Err(e) => {
                     // The transaction rolls back: forget the in-memory edge too.
                     st.frontier = None;
-                    return Err(e);
+                    Err(e)
                 }
-            };
-            // The receipts are built on another thread while this one commits (the commit
-            // mostly waits for the disk). They are handed out only once the commit has
-            // succeeded: if it fails, they are dropped unseen.
-            let count = entries.len();
-            let job = {
-                let done = done.clone();
-                tokio::task::spawn_blocking(move || receipts(&done, count))
-            };
-            Ok(Committed { job, done })
+            }
         })
-        .await
-    }
-
-    /// The receipts of a committed batch; its nodes join the cache now that they are durable.
-    async fn audit_receipts(
-        &self,
-        job: tokio::task::JoinHandle<Result<Vec<Receipt>>>,
-        done: Arc<Sequenced>,
-    ) -> Result<Vec<Receipt>> {
-        let receipts = job.await.map_err(|e| StoreError::Task(e.to_string()))??;
-        self.after_sequenced(&done);
-        Ok(receipts)
     }
 
     /// What follows a sequencing commit: its nodes join the cache now that they are durable,
@@ -869,23 +918,17 @@ impl Store {
     /// read of the log's tables calls this first, so it sees at least every entry that has
     /// been acknowledged; `run_audit_sealer` calls it on a timer.
     pub async fn audit_spread(&self) -> Result<()> {
+        self.audit_spread_on(crate::Lane::Request).await
+    }
+
+    async fn audit_spread_on(&self, lane: crate::Lane) -> Result<()> {
         if self.backend() != Backend::Sqlite {
             return Ok(());
         }
         let _one = self.audit_spreading.lock().await;
-        let mut reached = None;
-        while let Some(at) = self.spread_write(spread_batches).await? {
-            reached = Some(at);
-        }
-        if let Some(upto) = reached {
-            let db = self.db.clone();
-            tokio::task::spawn_blocking(move || db.journal_trim(upto))
-                .await
-                .map_err(|e| StoreError::Task(e.to_string()))??;
-        }
-        Ok(())
+        let db = self.db.clone();
+        self.on_lane(lane, move || spread_journal(&db)).await?
     }
-
     /// Appends through the shared sequencer: concurrent callers are grouped into one
     /// transaction (one fsync, one signature) and each gets its own receipt once it commits.
     pub async fn audit_submit(&self, entries: Vec<Entry>) -> Result<Vec<Receipt>> {
@@ -894,11 +937,13 @@ impl Store {
             .appender
             .get_or_init(|| spawn_appender(self.clone()))
             .clone();
+        let count = entries.len();
         sender
             .send((entries, reply))
             .await
             .map_err(|_| unavailable())?;
-        wait.await.map_err(|_| unavailable())?
+        let (done, start) = wait.await.map_err(|_| unavailable())??;
+        receipts(&done, start, count)
     }
 
     /// Sequences whatever is pending (entries written by catalog changes and decisions).
@@ -989,7 +1034,7 @@ impl Store {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = self.audit_spread().await {
+            if let Err(e) = self.audit_spread_on(crate::Lane::Upkeep).await {
                 tracing::error!(error = %e, "moving the audit journal into the audit file failed; will retry");
             }
         }
@@ -1000,52 +1045,9 @@ impl Store {
     /// index is in random order, and a page that takes several rows is written once. Returns
     /// whether entries were left for another call.
     pub async fn audit_index_subjects(&self) -> Result<bool> {
-        let (from, rows) = self
-            .read(|c| {
-                let from = subjects_mark(c)?;
-                let rows = c.query(
-                    "SELECT idx, subjects FROM audit_entries WHERE idx >= $1 ORDER BY idx LIMIT $2",
-                    params![from, SUBJECT_BATCH as i64],
-                )?;
-                Ok((from, rows))
-            })
-            .await?;
-        let Some(last) = rows.last().map(|r| r.int(0)).transpose()? else {
-            return Ok(false);
-        };
-        let mut pairs: Vec<(String, i64)> = Vec::new();
-        for r in &rows {
-            if let Some(subjects) = r.opt_text(1)? {
-                let idx = r.int(0)?;
-                pairs.extend(subjects.split(' ').map(|s| (s.to_string(), idx)));
-            }
-        }
-        // In key order: each index page is visited once.
-        pairs.sort();
-        let index: Vec<Vec<Value>> = pairs
-            .into_iter()
-            .map(|(s, idx)| vec![Value::Text(s), Value::Int(idx)])
-            .collect();
-        let full = rows.len() == SUBJECT_BATCH;
-        self.write(move |c| {
-            // Another process may have taken these already: the mark says so.
-            if subjects_mark(c)? != from {
-                return Ok(());
-            }
-            crate::db::insert_rows_ignoring_duplicates(
-                c,
-                "audit_subjects",
-                &["subject", "idx"],
-                index,
-            )?;
-            c.execute(
-                "UPDATE audit_subjects_mark SET upto = $1 WHERE id = 1",
-                params![last + 1],
-            )?;
-            Ok(())
-        })
-        .await?;
-        Ok(full)
+        let db = self.db.clone();
+        self.on_lane(crate::Lane::Upkeep, move || index_subjects(&db))
+            .await?
     }
 
     /// One entry as stored, with its leaf hash.

@@ -529,6 +529,8 @@ impl SqliteDb {
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
+                // Nobody waits for a checkpoint: it takes the time the others leave idle.
+                crate::maintenance::lower_priority();
                 let c = match Self::connect_with_audit(&path, &audit_path, &journal_path) {
                     Ok(c) => c,
                     Err(e) => {

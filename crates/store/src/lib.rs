@@ -9,6 +9,7 @@ pub mod demo;
 mod demo_share;
 pub mod exchange;
 mod index;
+mod maintenance;
 pub mod migrate;
 pub mod share;
 pub mod subjects;
@@ -61,13 +62,13 @@ pub fn system_clock() -> Clock {
 
 /// Where a read runs: on a connection of the pool, or on this thread's own (`Db::read_here`).
 #[derive(Clone, Copy)]
-enum Reader {
+pub(crate) enum Reader {
     Pool,
     Here,
 }
 
 /// Runs `f` as a read, domain errors passed back as they are.
-fn read_on<T, F>(db: &db::Db, reader: Reader, f: F) -> Result<T>
+pub(crate) fn read_on<T, F>(db: &db::Db, reader: Reader, f: F) -> Result<T>
 where
     F: FnOnce(&mut dyn db::Conn) -> Result<T>,
 {
@@ -91,9 +92,49 @@ where
     }
 }
 
+/// Which threads run blocking database work.
+#[derive(Clone, Copy)]
+pub(crate) enum Lane {
+    /// tokio's blocking pool: work a caller is waiting for.
+    Request,
+    /// The store's maintenance thread, at a lower priority (`maintenance`): upkeep on a timer.
+    Upkeep,
+}
+
+/// Runs `f` inside one transaction of `writer`, on the calling thread.
+pub(crate) fn write_on<T, F>(db: &db::Db, writer: Writer, f: F) -> Result<T>
+where
+    T: Send,
+    F: FnOnce(&mut dyn db::Conn) -> Result<T>,
+{
+    let mut outcome: Option<Result<T>> = None;
+    // Domain errors abort the transaction like database errors do; they travel back
+    // through `outcome` so the caller sees the domain error, not a rollback.
+    let body = |c: &mut dyn db::Conn| match f(c) {
+        Ok(v) => Ok(v),
+        Err(StoreError::Db(e)) => Err(e),
+        Err(other) => {
+            outcome = Some(Err(other));
+            Err(DbError::Other("aborted by domain rule".into()))
+        }
+    };
+    let r = match writer {
+        Writer::Main => db.write(body),
+        Writer::Audit => db.audit_write(body),
+        Writer::Spread => db
+            .spread_write(body)
+            .unwrap_or_else(|| Err(DbError::Other("no audit journal on this engine".into()))),
+    };
+    match (r, outcome) {
+        (_, Some(err)) => err,
+        (Ok(v), None) => Ok(v),
+        (Err(e), None) => Err(StoreError::Db(e)),
+    }
+}
+
 /// Which writer a transaction runs on.
 #[derive(Clone, Copy)]
-enum Writer {
+pub(crate) enum Writer {
     Main,
     /// The audit log's (see `db::SqliteDb`).
     Audit,
@@ -117,6 +158,8 @@ pub struct Store {
     appender: audit::Appender,
     /// One spreading of the audit journal at a time in this process (see `audit_spread`).
     audit_spreading: Arc<tokio::sync::Mutex<()>>,
+    /// The thread for upkeep nobody waits for, at a lower priority.
+    maintenance: Arc<maintenance::Maintenance>,
     /// Collection batches this process is applying now.
     collect_active: Arc<collect::ActiveSet>,
     /// Catalog entries served, rate buckets and the change signal of the exchange API.
@@ -164,6 +207,7 @@ impl Store {
             audit_cache: Arc::default(),
             appender: Arc::default(),
             audit_spreading: Arc::default(),
+            maintenance: Arc::default(),
             collect_active: Arc::default(),
             exchange: Arc::default(),
         })
@@ -210,33 +254,22 @@ impl Store {
         F: FnOnce(&mut dyn db::Conn) -> Result<T> + Send + 'static,
     {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut outcome: Option<Result<T>> = None;
-            // Domain errors abort the transaction like database errors do; they travel back
-            // through `outcome` so the caller sees the domain error, not a rollback.
-            let body = |c: &mut dyn db::Conn| match f(c) {
-                Ok(v) => Ok(v),
-                Err(StoreError::Db(e)) => Err(e),
-                Err(other) => {
-                    outcome = Some(Err(other));
-                    Err(DbError::Other("aborted by domain rule".into()))
-                }
-            };
-            let r = match writer {
-                Writer::Main => db.write(body),
-                Writer::Audit => db.audit_write(body),
-                Writer::Spread => db.spread_write(body).unwrap_or_else(|| {
-                    Err(DbError::Other("no audit journal on this engine".into()))
-                }),
-            };
-            match (r, outcome) {
-                (_, Some(err)) => err,
-                (Ok(v), None) => Ok(v),
-                (Err(e), None) => Err(StoreError::Db(e)),
-            }
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
+        self.on_lane(Lane::Request, move || write_on(&db, writer, f))
+            .await?
+    }
+
+    /// Runs blocking work `f` on `lane`'s threads and waits for it.
+    pub(crate) async fn on_lane<T: Send + 'static>(
+        &self,
+        lane: Lane,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        match lane {
+            Lane::Request => tokio::task::spawn_blocking(f)
+                .await
+                .map_err(|e| StoreError::Task(e.to_string())),
+            Lane::Upkeep => self.maintenance.run(f).await,
+        }
     }
 
     pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
