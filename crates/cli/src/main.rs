@@ -9,6 +9,9 @@ use shuqiao_core::catalog::ResourceMeta;
 use shuqiao_core::org::{Org, OrgKind};
 use shuqiao_core::{demo, DomainError};
 use shuqiao_store::catalog::SearchQuery;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use shuqiao_store::{Store, StoreError};
 
 #[derive(Parser)]
