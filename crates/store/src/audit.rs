@@ -665,7 +665,6 @@ fn index_subjects(db: &crate::db::Db) -> Result<bool> {
 /// from memory alone: every node their proofs need was either completed by the batch or is
 /// on the edge it started from.
 fn receipts(done: &Sequenced, start: usize, count: usize) -> Result<Vec<Receipt>> {
-    let offset = start;
     // The proofs of one batch share their upper ranges; a range that is not one stored node
     // (on the tree's right edge) costs a hash per piece, so each is computed once.
     let mut roots: HashMap<(u64, u64), String> = HashMap::new();
@@ -678,7 +677,7 @@ fn receipts(done: &Sequenced, start: usize, count: usize) -> Result<Vec<Receipt>
     };
     (0..count)
         .map(|i| {
-            let index = done.from + (offset + i) as u64;
+            let index = done.from + (start + i) as u64;
             let plan = merkle::inclusion_plan(index, done.size);
             let mut proof = Vec::with_capacity(plan.len());
             for r in plan {
@@ -700,7 +699,7 @@ fn receipts(done: &Sequenced, start: usize, count: usize) -> Result<Vec<Receipt>
             Ok(Receipt {
                 index,
                 tree_size: done.size,
-                leaf_hash: hex_hash(&done.leaves[offset + i]),
+                leaf_hash: hex_hash(&done.leaves[start + i]),
                 inclusion_proof: proof,
                 checkpoint: done.note.clone(),
             })
@@ -770,7 +769,7 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
                 Backend::Postgres => {
                     let (s, entries) = (store.clone(), parts.concat());
                     store
-                        .on_lane(crate::Lane::Request, move || store_seal(&s, entries))
+                        .on_lane(crate::Lane::Request, move || s.seal_batch(entries))
                         .await
                         .and_then(|r| r)
                 }
@@ -801,11 +800,6 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
         }
     });
     tx
-}
-
-/// `Store::seal_batch` for a store moved onto another thread.
-fn store_seal(store: &Store, entries: Vec<Entry>) -> Result<Arc<Sequenced>> {
-    store.seal_batch(entries)
 }
 
 fn hexes(hs: &[Hash]) -> Vec<String> {
@@ -866,7 +860,7 @@ impl Store {
         let store = self.clone();
         let count = entries.len();
         let done = self
-            .on_lane(crate::Lane::Request, move || store_seal(&store, entries))
+            .on_lane(crate::Lane::Request, move || store.seal_batch(entries))
             .await??;
         self.after_sequenced(&done);
         receipts(&done, done.leaves.len() - count, count)
