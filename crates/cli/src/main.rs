@@ -9,10 +9,13 @@ use shuqiao_core::catalog::ResourceMeta;
 use shuqiao_core::org::{Org, OrgKind};
 use shuqiao_core::{demo, DomainError};
 use shuqiao_store::catalog::SearchQuery;
+use shuqiao_store::{Store, StoreError};
 
+/// mimalloc: 12–18% less CPU per exchange call than glibc's malloc in paired runs; its huge
+/// pages are off (`no_thp` in Cargo.toml), which kept 26 MB out of the server's peak memory
+/// (BENCHMARKS.md, seventh session).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use shuqiao_store::{Store, StoreError};
 
 #[derive(Parser)]
 #[command(
