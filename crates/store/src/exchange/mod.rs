@@ -248,13 +248,19 @@ pub(crate) struct TokenGrants {
 }
 
 impl TokenGrants {
-    /// What is in force at `now`: the token must be, and so must each grant kept.
+    /// What is in force at `now`: the token must be, and so must each grant kept. (Kept
+    /// grants are unrevoked, whatever their expiry: what is read once serves any later clock,
+    /// and a test's clock that goes back.)
     fn at(self, now: i64) -> std::result::Result<Found, Refusal> {
         let who = token_in_force(self.who, self.revoked_at, self.expires_at, now)?;
         let grants = self
             .grants
             .into_iter()
             .filter(|g| g.expires_at > now)
+            .map(|mut g| {
+                g.state = crate::share::access::grant_state(None, g.expires_at, now);
+                g
+            })
             .collect();
         Ok(Found {
             who,
@@ -312,11 +318,11 @@ fn read_token_grants(
              FROM api_tokens t JOIN systems s ON t.token_hash = $1 AND s.code = t.system
              LEFT JOIN resources r ON r.code = $2
              LEFT JOIN grants g ON g.system = t.system AND g.resource = $2
-                  AND g.revoked_at IS NULL AND g.expires_at > $3
+                  AND g.revoked_at IS NULL
              ORDER BY g.id",
             grant_cols_aliased()
         ),
-        params![token_hash, code, now],
+        params![token_hash, code],
     )?;
     let Some(first) = rows.first() else {
         return Ok(None);

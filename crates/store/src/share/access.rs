@@ -191,7 +191,7 @@ pub(crate) fn grant_from_row(r: &Row, now: i64) -> Result<GrantView> {
     })
 }
 
-fn grant_state(revoked_at: Option<i64>, expires_at: i64, now: i64) -> &'static str {
+pub(crate) fn grant_state(revoked_at: Option<i64>, expires_at: i64, now: i64) -> &'static str {
     if revoked_at.is_some() {
         "revoked"
     } else if expires_at <= now {

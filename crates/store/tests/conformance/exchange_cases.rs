@@ -343,8 +343,11 @@ pub async fn revocations_by_another_process_end_access_at_the_next_call(
     }
 
     // The grant runs for 30 days: a day after, it is over, and back on the first day it is not.
+    // A commit first (another token), so that the grants are read again at the later time:
+    // what is kept from that read must not carry the later clock back.
     let t0 = t.load(Ordering::SeqCst);
     t.store(t0 + 31 * 86_400_000, Ordering::SeqCst);
+    s.issue_token("c1-sys", "z", 90, "admin").await.unwrap();
     assert_eq!(refused(lookup().await.unwrap_err()), "no_grant");
     t.store(t0, Ordering::SeqCst);
     lookup().await.unwrap();
