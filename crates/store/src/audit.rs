@@ -356,6 +356,14 @@ pub(crate) struct Sequenced {
     pending_upto: Option<i64>,
 }
 
+impl Sequenced {
+    /// Where the `submitted` entries its callers gave start in the batch: the pending entries
+    /// (catalog changes, decisions) it took up come first.
+    fn submitted_start(&self, submitted: usize) -> usize {
+        self.leaves.len() - submitted
+    }
+}
+
 /// Puts the pending entries and then `entries` into the tree, signs a checkpoint for the new
 /// size, and records it all: on PostgreSQL in the log's tables, on SQLite as one journal row
 /// (moved into the tables later by `Store::audit_spread`). Runs inside the caller's write
@@ -783,8 +791,7 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
             match sealed {
                 Ok(done) => {
                     store.after_sequenced(&done);
-                    // Pending entries (catalog changes, decisions) come first in the batch.
-                    let mut start = done.leaves.len() - total;
+                    let mut start = done.submitted_start(total);
                     for (reply, n) in replies.into_iter().zip(counts) {
                         let _ = reply.send(Ok((done.clone(), start)));
                         start += n;
@@ -863,7 +870,7 @@ impl Store {
             .on_lane(crate::Lane::Request, move || store.seal_batch(entries))
             .await??;
         self.after_sequenced(&done);
-        receipts(&done, done.leaves.len() - count, count)
+        receipts(&done, done.submitted_start(count), count)
     }
 
     /// Sequences `entries` after whatever is pending and commits, on the calling thread.
@@ -923,6 +930,7 @@ impl Store {
         let db = self.db.clone();
         self.on_lane(lane, move || spread_journal(&db)).await?
     }
+
     /// Appends through the shared sequencer: concurrent callers are grouped into one
     /// transaction (one fsync, one signature) and each gets its own receipt once it commits.
     pub async fn audit_submit(&self, entries: Vec<Entry>) -> Result<Vec<Receipt>> {
