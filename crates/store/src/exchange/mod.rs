@@ -236,8 +236,8 @@ struct Found {
 }
 
 /// A token's row and its grants on one resource as read, before the clock is applied: the
-/// grants are those neither revoked nor expired when read. Kept in memory by
-/// `ExchangeState::token_grants` until the main file changes.
+/// grants are those not revoked, whatever their expiry (`at` applies the clock). Kept in
+/// memory by `ExchangeState::token_grants` until the main file changes.
 #[derive(Clone)]
 pub(crate) struct TokenGrants {
     who: Caller,
