@@ -16,6 +16,9 @@ mod cache;
 mod journal;
 pub(crate) use cache::NodeCache;
 pub(crate) use journal::calls_in_journal;
+#[cfg(feature = "testkit")]
+pub(crate) use journal::write_legacy as journal_write_legacy;
+pub use journal::{lock_path as journal_lock_file, Journal};
 
 /// The log's keys, kept outside the database: the checkpoint signing key and the secret for
 /// keyed hashes of personal identifiers.
@@ -268,14 +271,21 @@ struct Head {
     pending_upto: i64,
 }
 
+/// The journal of an SQLite connection that writes or reads the log.
+fn journal_of(c: &dyn Conn) -> Result<std::sync::Arc<Journal>> {
+    c.audit_journal()
+        .ok_or_else(|| DbError::Other("this connection has no audit journal".into()).into())
+}
+
 /// The head, locked against other sequencers until the transaction ends. On SQLite it is the
 /// journal's last batch (`audit_write` has taken the journal's lock), or the audit file's head
-/// when the journal holds none: rows leave the journal only once the audit file has them.
+/// when the journal holds none: a batch is written over only once the audit file has it.
 fn lock_head(c: &mut dyn Conn) -> Result<Head> {
-    let journaled = match c.backend() {
-        Backend::Sqlite => journal::last(c)?,
+    let journal = match c.backend() {
+        Backend::Sqlite => Some(journal_of(c)?),
         Backend::Postgres => None,
     };
+    let journaled = journal.as_ref().and_then(|j| j.last());
     let sql = match c.backend() {
         Backend::Postgres => "SELECT size, root, 0 FROM audit_head WHERE id = 1 FOR UPDATE",
         Backend::Sqlite => "SELECT size, root, pending_upto FROM audit_head WHERE id = 1",
@@ -292,6 +302,11 @@ fn lock_head(c: &mut dyn Conn) -> Result<Head> {
         root,
         pending_upto: r.int(2)?,
     };
+    if let Some(j) = &journal {
+        // What the audit file holds (committed, since this transaction reads it) may be
+        // written over; after another process's spreading this is the first to know.
+        j.trim(stored.size);
+    }
     match journaled {
         None => Ok(stored),
         // A journal restored from an older backup than the audit file: sealing on from it
@@ -426,7 +441,7 @@ fn sequence(
             },
         };
         match c.backend() {
-            Backend::Sqlite => journal::append(c, &batch, &decoded)?,
+            Backend::Sqlite => journal_of(c)?.append(&batch, &decoded)?,
             Backend::Postgres => store_batch(c, &batch, &decoded)?,
         }
     }
@@ -446,7 +461,7 @@ fn sequence(
 /// else from the stored nodes.
 fn load_frontier(c: &mut dyn Conn, size: u64) -> Result<Frontier> {
     if c.backend() == Backend::Sqlite {
-        if let Some((at, edge)) = journal::last_edge(c)? {
+        if let Some((at, edge)) = journal_of(c)?.last_edge()? {
             if at == size {
                 let edge: HashMap<NodeId, Hash> = edge.into_iter().collect();
                 return Frontier::from_nodes(size, |id| {
@@ -548,12 +563,22 @@ fn spread_batches(c: &mut dyn Conn) -> Result<Option<u64>> {
         .query_one("SELECT size FROM audit_head WHERE id = 1", &[])?
         .ok_or(DbError::Other("audit_head row missing".into()))?
         .int(0)? as u64;
-    let batches = journal::after(c, head)?;
+    let batches = journal_of(c)?.after(head)?;
+    store_batches(c, head, &batches)
+}
+
+/// Writes journaled `batches` into the audit file's tables after its head `head`; they must
+/// go on from it without a gap. Returns the head reached, or `None` for no batches.
+fn store_batches(
+    c: &mut dyn Conn,
+    head: u64,
+    batches: &[journal::JournaledBatch],
+) -> Result<Option<u64>> {
     if batches.is_empty() {
         return Ok(None);
     }
     let mut at = head;
-    for b in &batches {
+    for b in batches {
         if b.from != at {
             return Err(DbError::Other(format!(
                 "audit journal gap: the audit file ends at {at}, the next batch starts at {}",
@@ -571,6 +596,27 @@ fn spread_batches(c: &mut dyn Conn) -> Result<Option<u64>> {
         at = b.size;
     }
     Ok(Some(at))
+}
+
+/// Moves the rows of an SQLite audit journal of an earlier version, attached as `legacy`,
+/// into the audit file (inside the caller's transaction).
+pub(crate) fn move_legacy_journal(c: &mut dyn Conn) -> Result<()> {
+    let has_table = c
+        .query_one(
+            "SELECT 1 FROM legacy.sqlite_master WHERE name = 'audit_journal'",
+            &[],
+        )?
+        .is_some();
+    if !has_table {
+        return Ok(());
+    }
+    let head = c
+        .query_one("SELECT size FROM audit_head WHERE id = 1", &[])?
+        .ok_or(DbError::Other("audit_head row missing".into()))?
+        .int(0)? as u64;
+    let batches = journal::legacy_after(c, head)?;
+    store_batches(c, head, &batches)?;
+    Ok(())
 }
 
 /// Moves the whole journal into the audit file, a transaction per `journal::after`'s limit,

@@ -128,6 +128,11 @@ pub trait Conn {
         Ok(None)
     }
 
+    /// SQLite: the audit journal of the database this connection belongs to.
+    fn audit_journal(&self) -> Option<std::sync::Arc<crate::audit::Journal>> {
+        None
+    }
+
     /// PostgreSQL's `COPY … FROM STDIN` (text format): `fill` writes the rows (see
     /// [`copy_text_row`]). Not available on SQLite, whose prepared inserts are as fast.
     fn copy_in(
@@ -202,8 +207,13 @@ fn sqlite_err(e: rusqlite::Error) -> DbError {
     DbError::Other(e.to_string())
 }
 
-/// A connection and its number, unique in this process (see [`ChangeMark`]).
-pub struct SqliteConn(pub rusqlite::Connection, u64);
+/// A connection, its number, unique in this process (see [`ChangeMark`]), and the audit
+/// journal of its database (connections of a [`SqliteDb`]).
+pub struct SqliteConn(
+    pub rusqlite::Connection,
+    u64,
+    Option<std::sync::Arc<crate::audit::Journal>>,
+);
 
 impl Conn for SqliteConn {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
@@ -253,6 +263,10 @@ impl Conn for SqliteConn {
         self.0.execute_batch(sql).map_err(sqlite_err)
     }
 
+    fn audit_journal(&self) -> Option<std::sync::Arc<crate::audit::Journal>> {
+        self.2.clone()
+    }
+
     fn backend(&self) -> Backend {
         Backend::Sqlite
     }
@@ -263,35 +277,29 @@ impl Conn for SqliteConn {
 /// 200 MB once the log had grown by a million entries; BENCHMARKS.md.)
 pub const AUDIT_WRITER_CACHE_KIB: i64 = 32_768;
 
-/// KiB of page cache per connection for the journal, which holds only the batches not yet
-/// spread into the audit file.
-const JOURNAL_CACHE_KIB: i64 = 2_048;
-
 /// KiB of page cache per SQLite connection.
 pub const SQLITE_CACHE_KIB: i64 = 16_384;
 
-/// SQLite: three files, each with its own write-ahead log and its own writer. The main file
-/// holds everything but the audit log; the audit file (see [`audit_path`]) holds the log's
-/// tables and the exchange usage counted with it; the journal (see [`journal_path`]) holds
-/// the sealed batches the spreader has not moved into the audit file yet. The sequencer
-/// commits to the journal only, so its constant commits neither wait for the main writer (a
-/// long import) nor empty the readers' cache of the main file: SQLite drops a connection's
-/// whole cache of a file whenever another connection has committed to that file.
+/// SQLite: three files, each with its own writer. The main file holds everything but the
+/// audit log; the audit file (see [`audit_path`]) holds the log's tables and the exchange
+/// usage counted with it; the journal (see [`journal_path`], `audit::journal`) holds the
+/// sealed batches the spreader has not moved into the audit file yet. The sequencer writes to
+/// the journal only, so its constant writes neither wait for the main writer (a long import)
+/// nor empty the readers' cache of the main file: SQLite drops a connection's whole cache of
+/// a file whenever another connection has committed to that file.
 pub struct SqliteDb {
     /// Tells this database's connections apart in a thread's own (`read_here`).
     id: u64,
     path: String,
     audit_path: String,
-    journal_path: String,
+    journal: std::sync::Arc<crate::audit::Journal>,
     /// Main file only: every write but the audit log's.
     writer: Mutex<SqliteConn>,
-    /// Main file with the audit file and the journal attached: the sequencer's transactions,
-    /// which read the main file (pending entries) and write the journal alone.
+    /// Main file with the audit file attached: the sequencer's transactions, which read the
+    /// main file (pending entries) and the audit file's head, and write the journal alone.
     audit_writer: Mutex<SqliteConn>,
     /// The spreader's: moves journaled batches into the audit file (see `spread_write`).
     spreader: Mutex<SqliteConn>,
-    /// Sequencing transactions run, for `checkpoint_journal`.
-    journal_commits: std::sync::atomic::AtomicU64,
     readers: Mutex<Readers>,
     /// Signalled when a reader connection is handed back.
     reader_free: std::sync::Condvar,
@@ -305,9 +313,40 @@ pub fn audit_path(path: &str) -> String {
 }
 
 /// The audit journal beside an SQLite database file: `shuqiao.db` →
-/// `shuqiao-audit-journal.db`. The sequencer commits each batch there as one row; the
-/// spreader moves the rows into the audit file's tables (see `audit::journal`).
+/// `shuqiao-audit-journal.log`. The sequencer writes each batch there as one record; the
+/// spreader moves them into the audit file's tables (see `audit::journal`).
 pub fn journal_path(path: &str) -> String {
+    std::path::Path::new(&legacy_journal_path(path))
+        .with_extension("log")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The lock file beside the audit journal: `shuqiao.db` → `shuqiao-audit-journal.lock`. A
+/// process holds it while its sequencer writes a batch.
+pub fn journal_lock_path(path: &str) -> String {
+    crate::audit::journal_lock_file(&journal_path(path))
+}
+
+/// Turns the audit journal of the (closed) database `path` into the SQLite journal of an
+/// earlier version, holding the same batches, with the audit file marked to match: for tests
+/// of the move an upgrade makes.
+#[cfg(feature = "testkit")]
+pub fn journal_to_legacy(path: &str) -> Result<(), DbError> {
+    let file = journal_path(path);
+    crate::audit::journal_write_legacy(&file, &legacy_journal_path(path))?;
+    for gone in [file.clone(), journal_lock_path(path)] {
+        std::fs::remove_file(&gone).map_err(|e| DbError::Other(format!("{gone}: {e}")))?;
+    }
+    let audit = rusqlite::Connection::open(audit_path(path)).map_err(sqlite_err)?;
+    audit
+        .pragma_update(None, "user_version", AUDIT_WITH_SQLITE_JOURNAL)
+        .map_err(sqlite_err)
+}
+
+/// Where the audit journal was an SQLite database (`shuqiao-audit-journal.db`); a database
+/// that still has one moves its rows into the audit file when it is opened.
+fn legacy_journal_path(path: &str) -> String {
     sibling_path(path, "audit-journal")
 }
 
@@ -326,23 +365,12 @@ fn sibling_path(path: &str, suffix: &str) -> String {
     }
 }
 
-/// `PRAGMA user_version` of an audit file whose batches are committed to a journal first: from
-/// then on a missing journal means acknowledged entries are missing.
-const AUDIT_WITH_JOURNAL: i64 = 1;
-
-/// The journal's one table. A row is one sequenced batch, keyed by the tree size after it;
-/// `calls` are its exchange calls per grant and day (`grant day n;…`) for quota checks.
-const JOURNAL_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS journal.audit_journal (
-    size INTEGER PRIMARY KEY,
-    root BLOB NOT NULL,
-    pending_upto BIGINT NOT NULL,
-    calls TEXT NOT NULL,
-    body BLOB NOT NULL
-)";
-
-/// Bytes of the journal's write-ahead log kept when it starts again (see
-/// `checkpoint_journal`): the sequencer's commits then overwrite blocks the file already has.
-const JOURNAL_WAL_KEEP: i64 = 16 * 1024 * 1024;
+/// `PRAGMA user_version` of an audit file whose batches were committed to an SQLite journal
+/// first (`legacy_journal_path`): that journal must be there to be moved in.
+const AUDIT_WITH_SQLITE_JOURNAL: i64 = 1;
+/// `PRAGMA user_version` of an audit file whose batches are written to the journal file first:
+/// from then on a missing journal means acknowledged entries are missing.
+const AUDIT_WITH_JOURNAL: i64 = 2;
 
 /// Page cache of a thread's own reader (`read_here`): the exchange's hot records. A miss
 /// costs a read from the OS's cache; 8 and 200 MiB gave the same throughput (BENCHMARKS.md).
@@ -398,13 +426,13 @@ impl SqliteDb {
     pub fn open(path: &str) -> Result<Self, DbError> {
         sqlite_global_config();
         let audit_path = audit_path(path);
-        let journal_path = journal_path(path);
         let writer = Self::connect(path)?;
         Self::check_audit_file(&writer, &audit_path)?;
-        let journal_existed = std::path::Path::new(&journal_path).exists();
-        let audit_writer = Self::connect_with_audit(path, &audit_path, &journal_path)?;
-        Self::check_journal(&audit_writer, &journal_path, journal_existed)?;
-        let spreader = Self::connect_with_audit(path, &audit_path, &journal_path)?;
+        let mut audit_writer = Self::connect_with_audit(path, &audit_path)?;
+        let journal = std::sync::Arc::new(Self::open_journal(&mut audit_writer, path)?);
+        audit_writer.2 = Some(journal.clone());
+        let mut spreader = Self::connect_with_audit(path, &audit_path)?;
+        spreader.2 = Some(journal.clone());
         spreader
             .0
             .pragma_update(Some("audit"), "cache_size", -AUDIT_WRITER_CACHE_KIB)
@@ -428,7 +456,7 @@ impl SqliteDb {
             .0
             .busy_timeout(std::time::Duration::ZERO)
             .map_err(sqlite_err)?;
-        for schema in ["main", "audit", "journal"] {
+        for schema in ["main", "audit"] {
             if let Err(e) = audit_writer.0.query_row(
                 &format!("PRAGMA {schema}.wal_checkpoint(TRUNCATE)"),
                 [],
@@ -441,17 +469,16 @@ impl SqliteDb {
             .0
             .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(sqlite_err)?;
-        let stop = Self::spawn_checkpointer(path, &audit_path, &journal_path)?;
+        let stop = Self::spawn_checkpointer(path, &audit_path)?;
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Ok(SqliteDb {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             path: path.to_string(),
             audit_path,
-            journal_path,
+            journal,
             writer: Mutex::new(writer),
             audit_writer: Mutex::new(audit_writer),
             spreader: Mutex::new(spreader),
-            journal_commits: std::sync::atomic::AtomicU64::new(0),
             readers: Mutex::new(Readers::default()),
             reader_free: std::sync::Condvar::new(),
             _checkpointer: stop,
@@ -490,48 +517,61 @@ impl SqliteDb {
         Ok(())
     }
 
-    /// Refuses an audit file that has had a journal when the journal is gone (it may have
-    /// held acknowledged entries not yet in the audit file); otherwise creates the journal's
-    /// table and marks the audit file as journaled.
-    fn check_journal(c: &SqliteConn, journal_path: &str, existed: bool) -> Result<(), DbError> {
+    /// Opens the audit journal: refuses an audit file that has had one when it is gone (it may
+    /// have held acknowledged entries not yet in the audit file), creates it for an audit
+    /// file that never had one, and moves the rows of an SQLite journal of an earlier version
+    /// into the audit file.
+    fn open_journal(c: &mut SqliteConn, path: &str) -> Result<crate::audit::Journal, DbError> {
         let version: i64 =
             c.0.query_row("PRAGMA audit.user_version", [], |r| r.get(0))
                 .map_err(sqlite_err)?;
-        if version >= AUDIT_WITH_JOURNAL && !existed {
-            // ATTACH has just created an empty one: remove it, so the next start refuses too.
-            let _ = c.0.execute_batch("DETACH DATABASE journal");
-            let _ = std::fs::remove_file(journal_path);
+        let file = journal_path(path);
+        let legacy = legacy_journal_path(path);
+        let exists = |p: &str| std::path::Path::new(p).exists();
+        let needed = match version {
+            AUDIT_WITH_SQLITE_JOURNAL => Some(&legacy),
+            v if v >= AUDIT_WITH_JOURNAL => Some(&file),
+            _ => None,
+        };
+        if let Some(gone) = needed.filter(|p| !exists(p)) {
             return Err(DbError::Other(format!(
-                "审计日志的日志文件 {journal_path} 缺失：请从备份恢复它（三个文件须一起备份）/ \
-                 the audit journal {journal_path} is missing: restore it from the backup taken \
+                "审计日志的日志文件 {gone} 缺失：请从备份恢复它（三个文件须一起备份）/ \
+                 the audit journal {gone} is missing: restore it from the backup taken \
                  with the database (the three files are backed up together)"
             )));
         }
-        c.0.execute_batch(JOURNAL_SCHEMA).map_err(sqlite_err)?;
-        if version < AUDIT_WITH_JOURNAL {
+        let journal = crate::audit::Journal::open(&file, version < AUDIT_WITH_JOURNAL)?;
+        if exists(&legacy) {
+            c.0.execute("ATTACH DATABASE ?1 AS legacy", [&legacy])
+                .map_err(sqlite_err)?;
+            let moved = in_transaction(c, "BEGIN", |c| {
+                crate::audit::move_legacy_journal(c).map_err(|e| DbError::Other(e.to_string()))?;
+                c.batch(&format!("PRAGMA audit.user_version = {AUDIT_WITH_JOURNAL}"))
+            });
+            let _ = c.0.execute_batch("DETACH DATABASE legacy");
+            moved?;
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{legacy}{suffix}"));
+            }
+        } else if version < AUDIT_WITH_JOURNAL {
             c.0.pragma_update(Some("audit"), "user_version", AUDIT_WITH_JOURNAL)
                 .map_err(sqlite_err)?;
         }
-        Ok(())
+        Ok(journal)
     }
 
     fn spawn_checkpointer(
         path: &str,
         audit_path: &str,
-        journal_path: &str,
     ) -> Result<std::sync::mpsc::Sender<()>, DbError> {
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        let (path, audit_path, journal_path) = (
-            path.to_string(),
-            audit_path.to_string(),
-            journal_path.to_string(),
-        );
+        let (path, audit_path) = (path.to_string(), audit_path.to_string());
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
                 // Nobody waits for a checkpoint: it takes the time the others leave idle.
                 crate::maintenance::lower_priority();
-                let c = match Self::connect_with_audit(&path, &audit_path, &journal_path) {
+                let c = match Self::connect_with_audit(&path, &audit_path) {
                     Ok(c) => c,
                     Err(e) => {
                         // The backstop above still bounds the logs.
@@ -571,32 +611,26 @@ impl SqliteDb {
         c.set_prepared_statement_cache_capacity(256);
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(SqliteConn(c, n))
+        Ok(SqliteConn(c, n, None))
     }
 
-    /// A connection to the main file with the audit file attached as `audit` and the journal
-    /// as `journal`: the log's tables are found by their plain names.
-    fn connect_with_audit(
-        path: &str,
-        audit_path: &str,
-        journal_path: &str,
-    ) -> Result<SqliteConn, DbError> {
+    /// A connection to the main file with the audit file attached as `audit`: the log's
+    /// tables are found by their plain names.
+    fn connect_with_audit(path: &str, audit_path: &str) -> Result<SqliteConn, DbError> {
         let c = Self::connect(path)?;
         c.0.execute("ATTACH DATABASE ?1 AS audit", [audit_path])
             .map_err(sqlite_err)?;
-        c.0.execute("ATTACH DATABASE ?1 AS journal", [journal_path])
+        c.0.execute_batch("PRAGMA audit.journal_mode=WAL; PRAGMA audit.synchronous=FULL;")
             .map_err(sqlite_err)?;
-        c.0.execute_batch(
-            "PRAGMA audit.journal_mode=WAL; PRAGMA audit.synchronous=FULL;
-             PRAGMA journal.journal_mode=WAL; PRAGMA journal.synchronous=FULL;",
-        )
-        .map_err(sqlite_err)?;
         c.0.pragma_update(Some("audit"), "cache_size", -SQLITE_CACHE_KIB)
             .map_err(sqlite_err)?;
-        c.0.pragma_update(Some("journal"), "cache_size", -JOURNAL_CACHE_KIB)
-            .map_err(sqlite_err)?;
-        c.0.pragma_update(Some("journal"), "journal_size_limit", JOURNAL_WAL_KEEP)
-            .map_err(sqlite_err)?;
+        Ok(c)
+    }
+
+    /// A connection of this database's: the audit file attached, the journal known.
+    fn own_connection(&self) -> Result<SqliteConn, DbError> {
+        let mut c = Self::connect_with_audit(&self.path, &self.audit_path)?;
+        c.2 = Some(self.journal.clone());
         Ok(c)
     }
 
@@ -613,11 +647,11 @@ impl SqliteDb {
         in_transaction(&mut guard, "BEGIN IMMEDIATE", f)
     }
 
-    /// A transaction of the sequencer, which writes the audit journal. Not `BEGIN IMMEDIATE`,
-    /// which would take the main file's write lock too: its first statement takes the
-    /// journal's instead, waiting (busy timeout) for another process's sequencer, before
-    /// anything is read. A write after a read could find the file changed under it and fail
-    /// outright.
+    /// A transaction of the sequencer, which writes the audit journal. It takes the journal
+    /// first, waiting for another process's sequencer, and holds it to the end: the head it
+    /// reads is then the one it writes after. The transaction itself only reads (the pending
+    /// entries in the main file, the audit file's head): `BEGIN IMMEDIATE` would take the
+    /// main file's write lock for nothing.
     fn audit_write<T>(
         &self,
         f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>,
@@ -626,19 +660,8 @@ impl SqliteDb {
         T: Send,
     {
         let mut guard = self.audit_writer.lock().unwrap_or_else(|p| p.into_inner());
-        let out = in_transaction(&mut guard, "BEGIN", |c| {
-            // Takes the journal's write lock and changes nothing.
-            c.execute("DELETE FROM journal.audit_journal WHERE size < 0", &[])?;
-            f(c)
-        });
-        let n = self
-            .journal_commits
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            + 1;
-        if out.is_ok() && n.is_multiple_of(JOURNAL_CHECKPOINT_COMMITS) {
-            checkpoint_journal(&guard);
-        }
-        out
+        let _journal = self.journal.lock_for_append()?;
+        in_transaction(&mut guard, "BEGIN", f)
     }
 
     /// A transaction of the spreader, which moves journaled batches into the audit file: its
@@ -658,15 +681,10 @@ impl SqliteDb {
         })
     }
 
-    /// Deletes journal rows up to tree size `upto`, which the audit file holds now.
+    /// Forgets the journal's batches up to tree size `upto`, which the audit file holds now.
     fn journal_trim(&self, upto: u64) -> Result<(), DbError> {
-        self.on_spreader(|c| {
-            c.execute(
-                "DELETE FROM journal.audit_journal WHERE size <= $1",
-                &[Value::Int(upto as i64)],
-            )?;
-            Ok(())
-        })
+        self.journal.trim(upto);
+        Ok(())
     }
 
     /// A deferred transaction on the spreader's connection: its first write takes the lock.
@@ -722,7 +740,7 @@ impl SqliteDb {
         let mut conn = match taken {
             Some(c) => c,
             None => {
-                let c = Self::connect_with_audit(&self.path, &self.audit_path, &self.journal_path)?;
+                let c = self.own_connection()?;
                 c.0.pragma_update(Some("main"), "cache_size", -OWN_READER_CACHE_KIB)
                     .map_err(sqlite_err)?;
                 // It reads the audit file only for a grant's quota count.
@@ -744,7 +762,7 @@ impl SqliteDb {
     }
 
     fn pool_reader(&self) -> Result<SqliteConn, DbError> {
-        let c = Self::connect_with_audit(&self.path, &self.audit_path, &self.journal_path)?;
+        let c = self.own_connection()?;
         for schema in ["main", "audit"] {
             c.0.pragma_update(Some(schema), "cache_size", -POOL_READER_CACHE_KIB)
                 .map_err(sqlite_err)?;
@@ -790,24 +808,6 @@ fn in_transaction<T>(
         let _ = conn.batch("ROLLBACK");
     }
     out
-}
-
-/// Sequencing commits between the sequencer's own checkpoints of the journal.
-const JOURNAL_CHECKPOINT_COMMITS: u64 = 128;
-
-/// Copies the journal's log into its file, from the sequencer's connection between two of its
-/// commits. The background checkpointer never finds the log idle under constant commits, so
-/// the log would only grow, and every commit's fdatasync would also commit a new file size
-/// (0.31 ms against 0.20 ms for an overwrite, idle). Once a checkpoint has copied all of it,
-/// the next commit starts the log again from its beginning, over blocks the file already has.
-/// The journal holds only the batches not yet spread: a few hundred pages to copy.
-fn checkpoint_journal(conn: &SqliteConn) {
-    if let Err(e) = conn
-        .0
-        .query_row("PRAGMA journal.wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-    {
-        tracing::debug!(error = %e, "journal checkpoint not done");
-    }
 }
 
 /// Runs one statement from the connection's statement cache: `execute_batch` parses its text

@@ -1842,19 +1842,113 @@ mod sqlite_audit_file {
         s.audit_append(vec![entry(0)]).await.unwrap();
         // The backup: the journal holding the first batch only.
         let old = dir.path().join("old-journal").display().to_string();
-        let j = rusqlite::Connection::open(&journal).unwrap();
-        j.execute("VACUUM INTO ?1", [&old]).unwrap();
+        std::fs::copy(&journal, &old).unwrap();
         s.audit_append(vec![entry(1)]).await.unwrap();
         assert_eq!(s.audit_entry(1).await.unwrap().0, entry(1), "spread");
-        // Its row back in the journal, which the audit file has passed.
-        j.execute("ATTACH DATABASE ?1 AS old", [&old]).unwrap();
-        j.execute_batch("INSERT INTO audit_journal SELECT * FROM old.audit_journal")
-            .unwrap();
-        let r = s.audit_append(vec![entry(2)]).await;
-        assert!(r.is_err(), "{r:?}");
+        drop(s);
+        // The journal restored from that backup, the audit file not.
+        std::fs::copy(&old, &journal).unwrap();
         let again = Store::open(&db).await.unwrap().with_audit(keys());
-        assert!(again.audit_append(vec![entry(2)]).await.is_err());
+        let r = again.audit_append(vec![entry(2)]).await;
+        assert!(r.is_err(), "{r:?}");
         assert_eq!(again.audit_entry(1).await.unwrap().0, entry(1));
+    }
+
+    /// The journal is read back after a crash: a batch torn in the middle of its write (never
+    /// acknowledged) is ignored, every whole one is kept, and the log goes on from there.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_torn_journal_record_is_ignored_and_the_rest_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db").display().to_string();
+        let journal = shuqiao_store::db::journal_path(&db);
+        let s = Store::open(&db).await.unwrap().with_audit(keys());
+        s.audit_append(vec![entry(0)]).await.unwrap();
+        let whole = std::fs::read(&journal).unwrap();
+        s.audit_append(vec![entry(1), entry(2)]).await.unwrap();
+        drop(s);
+        // The second record torn: only its first 200 bytes reached the disk.
+        let mut torn = std::fs::read(&journal).unwrap();
+        assert!(
+            torn.len() > whole.len(),
+            "the second batch follows the first"
+        );
+        torn[whole.len() + 200..].fill(0);
+        std::fs::write(&journal, &torn).unwrap();
+        assert_eq!(
+            shuqiao_store::audit::Journal::batches_in(&journal).unwrap(),
+            vec![(0, 1)]
+        );
+        let again = Store::open(&db).await.unwrap().with_audit(keys());
+        let next = again.audit_append(vec![entry(3)]).await.unwrap();
+        assert_eq!((next[0].index, next[0].tree_size), (1, 2));
+        assert_eq!(again.audit_entry(1).await.unwrap().0, entry(3));
+        assert_eq!(
+            shuqiao_store::audit::Journal::batches_in(&journal).unwrap(),
+            vec![(0, 1), (1, 2)]
+        );
+    }
+
+    /// A database from before the journal was a file of its own: its SQLite journal's batches
+    /// (acknowledged, not yet in the audit file) are moved in when it opens, the old file is
+    /// removed, and the log goes on.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_sqlite_journal_of_an_earlier_version_is_moved_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db").display().to_string();
+        let s = Store::open(&db).await.unwrap().with_audit(keys());
+        let mut receipts = s.audit_append(vec![entry(0), entry(1)]).await.unwrap();
+        receipts.extend(s.audit_append(vec![entry(2)]).await.unwrap());
+        drop(s);
+        shuqiao_store::db::journal_to_legacy(&db).unwrap();
+        let legacy = dir.path().join("s-audit-journal.db");
+        assert!(legacy.exists());
+        let s = Store::open(&db).await.unwrap().with_audit(keys());
+        assert!(!legacy.exists(), "moved in and removed");
+        for (i, r) in receipts.iter().enumerate() {
+            assert_eq!(s.audit_entry(i as u64).await.unwrap().0, entry(i as u64));
+            assert_eq!(
+                s.audit_inclusion_proof(r.index, r.tree_size).await.unwrap(),
+                r.inclusion_proof
+            );
+        }
+        let next = s.audit_append(vec![entry(3)]).await.unwrap();
+        assert_eq!((next[0].index, next[0].tree_size), (3, 4));
+        drop(s);
+        let s = Store::open(&db).await.unwrap().with_audit(keys());
+        assert_eq!(s.audit_entry(3).await.unwrap().0, entry(3));
+    }
+
+    /// The journal file is a ring: once it has passed its span (8 MiB) and the batches at its
+    /// start are in the audit file, writing starts there again; the file stops growing, and
+    /// what it holds reads back after a restart.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_journal_file_is_written_round_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db").display().to_string();
+        let journal = shuqiao_store::db::journal_path(&db);
+        let s = Store::open(&db).await.unwrap().with_audit(keys());
+        // One block (4 KiB) a batch: 3,000 batches are 12 MiB.
+        let mut last = None;
+        for i in 0..3_000u64 {
+            last = Some(s.audit_append(vec![entry(i)]).await.unwrap());
+            if i % 100 == 99 {
+                s.audit_spread().await.unwrap();
+            }
+        }
+        let len = std::fs::metadata(&journal).unwrap().len();
+        assert!(len <= 9 << 20, "the journal grew to {len} bytes");
+        let batches = shuqiao_store::audit::Journal::batches_in(&journal).unwrap();
+        assert_eq!(batches.last(), Some(&(2_999, 3_000)));
+        drop(s);
+        let s = Store::open(&db).await.unwrap().with_audit(keys());
+        let r = &last.unwrap()[0];
+        assert_eq!(s.audit_entry(2_999).await.unwrap().0, entry(2_999));
+        assert_eq!(
+            s.audit_inclusion_proof(r.index, r.tree_size).await.unwrap(),
+            r.inclusion_proof
+        );
+        let next = s.audit_append(vec![entry(3_000)]).await.unwrap();
+        assert_eq!(next[0].index, 3_000);
     }
 
     /// The sequencer commits a batch to the journal; the audit file's tables have it once the
@@ -1870,11 +1964,14 @@ mod sqlite_audit_file {
                 .query_row("SELECT size FROM audit_head", [], |r| r.get(0))
                 .unwrap()
         };
+        // Batches in the journal that the audit file does not hold yet.
         let journal_rows = || -> i64 {
-            rusqlite::Connection::open(shuqiao_store::db::journal_path(&db))
+            let held = audit_size() as u64;
+            shuqiao_store::audit::Journal::batches_in(&shuqiao_store::db::journal_path(&db))
                 .unwrap()
-                .query_row("SELECT COUNT(*) FROM audit_journal", [], |r| r.get(0))
-                .unwrap()
+                .iter()
+                .filter(|(_, size)| *size > held)
+                .count() as i64
         };
         let a = Store::open(&db).await.unwrap().with_audit(keys());
         let first = a.audit_append(vec![entry(0), entry(1)]).await.unwrap();
@@ -1892,11 +1989,7 @@ mod sqlite_audit_file {
         assert_eq!(journal_rows(), 3);
         // Any read sees every acknowledged entry, and the proofs agree with the receipts.
         assert_eq!(b.audit_entry(3).await.unwrap().0, entry(3));
-        assert_eq!(
-            (audit_size(), journal_rows()),
-            (4, 0),
-            "moved, then trimmed"
-        );
+        assert_eq!((audit_size(), journal_rows()), (4, 0), "moved");
         for r in first.iter().chain(&second).chain(&third) {
             assert_eq!(
                 a.audit_inclusion_proof(r.index, r.tree_size).await.unwrap(),

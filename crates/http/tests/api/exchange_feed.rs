@@ -638,28 +638,31 @@ async fn every_exchange_endpoint_refuses_and_audits_every_unauthorised_call() {
 }
 
 /// If the audit log cannot take the access entry, no data leaves: the caller gets 503.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn when_the_audit_append_fails_no_data_leaves() {
     let Setup {
         app, code, token, ..
     } = setup_with(shuqiao_store::system_clock()).await;
-    // A second connection to the same database makes every append to the audit journal (where
-    // the sequencer commits) fail, as a full disk or a broken database would.
+    // Another process holds the audit journal (where the sequencer writes) and does not let
+    // go, as a hung process or an unwritable disk would: every append gives up.
     let path = app._db.url.trim_start_matches("sqlite:").to_string();
-    let db = rusqlite::Connection::open(shuqiao_store::db::journal_path(&path)).unwrap();
-    db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-    db.execute_batch(
-        "CREATE TRIGGER audit_broken BEFORE INSERT ON audit_journal BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
-    )
-    .unwrap();
+    let held = std::fs::File::open(shuqiao_store::db::journal_lock_path(&path)).unwrap();
+    held.lock().unwrap();
     let paths = [
         format!("/api/v1/exchange/{code}/records/{A}"),
         format!("/api/v1/exchange/{code}/query?XM=张三"),
         format!("/api/v1/exchange/{code}/changes"),
         format!("/api/v1/exchange/{code}/download"),
     ];
-    for path in &paths {
-        let (s, _, body) = raw(&app, path, &token).await;
+    // At once: each waits out the journal's lock before it gives up.
+    let answers = tokio::join!(
+        raw(&app, &paths[0], &token),
+        raw(&app, &paths[1], &token),
+        raw(&app, &paths[2], &token),
+        raw(&app, &paths[3], &token),
+    );
+    let answers = [answers.0, answers.1, answers.2, answers.3];
+    for (path, (s, _, body)) in paths.iter().zip(answers) {
         assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{path}: {body}");
         assert!(body.contains("audit_unavailable"), "{path}: {body}");
         assert!(
@@ -667,7 +670,7 @@ async fn when_the_audit_append_fails_no_data_leaves() {
             "no data without an audit entry: {body}"
         );
     }
-    db.execute_batch("DROP TRIGGER audit_broken").unwrap();
+    held.unlock().unwrap();
     let (s, v) = app.get(&paths[0], Some(&token)).await;
     assert_eq!(
         (s, v["record"]["XM"].as_str()),
