@@ -8,17 +8,21 @@
 #   4. unaudited lookup  the same SQLite file through a bare axum handler, no token, no audit
 #                        (crates/http/examples/bare_lookup.rs): GET /row/{GMSFHM}
 # Load: wrk, keep-alive, random keys out of KEYS ID numbers taken from the demo CSV (the same keys
-# for shuqiao and Datasette), at 32 and 128 connections. Reports req/s, p50/p99, the share of
-# non-2xx answers, the server's peak memory (VmHWM), and the ratios against the targets.
+# for shuqiao and Datasette), at 32 and 128 connections. All four servers stay up and are measured
+# in turn, ROUNDS times over (every target at every connection count in each round), because
+# this kind of machine changes speed by a third within minutes: a ratio is taken within a round
+# and the report gives the median over the rounds. Reports req/s, p50/p99 (medians over the
+# rounds), the share of non-2xx answers, the server's peak memory (VmHWM), and the ratios
+# against the targets.
 # The demo is loaded by `shuqiao demo` before the server starts (its own process, its own peak).
 # Bounded: wrk's -d, `timeout` around every server and wait loop; everything it started is
 # stopped on exit and its temp dir under /tmp removed.
 #
-#   bash scripts/bench-exchange.sh                          # 1,000,000 persons, 15 s a run
-#   PERSONS=20000 DURATION=3s bash scripts/bench-exchange.sh   # quick trial
+#   bash scripts/bench-exchange.sh                          # 1,000,000 persons, 3 rounds of 10 s runs
+#   PERSONS=20000 DURATION=3s ROUNDS=1 bash scripts/bench-exchange.sh   # quick trial
 #   TOKEN=sq_… bash scripts/bench-exchange.sh               # a token with a grant on 101001-000001
 #
-# Environment: PERSONS (1000000), DURATION (15s), WARMUP (3s, 0 = none), CONNS ("32 128"),
+# Environment: PERSONS (1000000), DURATION (10s), ROUNDS (3), WARMUP (3s, 0 = none), CONNS ("32 128"),
 # THREADS (2), KEYS (10000), PORT (18080, shuqiao), DS_PORT (8001, Datasette), REF_PORT (8002,
 # the unaudited lookup), SEED (460000),
 # TOKEN (default: grant_token below; GRANT_SYSTEM picks its demo system), START_TIMEOUT (600 s for the demo load), DATASETTE_ARGS
@@ -30,7 +34,8 @@ LUA=$ROOT/scripts/bench-exchange/load.lua
 BIN=${BIN:-$ROOT/target/release/shuqiao}
 
 PERSONS=${PERSONS:-1000000}
-DURATION=${DURATION:-15s}
+DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-3s}
 CONNS=${CONNS:-32 128}
 THREADS=${THREADS:-2}
@@ -64,9 +69,10 @@ DUR_S=$(secs "$DURATION")
 WARM_S=$(secs "$WARMUP")
 [[ $DUR_S =~ ^[0-9]+$ && $DUR_S -ge 1 ]] || die "DURATION must be like 15s, 2m or 15 (got $DURATION)"
 [[ $WARM_S =~ ^[0-9]+$ ]] || die "WARMUP must be like 3s or 0 (got $WARMUP)"
+[[ $ROUNDS =~ ^[0-9]+$ && $ROUNDS -ge 1 ]] || die "ROUNDS must be a number >= 1 (got $ROUNDS)"
 NCONNS=$(wc -w <<<"$CONNS")
 # Longest a server may live: the start plus every run with generous slack; `timeout` ends it then.
-LIFETIME=$((START_TIMEOUT + 2 * NCONNS * (DUR_S + 60) + 2 * (WARM_S + 60) + 300))
+LIFETIME=$((START_TIMEOUT + 4 * ROUNDS * NCONNS * (DUR_S + 60) + 4 * (WARM_S + 60) + 900))
 
 # ---------------------------------------------------------------- tools (idempotent installs)
 APT_UPDATED=
@@ -125,7 +131,7 @@ mem_mb() { # PID FIELD → MB (10^6 bytes) from /proc/PID/status
 echo "bench-exchange: $(date -u +%FT%TZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
   "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)," \
   "datasette $(python3 -m datasette --version 2>&1 | sed "s/.*version //")"
-echo "PERSONS=$PERSONS DURATION=$DURATION WARMUP=$WARMUP CONNS=\"$CONNS\" THREADS=$THREADS KEYS=$NKEYS"
+echo "PERSONS=$PERSONS DURATION=$DURATION ROUNDS=$ROUNDS WARMUP=$WARMUP CONNS=\"$CONNS\" THREADS=$THREADS KEYS=$NKEYS"
 
 # ---------------------------------------------------------------- data
 say "generating $PERSONS persons"
@@ -153,7 +159,8 @@ sqlite3 "$W/pop.db" "SELECT 1 FROM population WHERE GXSJ LIKE '%'||char(13) LIMI
 echo "pop.db: $dsrows rows, primary key GMSFHM"
 
 # ---------------------------------------------------------------- measuring
-RESULTS=$W/results # lines: TARGET CONNS RESULT-fields…
+RESULTS=$W/results # lines: TARGET CONNS round=N RESULT-fields…
+ROUND=0
 FAIL=
 touch "$RESULTS"
 
@@ -161,19 +168,19 @@ touch "$RESULTS"
 run_wrk() {
   local label=$1 target=$2 c=$3 d=$4 base=$5 prefix=$6 suffix=$7 keys=$8
   shift 8
-  local out=$W/wrk-$target-$c-$label.txt
+  local out=$W/wrk-$target-$c-$label-$ROUND.txt
   timeout $(($(secs "$d") + 60)) wrk -t"$THREADS" -c"$c" -d"$d" --latency "$@" -s "$LUA" "$base" -- \
     "$prefix" "$suffix" "$keys" >"$out" 2>&1 || { cat "$out"; die "wrk failed ($target, $c connections)"; }
   grep -q '^RESULT ' "$out" || { cat "$out"; die "no RESULT line from wrk ($target)"; }
   [ "$label" = run ] || return 0
   local r
   r=$(grep '^RESULT ' "$out" | sed 's/^RESULT //')
-  echo "$target $c $r" >>"$RESULTS"
-  awk -v t="$target" -v c="$c" '{
+  echo "$target $c round=$ROUND $r" >>"$RESULTS"
+  awk -v t="$target" -v c="$c" -v n="$ROUND" '{
       for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
       sock = v["connect_err"] + v["read_err"] + v["write_err"] + v["timeout_err"]
-      printf "  %-16s c=%-4d %10.1f req/s  p50 %7.3f ms  p99 %7.3f ms  non-2xx %d (%.3f%%)  socket errors %d\n",
-        t, c, v["rps"], v["p50_us"] / 1000, v["p99_us"] / 1000, v["non2xx"],
+      printf "  round %d  %-10s c=%-4d %10.1f req/s  p50 %7.3f ms  p99 %7.3f ms  non-2xx %d (%.3f%%)  socket errors %d\n",
+        n, t, c, v["rps"], v["p50_us"] / 1000, v["p99_us"] / 1000, v["non2xx"],
         (v["requests"] > 0 ? 100 * v["non2xx"] / v["requests"] : 0), sock
     }' <<<"$r"
   local bad
@@ -185,17 +192,14 @@ run_wrk() {
   fi
 }
 
-# bench TARGET BASE PREFIX SUFFIX KEYS_FILE [wrk options…]: a warm-up, then each connection count.
-bench() {
-  local target=$1 base=$2 prefix=$3 suffix=$4 keys=$5
-  shift 5
-  if [ "$WARM_S" -gt 0 ]; then
-    run_wrk warmup "$target" 32 "$WARMUP" "$base" "$prefix" "$suffix" "$keys" "$@"
-  fi
-  local c
-  for c in $CONNS; do
-    run_wrk run "$target" "$c" "$DURATION" "$base" "$prefix" "$suffix" "$keys" "$@"
-  done
+# target_args TARGET: sets ARGS to the target's BASE PREFIX SUFFIX KEYS_FILE [wrk options…].
+target_args() {
+  case $1 in
+    ceiling) ARGS=("$SQ" /api/v1/health "" "") ;;
+    lookups) ARGS=("$SQ" "$LOOKUP_PREFIX" "" "$W/keys.txt" -H "$AUTH") ;;
+    datasette) ARGS=("$DS" "$DS_PREFIX" "$DS_SUFFIX" "$W/keys.txt") ;;
+    unaudited) ARGS=("$REF" /row/ "" "$W/keys.txt") ;;
+  esac
 }
 
 # probe URL [curl options…]: prints the HTTP status; the body is left in $W/probe.body.
@@ -311,18 +315,6 @@ else
   echo "probe: 20 lookups answered 200 ($(wc -c <"$W/probe.body") bytes each, e.g. $(head -c 120 "$W/probe.body")…)"
 fi
 
-say "bare ceiling: GET /api/v1/health"
-bench ceiling "$SQ" /api/v1/health "" ""
-if [ "$LOOKUPS" = run ]; then
-  say "shuqiao lookups: GET ${LOOKUP_PREFIX}{random key}"
-  bench lookups "$SQ" "$LOOKUP_PREFIX" "" "$W/keys.txt" -H "$AUTH"
-fi
-SQ_HWM=$(mem_mb "$SQ_PID" VmHWM)
-SQ_RSS=$(mem_mb "$SQ_PID" VmRSS)
-echo "shuqiao server memory after the runs: VmHWM $SQ_HWM MB (peak since its start), VmRSS $SQ_RSS MB"
-stop_pid "$SQ_T"
-stop_pid "$SQ_PID"
-
 # ---------------------------------------------------------------- Datasette
 say "Datasette on 127.0.0.1:$DS_PORT (immutable pop.db)"
 port_free "$DS_PORT" || die "port $DS_PORT is in use; set DS_PORT=…"
@@ -343,11 +335,6 @@ fi
 DS_PID=$(child_of "$DS_T")
 PIDS+=("$DS_PID")
 probe_rows Datasette "$DS$DS_PREFIX" "$DS_SUFFIX" '"GMSFHM": "%s"'
-say "Datasette: GET ${DS_PREFIX}{random key}${DS_SUFFIX}"
-bench datasette "$DS" "$DS_PREFIX" "$DS_SUFFIX" "$W/keys.txt"
-echo "Datasette memory after the runs: VmHWM $(mem_mb "$DS_PID" VmHWM) MB"
-stop_pid "$DS_T"
-stop_pid "$DS_PID"
 
 # ---------------------------------------------------------------- unaudited lookup
 say "unaudited lookup on 127.0.0.1:$REF_PORT (bare axum + SQLite, same pop.db)"
@@ -362,19 +349,63 @@ if ! timeout 60 bash -c "until grep -q 'listening on' '$W/ref.log'; do
 fi
 REF=http://127.0.0.1:$REF_PORT
 probe_rows "the unaudited lookup" "$REF/row/" "" '"GMSFHM":"%s"'
-bench unaudited "$REF" /row/ "" "$W/keys.txt"
+
+# ---------------------------------------------------------------- rounds
+TARGETS="ceiling datasette unaudited"
+[ "$LOOKUPS" = run ] && TARGETS="ceiling lookups datasette unaudited"
+if [ "$WARM_S" -gt 0 ]; then
+  say "warm-up: $WARMUP a target at 32 connections"
+  for t in $TARGETS; do
+    target_args "$t"
+    run_wrk warmup "$t" 32 "$WARMUP" "${ARGS[@]}"
+  done
+fi
+for ROUND in $(seq 1 "$ROUNDS"); do
+  say "round $ROUND of $ROUNDS: $TARGETS at $CONNS connections, $DURATION each"
+  for c in $CONNS; do
+    for t in $TARGETS; do
+      target_args "$t"
+      run_wrk run "$t" "$c" "$DURATION" "${ARGS[@]}"
+    done
+  done
+done
+SQ_HWM=$(mem_mb "$SQ_PID" VmHWM)
+SQ_RSS=$(mem_mb "$SQ_PID" VmRSS)
+echo "shuqiao server memory after the runs: VmHWM $SQ_HWM MB (peak since its start), VmRSS $SQ_RSS MB"
+echo "Datasette memory after the runs: VmHWM $(mem_mb "$DS_PID" VmHWM) MB"
 echo "unaudited lookup memory after the runs: VmHWM $(mem_mb "$(child_of "$REF_PID")" VmHWM 2>/dev/null || echo '?') MB"
-stop_pid "$REF_PID"
+for p in "$SQ_T" "$SQ_PID" "$DS_T" "$DS_PID" "$REF_PID"; do stop_pid "$p"; done
 
 # ---------------------------------------------------------------- summary
-field() { # TARGET CONNS FIELD → value, or empty
-  awk -v t="$1" -v c="$2" -v f="$3" '$1 == t && $2 == c {
-      for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) print kv[2] } }' "$RESULTS"
+median() { # numbers on stdin → their median, or nothing
+  sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.6g\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+values() { # TARGET CONNS FIELD [ROUND] → one value a round
+  awk -v t="$1" -v c="$2" -v f="$3" -v r="${4:-}" '$1 == t && $2 == c && (r == "" || $3 == "round=" r) {
+      for (i = 4; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) print kv[2] } }' "$RESULTS"
+}
+field() { values "$@" | median; } # TARGET CONNS FIELD → median over the rounds, or empty
+ratio() { # A B CONNS SCALE → median over the rounds of SCALE × A / B (each round's own pair)
+  local r a b
+  for r in $(seq 1 "$ROUNDS"); do
+    a=$(values "$1" "$3" rps "$r")
+    b=$(values "$2" "$3" rps "$r")
+    [ -n "$a" ] && [ -n "$b" ] && awk -v a="$a" -v b="$b" -v k="$4" 'BEGIN { print k * a / b }'
+  done | median
+}
+per_round() { # A B CONNS SCALE → the ratio of each round, for the record
+  local r a b out=
+  for r in $(seq 1 "$ROUNDS"); do
+    a=$(values "$1" "$3" rps "$r")
+    b=$(values "$2" "$3" rps "$r")
+    [ -n "$a" ] && [ -n "$b" ] && out="$out $(awk -v a="$a" -v b="$b" -v k="$4" 'BEGIN { printf "%.1f", k * a / b }')"
+  done
+  echo "${out# }"
 }
 verdict() { if awk "BEGIN{exit !($1)}"; then echo "met"; else echo "NOT met"; fi; }
 
 echo
-say "summary (PERSONS=$PERSONS, DURATION=$DURATION, $nkeys keys, wrk -t$THREADS, keep-alive; trial figures are only as good as the machine was idle)"
+say "summary (PERSONS=$PERSONS, $ROUNDS rounds of $DURATION, $nkeys keys, wrk -t$THREADS, keep-alive; medians over the rounds)"
 printf '%-34s %5s %11s %9s %9s %9s\n' target conns req/s "p50 ms" "p99 ms" non-2xx
 for t in lookups ceiling datasette unaudited; do
   case $t in
@@ -400,14 +431,14 @@ for c in $CONNS; do
   d=$(field datasette "$c" rps)
   h=$(field ceiling "$c" rps)
   if [ -n "$l" ] && [ -n "$d" ]; then
-    x=$(awk -v a="$l" -v b="$d" 'BEGIN{printf "%.1f", a / b}')
-    echo "lookups / Datasette   at $c connections: ${x}x (target >= 40x): $(verdict "$x >= 40")"
+    x=$(awk -v a="$(ratio lookups datasette "$c" 1)" 'BEGIN{printf "%.1f", a}')
+    echo "lookups / Datasette   at $c connections: ${x}x (target >= 40x): $(verdict "$x >= 40")  [rounds: $(per_round lookups datasette "$c" 1)]"
   else
     echo "lookups / Datasette   at $c connections: n/a (lookups skipped)"
   fi
   if [ -n "$l" ] && [ -n "$h" ]; then
-    x=$(awk -v a="$l" -v b="$h" 'BEGIN{printf "%.1f", 100 * a / b}')
-    echo "lookups / bare ceiling at $c connections: ${x}% (target >= 25%): $(verdict "$x >= 25")"
+    x=$(awk -v a="$(ratio lookups ceiling "$c" 100)" 'BEGIN{printf "%.1f", a}')
+    echo "lookups / bare ceiling at $c connections: ${x}% (target >= 25%): $(verdict "$x >= 25")  [rounds: $(per_round lookups ceiling "$c" 100)]"
   else
     echo "lookups / bare ceiling at $c connections: n/a (lookups skipped)"
   fi
@@ -415,7 +446,7 @@ done
 p99=$(field lookups 32 p99_us)
 if [ -n "$p99" ]; then
   x=$(awk -v a="$p99" 'BEGIN{printf "%.3f", a / 1000}')
-  echo "lookups p99 at 32 connections: $x ms (target < 10 ms): $(verdict "$x < 10")"
+  echo "lookups p99 at 32 connections: $x ms (target < 10 ms): $(verdict "$x < 10")  [rounds: $(values lookups 32 p99_us | awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1 / 1000}')]"
 else
   echo "lookups p99 at 32 connections: n/a ($([ "$LOOKUPS" = run ] && echo "32 not in CONNS" || echo "lookups skipped"))"
 fi
@@ -426,12 +457,12 @@ dd=$(field datasette 32 rps)
 ud=$(field unaudited 32 rps)
 ld=$(field lookups 32 rps)
 [ -n "$hd" ] && [ -n "$dd" ] &&
-  echo "for reference: bare ceiling / Datasette at 32 connections: $(awk -v a="$hd" -v b="$dd" 'BEGIN{printf "%.1f", a / b}')x"
+  echo "for reference: bare ceiling / Datasette at 32 connections: $(ratio ceiling datasette 32 1 | awk '{printf "%.1f", $1}')x"
 [ -n "$ud" ] && [ -n "$dd" ] &&
-  echo "for reference: unaudited lookup / Datasette at 32 connections: $(awk -v a="$ud" -v b="$dd" 'BEGIN{printf "%.1f", a / b}')x" \
+  echo "for reference: unaudited lookup / Datasette at 32 connections: $(ratio unaudited datasette 32 1 | awk '{printf "%.1f", $1}')x" \
     "(with no token, grant or audit at all)"
 [ -n "$ud" ] && [ -n "$ld" ] &&
-  echo "for reference: audited lookups / unaudited lookup at 32 connections: $(awk -v a="$ld" -v b="$ud" 'BEGIN{printf "%.1f", 100 * a / b}')%"
+  echo "for reference: audited lookups / unaudited lookup at 32 connections: $(ratio lookups unaudited 32 100 | awk '{printf "%.1f", $1}')%"
 if [ "$LOOKUPS" = skipped ]; then
   echo "NOTE: shuqiao lookups were skipped: the exchange endpoint does not exist in this build (404 no_such_endpoint)."
 fi
