@@ -1831,14 +1831,21 @@ mod sqlite_audit_file {
         refused_without(shuqiao_store::db::journal_path, "audit journal", 2).await;
     }
 
-    /// A journal from an older backup than the audit file: nothing more is acknowledged (the
-    /// entries could never join the log), and the log that is there still reads.
-    #[tokio::test(flavor = "multi_thread")]
-    async fn a_journal_behind_the_audit_file_seals_nothing() {
+    /// A store with the log on, on a new database in a temporary directory; the database's
+    /// path and its journal's.
+    async fn journaled_store() -> (tempfile::TempDir, String, String, Store) {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("s.db").display().to_string();
         let journal = shuqiao_store::db::journal_path(&db);
         let s = Store::open(&db).await.unwrap().with_audit(keys());
+        (dir, db, journal, s)
+    }
+
+    /// A journal from an older backup than the audit file: nothing more is acknowledged (the
+    /// entries could never join the log), and the log that is there still reads.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_journal_behind_the_audit_file_seals_nothing() {
+        let (dir, db, journal, s) = journaled_store().await;
         s.audit_append(vec![entry(0)]).await.unwrap();
         // The backup: the journal holding the first batch only.
         let old = dir.path().join("old-journal").display().to_string();
@@ -1858,10 +1865,7 @@ mod sqlite_audit_file {
     /// acknowledged) is ignored, every whole one is kept, and the log goes on from there.
     #[tokio::test(flavor = "multi_thread")]
     async fn a_torn_journal_record_is_ignored_and_the_rest_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("s.db").display().to_string();
-        let journal = shuqiao_store::db::journal_path(&db);
-        let s = Store::open(&db).await.unwrap().with_audit(keys());
+        let (_dir, db, journal, s) = journaled_store().await;
         s.audit_append(vec![entry(0)]).await.unwrap();
         let whole = std::fs::read(&journal).unwrap();
         s.audit_append(vec![entry(1), entry(2)]).await.unwrap();
@@ -1893,9 +1897,7 @@ mod sqlite_audit_file {
     /// removed, and the log goes on.
     #[tokio::test(flavor = "multi_thread")]
     async fn an_sqlite_journal_of_an_earlier_version_is_moved_in() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("s.db").display().to_string();
-        let s = Store::open(&db).await.unwrap().with_audit(keys());
+        let (dir, db, _, s) = journaled_store().await;
         let mut receipts = s.audit_append(vec![entry(0), entry(1)]).await.unwrap();
         receipts.extend(s.audit_append(vec![entry(2)]).await.unwrap());
         drop(s);
@@ -1923,10 +1925,7 @@ mod sqlite_audit_file {
     /// what it holds reads back after a restart.
     #[tokio::test(flavor = "multi_thread")]
     async fn the_journal_file_is_written_round_and_read_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("s.db").display().to_string();
-        let journal = shuqiao_store::db::journal_path(&db);
-        let s = Store::open(&db).await.unwrap().with_audit(keys());
+        let (_dir, db, journal, s) = journaled_store().await;
         // One block (4 KiB) a batch: 3,000 batches are 12 MiB.
         let mut last = None;
         for i in 0..3_000u64 {
