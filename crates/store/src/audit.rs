@@ -651,9 +651,10 @@ fn subjects_column(subjects: &[String]) -> Value {
 const SPREAD_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The subject index is brought up to date every this many sealer ticks (5 s for `serve`). Its
-/// rows go into the main file in random order, a page written per row or two, and each of its
-/// commits empties every reader's cache of the main file; queries read the entries above its
-/// mark directly, so a few seconds' lag costs them a short scan.
+/// rows go in random order, a page written per row or two; queries read the entries above its
+/// mark directly, so a few seconds' lag costs them a short scan. (On SQLite it is in the audit
+/// file: in the main file each of its commits emptied the exchange workers' page caches of the
+/// records, and the p99 grew with the log; BENCHMARKS.md, tenth session.)
 const SUBJECTS_EVERY_TICKS: u64 = 5;
 
 /// Entries the subject index takes up per transaction.
@@ -695,7 +696,12 @@ fn index_subjects(db: &crate::db::Db) -> Result<bool> {
         .map(|(s, idx)| vec![Value::Text(s), Value::Int(idx)])
         .collect();
     let full = rows.len() == SUBJECT_BATCH;
-    crate::write_on(db, crate::Writer::Main, move |c| {
+    // On SQLite the index is in the audit file, whose writer is the spreader's.
+    let writer = match db.backend() {
+        Backend::Sqlite => crate::Writer::Spread,
+        Backend::Postgres => crate::Writer::Main,
+    };
+    crate::write_on(db, writer, move |c| {
         // Another process may have taken these already: the mark says so.
         if subjects_mark(c)? != from {
             return Ok(());
@@ -1089,7 +1095,8 @@ impl Store {
     }
 
     /// Adds to the subject index the entries from its mark on, up to `SUBJECT_BATCH` of them,
-    /// in one transaction of the main writer, and moves the mark past them. Many at once: the
+    /// in one transaction (SQLite: of the audit file's writer, the spreader's; PostgreSQL: of
+    /// the main writer), and moves the mark past them. Many at once: the
     /// index is in random order, and a page that takes several rows is written once. Returns
     /// whether entries were left for another call.
     pub async fn audit_index_subjects(&self) -> Result<bool> {

@@ -64,12 +64,23 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0008_audit_file.sql"),
         postgres: include_str!("migrations/postgres/0008_audit_file.sql"),
     },
+    Migration {
+        version: AUDIT_SUBJECTS_VERSION,
+        name: "audit_subjects",
+        sqlite: include_str!("migrations/sqlite/0009_audit_subjects.sql"),
+        postgres: include_str!("migrations/postgres/0009_audit_subjects.sql"),
+    },
 ];
 
 /// The migration that moves an SQLite database's audit log to its own file. It has a first
 /// step (`AUDIT_FILE_COPY`) committed to that file before the main file's own step.
 pub const AUDIT_FILE_VERSION: i64 = 8;
 const AUDIT_FILE_COPY: &str = include_str!("migrations/sqlite/0008_audit_file_copy.sql");
+
+/// The migration that moves an SQLite database's subject index into the audit file, with a
+/// first step (`AUDIT_SUBJECTS_COPY`) committed to that file as the audit file's own was.
+const AUDIT_SUBJECTS_VERSION: i64 = 9;
+const AUDIT_SUBJECTS_COPY: &str = include_str!("migrations/sqlite/0009_audit_subjects_copy.sql");
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
@@ -78,8 +89,12 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 pub fn run(db: &Db, now: i64) -> Result<Vec<i64>, DbError> {
     let mut applied = Vec::new();
     for m in MIGRATIONS {
-        if let (AUDIT_FILE_VERSION, Db::Sqlite(sqlite)) = (m.version, db) {
-            sqlite.audit_transaction(copy_audit_out)?;
+        if let Db::Sqlite(sqlite) = db {
+            match m.version {
+                AUDIT_FILE_VERSION => sqlite.audit_transaction(copy_audit_out)?,
+                AUDIT_SUBJECTS_VERSION => sqlite.audit_transaction(copy_subjects_out)?,
+                _ => {}
+            }
         }
         let did = db.write(|c| apply_one(c, m, now))?;
         if did {
@@ -107,6 +122,15 @@ fn apply_one(c: &mut dyn Conn, m: &Migration, now: i64) -> Result<bool, DbError>
         params![m.version, m.name, now],
     )?;
     Ok(true)
+}
+
+/// Step one of the subject index's move, unless it has been applied: rebuilds the index in
+/// the audit file from the main file's.
+fn copy_subjects_out(c: &mut dyn Conn) -> Result<(), DbError> {
+    if applied(c, AUDIT_SUBJECTS_VERSION)? {
+        return Ok(());
+    }
+    c.batch(AUDIT_SUBJECTS_COPY)
 }
 
 /// Step one of the audit file's migration, unless it has been applied: rebuilds the audit

@@ -1764,6 +1764,11 @@ mod sqlite_audit_file {
         let b = Store::open(&old).await.unwrap().with_audit(keys());
         assert!(std::path::Path::new(&shuqiao_store::db::audit_path(&old)).exists());
         assert_eq!(table_sql(&old, "audit_entries"), None, "moved, not copied");
+        assert_eq!(
+            table_sql(&old, "audit_subjects"),
+            None,
+            "the subject index moved too"
+        );
         assert!(table_sql(&old, "audit_pending")
             .unwrap()
             .contains("AUTOINCREMENT"));
