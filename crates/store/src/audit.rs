@@ -660,6 +660,15 @@ const SUBJECTS_EVERY_TICKS: u64 = 5;
 /// Entries the subject index takes up per transaction.
 const SUBJECT_BATCH: usize = 20_000;
 
+/// log2 of the entries one span of the subject index covers: a pass writes the pages of the
+/// newest span or two only (about 2,000 pages a span), whatever the size of the log; a query
+/// seeks once per span (`subject_match`).
+pub(crate) const SUBJECT_SPAN_BITS: u32 = 18;
+
+/// Hex digits of a subject hash the index keeps: 64 bits tell subjects apart well enough for
+/// an index whose hits are checked against the entries' own subjects (`subject_match`).
+const SUBJECT_PREFIX: usize = 16;
+
 /// The first entry the subject index has not taken up yet.
 fn subjects_mark(c: &mut dyn Conn) -> Result<i64> {
     let r = c
@@ -668,9 +677,30 @@ fn subjects_mark(c: &mut dyn Conn) -> Result<i64> {
     Ok(r.int(0)?)
 }
 
+/// The index rows of `rows` (`idx`, `subjects`), in key order so that each index page is
+/// visited once: (span, subject prefix, idx).
+fn subject_index_rows(rows: &[crate::db::Row], span_bits: u32) -> Result<Vec<Vec<Value>>> {
+    let mut keys: Vec<(i64, String, i64)> = Vec::new();
+    for r in rows {
+        if let Some(subjects) = r.opt_text(1)? {
+            let idx = r.int(0)?;
+            keys.extend(subjects.split(' ').map(|s| {
+                let prefix = s.get(..SUBJECT_PREFIX).unwrap_or(s);
+                (idx >> span_bits, prefix.to_string(), idx)
+            }));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    Ok(keys
+        .into_iter()
+        .map(|(span, s, idx)| vec![Value::Int(span), Value::Text(s), Value::Int(idx)])
+        .collect())
+}
+
 /// Adds up to `SUBJECT_BATCH` entries from the subject index's mark on to the index (see
 /// `Store::audit_index_subjects`), on the calling thread.
-fn index_subjects(db: &crate::db::Db) -> Result<bool> {
+fn index_subjects(db: &crate::db::Db, span_bits: u32) -> Result<bool> {
     let (from, rows) = crate::read_on(db, crate::Reader::Pool, |c| {
         let from = subjects_mark(c)?;
         let rows = c.query(
@@ -682,19 +712,7 @@ fn index_subjects(db: &crate::db::Db) -> Result<bool> {
     let Some(last) = rows.last().map(|r| r.int(0)).transpose()? else {
         return Ok(false);
     };
-    let mut pairs: Vec<(String, i64)> = Vec::new();
-    for r in &rows {
-        if let Some(subjects) = r.opt_text(1)? {
-            let idx = r.int(0)?;
-            pairs.extend(subjects.split(' ').map(|s| (s.to_string(), idx)));
-        }
-    }
-    // In key order: each index page is visited once.
-    pairs.sort();
-    let index: Vec<Vec<Value>> = pairs
-        .into_iter()
-        .map(|(s, idx)| vec![Value::Text(s), Value::Int(idx)])
-        .collect();
+    let index = subject_index_rows(&rows, span_bits)?;
     let full = rows.len() == SUBJECT_BATCH;
     // On SQLite the index is in the audit file, whose writer is the spreader's.
     let writer = match db.backend() {
@@ -708,8 +726,8 @@ fn index_subjects(db: &crate::db::Db) -> Result<bool> {
         }
         crate::db::insert_rows_ignoring_duplicates(
             c,
-            "audit_subjects",
-            &["subject", "idx"],
+            "audit_subject_index",
+            &["span", "subject", "idx"],
             index,
         )?;
         c.execute(
@@ -720,6 +738,23 @@ fn index_subjects(db: &crate::db::Db) -> Result<bool> {
     })?;
     Ok(full)
 }
+
+/// The condition "entry `e` names the subject in placeholder `{}`": the index's hits below its
+/// mark (one seek per span, the spans found by walking the index's first column) and the
+/// entries at or above the mark, each checked against the entry's own subject list (the index
+/// keeps a prefix).
+const SUBJECT_MATCH: &str = "e.idx IN (
+        WITH RECURSIVE spans(n) AS (
+            SELECT MIN(span) FROM audit_subject_index
+            UNION ALL
+            SELECT (SELECT MIN(x.span) FROM audit_subject_index x WHERE x.span > spans.n)
+            FROM spans WHERE spans.n IS NOT NULL)
+        SELECT s.idx FROM spans JOIN audit_subject_index s
+            ON s.span = spans.n AND s.subject = substr({}, 1, 16)
+        UNION ALL
+        SELECT t.idx FROM audit_entries t
+        WHERE t.idx >= (SELECT upto FROM audit_subjects_mark WHERE id = 1))
+    AND (' ' || e.subjects || ' ') LIKE ('% ' || {} || ' %')";
 
 /// Receipts for `count` entries of a batch from its `start`-th (pending entries come first),
 /// from memory alone: every node their proofs need was either completed by the batch or is
@@ -882,6 +917,14 @@ impl Store {
     #[cfg(feature = "testkit")]
     pub fn with_audit_cache_from_level(mut self, level: u32) -> Store {
         self.audit_cache = Arc::new(NodeCache::new(level));
+        self
+    }
+
+    /// Spans of `2^bits` entries in the subject index instead of the default (tests use
+    /// small spans so that small logs have many).
+    #[cfg(feature = "testkit")]
+    pub fn with_subject_span_bits(mut self, bits: u32) -> Store {
+        self.subject_span_bits = bits;
         self
     }
 
@@ -1101,7 +1144,8 @@ impl Store {
     /// whether entries were left for another call.
     pub async fn audit_index_subjects(&self) -> Result<bool> {
         let db = self.db.clone();
-        self.on_lane(crate::Lane::Upkeep, move || index_subjects(&db))
+        let span_bits = self.subject_span_bits;
+        self.on_lane(crate::Lane::Upkeep, move || index_subjects(&db, span_bits))
             .await?
     }
 
@@ -1233,13 +1277,7 @@ impl Store {
             }
             if let Some(v) = &f.subject {
                 // The index up to its mark, the entries' own column above it.
-                add(
-                    "e.idx IN (SELECT idx FROM audit_subjects WHERE subject = {}
-                     UNION ALL SELECT t.idx FROM audit_entries t
-                     WHERE t.idx >= (SELECT upto FROM audit_subjects_mark WHERE id = 1)
-                       AND t.subjects LIKE '%' || {} || '%')",
-                    v.into(),
-                );
+                add(SUBJECT_MATCH, v.into());
             }
             if let Some(v) = f.since {
                 add("e.time >= {}", v.into());

@@ -158,6 +158,9 @@ pub struct Store {
     appender: audit::Appender,
     /// One spreading of the audit journal at a time in this process (see `audit_spread`).
     audit_spreading: Arc<tokio::sync::Mutex<()>>,
+    /// log2 of the entries a span of the subject index covers (`audit::SUBJECT_SPAN_BITS`;
+    /// tests use fewer to exercise many spans).
+    subject_span_bits: u32,
     /// The thread for upkeep nobody waits for, at a lower priority.
     maintenance: Arc<maintenance::Maintenance>,
     /// Collection batches this process is applying now.
@@ -207,6 +210,7 @@ impl Store {
             audit_cache: Arc::default(),
             appender: Arc::default(),
             audit_spreading: Arc::default(),
+            subject_span_bits: audit::SUBJECT_SPAN_BITS,
             maintenance: Arc::default(),
             collect_active: Arc::default(),
             exchange: Arc::default(),

@@ -70,6 +70,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0009_audit_subjects.sql"),
         postgres: include_str!("migrations/postgres/0009_audit_subjects.sql"),
     },
+    Migration {
+        version: SUBJECT_SPANS_VERSION,
+        name: "subject_spans",
+        sqlite: include_str!("migrations/sqlite/0010_subject_spans.sql"),
+        postgres: include_str!("migrations/postgres/0010_subject_spans.sql"),
+    },
 ];
 
 /// The migration that moves an SQLite database's audit log to its own file. It has a first
@@ -82,6 +88,11 @@ const AUDIT_FILE_COPY: &str = include_str!("migrations/sqlite/0008_audit_file_co
 const AUDIT_SUBJECTS_VERSION: i64 = 9;
 const AUDIT_SUBJECTS_COPY: &str = include_str!("migrations/sqlite/0009_audit_subjects_copy.sql");
 
+/// The migration that lays the subject index out in spans. On SQLite its change is to the
+/// audit file alone (`SUBJECT_SPANS_AUDIT`).
+const SUBJECT_SPANS_VERSION: i64 = 10;
+const SUBJECT_SPANS_AUDIT: &str = include_str!("migrations/sqlite/0010_subject_spans_audit.sql");
+
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
@@ -93,6 +104,7 @@ pub fn run(db: &Db, now: i64) -> Result<Vec<i64>, DbError> {
             match m.version {
                 AUDIT_FILE_VERSION => sqlite.audit_transaction(copy_audit_out)?,
                 AUDIT_SUBJECTS_VERSION => sqlite.audit_transaction(copy_subjects_out)?,
+                SUBJECT_SPANS_VERSION => sqlite.audit_transaction(lay_subjects_in_spans)?,
                 _ => {}
             }
         }
@@ -131,6 +143,22 @@ fn copy_subjects_out(c: &mut dyn Conn) -> Result<(), DbError> {
         return Ok(());
     }
     c.batch(AUDIT_SUBJECTS_COPY)
+}
+
+/// The audit file's part of migration 10, while the old index is there (it goes in the same
+/// transaction, so after a crash before the main file records the version there is nothing
+/// left to do).
+fn lay_subjects_in_spans(c: &mut dyn Conn) -> Result<(), DbError> {
+    let old_there = c
+        .query_one(
+            "SELECT 1 FROM audit.sqlite_master WHERE name = 'audit_subjects'",
+            &[],
+        )?
+        .is_some();
+    if applied(c, SUBJECT_SPANS_VERSION)? || !old_there {
+        return Ok(());
+    }
+    c.batch(SUBJECT_SPANS_AUDIT)
 }
 
 /// Step one of the audit file's migration, unless it has been applied: rebuilds the audit

@@ -618,6 +618,91 @@ mod cases {
         ));
     }
 
+    /// The subject index keeps spans of entries and a prefix of each subject hash: a query
+    /// finds every entry of a subject in every span, before, during and after indexing, and
+    /// never an entry of another subject whose hash starts the same.
+    pub async fn subject_index_spans_and_prefixes(s: Store, _t: Arc<AtomicI64>, _u: String) {
+        // Four entries a span: thirty entries make eight spans.
+        let s = s.with_audit(test_audit_keys()).with_subject_span_bits(2);
+        let same_start = "0123456789abcdef";
+        let a = format!("{same_start}{}", "a".repeat(48));
+        let b = format!("{same_start}{}", "b".repeat(48));
+        let c = "c".repeat(64);
+        let subjects = |i: u64| match i % 3 {
+            0 => vec![a.clone()],
+            1 => vec![b.clone()],
+            _ => vec![a.clone(), c.clone()],
+        };
+        let mut of_a = Vec::new();
+        for round in 0..3u64 {
+            let entries: Vec<_> = (round * 10..round * 10 + 10)
+                .map(|i| shuqiao_core::audit::entry::Entry {
+                    subjects: subjects(i),
+                    ..test_entry(i)
+                })
+                .collect();
+            let receipts = s.audit_append(entries).await.unwrap();
+            of_a.extend(
+                receipts
+                    .iter()
+                    .zip(round * 10..)
+                    .filter(|(_, i)| i % 3 != 1)
+                    .map(|(r, _)| r.index),
+            );
+        }
+        of_a.reverse();
+        let found = |subject: String| {
+            let s = s.clone();
+            async move {
+                let page = s
+                    .audit_entries(shuqiao_store::audit::AuditFilter {
+                        subject: Some(subject),
+                        limit: 100,
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap();
+                assert_eq!(page.total as usize, page.items.len());
+                page.items.iter().map(|r| r.index).collect::<Vec<u64>>()
+            }
+        };
+        let check = |stage: &'static str| {
+            let (found, of_a, a, b, c) = (found, of_a.clone(), a.clone(), b.clone(), c.clone());
+            async move {
+                assert_eq!(found(a).await, of_a, "{stage}: newest first, every span");
+                assert_eq!(
+                    found(b).await.len(),
+                    10,
+                    "{stage}: a shared prefix is no match"
+                );
+                assert_eq!(
+                    found(c).await.len(),
+                    10,
+                    "{stage}: a second subject of an entry"
+                );
+                assert!(
+                    found(same_start.to_string()).await.is_empty(),
+                    "{stage}: a prefix alone"
+                );
+            }
+        };
+        check("nothing indexed").await;
+        assert!(!s.audit_index_subjects().await.unwrap(), "all in one pass");
+        check("indexed").await;
+        assert!(!s.audit_index_subjects().await.unwrap());
+        check("indexed twice").await;
+        // An entry after the pass is found above the mark, beside the indexed ones.
+        let newest = s
+            .audit_append(vec![shuqiao_core::audit::entry::Entry {
+                subjects: vec![a.clone()],
+                ..test_entry(30)
+            }])
+            .await
+            .unwrap()[0]
+            .index;
+        assert_eq!(found(a.clone()).await[..2], [newest, of_a[0]]);
+    }
+
     pub async fn subjects_see_who_accessed_their_data(s: Store, _t: Arc<AtomicI64>, _u: String) {
         use shuqiao_core::audit::entry::{Entry, SubjectKind};
         use shuqiao_core::audit::merkle::{leaf_hash, verify_inclusion, Hash};
@@ -1586,6 +1671,7 @@ conformance!(
     audit_log_receipts_and_proofs,
     credentials,
     subjects_see_who_accessed_their_data,
+    subject_index_spans_and_prefixes,
     subscribe_apply_approve_revoke,
     deadlines_calendar_and_escalation,
     concurrent_approvals_make_one_decision,
@@ -1768,6 +1854,12 @@ mod sqlite_audit_file {
             table_sql(&old, "audit_subjects"),
             None,
             "the subject index moved too"
+        );
+        let audit_file = shuqiao_store::db::audit_path(&old);
+        assert_eq!(table_sql(&audit_file, "audit_subjects"), None);
+        assert!(
+            table_sql(&audit_file, "audit_subject_index").is_some(),
+            "and is laid out in spans"
         );
         assert!(table_sql(&old, "audit_pending")
             .unwrap()
