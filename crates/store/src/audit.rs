@@ -829,21 +829,24 @@ pub(crate) type Appender = Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<Req
 /// and hands each caller the committed batch. A failed batch fails every caller in it (fail
 /// closed).
 ///
-/// On SQLite the transaction runs on the async worker the task is on, not on the blocking
-/// pool: a batch gathers until the workers have nothing left to run (the yields below), so
-/// the worker would sit idle while it commits anyway, and a hop to a pool thread and back
-/// cost more than a third of a batch's time (0.24 ms to wake a pool thread, 0.14 ms to wake
-/// this task again, against 1.35 ms for the whole; BENCHMARKS.md, seventh session).
+/// On SQLite the batch is written on the async worker the task is on, not on the blocking
+/// pool: it is one `pwrite` (the journal's syncer thread waits for the disk), and a hop to a
+/// pool thread and back cost more than a third of a batch's time (0.24 ms to wake a pool
+/// thread, 0.14 ms to wake this task again, against 1.35 ms for the whole; BENCHMARKS.md,
+/// seventh session).
 fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Request>(65_536);
+    let mut split = Split::new(store.backend());
     tokio::spawn(async move {
         while let Some(first) = rx.recv().await {
             let mut total = first.0.len();
             let mut batch = vec![first];
             // When a batch commits, its callers come back at once; yielding a few times lets
-            // that burst arrive so the next transaction carries it whole (group commit).
+            // that burst arrive so the next transaction carries it (group commit), up to
+            // `Split::cap` callers.
+            let cap = split.cap();
             let mut idle_yields = 0;
-            while total < MAX_BATCH && idle_yields < BURST_YIELDS {
+            while total < MAX_BATCH && batch.len() < cap && idle_yields < BURST_YIELDS {
                 match rx.try_recv() {
                     Ok(r) => {
                         total += r.0.len();
@@ -856,6 +859,8 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
                     }
                 }
             }
+            // Those still queued count as in progress too: they go in the next batch.
+            split.saw(batch.len() + rx.len());
             let (parts, replies): (Vec<Vec<Entry>>, Vec<_>) = batch.into_iter().unzip();
             let counts: Vec<usize> = parts.iter().map(Vec::len).collect();
             let started = std::time::Instant::now();
@@ -877,12 +882,8 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
             );
             match sealed {
                 Ok(done) => {
-                    store.after_sequenced(&done);
-                    let mut start = done.submitted_start(total);
-                    for (reply, n) in replies.into_iter().zip(counts) {
-                        let _ = reply.send(Ok((done.clone(), start)));
-                        start += n;
-                    }
+                    let waiting = split.waiting(replies.len());
+                    answer_when_durable(&store, done, replies, counts, total, waiting)
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "audit batch failed; its callers are refused");
@@ -894,6 +895,90 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
         }
     });
     tx
+}
+
+/// How many callers the sequencer puts in one batch. On SQLite a batch's sync runs while the
+/// next batch is written, but callers answered together come back together: with no cap,
+/// every connection's call lands in one batch, and the two cores idle while it syncs and
+/// the disk idles while they work. Capped at half the callers recently in progress, two
+/// groups take turns (at c=32, +5–9% req/s in paired runs; BENCHMARKS.md, eleventh session).
+/// PostgreSQL commits before the next batch starts, so it takes all there are.
+struct Split {
+    pipelined: bool,
+    /// Callers of written batches not answered yet (the syncer's callbacks count them down).
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
+    /// The recent peak of callers in progress at a batch's sealing, less 1/16 (at least one) a
+    /// batch.
+    peak: usize,
+}
+
+impl Split {
+    fn new(backend: Backend) -> Split {
+        Split {
+            pipelined: backend == Backend::Sqlite,
+            waiting: Arc::default(),
+            peak: 0,
+        }
+    }
+
+    fn cap(&self) -> usize {
+        if self.pipelined {
+            self.peak.div_ceil(2).max(1)
+        } else {
+            usize::MAX
+        }
+    }
+
+    /// A batch is about to be sealed, with `callers` in it or queued behind it.
+    fn saw(&mut self, callers: usize) {
+        let now = self.waiting.load(std::sync::atomic::Ordering::Relaxed) + callers;
+        self.peak = now.max(self.peak - self.peak.div_ceil(16));
+    }
+
+    /// Counts `callers` as waiting; the returned counter is for their answer to count down.
+    fn waiting(&self, callers: usize) -> (Arc<std::sync::atomic::AtomicUsize>, usize) {
+        self.waiting
+            .fetch_add(callers, std::sync::atomic::Ordering::Relaxed);
+        (self.waiting.clone(), callers)
+    }
+}
+
+/// Hands each caller of a sealed batch its part once the batch is on disk (SQLite: the
+/// journal's syncer calls back; meanwhile the sequencer goes on with the next batch), or
+/// refuses them all if it never gets there.
+fn answer_when_durable(
+    store: &Store,
+    done: Arc<Sequenced>,
+    replies: Vec<tokio::sync::oneshot::Sender<Sealed>>,
+    counts: Vec<usize>,
+    total: usize,
+    (waiting, callers): (Arc<std::sync::atomic::AtomicUsize>, usize),
+) {
+    let size = done.size;
+    let runtime = tokio::runtime::Handle::current();
+    let after = store.clone();
+    let answer = move |outcome: std::result::Result<(), DbError>| {
+        waiting.fetch_sub(callers, std::sync::atomic::Ordering::Relaxed);
+        if let Err(e) = outcome {
+            tracing::error!(error = %e, "audit batch not synced; its callers are refused");
+            for reply in replies {
+                let _ = reply.send(Err(unavailable()));
+            }
+            return;
+        }
+        // The syncer's thread is not the runtime's: `after_sequenced` spawns onto it.
+        let _runtime = runtime.enter();
+        after.after_sequenced(&done);
+        let mut start = done.submitted_start(total);
+        for (reply, n) in replies.into_iter().zip(counts) {
+            let _ = reply.send(Ok((done.clone(), start)));
+            start += n;
+        }
+    };
+    match store.db.audit_journal() {
+        Some(journal) => journal.when_durable(size, Box::new(answer)),
+        None => answer(Ok(())),
+    }
 }
 
 fn hexes(hs: &[Hash]) -> Vec<String> {
@@ -964,11 +1049,36 @@ impl Store {
         let done = self
             .on_lane(crate::Lane::Request, move || store.seal_batch(entries))
             .await??;
+        self.durable(done.size).await?;
         self.after_sequenced(&done);
         receipts(&done, done.submitted_start(count), count)
     }
 
-    /// Sequences `entries` after whatever is pending and commits, on the calling thread.
+    /// Waits until the log up to tree size `size` is on disk (SQLite: the journal's syncer;
+    /// PostgreSQL's commit was the sync).
+    async fn durable(&self, size: u64) -> Result<()> {
+        let Some(journal) = self.db.audit_journal() else {
+            return Ok(());
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        journal.when_durable(
+            size,
+            Box::new(move |outcome| {
+                let _ = tx.send(outcome);
+            }),
+        );
+        match rx.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "audit batch not synced; its caller is refused");
+                Err(unavailable())
+            }
+            Err(_) => Err(unavailable()),
+        }
+    }
+
+    /// Sequences `entries` after whatever is pending and writes them (durable once
+    /// `durable` says so), on the calling thread.
     fn seal_batch(&self, entries: Vec<Entry>) -> Result<Arc<Sequenced>> {
         let audit = self.audit.clone();
         let cache = self.audit_cache.clone();
@@ -1060,6 +1170,7 @@ impl Store {
                 r
             })
             .await?;
+        self.durable(done.size).await?;
         self.after_sequenced(&done);
         Ok(done.size)
     }
@@ -1474,5 +1585,34 @@ impl Store {
             next = fetch(last.index + 1);
             chunk.into_iter().for_each(&mut f);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pipelined_sequencer_splits_the_callers_in_progress_in_two() {
+        let mut split = Split::new(Backend::Sqlite);
+        assert_eq!(split.cap(), 1, "nothing seen yet: no wait for more");
+        // Lock-step: all 32 connections' calls in one batch, none waiting.
+        split.saw(32);
+        assert_eq!(split.cap(), 16);
+        // The first half waits for its sync while the second is sealed: still 32 in progress.
+        let (waiting, n) = split.waiting(16);
+        split.saw(16);
+        assert_eq!(split.cap(), 16);
+        // The load goes away: the cap follows it down.
+        waiting.fetch_sub(n, std::sync::atomic::Ordering::Relaxed);
+        for _ in 0..100 {
+            split.saw(1);
+        }
+        assert_eq!(split.cap(), 1);
+        assert_eq!(
+            Split::new(Backend::Postgres).cap(),
+            usize::MAX,
+            "PostgreSQL commits each batch before the next: no cap"
+        );
     }
 }

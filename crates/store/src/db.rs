@@ -517,6 +517,27 @@ impl SqliteDb {
         Ok(())
     }
 
+    /// The audit file's tree size, once it has its tables.
+    fn audit_head_size(c: &SqliteConn) -> Result<Option<u64>, DbError> {
+        let has_head: bool =
+            c.0.query_row(
+                "SELECT EXISTS (SELECT 1 FROM audit.sqlite_master WHERE name = 'audit_head')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(sqlite_err)?;
+        if !has_head {
+            return Ok(None);
+        }
+        use rusqlite::OptionalExtension;
+        c.0.query_row("SELECT size FROM audit.audit_head WHERE id = 1", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .optional()
+        .map_err(sqlite_err)
+        .map(|s| s.map(|s| s as u64))
+    }
+
     /// Opens the audit journal: refuses an audit file that has had one when it is gone (it may
     /// have held acknowledged entries not yet in the audit file), creates it for an audit
     /// file that never had one, and moves the rows of an SQLite journal of an earlier version
@@ -540,7 +561,11 @@ impl SqliteDb {
                  with the database (the three files are backed up together)"
             )));
         }
-        let journal = crate::audit::Journal::open(&file, version < AUDIT_WITH_JOURNAL)?;
+        let journal = crate::audit::Journal::open(
+            &file,
+            version < AUDIT_WITH_JOURNAL,
+            Self::audit_head_size(c)?,
+        )?;
         if exists(&legacy) {
             c.0.execute("ATTACH DATABASE ?1 AS legacy", [&legacy])
                 .map_err(sqlite_err)?;
@@ -1101,6 +1126,14 @@ impl Db {
     ) -> Option<Result<T, DbError>> {
         match self {
             Db::Sqlite(d) => Some(d.spread_write(f)),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// SQLite: the audit journal.
+    pub(crate) fn audit_journal(&self) -> Option<std::sync::Arc<crate::audit::Journal>> {
+        match self {
+            Db::Sqlite(d) => Some(d.journal.clone()),
             Db::Postgres(_) => None,
         }
     }

@@ -1989,6 +1989,51 @@ mod sqlite_audit_file {
         );
     }
 
+    /// Writes run ahead of the journal's sync, so a power cut may keep a batch and lose the
+    /// one before it. Nothing after the gap was acknowledged: opening clears it, and the log
+    /// goes on from the gap as if it had never been written.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_batch_kept_after_a_lost_one_is_cleared_on_opening() {
+        let (_dir, db, journal, s) = journaled_store().await;
+        s.audit_append(vec![entry(0)]).await.unwrap();
+        let first = std::fs::read(&journal).unwrap().len();
+        s.audit_append(vec![entry(1)]).await.unwrap();
+        let second = std::fs::read(&journal).unwrap().len();
+        s.audit_append(vec![entry(2), entry(3)]).await.unwrap();
+        drop(s);
+        // The power cut: the second batch never reached the disk, the third did.
+        let mut cut = std::fs::read(&journal).unwrap();
+        cut[first..second].fill(0);
+        std::fs::write(&journal, &cut).unwrap();
+        assert_eq!(
+            shuqiao_store::audit::Journal::batches_in(&journal).unwrap(),
+            vec![(2, 4)],
+            "the third batch alone is left at the journal's end"
+        );
+        let again = Store::open(&db).await.unwrap().with_audit(keys());
+        assert_eq!(
+            shuqiao_store::audit::Journal::batches_in(&journal).unwrap(),
+            vec![(0, 1)],
+            "cleared on opening"
+        );
+        let next = again.audit_append(vec![entry(5)]).await.unwrap();
+        assert_eq!((next[0].index, next[0].tree_size), (1, 2));
+        assert_eq!(again.audit_entry(0).await.unwrap().0, entry(0));
+        assert_eq!(again.audit_entry(1).await.unwrap().0, entry(5));
+        assert!(
+            again.audit_entry(2).await.is_err(),
+            "nothing of the lost batches"
+        );
+        let cp = again.audit_checkpoint().await.unwrap();
+        drop(again);
+        let third = Store::open(&db).await.unwrap().with_audit(keys());
+        assert_eq!(
+            third.audit_checkpoint().await.unwrap(),
+            cp,
+            "and it reads back"
+        );
+    }
+
     /// A database from before the journal was a file of its own: its SQLite journal's batches
     /// (acknowledged, not yet in the audit file) are moved in when it opens, the old file is
     /// removed, and the log goes on.

@@ -1,9 +1,17 @@
 //! SQLite: the audit journal. The sequencer writes each batch as one record to a file of its
 //! own (`shuqiao-audit-journal.log`) — the entries' canonical bytes, the nodes they complete,
-//! the signed checkpoint and the tree's right edge after it — with one `pwrite` and one
-//! `fdatasync`, and a caller's receipt is handed out once that sync has returned. The spreader
-//! then moves the batches into the audit file's tables (entries, nodes, checkpoints, exchange
-//! usage) many to a transaction.
+//! the signed checkpoint and the tree's right edge after it — with one `pwrite`, and goes on
+//! to the next batch; a syncer thread runs one `fdatasync` for every record written before it
+//! began, and a caller's receipt is handed out once a sync begun after its record's write has
+//! returned (`when_durable`). So the disk works while the two cores do, and one sync often
+//! covers several batches. The spreader then moves the synced batches into the audit file's
+//! tables (entries, nodes, checkpoints, exchange usage) many to a transaction.
+//!
+//! Writes running ahead of the sync mean a power cut may keep a record and lose the one
+//! before it. Nothing after such a gap was acknowledged (its acknowledgement would have
+//! waited for a sync that covered the lost record too), so opening the journal clears every
+//! record beyond the chain that goes on from the audit file's head (`orphans`) before
+//! anything reads it.
 //!
 //! Why a file and not an SQLite table: a batch committed as a row cost its WAL frames, the
 //! commit's locks and a sync of a log that SQLite writes page by page — 268 µs of CPU against
@@ -29,7 +37,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use shuqiao_core::audit::entry::Entry;
@@ -206,7 +214,18 @@ pub struct Journal {
     /// One holder of the `flock` in this process at a time: the lock belongs to the open
     /// file, so a second holder here would neither wait nor keep the first's lock.
     held: Mutex<()>,
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
+    /// The syncer thread's queue (started on first use; it ends with the journal).
+    syncer: Mutex<Option<mpsc::Sender<Waiter>>>,
+}
+
+/// Called once the records up to a tree size are on disk, or the sync failed.
+pub(crate) type OnDurable = Box<dyn FnOnce(Result<(), DbError>) + Send>;
+
+/// A record written and not yet known to be on disk, with what to call when it is.
+struct Waiter {
+    size: u64,
+    then: OnDurable,
 }
 
 #[derive(Default)]
@@ -220,6 +239,8 @@ struct State {
     end: u64,
     /// The append counter as this process last read or wrote it.
     stamp: u64,
+    /// Records up to this tree size are on disk: only those may move to the audit file.
+    synced: u64,
     /// A write or sync failed: what the file holds is known again only after a restart.
     broken: bool,
 }
@@ -388,8 +409,9 @@ enum LockKind {
 
 impl Journal {
     /// Opens the journal at `path`, creating it when `create` (a database that never had
-    /// one), and reads it back.
-    pub(crate) fn open(path: &str, create: bool) -> Result<Journal, DbError> {
+    /// one), clears the records a crash left beyond the chain that goes on from the audit
+    /// file's head `anchor` (see `orphans`), and reads it back.
+    pub(crate) fn open(path: &str, create: bool, anchor: Option<u64>) -> Result<Journal, DbError> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -424,9 +446,13 @@ impl Journal {
             file,
             lock,
             held: Mutex::new(()),
-            state: Mutex::new(State::default()),
+            state: Arc::default(),
+            syncer: Mutex::new(None),
         };
-        let guard = j.take_lock(LockKind::Shared)?;
+        let guard = j.take_lock(LockKind::Exclusive)?;
+        if let Some(anchor) = anchor {
+            j.erase_orphans(anchor)?;
+        }
         j.read_back(&guard)?;
         drop(guard);
         Ok(j)
@@ -477,9 +503,34 @@ impl Journal {
         }
     }
 
-    /// Reads the whole journal again (under its lock): another process has appended.
-    fn read_back(&self, _lock: &JournalLock<'_>) -> Result<(), DbError> {
-        let stamp = self.read_stamp()?;
+    /// Makes the records a crash left after a gap unreadable (their first tag zeroed, then
+    /// synced), before anything else reads the journal. Writes run ahead of the sync (see
+    /// `append`), so a power cut may keep a record whose predecessor it lost; none of them
+    /// was acknowledged (an acknowledgement waits for a sync begun after its own write and so
+    /// after every earlier one), and left in place one could later pass for the successor of
+    /// a record of the same size.
+    fn erase_orphans(&self, anchor: u64) -> Result<(), DbError> {
+        let bytes = self.whole_file()?;
+        let stray = orphans(&bytes, anchor);
+        if stray.is_empty() {
+            return Ok(());
+        }
+        tracing::warn!(
+            records = stray.len(),
+            path = %self.path,
+            "audit journal: records after a gap (written, never acknowledged, before a crash) are cleared"
+        );
+        for at in stray {
+            self.file
+                .write_all_at(&[0u8; TAG], at)
+                .map_err(|e| journal_err(&self.path, "cannot clear a record", e))?;
+        }
+        self.file
+            .sync_data()
+            .map_err(|e| journal_err(&self.path, "cannot sync", e))
+    }
+
+    fn whole_file(&self) -> Result<Vec<u8>, DbError> {
         let len = self
             .file
             .metadata()
@@ -489,9 +540,22 @@ impl Journal {
         self.file
             .read_exact_at(&mut bytes, 0)
             .map_err(|e| journal_err(&self.path, "cannot read", e))?;
+        Ok(bytes)
+    }
+
+    /// Reads the whole journal again (under its lock): at start, or another process has
+    /// appended. What it finds is synced first, so all of it may move to the audit file
+    /// (another process's last records may not have reached the disk yet).
+    fn read_back(&self, _lock: &JournalLock<'_>) -> Result<(), DbError> {
+        self.file
+            .sync_data()
+            .map_err(|e| journal_err(&self.path, "cannot sync", e))?;
+        let stamp = self.read_stamp()?;
+        let bytes = self.whole_file()?;
         let chain = chain(&self.path, &bytes)?;
         let mut st = self.state();
         st.newest = chain.last().cloned();
+        st.synced = st.synced.max(st.newest.as_ref().map_or(0, |p| p.size));
         st.tail = st.newest.as_ref().map_or(0, |p| p.at + p.len);
         st.end = bytes.len() as u64;
         st.live = chain.into();
@@ -548,9 +612,11 @@ impl Journal {
         Ok(Some((b.size, b.edge)))
     }
 
-    /// Writes `b` and syncs it (the sequencer holds `lock_for_append`'s lock). After a failed
-    /// write or sync every later append fails too: the kernel may have dropped the pages it
-    /// could not write, and only reading the file back at the next start tells what it holds.
+    /// Writes `b` (the sequencer holds `lock_for_append`'s lock) without waiting for the disk:
+    /// the next batch may be written while this one syncs, and nobody learns of it before
+    /// `when_durable` says so. After a failed write or sync every later append fails too: the
+    /// kernel may have dropped the pages it could not write, and only reading the file back
+    /// at the next start tells what it holds.
     pub(crate) fn append(&self, b: &JournaledBatch, decoded: &[&Entry]) -> Result<(), DbError> {
         let calls = calls_column(decoded);
         let framed = frame(&record_bytes(b, &calls));
@@ -566,10 +632,7 @@ impl Journal {
             }
             st.place(len)
         };
-        let written = self
-            .file
-            .write_all_at(&framed, at)
-            .and_then(|()| self.file.sync_data());
+        let written = self.file.write_all_at(&framed, at);
         let mut st = self.state();
         if let Err(e) = written {
             st.broken = true;
@@ -598,6 +661,45 @@ impl Journal {
         Ok(())
     }
 
+    /// Calls `then` once the records up to tree size `size` are on disk (at once if they
+    /// are), or with the error if the sync failed. Must be asked after the record's write has
+    /// returned: the sync that answers begins after the asking.
+    pub(crate) fn when_durable(&self, size: u64, then: OnDurable) {
+        if self.state().synced >= size {
+            return then(Ok(()));
+        }
+        let waiter = Waiter { size, then };
+        let refused = match self.syncer_queue() {
+            Ok(q) => q
+                .send(waiter)
+                .err()
+                .map(|e| (e.0, "the syncer has stopped".to_string())),
+            Err(e) => Some((waiter, e.to_string())),
+        };
+        if let Some((w, why)) = refused {
+            (w.then)(Err(journal_err(&self.path, "cannot sync", why)));
+        }
+    }
+
+    fn syncer_queue(&self) -> Result<mpsc::Sender<Waiter>, DbError> {
+        let mut q = self.syncer.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = q.as_ref() {
+            return Ok(tx.clone());
+        }
+        let (tx, rx) = mpsc::channel::<Waiter>();
+        let file = self
+            .file
+            .try_clone()
+            .map_err(|e| journal_err(&self.path, "cannot open", e))?;
+        let (state, path) = (self.state.clone(), self.path.clone());
+        std::thread::Builder::new()
+            .name("shuqiao-journal-sync".into())
+            .spawn(move || run_syncer(&file, &state, &path, &rx))
+            .map_err(|e| journal_err(&self.path, "cannot start its syncer", e))?;
+        *q = Some(tx.clone());
+        Ok(tx)
+    }
+
     /// Forgets the batches up to tree size `upto`, which the audit file holds now: their
     /// blocks may be written over.
     pub(crate) fn trim(&self, upto: u64) {
@@ -610,14 +712,17 @@ impl Journal {
     /// Batches after tree size `head`, oldest first, up to `SPREAD_ROWS` of them.
     pub(crate) fn after(&self, head: u64) -> Result<Vec<JournaledBatch>, DbError> {
         self.catch_up()?;
-        let todo: Vec<Placed> = self
-            .state()
+        let st = self.state();
+        let st_synced = st.synced;
+        let todo: Vec<Placed> = st
             .live
             .iter()
             .filter(|p| p.size > head)
+            .take_while(|p| p.size <= st_synced)
             .take(SPREAD_ROWS)
             .cloned()
             .collect();
+        drop(st);
         todo.iter().map(|p| self.read(p)).collect()
     }
 
@@ -650,6 +755,65 @@ impl Journal {
             .map(|p| (p.from, p.size))
             .collect())
     }
+}
+
+/// The syncer: one `fdatasync` for every record written before it began, then their
+/// waiters; while it syncs, the sequencer writes the next batches. Ends when the journal is
+/// dropped.
+fn run_syncer(file: &File, state: &Mutex<State>, path: &str, rx: &mpsc::Receiver<Waiter>) {
+    let lock = || state.lock().unwrap_or_else(|p| p.into_inner());
+    while let Ok(first) = rx.recv() {
+        let mut waiters = vec![first];
+        waiters.extend(rx.try_iter());
+        let upto = waiters.iter().map(|w| w.size).max().unwrap_or(0);
+        let outcome = if lock().broken {
+            Err(journal_err(
+                path,
+                "unwritable",
+                "an earlier write failed; restart the server",
+            ))
+        } else {
+            file.sync_data()
+                .map_err(|e| journal_err(path, "sync failed", e))
+        };
+        {
+            let mut st = lock();
+            match &outcome {
+                Ok(()) => st.synced = st.synced.max(upto),
+                Err(_) => st.broken = true,
+            }
+        }
+        for w in waiters {
+            (w.then)(match &outcome {
+                Ok(()) => Ok(()),
+                Err(e) => Err(DbError::Other(e.to_string())),
+            });
+        }
+    }
+}
+
+/// Where every record after a gap in the chain that goes on from tree size `anchor` starts:
+/// the intact records beyond the last one reached by following `from` from the anchor.
+fn orphans(bytes: &[u8], anchor: u64) -> Vec<u64> {
+    let mut records: Vec<Placed> = Vec::new();
+    let mut at = 0usize;
+    while at + BLOCK as usize <= bytes.len() {
+        if let Some((mut p, _)) = unframe(&bytes[at..]) {
+            p.at = at as u64;
+            records.push(p);
+        }
+        at += BLOCK as usize;
+    }
+    let by_from: HashMap<u64, u64> = records.iter().map(|p| (p.from, p.size)).collect();
+    let mut end = anchor;
+    while let Some(&size) = by_from.get(&end) {
+        end = size;
+    }
+    records
+        .into_iter()
+        .filter(|p| p.size > end)
+        .map(|p| p.at)
+        .collect()
 }
 
 impl State {
