@@ -561,11 +561,9 @@ impl SqliteDb {
                  with the database (the three files are backed up together)"
             )));
         }
-        let journal = crate::audit::Journal::open(
-            &file,
-            version < AUDIT_WITH_JOURNAL,
-            Self::audit_head_size(c)?,
-        )?;
+        let journal = crate::audit::Journal::open(&file, version < AUDIT_WITH_JOURNAL, || {
+            Self::audit_head_size(c)
+        })?;
         if exists(&legacy) {
             c.0.execute("ATTACH DATABASE ?1 AS legacy", [&legacy])
                 .map_err(sqlite_err)?;

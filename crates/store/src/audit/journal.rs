@@ -410,8 +410,14 @@ enum LockKind {
 impl Journal {
     /// Opens the journal at `path`, creating it when `create` (a database that never had
     /// one), clears the records a crash left beyond the chain that goes on from the audit
-    /// file's head `anchor` (see `orphans`), and reads it back.
-    pub(crate) fn open(path: &str, create: bool, anchor: Option<u64>) -> Result<Journal, DbError> {
+    /// file's head (`anchor`; see `orphans`), and reads it back. `anchor` is asked under the
+    /// journal's lock: a head read before it could be older than records another process has
+    /// written over since, and the chain from it would seem to break there.
+    pub(crate) fn open(
+        path: &str,
+        create: bool,
+        anchor: impl FnOnce() -> Result<Option<u64>, DbError>,
+    ) -> Result<Journal, DbError> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -450,7 +456,7 @@ impl Journal {
             syncer: Mutex::new(None),
         };
         let guard = j.take_lock(LockKind::Exclusive)?;
-        if let Some(anchor) = anchor {
+        if let Some(anchor) = anchor()? {
             j.erase_orphans(anchor)?;
         }
         j.read_back(&guard)?;
