@@ -742,7 +742,7 @@ fn index_subjects(db: &crate::db::Db, span_bits: u32) -> Result<bool> {
 /// The condition "entry `e` names the subject in placeholder `{}`": the index's hits below its
 /// mark (one seek per span, the spans found by walking the index's first column) and the
 /// entries at or above the mark, each checked against the entry's own subject list (the index
-/// keeps a prefix).
+/// keeps a prefix: the `16` in it is `SUBJECT_PREFIX`).
 const SUBJECT_MATCH: &str = "e.idx IN (
         WITH RECURSIVE spans(n) AS (
             SELECT MIN(span) FROM audit_subject_index

@@ -346,27 +346,33 @@ fn unframe(bytes: &[u8]) -> Option<(Placed, Vec<u8>)> {
     Some((placed, body))
 }
 
+/// Every intact record in `bytes` (the whole file), with where it starts.
+fn intact_records(bytes: &[u8]) -> impl Iterator<Item = Placed> + '_ {
+    (0..bytes.len() / BLOCK as usize).filter_map(move |block| {
+        let at = block * BLOCK as usize;
+        unframe(&bytes[at..]).map(|(mut p, _)| {
+            p.at = at as u64;
+            p
+        })
+    })
+}
+
 /// The chain of records that ends at the largest tree size, oldest first, from every intact
 /// record in `bytes` (the whole file). Two records that end at one size would mean two
 /// different logs: refused.
 fn chain(path: &str, bytes: &[u8]) -> Result<Vec<Placed>, DbError> {
     let mut by_size: HashMap<u64, Placed> = HashMap::new();
-    let mut at = 0usize;
-    while at + BLOCK as usize <= bytes.len() {
-        if let Some((mut p, _)) = unframe(&bytes[at..]) {
-            p.at = at as u64;
-            if let Some(other) = by_size.get(&p.size) {
-                if other.from != p.from || other.root != p.root {
-                    return Err(journal_err(
-                        path,
-                        "unreadable",
-                        format!("two batches end at tree size {}", p.size),
-                    ));
-                }
+    for p in intact_records(bytes) {
+        if let Some(other) = by_size.get(&p.size) {
+            if other.from != p.from || other.root != p.root {
+                return Err(journal_err(
+                    path,
+                    "unreadable",
+                    format!("two batches end at tree size {}", p.size),
+                ));
             }
-            by_size.insert(p.size, p);
         }
-        at += BLOCK as usize;
+        by_size.insert(p.size, p);
     }
     let newest = by_size.keys().max().copied();
     let Some(mut next) = newest.and_then(|s| by_size.remove(&s)) else {
@@ -801,15 +807,7 @@ fn run_syncer(file: &File, state: &Mutex<State>, path: &str, rx: &mpsc::Receiver
 /// Where every record after a gap in the chain that goes on from tree size `anchor` starts:
 /// the intact records beyond the last one reached by following `from` from the anchor.
 fn orphans(bytes: &[u8], anchor: u64) -> Vec<u64> {
-    let mut records: Vec<Placed> = Vec::new();
-    let mut at = 0usize;
-    while at + BLOCK as usize <= bytes.len() {
-        if let Some((mut p, _)) = unframe(&bytes[at..]) {
-            p.at = at as u64;
-            records.push(p);
-        }
-        at += BLOCK as usize;
-    }
+    let records: Vec<Placed> = intact_records(bytes).collect();
     let by_from: HashMap<u64, u64> = records.iter().map(|p| (p.from, p.size)).collect();
     let mut end = anchor;
     while let Some(&size) = by_from.get(&end) {
