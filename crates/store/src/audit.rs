@@ -369,6 +369,8 @@ pub(crate) struct Sequenced {
     leaves: Vec<Hash>,
     /// SQLite: pending rows up to this id are sequenced and may be deleted.
     pending_upto: Option<i64>,
+    /// Hex roots of the ranges the batch's receipts have needed so far (`range_hex`).
+    proof_hex: std::sync::Mutex<HashMap<(u64, u64), String>>,
 }
 
 impl Sequenced {
@@ -454,6 +456,7 @@ fn sequence(
         edge,
         leaves,
         pending_upto: taken_upto,
+        proof_hex: Default::default(),
     })
 }
 
@@ -760,58 +763,61 @@ const SUBJECT_MATCH: &str = "e.idx IN (
 /// from memory alone: every node their proofs need was either completed by the batch or is
 /// on the edge it started from.
 fn receipts(done: &Sequenced, start: usize, count: usize) -> Result<Vec<Receipt>> {
-    // The proofs of one batch share their upper ranges; a range that is not one stored node
-    // (on the tree's right edge) costs a hash per piece, so each is computed once.
-    let mut roots: HashMap<(u64, u64), String> = HashMap::new();
-    let node = |id: NodeId| {
-        done.fresh
-            .get(&id)
-            .or_else(|| done.edge.get(&id))
-            .copied()
-            .ok_or_else(|| missing_node(id))
-    };
     (0..count)
         .map(|i| {
             let index = done.from + (start + i) as u64;
-            let plan = merkle::inclusion_plan(index, done.size);
-            let mut proof = Vec::with_capacity(plan.len());
-            for r in plan {
-                if let Some(h) = roots.get(&(r.lo, r.hi)) {
-                    proof.push(h.clone());
-                    continue;
-                }
-                let pieces = r.nodes();
-                let hashes = pieces
-                    .iter()
-                    .map(|&id| node(id))
-                    .collect::<Result<Vec<_>>>()?;
-                let h = hex_hash(&merkle::Range::root(&hashes));
-                if pieces.len() > 1 {
-                    roots.insert((r.lo, r.hi), h.clone());
-                }
-                proof.push(h);
-            }
+            let inclusion_proof = merkle::inclusion_plan(index, done.size)
+                .into_iter()
+                .map(|r| done.range_hex(r))
+                .collect::<Result<Vec<_>>>()?;
             Ok(Receipt {
                 index,
                 tree_size: done.size,
                 leaf_hash: hex_hash(&done.leaves[start + i]),
-                inclusion_proof: proof,
+                inclusion_proof,
                 checkpoint: done.note.clone(),
             })
         })
         .collect()
 }
 
+impl Sequenced {
+    /// The hex root of the range `r` of this batch's tree, worked out once for all of the
+    /// batch's callers: their proofs share every range above the batch's own leaves, and a
+    /// range on the tree's right edge that is not one stored node costs a hash per piece.
+    fn range_hex(&self, r: merkle::Range) -> Result<String> {
+        let cached = || self.proof_hex.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(h) = cached().get(&(r.lo, r.hi)) {
+            return Ok(h.clone());
+        }
+        let hashes = r
+            .nodes()
+            .into_iter()
+            .map(|id| {
+                self.fresh
+                    .get(&id)
+                    .or_else(|| self.edge.get(&id))
+                    .copied()
+                    .ok_or_else(|| missing_node(id))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let h = hex_hash(&merkle::Range::root(&hashes));
+        cached().insert((r.lo, r.hi), h.clone());
+        Ok(h)
+    }
+}
+
 /// Lower-case hex of a hash. A batch's receipts carry thousands of these, and the `hex`
 /// crate's per-character iterator showed up in profiles of the sequencer.
 fn hex_hash(h: &Hash) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(64);
-    for b in h {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 15) as usize] as char);
+    let mut out = [0u8; 64];
+    for (pair, b) in out.chunks_exact_mut(2).zip(h) {
+        pair[0] = DIGITS[(b >> 4) as usize];
+        pair[1] = DIGITS[(b & 15) as usize];
     }
-    out
+    // Hex digits are ASCII, so this never fails; `String::push` checked each char's width.
+    std::str::from_utf8(&out).unwrap_or_default().to_owned()
 }
 
 /// Most entries one sequencing transaction takes.
@@ -1614,5 +1620,15 @@ mod tests {
             usize::MAX,
             "PostgreSQL commits each batch before the next: no cap"
         );
+    }
+
+    #[test]
+    fn receipt_hashes_are_lower_case_hex() {
+        let mut h: Hash = [0; 32];
+        for (i, b) in h.iter_mut().enumerate() {
+            *b = (i as u8).wrapping_mul(37) ^ 0xa5;
+        }
+        assert_eq!(hex_hash(&h), hex::encode(h));
+        assert_eq!(hex_hash(&[0xff; 32]), "f".repeat(64));
     }
 }

@@ -221,8 +221,12 @@ pub struct Usage {
 pub(crate) type UsageCounts = HashMap<(String, String, String, i64), (i64, i64, i64)>;
 
 /// Per day, system, resource and grant: what a batch of audit entries adds to the counters.
+/// Entries are grouped on borrowed keys and a day number first, so a batch of thousands makes
+/// strings and a date only per distinct line (the spreader and the sequencer run this on
+/// every batch).
 pub(crate) fn usage_of(entries: &[&shuqiao_core::audit::entry::Entry]) -> UsageCounts {
-    let mut out = UsageCounts::new();
+    type Line<'a> = (i64, &'a str, &'a str, i64);
+    let mut lines: HashMap<Line<'_>, ((i64, i64, i64), i64)> = HashMap::new();
     for e in entries {
         if !e.action.starts_with("exchange.") {
             continue;
@@ -235,13 +239,11 @@ pub(crate) fn usage_of(entries: &[&shuqiao_core::audit::entry::Entry]) -> UsageC
             .as_deref()
             .and_then(|g| g.parse::<i64>().ok())
             .unwrap_or(0);
-        let key = (
-            shuqiao_core::catalog::china_date(e.time),
-            system.clone(),
-            e.resource.clone().unwrap_or_default(),
-            grant,
-        );
-        let slot = out.entry(key).or_default();
+        let day = china_day_number(e.time);
+        let resource = e.resource.as_deref().unwrap_or_default();
+        let (slot, _) = lines
+            .entry((day, system, resource, grant))
+            .or_insert(((0, 0, 0), e.time));
         if e.result.starts_with("ok") {
             slot.0 += 1;
             slot.1 += exchange::served_count(&e.result);
@@ -249,10 +251,23 @@ pub(crate) fn usage_of(entries: &[&shuqiao_core::audit::entry::Entry]) -> UsageC
             slot.2 += 1;
         }
     }
-    out
+    lines
+        .into_iter()
+        .map(|((_, system, resource, grant), (counts, time))| {
+            let day = shuqiao_core::catalog::china_date(time);
+            (
+                (day, system.to_string(), resource.to_string(), grant),
+                counts,
+            )
+        })
+        .collect()
 }
 
-/// Adds a batch's counts, inside the sequencing transaction.
+/// The day in China (UTC+8) of `ms`, as a count of days: `china_date` names the same days.
+fn china_day_number(ms: i64) -> i64 {
+    (ms.div_euclid(1000) + 8 * 3600).div_euclid(86_400)
+}
+
 pub(crate) fn record_usage(c: &mut dyn Conn, counts: UsageCounts) -> Result<()> {
     for ((day, system, resource, grant), (calls, records, refused)) in counts {
         c.execute(
@@ -293,4 +308,60 @@ pub(crate) fn read_usage(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shuqiao_core::audit::entry::Entry;
+
+    fn call(time: i64, system: &str, result: &str) -> Entry {
+        Entry {
+            time,
+            actor_org: "HI-RST".into(),
+            actor_system: Some(system.into()),
+            actor_person: None,
+            action: "exchange.lookup".into(),
+            resource: Some("101001-000001".into()),
+            resource_version: None,
+            grant: Some("7".into()),
+            purpose: None,
+            result: result.into(),
+            subjects: vec![],
+        }
+    }
+
+    #[test]
+    fn usage_lines_split_at_midnight_in_china_and_by_system() {
+        // 2026-12-03 15:59:59.999 UTC is 23:59:59.999 in China; a millisecond later it is the 4th.
+        let before = 1_796_313_599_999;
+        let entries = [
+            call(before, "a", "ok:1/1"),
+            call(before, "a", "denied:no_grant"),
+            call(before + 1, "a", "ok:2/3"),
+            call(before + 1, "b", "ok:1/1"),
+        ];
+        let refs: Vec<&Entry> = entries.iter().collect();
+        let mut lines: Vec<_> = usage_of(&refs).into_iter().collect();
+        lines.sort();
+        let line = |day: &str, system: &str, counts| {
+            (
+                (
+                    day.to_string(),
+                    system.to_string(),
+                    "101001-000001".to_string(),
+                    7,
+                ),
+                counts,
+            )
+        };
+        assert_eq!(
+            lines,
+            vec![
+                line("2026-12-03", "a", (1, 1, 1)),
+                line("2026-12-04", "a", (1, 2, 0)),
+                line("2026-12-04", "b", (1, 1, 0)),
+            ]
+        );
+    }
 }
