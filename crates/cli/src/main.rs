@@ -596,7 +596,7 @@ async fn serve(
     // Tests and scripts read this line to find a random port.
     println!("listening on http://{addr}");
     let state = shuqiao_http::AppState {
-        store,
+        store: std::sync::Arc::new(store),
         demo: with_demo,
     };
     shuqiao_http::serve(listener, state, async {

@@ -17,7 +17,9 @@ pub const MAX_BODY: usize = 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
+    /// Behind one `Arc`: axum clones the state for every request, and a `Store` is a dozen
+    /// `Arc`s (their counts, shared by the two cores, showed in the lookups' profile).
+    pub store: std::sync::Arc<Store>,
     /// Whether the demo province was loaded, so the landing page may list its accounts.
     pub demo: bool,
 }

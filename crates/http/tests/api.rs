@@ -30,7 +30,7 @@ async fn app_with_clock(clock: shuqiao_store::Clock) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let state = shuqiao_http::AppState {
-        store: db.store.clone(),
+        store: std::sync::Arc::new(db.store.clone()),
         demo: true,
     };
     tokio::spawn(shuqiao_http::serve(listener, state, std::future::pending()));
@@ -694,7 +694,7 @@ async fn without_audit_keys_the_log_fails_closed() {
     tokio::spawn(shuqiao_http::serve(
         listener,
         shuqiao_http::AppState {
-            store: db.store.clone(),
+            store: std::sync::Arc::new(db.store.clone()),
             demo: false,
         },
         std::future::pending(),

@@ -236,7 +236,7 @@ pub async fn download(
     let fields = params.get("fields").map(|f| split_fields(f));
     let plan = st.store.exchange_download(&cred, &resource, fields).await?;
     let mut resp = Response::new(axum::body::Body::from_stream(download_stream(
-        st.store.clone(),
+        shuqiao_store::Store::clone(&st.store),
         plan.clone(),
         csv,
     )));
