@@ -9,7 +9,8 @@
 #
 # Per run: audited lookups through GET /api/v1/exchange/101001-000001/records/{GMSFHM} with the
 # demo's hi-rst-sbxt token and random keys (wrk, keep-alive, loopback only), req/s, p50/p99,
-# the server's CPU per call (user + system from /proc, every thread of it) and its peak memory
+# the server's CPU per call (user + system from /proc, every thread of it; and split by thread:
+# the async workers, the upkeep thread, the journal's syncer, the rest) and its peak memory
 # (VmHWM); then B ÷ A per pair. Each server serves ROUNDS runs back to back (the log grows
 # between them, as in a server in service), after a WARMUP run.
 #
@@ -25,6 +26,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 LUA=$ROOT/scripts/bench-exchange/load.lua
+# shellcheck source=bench-exchange/threads.sh
+. "$ROOT/scripts/bench-exchange/threads.sh"
 [ $# -eq 2 ] || { echo "usage: $0 A_BIN B_BIN" >&2; exit 2; }
 A_BIN=$(realpath "$1")
 B_BIN=$(realpath "$2")
@@ -120,8 +123,11 @@ run() {
   for r in $(seq 1 "$ROUNDS"); do
     local t0 t1 out n
     t0=$(cpu_ticks "$pid")
+    local k0 k1
+    k0=$(thread_ticks "$pid")
     out=$(load "$DURATION" --latency)
     t1=$(cpu_ticks "$pid")
+    k1=$(thread_ticks "$pid")
     n=$(field requests "$out")
     [ -n "$n" ] && [ "$n" -gt 0 ] || die "$label: wrk reported no requests"
     [ "$(field non2xx "$out")" = 0 ] || echo "  warning: $label had $(field non2xx "$out") non-2xx answers"
@@ -130,6 +136,9 @@ run() {
       "$(field p99_us "$out")" "$(( (t1 - t0) * 10000 / n ))" \
       "$(awk '$1=="VmHWM:"{printf "%.1f", $2*1024/1e6}' "/proc/$pid/status")" >>"$W/results"
     tail -n1 "$W/results" | awk '{printf "  %-2s round %s  %9.1f req/s  p50 %6.3f ms  p99 %7.3f ms  %4d µs CPU a call  peak %6.1f MB\n", $1, $2, $3, $4/1000, $5/1000, $6, $7}'
+    # Threads that ended during the run (none in a steady server) drop out of the split.
+    echo "$k0 $k1 $n" | awk '{n = $9; printf "      µs a call by thread: workers %.1f, upkeep %.1f, journal syncer %.1f, other %.1f\n",
+      ($5 - $1) * 10000 / n, ($6 - $2) * 10000 / n, ($7 - $3) * 10000 / n, ($8 - $4) * 10000 / n}'
   done
   stop_server
 }

@@ -31,6 +31,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 LUA=$ROOT/scripts/bench-exchange/load.lua
+# shellcheck source=bench-exchange/threads.sh
+. "$ROOT/scripts/bench-exchange/threads.sh"
 BIN=${BIN:-$ROOT/target/release/shuqiao}
 
 PERSONS=${PERSONS:-1000000}
@@ -365,11 +367,23 @@ for ROUND in $(seq 1 "$ROUNDS"); do
   for c in $CONNS; do
     for t in $TARGETS; do
       target_args "$t"
+      k0=$(thread_ticks "$SQ_PID")
       run_wrk run "$t" "$c" "$DURATION" "${ARGS[@]}"
+      # The server's CPU by thread over its lookups runs: "c ticks×4 ticks×4 requests" a run.
+      if [ "$t" = lookups ]; then
+        echo "$c $k0 $(thread_ticks "$SQ_PID") $(sed -n 's/^RESULT .*requests=\([0-9]*\).*/\1/p' \
+          "$W/wrk-lookups-$c-run-$ROUND.txt")" >>"$W/threads"
+      fi
     done
   done
 done
 SQ_HWM=$(mem_mb "$SQ_PID" VmHWM)
+if [ -s "$W/threads" ]; then
+  awk '{ c = $1; n[c] += $10; for (i = 0; i < 4; i++) d[c, i] += $(6 + i) - $(2 + i) }
+    END { for (c in n) if (n[c] > 0)
+      printf "shuqiao server CPU a call by thread at %d connections (all rounds): workers %.1f µs, upkeep %.1f µs, journal syncer %.1f µs, other %.1f µs\n",
+        c, d[c, 0] * 10000 / n[c], d[c, 1] * 10000 / n[c], d[c, 2] * 10000 / n[c], d[c, 3] * 10000 / n[c] }' "$W/threads" | sort -t' ' -k9n
+fi
 SQ_RSS=$(mem_mb "$SQ_PID" VmRSS)
 echo "shuqiao server memory after the runs: VmHWM $SQ_HWM MB (peak since its start), VmRSS $SQ_RSS MB"
 echo "Datasette memory after the runs: VmHWM $(mem_mb "$DS_PID" VmHWM) MB"
