@@ -17,6 +17,7 @@ use crate::{params, Result, Store, StoreError};
 
 mod feed;
 mod limits;
+mod recent;
 
 pub use feed::{Change, ChangePage, DownloadPlan, QueryPage, DOWNLOAD_PAGE};
 pub use limits::Usage;
@@ -885,20 +886,31 @@ fn read_records(
     keys: Vec<String>,
     keep: Option<&[String]>,
 ) -> Result<Vec<(String, Option<Data>)>> {
+    // SQLite's own readers keep what they read while the main file stays as it was.
+    let mark = c.change_mark()?;
     let mut out = Vec::with_capacity(keys.len());
     for key in keys {
-        let row = c.query_one(
-            "SELECT v.data FROM records r JOIN record_versions v ON v.id = r.version
-             WHERE r.resource = $1 AND r.record_key = $2 AND r.live = 1",
-            params![resource, &key],
-        )?;
-        let data = match row.map(|r| r.opt_text(0)).transpose()?.flatten() {
+        let text = match mark {
+            Some(m) => recent::record_text(m, resource, &key, || read_record(c, resource, &key))?,
+            None => read_record(c, resource, &key)?,
+        };
+        let data = match text {
             Some(t) => Some(parse_fields(&t, keep)?),
             None => None,
         };
         out.push((key, data));
     }
     Ok(out)
+}
+
+/// The data of the live record `key` of `resource`, as stored (JSON text).
+fn read_record(c: &mut dyn crate::db::Conn, resource: &str, key: &str) -> Result<Option<String>> {
+    let row = c.query_one(
+        "SELECT v.data FROM records r JOIN record_versions v ON v.id = r.version
+         WHERE r.resource = $1 AND r.record_key = $2 AND r.live = 1",
+        params![resource, key],
+    )?;
+    Ok(row.map(|r| r.opt_text(0)).transpose()?.flatten())
 }
 
 impl Store {

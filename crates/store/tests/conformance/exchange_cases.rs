@@ -370,3 +370,48 @@ pub async fn revocations_by_another_process_end_access_at_the_next_call(
     other.revoke_token(info.id).await.unwrap();
     assert_eq!(refused(lookup().await.unwrap_err()), "token_revoked");
 }
+
+/// A lookup after a record changed — collected in this process or by another one, updated or
+/// deleted — answers with the record as it is now, however often it was looked up before (the
+/// SQLite readers keep records they served while the main file stays unchanged).
+pub async fn lookups_see_each_change_to_a_record_at_the_next_call(
+    s: Store,
+    t: Arc<AtomicI64>,
+    url: String,
+) {
+    let (s, code, _, cred) = granted(s).await;
+    let name = |l: &shuqiao_store::exchange::Lookup, i: usize| {
+        l.records[i].1.as_ref().map(|d| d["XM"].clone())
+    };
+    let lookup = || s.exchange_lookup(&cred, &code, vec![A.into(), B.into()], None);
+    for _ in 0..3 {
+        let l = lookup().await.unwrap();
+        assert_eq!(
+            (name(&l, 0), name(&l, 1)),
+            (Some("张三".into()), Some("李四".into()))
+        );
+    }
+
+    // This process collects a new name for A.
+    collect(&s, &code, vec![row(A, "张三丰", "1949-12-31")], vec![]).await;
+    let l = lookup().await.unwrap();
+    assert_eq!(
+        (name(&l, 0), name(&l, 1)),
+        (Some("张三丰".into()), Some("李四".into()))
+    );
+
+    // Another process renames A again and deletes B.
+    let t0 = t.load(Ordering::SeqCst);
+    let other = Store::open_with_clock(&url, Arc::new(move || t0))
+        .await
+        .unwrap();
+    collect(
+        &other,
+        &code,
+        vec![row(A, "张君宝", "1949-12-31")],
+        vec![B.into()],
+    )
+    .await;
+    let l = lookup().await.unwrap();
+    assert_eq!((name(&l, 0), name(&l, 1)), (Some("张君宝".into()), None));
+}
