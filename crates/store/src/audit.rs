@@ -972,14 +972,17 @@ fn answer_when_durable(
             }
             return;
         }
-        // The syncer's thread is not the runtime's: `after_sequenced` spawns onto it.
-        let _runtime = runtime.enter();
-        after.after_sequenced(&done);
-        let mut start = done.submitted_start(total);
-        for (reply, n) in replies.into_iter().zip(counts) {
-            let _ = reply.send(Ok((done.clone(), start)));
-            start += n;
-        }
+        // The syncer's thread is not the runtime's: one task hands the batch to its callers
+        // from a worker, where waking them is a push to that worker's own queue, not a
+        // locked push to the runtime's shared one and a wake-up of a worker per caller.
+        runtime.spawn(async move {
+            after.after_sequenced(&done);
+            let mut start = done.submitted_start(total);
+            for (reply, n) in replies.into_iter().zip(counts) {
+                let _ = reply.send(Ok((done.clone(), start)));
+                start += n;
+            }
+        });
     };
     match store.db.audit_journal() {
         Some(journal) => journal.when_durable(size, Box::new(answer)),
