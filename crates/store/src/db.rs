@@ -144,12 +144,107 @@ pub trait Conn {
     }
 }
 
-/// A connection's own count of the commits others made to the main file (SQLite's
-/// `PRAGMA data_version`): it means something only for the connection it came from.
+/// Where the main file stands. Either a connection's own count of the commits others made
+/// to it (SQLite's `PRAGMA data_version`; it means something only for the connection it
+/// came from, `conn`), or the main file's write-ahead-log index header as every process sees
+/// it (`WalWatch`; `conn` is then the database's number with `WAL_MARK` set, and the mark
+/// holds for every connection of the database).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ChangeMark {
     pub conn: u64,
-    pub version: i64,
+    pub version: [u8; WAL_HEADER],
+}
+
+impl ChangeMark {
+    /// A connection's `PRAGMA data_version`.
+    pub fn counted(conn: u64, version: i64) -> ChangeMark {
+        let mut v = [0; WAL_HEADER];
+        v[..8].copy_from_slice(&version.to_be_bytes());
+        ChangeMark { conn, version: v }
+    }
+}
+
+/// Bytes of SQLite's WAL-index header (the first of the two copies at the start of the
+/// `-shm` file; <https://sqlite.org/walformat.html>).
+pub const WAL_HEADER: usize = 48;
+
+/// Set in `ChangeMark::conn` for a mark read from the WAL-index header.
+const WAL_MARK: u64 = 1 << 63;
+
+/// The main file's WAL-index header, read from the `-shm` file that every connection to the
+/// database maps. SQLite rewrites it at every commit (its change counter, frame count, salts
+/// and checksums), after the commit's frames are in the log and before COMMIT returns; two
+/// equal readings mean no commit came between them, from this process or any other. So a
+/// read whose answers are all in memory already (a token's grants, a record) learns that
+/// they still hold from one read of shared memory, without a read transaction: SQLite's own check,
+/// `PRAGMA data_version`, needs one, and taking and dropping its WAL read lock is two
+/// `fcntl` calls and the larger part of a cached lookup's time.
+///
+/// The file cannot be swapped underneath: SQLite removes or resets it only when no
+/// connection has the database open, and the `SqliteDb` holding this keeps its writer's open.
+/// It is read through a mapping of its first page, as SQLite itself reads it: a `pread` a
+/// call cost a third of what the transaction it saves did.
+struct WalWatch {
+    /// The first `WAL_PAGE` bytes of the `-shm` file, mapped shared and read-only.
+    at: std::ptr::NonNull<u8>,
+}
+
+/// Bytes of the `-shm` file mapped: one page, which holds both copies of the header.
+const WAL_PAGE: usize = 4096;
+
+// SAFETY: the mapping is only ever read, with volatile loads, and lives as long as the value.
+unsafe impl Send for WalWatch {}
+unsafe impl Sync for WalWatch {}
+
+impl WalWatch {
+    fn open(db_path: &str) -> Option<WalWatch> {
+        use std::os::fd::AsRawFd;
+        let file = std::fs::File::open(format!("{db_path}-shm")).ok()?;
+        if file.metadata().ok()?.len() < WAL_PAGE as u64 {
+            return None;
+        }
+        // SAFETY: a fresh read-only shared mapping of a file at least WAL_PAGE bytes long; the
+        // mapping stays valid after the descriptor is closed, and `Drop` unmaps it.
+        let at = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                WAL_PAGE,
+                libc::PROT_READ,
+                libc::MAP_SHARED,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        if at == libc::MAP_FAILED {
+            return None;
+        }
+        std::ptr::NonNull::new(at.cast()).map(|at| WalWatch { at })
+    }
+
+    /// The header now; `None` while a commit is writing it (its two copies differ, SQLite's
+    /// own test) or before any connection has built the index.
+    fn header(&self) -> Option<[u8; WAL_HEADER]> {
+        // SAFETY: `at` maps WAL_PAGE >= 2 * WAL_HEADER readable bytes. Other processes write
+        // them, so they are read with volatile loads and compared, never trusted as one.
+        let both: [u8; 2 * WAL_HEADER] =
+            unsafe { std::ptr::read_volatile(self.at.as_ptr().cast()) };
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+        let (first, second) = both.split_at(WAL_HEADER);
+        // Byte 12 is `isInit`: 1 once a connection has built the index.
+        if first != second || first[12] != 1 {
+            return None;
+        }
+        first.try_into().ok()
+    }
+}
+
+impl Drop for WalWatch {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping `open` made; nothing reads it after this.
+        unsafe {
+            libc::munmap(self.at.as_ptr().cast(), WAL_PAGE);
+        }
+    }
 }
 
 /// Appends one row in COPY text format: tab-separated, `\N` for NULL, escapes for the
@@ -253,10 +348,7 @@ impl Conn for SqliteConn {
             .prepare_cached("PRAGMA main.data_version")
             .map_err(sqlite_err)?;
         let version = stmt.query_row([], |r| r.get(0)).map_err(sqlite_err)?;
-        Ok(Some(ChangeMark {
-            conn: self.1,
-            version,
-        }))
+        Ok(Some(ChangeMark::counted(self.1, version)))
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), DbError> {
@@ -301,6 +393,9 @@ pub struct SqliteDb {
     /// The spreader's: moves journaled batches into the audit file (see `spread_write`).
     spreader: Mutex<SqliteConn>,
     readers: Mutex<Readers>,
+    /// The main file's WAL-index header, for `read_here` to learn without a read transaction
+    /// that nothing was committed (`None`: no `-shm` file to read; SQLite is asked).
+    wal: Option<WalWatch>,
     /// Signalled when a reader connection is handed back.
     reader_free: std::sync::Condvar,
     /// Dropping this stops the checkpointer thread.
@@ -480,6 +575,7 @@ impl SqliteDb {
             audit_writer: Mutex::new(audit_writer),
             spreader: Mutex::new(spreader),
             readers: Mutex::new(Readers::default()),
+            wal: WalWatch::open(path),
             reader_free: std::sync::Condvar::new(),
             _checkpointer: stop,
         })
@@ -772,7 +868,7 @@ impl SqliteDb {
                 c
             }
         };
-        let out = read_transaction(&mut conn, f);
+        let out = lazy_read(&mut conn, self.id | WAL_MARK, self.wal.as_ref(), f);
         OWN.with(|own| {
             let mut own = own.borrow_mut();
             // A thread keeps connections to the databases it read last (tests open many).
@@ -841,6 +937,103 @@ fn run_cached(conn: &mut SqliteConn, sql: &str) -> Result<(), DbError> {
         .and_then(|mut s| s.raw_execute())
         .map(|_| ())
         .map_err(sqlite_err)
+}
+
+/// Runs a read whose answers may all be in memory already: the transaction begins at its
+/// first statement, not before, and a read that runs none (every answer kept under a
+/// `ChangeMark` that still holds) touches no lock at all. Marks come from the WAL-index
+/// header (`WalWatch`): before the transaction begins, the header as it is now; once it has
+/// begun, the header as it was just before, which its snapshot is no older than. So what
+/// the transaction reads is kept under a mark no newer than what it saw, and is used again
+/// only while no commit has come since.
+fn lazy_read<T>(
+    conn: &mut SqliteConn,
+    db_mark: u64,
+    wal: Option<&WalWatch>,
+    f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    let Some(wal) = wal else {
+        return read_transaction(conn, f);
+    };
+    let mut lazy = LazyRead {
+        conn,
+        wal,
+        db_mark,
+        begun: None,
+    };
+    let out = f(&mut lazy);
+    let LazyRead { conn, begun, .. } = lazy;
+    match begun {
+        None => out,
+        Some(_) => {
+            let out = out.and_then(|v| run_cached(conn, "COMMIT").map(|()| v));
+            if out.is_err() && !conn.0.is_autocommit() {
+                let _ = conn.batch("ROLLBACK");
+            }
+            out
+        }
+    }
+}
+
+/// A connection whose read transaction begins at the first statement (see `lazy_read`).
+struct LazyRead<'a> {
+    conn: &'a mut SqliteConn,
+    wal: &'a WalWatch,
+    db_mark: u64,
+    /// Once the transaction has begun: the mark read just before it (`None`: the header was
+    /// being written; the connection's own `data_version` stands in).
+    begun: Option<Option<ChangeMark>>,
+}
+
+impl LazyRead<'_> {
+    fn header_mark(&self) -> Option<ChangeMark> {
+        self.wal.header().map(|version| ChangeMark {
+            conn: self.db_mark,
+            version,
+        })
+    }
+
+    fn begin(&mut self) -> Result<&mut SqliteConn, DbError> {
+        if self.begun.is_none() {
+            let before = self.header_mark();
+            run_cached(self.conn, "BEGIN")?;
+            self.begun = Some(before);
+        }
+        Ok(self.conn)
+    }
+}
+
+impl Conn for LazyRead<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+        self.begin()?.execute(sql, params)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        self.begin()?.query(sql, params)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), DbError> {
+        self.begin()?.batch(sql)
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    fn change_mark(&mut self) -> Result<Option<ChangeMark>, DbError> {
+        match self.begun {
+            Some(Some(before)) => Ok(Some(before)),
+            Some(None) => self.conn.change_mark(),
+            None => match self.header_mark() {
+                Some(now) => Ok(Some(now)),
+                None => self.begin()?.change_mark(),
+            },
+        }
+    }
+
+    fn audit_journal(&self) -> Option<std::sync::Arc<crate::audit::Journal>> {
+        self.conn.audit_journal()
+    }
 }
 
 /// Runs a read in one (deferred) transaction: every statement sees the same snapshot, and
@@ -1227,4 +1420,41 @@ fn insert_rows_then(
         c.execute(&sql, &values)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The header a `WalWatch` reads stays put while nothing commits, and moves at every
+    /// commit, whichever connection (or process) makes it.
+    #[test]
+    fn the_wal_header_moves_at_every_commit_and_only_then() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db").to_string_lossy().into_owned();
+        let writer = rusqlite::Connection::open(&path).unwrap();
+        writer
+            .execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (v INTEGER);")
+            .unwrap();
+        let watch = WalWatch::open(&path).expect("the -shm file is there");
+        let first = watch.header().expect("a settled header");
+        let reader = rusqlite::Connection::open(&path).unwrap();
+        let n: i64 = reader
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
+        assert_eq!(watch.header(), Some(first), "a read changes nothing");
+
+        let mut seen = vec![first];
+        for v in 0..3 {
+            let other = rusqlite::Connection::open(&path).unwrap();
+            other.execute("INSERT INTO t (v) VALUES (?1)", [v]).unwrap();
+            let now = watch.header().expect("a settled header");
+            assert!(!seen.contains(&now), "commit {v} left the header as it was");
+            seen.push(now);
+        }
+        // A transaction that changes nothing commits nothing.
+        writer.execute_batch("BEGIN; COMMIT;").unwrap();
+        assert_eq!(watch.header().as_ref(), seen.last());
+    }
 }

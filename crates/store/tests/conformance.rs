@@ -1685,6 +1685,7 @@ conformance!(
     lookups_go_on_while_an_import_holds_the_data,
     revocations_by_another_process_end_access_at_the_next_call,
     lookups_see_each_change_to_a_record_at_the_next_call,
+    lookups_see_changes_written_outside_shuqiao,
 );
 
 /// The demo province loads on both engines and is searchable (slower: kept to one case).

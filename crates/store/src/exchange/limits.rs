@@ -30,7 +30,7 @@ pub(crate) struct ExchangeState {
     pub(crate) changed: tokio::sync::Notify,
     /// Tokens and their grants as read on a connection, by connection and `hash resource`,
     /// with the change mark they were read under (see `token_and_grants`).
-    token_grants: Mutex<HashMap<(u64, String), (i64, TokenGrants)>>,
+    token_grants: Mutex<HashMap<(u64, String), (ChangeMark, TokenGrants)>>,
 }
 
 /// Tokens and grants kept at most; past it the memory starts again from nothing.
@@ -70,7 +70,7 @@ impl ExchangeState {
     ) -> Option<TokenGrants> {
         let kept = self.token_grants.lock().unwrap_or_else(|p| p.into_inner());
         match kept.get(&token_key(m, hash, code)) {
-            Some((version, tg)) if *version == m.version => Some(tg.clone()),
+            Some((kept_at, tg)) if *kept_at == m => Some(tg.clone()),
             _ => None,
         }
     }
@@ -80,7 +80,7 @@ impl ExchangeState {
         if kept.len() >= TOKEN_GRANTS_KEPT {
             kept.clear();
         }
-        kept.insert(token_key(m, hash, code), (m.version, tg));
+        kept.insert(token_key(m, hash, code), (m, tg));
     }
 
     pub(crate) fn set_default_rate(&self, rate: Option<u32>) {

@@ -127,7 +127,7 @@ mod tests {
     use super::*;
 
     fn mark(version: i64) -> ChangeMark {
-        ChangeMark { conn: 7, version }
+        ChangeMark::counted(7, version)
     }
 
     fn read_as(text: &str) -> impl FnOnce() -> Result<Option<String>, ()> + '_ {

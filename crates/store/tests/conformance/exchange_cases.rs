@@ -295,6 +295,25 @@ fn hold_data_lock(url: String) -> (std::sync::mpsc::Receiver<()>, std::sync::mps
     (locked, release)
 }
 
+/// Runs `sql` on a plain connection of the engine's own client, as an operator's shell would:
+/// no Shuqiao code between it and the database.
+fn run_outside(url: &str, sql: &str) {
+    let (url, sql) = (url.to_string(), sql.to_string());
+    std::thread::spawn(move || {
+        if url.starts_with("postgres") {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            c.batch_execute(&sql).unwrap();
+        } else {
+            rusqlite::Connection::open(&url)
+                .unwrap()
+                .execute_batch(&sql)
+                .unwrap();
+        }
+    })
+    .join()
+    .unwrap();
+}
+
 fn pending_rows(url: &str) -> i64 {
     let sql = "SELECT COUNT(*) FROM audit_pending";
     if url.starts_with("postgres") {
@@ -414,4 +433,35 @@ pub async fn lookups_see_each_change_to_a_record_at_the_next_call(
     .await;
     let l = lookup().await.unwrap();
     assert_eq!((name(&l, 0), name(&l, 1)), (Some("张君宝".into()), None));
+}
+
+/// Lookups answered from memory (a token's grants, records) notice a commit that no Shuqiao
+/// process made — an operator's SQL shell renaming a person, then revoking the grant — at
+/// the very next call.
+pub async fn lookups_see_changes_written_outside_shuqiao(
+    s: Store,
+    _t: Arc<AtomicI64>,
+    url: String,
+) {
+    let (s, code, grant, cred) = granted(s).await;
+    let lookup = || s.exchange_lookup(&cred, &code, vec![A.into()], None);
+    let name =
+        |l: &shuqiao_store::exchange::Lookup| l.records[0].1.as_ref().map(|d| d["XM"].clone());
+    for _ in 0..3 {
+        assert_eq!(name(&lookup().await.unwrap()), Some("张三".into()));
+    }
+    run_outside(
+        &url,
+        &format!(
+            "UPDATE record_versions SET data = REPLACE(data, '张三', '张三丰') \
+             WHERE id = (SELECT version FROM records WHERE resource = '{code}' AND record_key = '{A}')"
+        ),
+    );
+    assert_eq!(name(&lookup().await.unwrap()), Some("张三丰".into()));
+    assert_eq!(name(&lookup().await.unwrap()), Some("张三丰".into()));
+    run_outside(
+        &url,
+        &format!("UPDATE grants SET revoked_at = 1 WHERE id = {grant}"),
+    );
+    assert_eq!(refused(lookup().await.unwrap_err()), "no_grant");
 }
