@@ -28,15 +28,16 @@ pub(crate) struct ExchangeState {
     targets: Mutex<HashMap<String, Arc<Target>>>,
     /// Woken when a collection batch applies, for long-polling change feeds.
     pub(crate) changed: tokio::sync::Notify,
-    /// Tokens and their grants as read on a connection, by connection and `hash resource`,
-    /// with the change mark they were read under (see `token_and_grants`).
+    /// Tokens and their grants by the mark's owner (a connection, or on SQLite the whole
+    /// database: `ChangeMark`) and `hash resource`, with the change mark they were read under
+    /// (see `token_and_grants`).
     token_grants: Mutex<HashMap<(u64, String), (ChangeMark, TokenGrants)>>,
 }
 
 /// Tokens and grants kept at most; past it the memory starts again from nothing.
 const TOKEN_GRANTS_KEPT: usize = 4096;
 
-/// The key of a token's grants on a resource as read on one connection.
+/// The key of a token's grants on a resource under one owner of change marks.
 fn token_key(m: ChangeMark, hash: &str, code: &str) -> (u64, String) {
     (m.conn, format!("{hash} {code}"))
 }
@@ -60,8 +61,8 @@ impl Drop for Admission {
 }
 
 impl ExchangeState {
-    /// What `keep_token_grants` kept for this token and resource on this connection, if the
-    /// connection has seen no commit to the main file since.
+    /// What `keep_token_grants` kept for this token and resource, if no commit to the main
+    /// file has come since (the mark is the same).
     pub(crate) fn token_grants(
         &self,
         m: ChangeMark,
