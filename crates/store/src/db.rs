@@ -925,7 +925,13 @@ fn in_transaction<T>(
     f: impl FnOnce(&mut dyn Conn) -> Result<T, DbError>,
 ) -> Result<T, DbError> {
     run_cached(conn, begin)?;
-    let out = f(conn).and_then(|v| run_cached(conn, "COMMIT").map(|()| v));
+    let out = f(conn);
+    commit_or_roll_back(conn, out)
+}
+
+/// Ends the open transaction: COMMIT after `out` succeeded, else (or if COMMIT fails) ROLLBACK.
+fn commit_or_roll_back<T>(conn: &mut SqliteConn, out: Result<T, DbError>) -> Result<T, DbError> {
+    let out = out.and_then(|v| run_cached(conn, "COMMIT").map(|()| v));
     // A failed COMMIT (busy) leaves the transaction open. Kept open, it would hold a reader's
     // connection on one snapshot for good — grants revoked since would still be seen — and
     // refuse the writer's next BEGIN.
@@ -971,13 +977,7 @@ fn lazy_read<T>(
     let LazyRead { conn, begun, .. } = lazy;
     match begun {
         None => out,
-        Some(_) => {
-            let out = out.and_then(|v| run_cached(conn, "COMMIT").map(|()| v));
-            if out.is_err() && !conn.0.is_autocommit() {
-                let _ = conn.batch("ROLLBACK");
-            }
-            out
-        }
+        Some(_) => commit_or_roll_back(conn, out),
     }
 }
 
