@@ -4,7 +4,7 @@
 # the same load, PAIRS times over (A, B, A, B, …). This kind of machine changes speed by a
 # third within minutes, so only figures taken minutes apart compare; a change is worth keeping
 # when B beats A in most pairs, by more than the spread between pairs. This is the "ab.sh"
-# method of BENCHMARKS.md (eighth session on); the full benchmark with its references is
+# method of docs/bench-log/2026-12-03.md; the full benchmark with its references is
 # scripts/bench-exchange.sh.
 #
 # Per run: audited lookups through GET /api/v1/exchange/101001-000001/records/{GMSFHM} with the

@@ -13,7 +13,7 @@ use shuqiao_store::{Store, StoreError};
 
 /// mimalloc: 12–18% less CPU per exchange call than glibc's malloc in paired runs; its huge
 /// pages are off (`no_thp` in Cargo.toml), which kept 26 MB out of the server's peak memory
-/// (BENCHMARKS.md, seventh session).
+/// (docs/bench-log/2026-12-03.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

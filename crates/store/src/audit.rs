@@ -650,14 +650,14 @@ fn subjects_column(subjects: &[String]) -> Value {
 /// How often a server moves the audit journal into the audit file: under load about a
 /// thousand entries a transaction, and a reader seldom finds more than that left for it.
 /// (Every 250 ms measured worse p99 at c=32, 11–13 ms against 9–10: each move is a burst of
-/// CPU on one of the two cores; BENCHMARKS.md.)
+/// CPU on one of the two cores; docs/bench-log/.)
 const SPREAD_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The subject index is brought up to date every this many sealer ticks (5 s for `serve`). Its
 /// rows go in random order, a page written per row or two; queries read the entries above its
 /// mark directly, so a few seconds' lag costs them a short scan. (On SQLite it is in the audit
 /// file: in the main file each of its commits emptied the exchange workers' page caches of the
-/// records, and the p99 grew with the log; BENCHMARKS.md, tenth session.)
+/// records, and the p99 grew with the log; docs/bench-log/2026-12-03.md.)
 const SUBJECTS_EVERY_TICKS: u64 = 5;
 
 /// Entries the subject index takes up per transaction.
@@ -838,8 +838,8 @@ pub(crate) type Appender = Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<Req
 /// On SQLite the batch is written on the async worker the task is on, not on the blocking
 /// pool: it is one `pwrite` (the journal's syncer thread waits for the disk), and a hop to a
 /// pool thread and back cost more than a third of a batch's time (0.24 ms to wake a pool
-/// thread, 0.14 ms to wake this task again, against 1.35 ms for the whole; BENCHMARKS.md,
-/// seventh session).
+/// thread, 0.14 ms to wake this task again, against 1.35 ms for the whole; docs/bench-log/
+/// 2026-12-03.md).
 fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Request>(65_536);
     let mut split = Split::new(store.backend());
@@ -907,7 +907,7 @@ fn spawn_appender(store: Store) -> tokio::sync::mpsc::Sender<Request> {
 /// next batch is written, but callers answered together come back together: with no cap,
 /// every connection's call lands in one batch, and the two cores idle while it syncs and
 /// the disk idles while they work. Capped at half the callers recently in progress, two
-/// groups take turns (at c=32, +5–9% req/s in paired runs; BENCHMARKS.md, eleventh session).
+/// groups take turns (at c=32, +5–9% req/s in paired runs; docs/bench-log/2026-12-03.md).
 /// PostgreSQL commits before the next batch starts, so it takes all there are.
 struct Split {
     pipelined: bool,

@@ -366,7 +366,7 @@ impl Conn for SqliteConn {
 
 /// KiB of page cache the spreader keeps of the audit file. Its own commits never empty it.
 /// (64 MiB was tried: no faster than 32 in paired runs, and the server's peak memory passed
-/// 200 MB once the log had grown by a million entries; BENCHMARKS.md.)
+/// 200 MB once the log had grown by a million entries; docs/bench-log/.)
 pub const AUDIT_WRITER_CACHE_KIB: i64 = 32_768;
 
 /// KiB of page cache per SQLite connection.
@@ -468,7 +468,7 @@ const AUDIT_WITH_SQLITE_JOURNAL: i64 = 1;
 const AUDIT_WITH_JOURNAL: i64 = 2;
 
 /// Page cache of a thread's own reader (`read_here`): the exchange's hot records. A miss
-/// costs a read from the OS's cache; 8 and 200 MiB gave the same throughput (BENCHMARKS.md).
+/// costs a read from the OS's cache; 8 and 200 MiB gave the same throughput (docs/bench-log/).
 const OWN_READER_CACHE_KIB: i64 = 8_192;
 /// Databases a thread keeps its own reader of.
 const OWN_PER_THREAD: usize = 2;
@@ -517,7 +517,7 @@ fn sqlite_global_config() {
 /// `fsync` took up to 38 ms — and the journal's `fdatasync`, which every caller is waiting
 /// for, waited behind it (a 32 ms sync seen beside it). Every 40 ms instead of 500 halved the
 /// exchange benchmark's p99 (c=32: 7.6–9.2 against 15.8–24.2 ms; c=128: 16–17 against 30–33
-/// ms; BENCHMARKS.md, fourteenth session) at no cost in throughput.
+/// ms; docs/bench-log/2026-12-04.md) at no cost in throughput.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(40);
 /// WAL pages after which a commit checkpoints by itself; a backstop in case the checkpointer
 /// falls behind or cannot run (SQLite's default is 1,000).
@@ -709,7 +709,7 @@ impl SqliteDb {
                 {
                     // With no schema named, every file's log is checkpointed. (A RESTART
                     // once the log is long was tried twice and dropped: it kept the log at
-                    // ~40 MB but the restarts hold the writer, and p99 grew; BENCHMARKS.md.)
+                    // ~40 MB but the restarts hold the writer, and p99 grew; docs/bench-log/.)
                     if let Err(e) =
                         c.0.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
                     {

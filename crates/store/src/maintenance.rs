@@ -3,7 +3,7 @@
 //! subject index up to date. On two cores shared with the sealing of exchange calls, this
 //! work used to take its turn on the CPU at the same priority as the sequencer and the
 //! request workers, in bursts every 100 ms, and every call sealed during a burst waited for
-//! it. At a lower priority it runs in the time they leave idle instead (BENCHMARKS.md).
+//! it. At a lower priority it runs in the time they leave idle instead (docs/bench-log/).
 //! Work that a caller waits for (a spread before an audit query, say) stays on tokio's
 //! blocking pool at the normal priority.
 use std::sync::mpsc;

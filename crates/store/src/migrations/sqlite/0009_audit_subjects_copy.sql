@@ -1,8 +1,8 @@
 -- The subject index moves into the audit file, beside the entries it indexes: step one, run on
 -- a connection with that file attached as `audit`, writes only that file and can run again
 -- after a crash before step two (0009_audit_subjects.sql). In the main file, every commit of
--- the index emptied the exchange workers' page caches of the records they read (BENCHMARKS.md,
--- tenth session).
+-- the index emptied the exchange workers' page caches of the records they read (docs/bench-log/
+-- 2026-12-03.md).
 DROP TABLE IF EXISTS audit.audit_subjects;
 DROP TABLE IF EXISTS audit.audit_subjects_mark;
 
