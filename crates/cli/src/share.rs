@@ -168,7 +168,7 @@ pub async fn run(store: Store, cmd: Share) -> Result<()> {
             let p = store.principal_for(&who(&actor)).await?;
             let mut f = all(status);
             f.org = org;
-            print_applications(&store.list_applications(p, f, "due").await?);
+            print_applications(&store.list_applications(p, f, "due").await?.items);
         }
         Share::Approve {
             id,
@@ -209,7 +209,7 @@ pub async fn run(store: Store, cmd: Share) -> Result<()> {
             let p = store.principal_for(&who(&actor)).await?;
             let mut f = all(status);
             f.system = system;
-            println!("{}", store.list_grants(p, f).await?.pretty());
+            println!("{}", store.list_grants(p, f).await?.items.pretty());
         }
         Share::Revoke { id, reason, actor } => {
             let p = store.principal_for(&who(&actor)).await?;

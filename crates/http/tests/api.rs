@@ -902,6 +902,14 @@ async fn sharing_over_http_with_its_authorisation_matrix() {
         (StatusCode::OK, 2)
     );
     let (_, v) = app
+        .get("/api/v1/share/grants?limit=1", Some(&c1_token))
+        .await;
+    assert_eq!(
+        (v["items"].as_array().unwrap().len(), v["total"].as_i64()),
+        (1, Some(2)),
+        "`total` counts every match, not the page: {v}"
+    );
+    let (_, v) = app
         .get("/api/v1/share/grants?status=active", Some(&steward_b))
         .await;
     assert_eq!(v["items"].as_array().unwrap().len(), 0);

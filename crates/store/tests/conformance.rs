@@ -1009,6 +1009,7 @@ mod share_cases {
             s.list_applications(admin(), all(), "newest")
                 .await
                 .unwrap()
+                .items
                 .is_empty(),
             "refusals change nothing"
         );
@@ -1080,10 +1081,25 @@ mod share_cases {
         );
 
         // The grant is visible to consumer, provider and operator, not to others.
-        assert_eq!(s.list_grants(consumer("c1"), all()).await.unwrap().len(), 2);
-        assert_eq!(s.list_grants(steward_a(), all()).await.unwrap().len(), 2);
-        assert_eq!(s.list_grants(admin(), all()).await.unwrap().len(), 2);
-        assert!(s.list_grants(steward_b(), all()).await.unwrap().is_empty());
+        assert_eq!(
+            s.list_grants(consumer("c1"), all())
+                .await
+                .unwrap()
+                .items
+                .len(),
+            2
+        );
+        assert_eq!(
+            s.list_grants(steward_a(), all()).await.unwrap().items.len(),
+            2
+        );
+        assert_eq!(s.list_grants(admin(), all()).await.unwrap().items.len(), 2);
+        assert!(s
+            .list_grants(steward_b(), all())
+            .await
+            .unwrap()
+            .items
+            .is_empty());
         assert_eq!(
             code_of(s.get_grant(steward_b(), grant.id).await.unwrap_err()),
             "grant_not_found"
@@ -1118,7 +1134,7 @@ mod share_cases {
             "application_not_found"
         );
         let inbox = s.inbox(consumer("c1"), all(), false).await.unwrap();
-        let kinds: Vec<&str> = inbox.iter().map(|i| i.kind.as_str()).collect();
+        let kinds: Vec<&str> = inbox.items.iter().map(|i| i.kind.as_str()).collect();
         assert_eq!(
             kinds,
             [
@@ -1128,10 +1144,23 @@ mod share_cases {
                 "grant.create"
             ]
         );
-        s.mark_read(consumer("c1"), inbox[0].id).await.unwrap();
-        assert_eq!(s.inbox(consumer("c1"), all(), true).await.unwrap().len(), 3);
+        s.mark_read(consumer("c1"), inbox.items[0].id)
+            .await
+            .unwrap();
         assert_eq!(
-            code_of(s.mark_read(steward_b(), inbox[1].id).await.unwrap_err()),
+            s.inbox(consumer("c1"), all(), true)
+                .await
+                .unwrap()
+                .items
+                .len(),
+            3
+        );
+        assert_eq!(
+            code_of(
+                s.mark_read(steward_b(), inbox.items[1].id)
+                    .await
+                    .unwrap_err()
+            ),
             "notification_not_found"
         );
     }
@@ -1271,7 +1300,18 @@ mod share_cases {
             assert_eq!(code_of(loser.unwrap_err()), "already_decided");
         }
         let grants = s.list_grants(admin(), all()).await.unwrap();
-        assert_eq!(grants.len(), 5, "one grant per application");
+        assert_eq!(grants.items.len(), 5, "one grant per application");
+        let page = ShareFilter {
+            limit: 2,
+            offset: 4,
+            ..Default::default()
+        };
+        let last = s.list_grants(admin(), page).await.unwrap();
+        assert_eq!(
+            (last.items.len(), last.total),
+            (1, 5),
+            "the total is not the page"
+        );
     }
 
     pub async fn negative_list_needs_three_reviewers(s: Store, t: Arc<AtomicI64>, _u: String) {
@@ -1459,7 +1499,18 @@ mod share_cases {
             })
             .await
             .unwrap();
-        assert_eq!(gaps.len(), 2);
+        assert_eq!(gaps.items.len(), 2);
+        // `total` counts every match, not the page: two gaps, shown one at a time.
+        let first_of_two = s
+            .list_responsibilities(ShareFilter {
+                org: Some("d-a".into()),
+                status: Some("gap".into()),
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!((first_of_two.items.len(), first_of_two.total), (1, 2));
         // The filter applies before paging: the one uncatalogued duty comes back on page one.
         let missing_only = ShareFilter {
             status: Some("no_resource".into()),
@@ -1468,7 +1519,10 @@ mod share_cases {
         };
         let page = s.list_responsibilities(missing_only).await.unwrap();
         assert_eq!(
-            page.iter().map(|r| r.title.as_str()).collect::<Vec<_>>(),
+            page.items
+                .iter()
+                .map(|r| r.title.as_str())
+                .collect::<Vec<_>>(),
             ["流动人口信息"]
         );
 
@@ -1525,7 +1579,7 @@ mod share_cases {
                 )
                 .await
                 .unwrap();
-            assert_eq!(open.len(), usize::from(org == "c6"), "after {org}");
+            assert_eq!(open.items.len(), usize::from(org == "c6"), "after {org}");
         }
         assert_eq!(
             s.get_need(consumer("c1"), n1.id).await.unwrap().status,
@@ -1541,9 +1595,14 @@ mod share_cases {
             (2, 1, 1)
         );
         assert_eq!(stats.need_satisfaction_rate, Some(0.5));
-        assert!(s.list_needs(steward_b(), all()).await.unwrap().is_empty());
+        assert!(s
+            .list_needs(steward_b(), all())
+            .await
+            .unwrap()
+            .items
+            .is_empty());
         assert_eq!(
-            s.list_needs(steward_a(), all()).await.unwrap().len(),
+            s.list_needs(steward_a(), all()).await.unwrap().items.len(),
             1,
             "the provider sees needs for its resources"
         );
@@ -1552,6 +1611,7 @@ mod share_cases {
             .list_conversions(steward_a(), all())
             .await
             .unwrap()
+            .items
             .remove(0);
         assert_eq!(conv.consumers, 6);
         assert_eq!(
@@ -1730,7 +1790,7 @@ mod demo {
             limit: 500,
             ..Default::default()
         };
-        assert_eq!(s.list_responsibilities(all).await.unwrap().len(), 4);
+        assert_eq!(s.list_responsibilities(all).await.unwrap().items.len(), 4);
         assert_eq!(
             s.share_sweep().await.unwrap().escalated,
             1,

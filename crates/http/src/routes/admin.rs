@@ -18,6 +18,15 @@ pub struct List<T> {
     pub total: usize,
 }
 
+impl<T> From<shuqiao_store::share::Listed<T>> for List<T> {
+    fn from(l: shuqiao_store::share::Listed<T>) -> Self {
+        List {
+            total: l.total as usize,
+            items: l.items,
+        }
+    }
+}
+
 impl<T> From<Vec<T>> for List<T> {
     fn from(items: Vec<T>) -> Self {
         List {

@@ -12,7 +12,7 @@ use shuqiao_core::{DomainError, FieldError};
 
 use super::events::{emit, history, operator_orgs, Actor, Event, ShareEvent};
 use super::lists::{bad_status, satisfy_needs};
-use super::{already_decided, not_found, scope, ShareFilter, Where};
+use super::{already_decided, not_found, scope, Listed, ShareFilter, Where};
 use crate::accounts::find_system;
 use crate::catalog::{shareable, Shareable};
 use crate::db::{Conn, DbError, Row};
@@ -770,7 +770,7 @@ impl Store {
         p: Principal,
         f: ShareFilter,
         sort: &str,
-    ) -> Result<Vec<ApplicationView>> {
+    ) -> Result<Listed<ApplicationView>> {
         p.require_authenticated()?;
         if let Some(s) = &f.status {
             if ApplicationStatus::parse(s).is_none() && s != "overdue" {
@@ -807,7 +807,7 @@ impl Store {
                 order,
                 &f,
             )?;
-            rows.iter().map(|r| app_from_row(r, now)).collect()
+            rows.try_map(|r| app_from_row(r, now))
         })
         .await
     }
@@ -852,7 +852,7 @@ impl Store {
 
     /// Grants the caller may see: a system its own; people their organisation's (as consumer
     /// or provider); the operator and auditors all. `status` is active, expired or revoked.
-    pub async fn list_grants(&self, p: Principal, f: ShareFilter) -> Result<Vec<GrantView>> {
+    pub async fn list_grants(&self, p: Principal, f: ShareFilter) -> Result<Listed<GrantView>> {
         p.require_authenticated()?;
         let now = self.now();
         self.read(move |c| {
@@ -879,7 +879,7 @@ impl Store {
                 "id DESC",
                 &f,
             )?;
-            rows.iter().map(|r| grant_from_row(r, now)).collect()
+            rows.try_map(|r| grant_from_row(r, now))
         })
         .await
     }
@@ -1010,7 +1010,7 @@ impl Store {
         &self,
         p: Principal,
         f: ShareFilter,
-    ) -> Result<Vec<ConversionView>> {
+    ) -> Result<Listed<ConversionView>> {
         p.require_authenticated()?;
         if let Some(s) = &f.status {
             if ConversionStatus::parse(s).is_none() {
@@ -1028,10 +1028,7 @@ impl Store {
                 "id DESC",
                 &f,
             )?;
-            Ok(rows
-                .iter()
-                .map(conversion_from_row)
-                .collect::<Result<_, DbError>>()?)
+            Ok(rows.try_map(conversion_from_row)?)
         })
         .await
     }

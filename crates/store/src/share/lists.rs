@@ -10,7 +10,7 @@ use shuqiao_core::share::{
 use shuqiao_core::{DomainError, FieldError};
 
 use super::events::{emit, operator_orgs, Actor, Event};
-use super::{already_decided, not_found, scope, ShareFilter, Where};
+use super::{already_decided, not_found, scope, Listed, ShareFilter, Where};
 use crate::accounts::find_org;
 use crate::catalog::shareable;
 use crate::db::{Conn, DbError, Row};
@@ -792,7 +792,10 @@ impl Store {
 
     /// The responsibility list with its gaps. Public within the platform: every signed-in user
     /// may see what every department must provide.
-    pub async fn list_responsibilities(&self, f: ShareFilter) -> Result<Vec<ResponsibilityView>> {
+    pub async fn list_responsibilities(
+        &self,
+        f: ShareFilter,
+    ) -> Result<Listed<ResponsibilityView>> {
         self.read(move |c| {
             let mut w = Where::default();
             w.eq("t.org", f.org.as_deref());
@@ -815,10 +818,7 @@ impl Store {
                 }
             }
             let rows = w.fetch(c, RESPONSIBILITY_SELECT, "t.org, t.id", &f)?;
-            Ok(rows
-                .iter()
-                .map(responsibility_from_row)
-                .collect::<Result<_, DbError>>()?)
+            Ok(rows.try_map(responsibility_from_row)?)
         })
         .await
     }
@@ -878,7 +878,7 @@ impl Store {
     }
 
     /// Needs the caller may see: its own department's, those for its resources, or all.
-    pub async fn list_needs(&self, p: Principal, f: ShareFilter) -> Result<Vec<NeedView>> {
+    pub async fn list_needs(&self, p: Principal, f: ShareFilter) -> Result<Listed<NeedView>> {
         p.require_authenticated()?;
         if let Some(s) = &f.status {
             if NeedStatus::parse(s).is_none() {
@@ -902,10 +902,7 @@ impl Store {
                 "n.id DESC",
                 &f,
             )?;
-            Ok(rows
-                .iter()
-                .map(need_from_row)
-                .collect::<Result<_, DbError>>()?)
+            Ok(rows.try_map(need_from_row)?)
         })
         .await
     }
@@ -967,7 +964,7 @@ impl Store {
         &self,
         p: Principal,
         f: ShareFilter,
-    ) -> Result<Vec<NegativeProposalView>> {
+    ) -> Result<Listed<NegativeProposalView>> {
         p.require_authenticated()?;
         if let Some(s) = &f.status {
             if ProposalStatus::parse(s).is_none() {
@@ -989,7 +986,7 @@ impl Store {
                 "id DESC",
                 &f,
             )?;
-            rows.iter().map(|r| proposal_from_row(c, r)).collect()
+            rows.try_map(|r| proposal_from_row(c, r))
         })
         .await
     }

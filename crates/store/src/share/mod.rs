@@ -31,6 +31,30 @@ pub struct ShareFilter {
     pub offset: u32,
 }
 
+/// One page of a list, and how many items match the filter in all.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
+
+impl<T> Listed<T> {
+    /// Converts every item, keeping the total; the first error ends it.
+    pub(crate) fn try_map<U, E>(
+        self,
+        f: impl FnMut(&T) -> std::result::Result<U, E>,
+    ) -> std::result::Result<Listed<U>, E> {
+        Ok(Listed {
+            items: self
+                .items
+                .iter()
+                .map(f)
+                .collect::<std::result::Result<_, E>>()?,
+            total: self.total,
+        })
+    }
+}
+
 /// The organisations a principal acts for.
 pub(crate) fn my_orgs(p: &Principal) -> Vec<String> {
     match p {
@@ -85,17 +109,30 @@ impl Where {
             format!(" WHERE {}", self.parts.join(" AND "))
         }
     }
-    /// Runs `head` + this WHERE clause + ` ORDER BY order` + the filter's page.
+    /// Runs `head` + this WHERE clause + ` ORDER BY order` + the filter's page, and counts
+    /// every row the clause matches, so a list can say how many there are beyond the page.
     pub fn fetch(
         &mut self,
         c: &mut dyn crate::db::Conn,
         head: &str,
         order: &str,
         f: &ShareFilter,
-    ) -> Result<Vec<crate::db::Row>, crate::db::DbError> {
-        let mut sql = format!("{head}{} ORDER BY {order}", self.sql());
+    ) -> Result<Listed<crate::db::Row>, crate::db::DbError> {
+        let matching = format!("{head}{}", self.sql());
+        let total = c
+            .query_one(
+                &format!("SELECT COUNT(*) FROM ({matching}) AS matching"),
+                &self.values,
+            )?
+            .map(|r| r.int(0))
+            .transpose()?
+            .unwrap_or(0);
+        let mut sql = format!("{matching} ORDER BY {order}");
         sql.push_str(&self.page(f));
-        c.query(&sql, &self.values)
+        Ok(Listed {
+            items: c.query(&sql, &self.values)?,
+            total: total.max(0) as u64,
+        })
     }
     fn page(&mut self, f: &ShareFilter) -> String {
         let limit = self.next(Value::Int(f.limit.clamp(1, 500) as i64));

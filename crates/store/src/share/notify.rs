@@ -4,7 +4,7 @@ use serde::Serialize;
 use shuqiao_core::account::{Principal, Role};
 use shuqiao_core::{DomainError, FieldError};
 
-use super::{my_orgs, not_found, ShareFilter, Where};
+use super::{my_orgs, not_found, Listed, ShareFilter, Where};
 use crate::db::{Conn, DbError, Row};
 use crate::{params, Result, Store};
 
@@ -140,7 +140,7 @@ impl Store {
         p: Principal,
         f: ShareFilter,
         unread_only: bool,
-    ) -> Result<Vec<InboxItem>> {
+    ) -> Result<Listed<InboxItem>> {
         p.require_authenticated()?;
         let orgs = match &f.org {
             Some(o) => {
@@ -156,10 +156,7 @@ impl Store {
                 w.raw("read_at IS NULL");
             }
             let rows = w.fetch(c, "SELECT id, org, kind, subject_type, subject_id, title_zh, title_en, created_at, read_at FROM inbox", "id DESC", &f)?;
-            Ok(rows
-                .iter()
-                .map(inbox_from_row)
-                .collect::<Result<_, DbError>>()?)
+            Ok(rows.try_map(inbox_from_row)?)
         })
         .await
     }
