@@ -309,8 +309,6 @@ pub(crate) struct SecurityEvent<'a> {
     pub action: &'static str,
     pub target: String,
     pub details: Option<String>,
-    /// Keyed hashes of an identified person or company the change is about.
-    pub subjects: Vec<String>,
     pub actor: &'a crate::share::events::Actor,
 }
 
@@ -328,7 +326,7 @@ pub(crate) fn seal_security(c: &mut dyn Conn, e: SecurityEvent<'_>, now: i64) ->
             grant: None,
             purpose: e.details,
             result: "ok".into(),
-            subjects: e.subjects,
+            subjects: Vec::new(),
         },
         now,
     )
@@ -424,7 +422,6 @@ impl Store {
                 action,
                 target: format!("account:{}", a.username),
                 details: Some(roles_text(&a.roles)),
-                subjects: vec![],
                 actor: &actor,
             };
             seal_security(c, event, now)?;
@@ -563,7 +560,6 @@ impl Store {
                 action: "system.register",
                 target: format!("system:{}", s.code),
                 details: Some(format!("org: {}", s.org)),
-                subjects: vec![],
                 actor: &actor,
             };
             seal_security(c, event, now)?;
@@ -617,7 +613,6 @@ impl Store {
                         "system: {}; name: {}; expires_at: {}",
                         info.system, info.name, info.expires_at
                     )),
-                    subjects: vec![],
                     actor: &actor,
                 };
                 seal_security(c, event, now)?;
@@ -688,7 +683,6 @@ impl Store {
                 action: "token.revoke",
                 target: format!("token:{id}"),
                 details: Some(format!("system: {}; name: {}", info.system, info.name)),
-                subjects: vec![],
                 actor: &actor,
             };
             seal_security(c, event, now)?;
@@ -715,7 +709,11 @@ fn charge_attempt(
 ) -> Result<Option<(String, bool)>> {
     if c.backend() == crate::db::Backend::Postgres {
         // Attempts from one address are counted one at a time across replicas.
-        let key = i32::from_be_bytes(account::secret_hash(address).as_bytes()[..4].try_into().unwrap_or_default());
+        let key = i32::from_be_bytes(
+            account::secret_hash(address).as_bytes()[..4]
+                .try_into()
+                .unwrap_or_default(),
+        );
         c.batch(&format!("SELECT pg_advisory_xact_lock(7302, {key})"))?;
     }
     let now_s = now / 1000;
@@ -736,7 +734,10 @@ fn charge_attempt(
         return Err(throttled(lock, now_s));
     }
     let forgotten = now - policy.forget_after_secs * 1000;
-    c.execute("DELETE FROM login_failures WHERE last_failed_at < $1", params![forgotten])?;
+    c.execute(
+        "DELETE FROM login_failures WHERE last_failed_at < $1",
+        params![forgotten],
+    )?;
     for key in [name, ""] {
         c.execute(
             "INSERT INTO login_failures (username, address, failures, last_failed_at) VALUES ($1, $2, 1, $3)

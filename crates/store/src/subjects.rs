@@ -175,12 +175,10 @@ impl Store {
         let actor = crate::share::events::Actor::of(&p);
         self.write(move |c| {
             insert_subject(c, &p.actor(), &r, kind, &subject, &hash, now)?;
-            // The subject sees their own registration among the accesses to their data.
             let event = crate::accounts::SecurityEvent {
                 action: "subject.register",
                 target: format!("account:{}", r.username),
                 details: Some(format!("kind: {}", r.kind)),
-                subjects: vec![subject.clone()],
                 actor: &actor,
             };
             crate::accounts::seal_security(c, event, now)

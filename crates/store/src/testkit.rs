@@ -135,18 +135,23 @@ pub async fn fixture(store: &Store) {
         let created = if role == Role::PlatformAdmin {
             store.bootstrap_admin(a, PASSWORD.into()).await
         } else {
-            store.create_account(&admin_principal(), a, PASSWORD.into()).await
+            store
+                .create_account(&admin_principal(), a, PASSWORD.into())
+                .await
         };
         created.expect("fixture account");
     }
     store
-        .create_system(&admin_principal(), shuqiao_core::account::InfoSystem {
-            code: "d-a-sys".into(),
-            name: "测试系统".into(),
-            name_en: "Test system".into(),
-            org: "d-a".into(),
-            description: "".into(),
-        })
+        .create_system(
+            &admin_principal(),
+            shuqiao_core::account::InfoSystem {
+                code: "d-a-sys".into(),
+                name: "测试系统".into(),
+                name_en: "Test system".into(),
+                org: "d-a".into(),
+                description: "".into(),
+            },
+        )
         .await
         .expect("fixture system");
 }

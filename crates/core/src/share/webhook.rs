@@ -110,7 +110,8 @@ fn is_forbidden_v6(a: Ipv6Addr) -> bool {
 /// NAT64 (64:ff9b::a.b.c.d) or 6to4 (2002:aabb:ccdd::) address.
 fn embedded_v4(a: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = a.segments();
-    let low = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    let low =
+        |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
     if let Some(v4) = a.to_ipv4_mapped() {
         return Some(v4);
     }
@@ -180,7 +181,11 @@ fn parse_allowed(entry: &str) -> Result<(String, Option<u16>), String> {
 
 /// Checks the addresses a webhook's host resolved to (or names). `Ok` when every one may be
 /// reached, or the operator allowed the host.
-pub fn check_addresses(t: &Target, addrs: &[IpAddr], allowed: &AllowedHosts) -> Result<(), FieldError> {
+pub fn check_addresses(
+    t: &Target,
+    addrs: &[IpAddr],
+    allowed: &AllowedHosts,
+) -> Result<(), FieldError> {
     if allowed.permits(t) {
         return Ok(());
     }
@@ -264,7 +269,10 @@ mod tests {
     #[test]
     fn urls_with_credentials_or_other_schemes_are_refused() {
         let reason = |u: &str| parse_target(u).unwrap_err().reason;
-        assert_eq!(reason("http://user:pw@hooks.example/x"), "credentials_in_url");
+        assert_eq!(
+            reason("http://user:pw@hooks.example/x"),
+            "credentials_in_url"
+        );
         assert_eq!(reason("http://user@hooks.example/x"), "credentials_in_url");
         assert_eq!(reason("ftp://hooks.example/x"), "invalid_url");
         assert_eq!(reason("file:///etc/passwd"), "invalid_url");
@@ -294,7 +302,8 @@ mod tests {
 
     #[test]
     fn the_allow_list_admits_named_hosts_and_ports_only() {
-        let allowed = AllowedHosts::parse(&["127.0.0.1:9000", "Hooks.Internal", "[::1]:80"]).unwrap();
+        let allowed =
+            AllowedHosts::parse(&["127.0.0.1:9000", "Hooks.Internal", "[::1]:80"]).unwrap();
         let target = |u: &str| parse_target(u).unwrap();
         let check = |u: &str, a: &str| check_addresses(&target(u), &[ip(a)], &allowed);
         assert!(check("http://127.0.0.1:9000/x", "127.0.0.1").is_ok());
@@ -305,9 +314,13 @@ mod tests {
         assert!(check("http://[::1]:81/x", "::1").is_err());
         assert!(check("http://hooks.example/x", "93.184.216.34").is_ok());
         assert_eq!(
-            check_addresses(&target("http://nowhere.example/"), &[], &AllowedHosts::default())
-                .unwrap_err()
-                .reason,
+            check_addresses(
+                &target("http://nowhere.example/"),
+                &[],
+                &AllowedHosts::default()
+            )
+            .unwrap_err()
+            .reason,
             "unresolvable_host"
         );
         assert!(AllowedHosts::parse(&["user@host"]).is_err());

@@ -237,7 +237,6 @@ impl Store {
                 action: "webhook.register",
                 target: format!("webhook:{id}"),
                 details: Some(format!("org: {org}; url: {}", target.origin)),
-                subjects: vec![],
                 actor: &actor,
             };
             crate::accounts::seal_security(c, event, now)?;
@@ -287,7 +286,6 @@ impl Store {
                 action: "webhook.delete",
                 target: format!("webhook:{id}"),
                 details: Some(format!("org: {}; url: {origin}", w.org)),
-                subjects: vec![],
                 actor: &super::events::Actor::of(&p),
             };
             crate::accounts::seal_security(c, event, now)?;
