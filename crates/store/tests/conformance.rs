@@ -477,10 +477,11 @@ mod cases {
         let s = s.with_audit(keys()).with_audit_cache_from_level(2);
         let verifier = NoteVerifier::parse(&s.audit_public_key().unwrap()).unwrap();
 
-        // Catalog changes wait in the pending queue and are sealed by the next batch.
+        // Catalog changes wait in the pending queue and are sealed by the next batch, with
+        // the fixture's six security changes (the first admin, four accounts, a system).
         fixture(&s).await;
         s.create_resource(steward_a(), sample_meta()).await.unwrap();
-        assert_eq!(s.audit_seal_pending().await.unwrap(), 1);
+        assert_eq!(s.audit_seal_pending().await.unwrap(), 7);
 
         // A second store on the same database stands for another replica; appends alternate.
         // Its cache misses what `s` appended, and must catch up from the database.
@@ -500,7 +501,7 @@ mod cases {
         }
         assert_eq!(
             receipts.iter().map(|r| r.index).collect::<Vec<_>>(),
-            (1..43).collect::<Vec<_>>()
+            (7..49).collect::<Vec<_>>()
         );
         let mut checkpoints = Vec::new();
         for r in &receipts {
@@ -542,21 +543,21 @@ mod cases {
         // Proofs can be asked for later, for any size the log has reached.
         let last = checkpoints.last().unwrap();
         let proof: Vec<Hash> = other
-            .audit_inclusion_proof(5, last.size)
+            .audit_inclusion_proof(10, last.size)
             .await
             .unwrap()
             .iter()
             .map(|p| h(p))
             .collect();
-        let leaf = receipts.iter().find(|r| r.index == 5).unwrap();
+        let leaf = receipts.iter().find(|r| r.index == 10).unwrap();
         assert!(verify_inclusion(
             &h(&leaf.leaf_hash),
-            5,
+            10,
             last.size,
             &proof,
             &last.root
         ));
-        assert!(s.audit_inclusion_proof(5, last.size + 1).await.is_err());
+        assert!(s.audit_inclusion_proof(10, last.size + 1).await.is_err());
         let newest = SignedNote::parse(&s.audit_checkpoint().await.unwrap()).unwrap();
         assert_eq!(Checkpoint::parse_body(&newest.body).unwrap(), *last);
 
