@@ -600,10 +600,17 @@ async fn audit_log_is_verifiable_by_anyone_and_readable_by_auditors() {
     let note = SignedNote::parse(note.as_str().unwrap()).unwrap();
     assert!(note.signed_by(&verifier));
     let cp = Checkpoint::parse_body(&note.body).unwrap();
-    assert_eq!(cp.size, 2, "create and submit were sealed");
+    assert_eq!(
+        cp.size, 8,
+        "the fixture's six security changes, then create and submit were sealed"
+    );
+    let last = cp.size - 1;
     let (s, proof) = app
         .get(
-            &format!("/api/v1/audit/proofs/inclusion?index=1&size={}", cp.size),
+            &format!(
+                "/api/v1/audit/proofs/inclusion?index={last}&size={}",
+                cp.size
+            ),
             None,
         )
         .await;
@@ -611,13 +618,16 @@ async fn audit_log_is_verifiable_by_anyone_and_readable_by_auditors() {
     let path: Vec<Hash> = proof["proof"].as_array().unwrap().iter().map(h).collect();
     assert!(verify_inclusion(
         &h(&proof["leaf_hash"]),
-        1,
+        last,
         cp.size,
         &path,
         &cp.root
     ));
     let (_, c) = app
-        .get("/api/v1/audit/proofs/consistency?from=1&to=2", None)
+        .get(
+            &format!("/api/v1/audit/proofs/consistency?from=1&to={}", cp.size),
+            None,
+        )
         .await;
     let path: Vec<Hash> = c["proof"].as_array().unwrap().iter().map(h).collect();
     let first = app._db.store.audit_inclusion_proof(0, 1).await.unwrap();
@@ -627,7 +637,7 @@ async fn audit_log_is_verifiable_by_anyone_and_readable_by_auditors() {
         .await;
     assert!(verify_consistency(
         1,
-        2,
+        cp.size,
         &path,
         &h(&leaf0["leaf_hash"]),
         &cp.root
@@ -745,7 +755,12 @@ async fn witnesses_cosign_checkpoints_and_strangers_cannot() {
         (s, v["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("unknown_witness"))
     );
-    let forged_body = note.body.replace("\n1\n", "\n2\n");
+    let size = shuqiao_core::audit::note::Checkpoint::parse_body(&note.body)
+        .unwrap()
+        .size;
+    let forged_body = note
+        .body
+        .replace(&format!("\n{size}\n"), &format!("\n{}\n", size + 1));
     let (s, _) = post(
         SignedNote {
             body: forged_body,
