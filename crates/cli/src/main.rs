@@ -58,6 +58,11 @@ enum Command {
         /// second per grant on the exchange API (a grant may set its own; 0: none)
         #[arg(long, env = "SHUQIAO_EXCHANGE_RATE", default_value_t = 1000)]
         exchange_rate: u32,
+        /// 允许回调地址使用的内网主机（HOST 或 HOST:PORT，可多次指定）A host webhooks may reach
+        /// although it is loopback, private or link-local (HOST or HOST:PORT; repeatable, or
+        /// comma-separated in the variable). Others on such addresses are refused
+        #[arg(long, env = "SHUQIAO_WEBHOOK_ALLOW_HOSTS", value_delimiter = ',')]
+        webhook_allow_host: Vec<String>,
     },
     /// 载入演示省份及其基础数据 Load the demo province and its base data into an empty database
     Demo {
@@ -221,6 +226,8 @@ enum AdminCmd {
     },
     /// 登记应用系统 Register an information system
     RegisterSystem {
+        #[command(flatten)]
+        actor: Actor,
         #[arg(long)]
         code: String,
         #[arg(long)]
@@ -234,6 +241,8 @@ enum AdminCmd {
     },
     /// 签发系统令牌（只显示一次）Issue a system token (shown once)
     IssueToken {
+        #[command(flatten)]
+        actor: Actor,
         #[arg(long)]
         system: String,
         #[arg(long)]
@@ -242,7 +251,11 @@ enum AdminCmd {
         ttl_days: u32,
     },
     /// 吊销令牌 Revoke a token
-    RevokeToken { id: i64 },
+    RevokeToken {
+        id: i64,
+        #[command(flatten)]
+        actor: Actor,
+    },
     /// 列出令牌 List tokens
     Tokens {
         #[arg(long)]
@@ -458,12 +471,16 @@ async fn run(cli: Cli) -> Result<()> {
             data,
             witness,
             exchange_rate,
+            webhook_allow_host,
         } => {
             let demo = demo.then_some((seed, data));
+            let allowed = shuqiao_core::share::webhook::AllowedHosts::parse(&webhook_allow_host)
+                .map_err(|e| anyhow::anyhow!("--webhook-allow-host {e}"))?;
             let store = open(&cli.database)
                 .await?
                 .with_audit(audit.keys(&cli.database)?)
                 .with_exchange_rate(Some(exchange_rate));
+            store.set_webhook_allowed_hosts(allowed);
             serve(store, &cli.database, demo, &listen, &witness).await
         }
         Command::Demo { seed, audit, data } => {
@@ -654,28 +671,30 @@ async fn admin(store: Store, a: AdminCmd) -> Result<()> {
                 }],
                 disabled: false,
             };
-            let a = store.create_account(account, password).await?;
+            let a = store.bootstrap_admin(account, password).await?;
             println!("已创建平台管理员 created platform admin: {}", a.username);
         }
         AdminCmd::RegisterSystem {
+            actor,
             code,
             name,
             name_en,
             org,
             description,
         } => {
-            let s = store
-                .create_system(shuqiao_core::account::InfoSystem {
-                    code,
-                    name,
-                    name_en,
-                    org,
-                    description,
-                })
-                .await?;
+            let by = store.principal_for(&actor.user).await?;
+            let system = shuqiao_core::account::InfoSystem {
+                code,
+                name,
+                name_en,
+                org,
+                description,
+            };
+            let s = store.create_system(&by, system).await?;
             println!("已登记 registered: {} {}", s.code, s.name);
         }
         AdminCmd::IssueToken {
+            actor,
             system,
             name,
             ttl_days,
@@ -683,12 +702,14 @@ async fn admin(store: Store, a: AdminCmd) -> Result<()> {
             if !(1..=730).contains(&ttl_days) {
                 bail!("--ttl-days 须为 1–730 / must be 1–730");
             }
-            let (token, info) = store.issue_token(&system, &name, ttl_days, "cli").await?;
+            let by = store.principal_for(&actor.user).await?;
+            let (token, info) = store.issue_token(&by, &system, &name, ttl_days).await?;
             eprintln!("令牌只显示这一次，请妥善保存 the token is shown only this once; keep it safe (id {})", info.id);
             println!("{token}");
         }
-        AdminCmd::RevokeToken { id } => {
-            let t = store.revoke_token(id).await?;
+        AdminCmd::RevokeToken { id, actor } => {
+            let by = store.principal_for(&actor.user).await?;
+            let t = store.revoke_token(&by, id).await?;
             println!("已吊销 revoked token {} of {}", t.id, t.system);
         }
         AdminCmd::Tokens { system } => {

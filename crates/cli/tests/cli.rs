@@ -122,6 +122,8 @@ fn demo_then_search_show_and_admin_commands() {
             "hi-gat-rkxt",
             "--name",
             "cli",
+            "--as",
+            "admin",
         ],
     );
     assert!(ok && token.trim().starts_with("sq_"), "{token}");
@@ -179,6 +181,97 @@ fn create_admin_on_a_fresh_database_and_serve_on_a_random_port() {
     let _ = child.wait();
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("platform_admin"));
+}
+
+/// Tokens issued and revoked, systems registered and the first admin created from the CLI are
+/// sealed into the audit log with who did it (`--as`), never with the token itself; only a
+/// platform administrator may do them.
+#[test]
+fn admin_commands_are_sealed_with_who_ran_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db").display().to_string();
+    let (ok, _, err) = run(
+        &db,
+        &[
+            "admin",
+            "create-admin",
+            "--username",
+            "root.admin",
+            "--name",
+            "管理员",
+            "--password",
+            "Strong-pass-2026",
+        ],
+    );
+    assert!(ok, "{err}");
+    let register = |actor: &str| {
+        run(
+            &db,
+            &[
+                "admin",
+                "register-system",
+                "--code",
+                "ops-sys",
+                "--name",
+                "运维系统",
+                "--org",
+                "hi-dsjj",
+                "--as",
+                actor,
+            ],
+        )
+    };
+    assert!(register("root.admin").0);
+    let issue = |actor: Option<&str>| {
+        let mut args = vec!["admin", "issue-token", "--system", "ops-sys", "--name", "t"];
+        if let Some(a) = actor {
+            args.extend(["--as", a]);
+        }
+        run(&db, &args)
+    };
+    let (ok, _, err) = issue(None);
+    assert!(
+        !ok && err.contains("--as"),
+        "who is acting must be named: {err}"
+    );
+    let (ok, _, err) = issue(Some("nobody.here"));
+    assert!(!ok, "{err}");
+    let (ok, token, err) = issue(Some("root.admin"));
+    assert!(ok, "{err}");
+    let token = token.trim().to_string();
+    let (_, list, _) = run(&db, &["admin", "tokens"]);
+    let id = list.split_whitespace().next().unwrap().to_string();
+    assert!(run(&db, &["admin", "revoke-token", &id, "--as", "root.admin"]).0);
+
+    let (ok, _, err) = run(&db, &["audit", "seal"]);
+    assert!(ok, "{err}");
+    let export = dir.path().join("log.jsonl");
+    let (ok, _, err) = run(&db, &["audit", "export", export.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(&export).unwrap();
+    assert!(!text.contains(&token), "the token is never logged");
+    assert!(!text.contains("Strong-pass-2026"), "nor a password");
+    let entries: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v.get("entry").cloned())
+        .collect();
+    let find = |action: &str| {
+        entries
+            .iter()
+            .find(|e| e["action"] == action)
+            .unwrap_or_else(|| panic!("{action} sealed: {entries:?}"))
+            .clone()
+    };
+    let boot = find("admin.bootstrap");
+    assert_eq!(
+        (boot["resource"].as_str(), boot["actor_org"].as_str()),
+        (Some("account:root.admin"), Some("hi-dsjj"))
+    );
+    for action in ["system.register", "token.issue", "token.revoke"] {
+        assert_eq!(find(action)["actor_person"], "root.admin", "{action}");
+    }
+    assert_eq!(find("token.revoke")["resource"], format!("token:{id}"));
 }
 
 /// A server killed (SIGKILL) while it seals lookups loses none of the entries it handed out

@@ -236,12 +236,28 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
         .is_ok()
 }
 
-/// Login throttling: after `max_failures` consecutive failures an account is locked for
-/// `lockout_secs`, doubling with each further failure up to a day.
+/// Failed sign-ins counted for one key (an account from one client address, or one client
+/// address whatever the account).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Failures {
+    pub count: u32,
+    /// Unix seconds of the last failure.
+    pub last: i64,
+}
+
+/// Login throttling. Failures are counted per (account, client address), so a flood from one
+/// address locks that address out of the account while its owner, elsewhere, still signs in;
+/// and per client address across every account name, so one address cannot spray guesses over
+/// many accounts. Unknown account names are counted exactly like known ones. A lock lasts
+/// `lockout_secs`, doubling with each further failure up to a day; a count is forgotten after
+/// `forget_after_secs` without failures.
 #[derive(Debug, Clone, Copy)]
 pub struct ThrottlePolicy {
     pub max_failures: u32,
     pub lockout_secs: u64,
+    pub address_max_failures: u32,
+    pub address_lockout_secs: u64,
+    pub forget_after_secs: i64,
 }
 
 impl Default for ThrottlePolicy {
@@ -249,6 +265,26 @@ impl Default for ThrottlePolicy {
         ThrottlePolicy {
             max_failures: 5,
             lockout_secs: 300,
+            address_max_failures: 30,
+            address_lockout_secs: 900,
+            forget_after_secs: 86_400,
+        }
+    }
+}
+
+/// Why a sign-in is refused before its password is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// This account from this address.
+    Account { until: i64 },
+    /// This address, whatever the account.
+    Address { until: i64 },
+}
+
+impl Lock {
+    pub fn until(self) -> i64 {
+        match self {
+            Lock::Account { until } | Lock::Address { until } => until,
         }
     }
 }
@@ -257,13 +293,73 @@ impl ThrottlePolicy {
     /// The time (unix seconds) until which the account is locked after `failures` failures,
     /// the last at `last_failure`.
     pub fn locked_until(&self, failures: u32, last_failure: i64) -> Option<i64> {
-        if failures < self.max_failures {
-            return None;
-        }
-        let doublings = (failures - self.max_failures).min(8);
-        let secs = (self.lockout_secs << doublings).min(86_400);
-        Some(last_failure + secs as i64)
+        lock_end(failures, last_failure, self.max_failures, self.lockout_secs)
     }
+
+    /// What a failure count is worth at `now`: nothing once it is older than the forget period.
+    pub fn current(&self, f: Failures, now: i64) -> Failures {
+        if now - f.last > self.forget_after_secs {
+            Failures::default()
+        } else {
+            f
+        }
+    }
+
+    /// Whether a sign-in to an account from an address is refused at `now` (unix seconds),
+    /// given the failures counted for the pair and for the address.
+    pub fn lock(&self, pair: Failures, address: Failures, now: i64) -> Option<Lock> {
+        let (pair, address) = (self.current(pair, now), self.current(address, now));
+        let by_address = lock_end(
+            address.count,
+            address.last,
+            self.address_max_failures,
+            self.address_lockout_secs,
+        )
+        .filter(|&until| until > now)
+        .map(|until| Lock::Address { until });
+        let by_pair = self
+            .locked_until(pair.count, pair.last)
+            .filter(|&until| until > now)
+            .map(|until| Lock::Account { until });
+        by_address.or(by_pair)
+    }
+}
+
+fn lock_end(failures: u32, last: i64, max: u32, base_secs: u64) -> Option<i64> {
+    if failures < max {
+        return None;
+    }
+    let doublings = (failures - max).min(8);
+    let secs = (base_secs << doublings).min(86_400);
+    Some(last + secs as i64)
+}
+
+/// Whole minutes left until `until`, rounded up, at least one: what a person is told to wait.
+pub fn minutes_left(until: i64, now: i64) -> u64 {
+    ((until - now).max(1) as u64).div_ceil(60)
+}
+
+/// The key a client address is throttled under. An IPv6 host usually holds a whole /64, so
+/// its addresses count as one; an IPv4-mapped address counts as the IPv4 one.
+pub fn client_address_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(a) => a.to_string(),
+        std::net::IpAddr::V6(a) => match a.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = a.segments();
+                let prefix = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{prefix}/64")
+            }
+        },
+    }
+}
+
+/// A hash in the same format and with the same cost as real ones, of a random password, so
+/// that checking a password for an unknown account takes as long as for a known one.
+pub fn dummy_password_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&hex::encode(random_key())))
 }
 
 /// 32 bytes from the operating system's random source (keys, salts, secrets).
@@ -302,6 +398,50 @@ mod tests {
         assert_eq!(p.locked_until(5, 1000), Some(1300));
         assert_eq!(p.locked_until(6, 1000), Some(1600));
         assert_eq!(p.locked_until(100, 0), Some(76_800));
+    }
+
+    #[test]
+    fn a_lock_is_per_account_and_address_and_per_address_across_accounts() {
+        let p = ThrottlePolicy::default();
+        let f = |count, last| Failures { count, last };
+        let none = Failures::default();
+        assert_eq!(p.lock(f(4, 1000), none, 1001), None);
+        assert_eq!(
+            p.lock(f(5, 1000), f(5, 1000), 1001),
+            Some(Lock::Account { until: 1300 })
+        );
+        assert_eq!(p.lock(f(5, 1000), f(5, 1000), 1300), None, "the lock ends");
+        assert_eq!(
+            p.lock(none, f(30, 1000), 1001),
+            Some(Lock::Address { until: 1900 }),
+            "an address that sprayed many accounts is locked for any account"
+        );
+        assert_eq!(
+            p.lock(f(5, 1000), none, 1000 + 86_401),
+            None,
+            "counts are forgotten after a quiet day"
+        );
+        assert_eq!(minutes_left(1300, 1001), 5);
+        assert_eq!(minutes_left(1300, 1299), 1);
+    }
+
+    #[test]
+    fn client_addresses_are_keyed_by_ipv4_or_ipv6_prefix() {
+        let key = |s: &str| client_address_key(s.parse().unwrap());
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:bbbb::9"), key("2001:db8:1:2::5"));
+    }
+
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_does() {
+        let real = hash_password("correct horse 1");
+        let dummy = dummy_password_hash();
+        let params = |h: &str| h.rsplitn(3, '$').nth(2).unwrap().to_string();
+        assert_eq!(params(dummy), params(&real));
+        assert!(argon2::PasswordHash::new(dummy).is_ok());
+        assert!(!verify_password("correct horse 1", dummy));
     }
 
     #[test]

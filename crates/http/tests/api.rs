@@ -600,10 +600,17 @@ async fn audit_log_is_verifiable_by_anyone_and_readable_by_auditors() {
     let note = SignedNote::parse(note.as_str().unwrap()).unwrap();
     assert!(note.signed_by(&verifier));
     let cp = Checkpoint::parse_body(&note.body).unwrap();
-    assert_eq!(cp.size, 2, "create and submit were sealed");
+    assert_eq!(
+        cp.size, 8,
+        "the fixture's six security changes, then create and submit were sealed"
+    );
+    let last = cp.size - 1;
     let (s, proof) = app
         .get(
-            &format!("/api/v1/audit/proofs/inclusion?index=1&size={}", cp.size),
+            &format!(
+                "/api/v1/audit/proofs/inclusion?index={last}&size={}",
+                cp.size
+            ),
             None,
         )
         .await;
@@ -611,13 +618,16 @@ async fn audit_log_is_verifiable_by_anyone_and_readable_by_auditors() {
     let path: Vec<Hash> = proof["proof"].as_array().unwrap().iter().map(h).collect();
     assert!(verify_inclusion(
         &h(&proof["leaf_hash"]),
-        1,
+        last,
         cp.size,
         &path,
         &cp.root
     ));
     let (_, c) = app
-        .get("/api/v1/audit/proofs/consistency?from=1&to=2", None)
+        .get(
+            &format!("/api/v1/audit/proofs/consistency?from=1&to={}", cp.size),
+            None,
+        )
         .await;
     let path: Vec<Hash> = c["proof"].as_array().unwrap().iter().map(h).collect();
     let first = app._db.store.audit_inclusion_proof(0, 1).await.unwrap();
@@ -627,7 +637,7 @@ async fn audit_log_is_verifiable_by_anyone_and_readable_by_auditors() {
         .await;
     assert!(verify_consistency(
         1,
-        2,
+        cp.size,
         &path,
         &h(&leaf0["leaf_hash"]),
         &cp.root
@@ -745,7 +755,12 @@ async fn witnesses_cosign_checkpoints_and_strangers_cannot() {
         (s, v["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("unknown_witness"))
     );
-    let forged_body = note.body.replace("\n1\n", "\n2\n");
+    let size = shuqiao_core::audit::note::Checkpoint::parse_body(&note.body)
+        .unwrap()
+        .size;
+    let forged_body = note
+        .body
+        .replace(&format!("\n{size}\n"), &format!("\n{}\n", size + 1));
     let (s, _) = post(
         SignedNote {
             body: forged_body,
@@ -1246,8 +1261,13 @@ async fn webhooks_are_signed_and_retried() {
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let receiver_addr = listener.local_addr().unwrap();
+    let url = format!("http://{receiver_addr}/hook");
     tokio::spawn(async move { axum::serve(listener, receiver).await });
+    // The receiver is on loopback: the operator allows it explicitly, as a deployment would.
+    store.set_webhook_allowed_hosts(
+        shuqiao_core::share::webhook::AllowedHosts::parse(&[receiver_addr.to_string()]).unwrap(),
+    );
 
     let (s, v) = app
         .post(
@@ -1282,18 +1302,10 @@ async fn webhooks_are_signed_and_retried() {
         access("c1", &open),
     )
     .await;
-    let client = reqwest::Client::new();
-    assert_eq!(
-        shuqiao_http::webhook::deliver_due(&store, &client)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(shuqiao_http::webhook::deliver_due(&store).await.unwrap(), 1);
     assert!(seen.lock().unwrap().is_empty(), "the first attempt failed");
     assert_eq!(
-        shuqiao_http::webhook::deliver_due(&store, &client)
-            .await
-            .unwrap(),
+        shuqiao_http::webhook::deliver_due(&store).await.unwrap(),
         0,
         "the retry waits for its back-off"
     );
@@ -1301,12 +1313,7 @@ async fn webhooks_are_signed_and_retried() {
     assert_eq!(list["items"][0]["pending"], 1);
     // Make the retry due now rather than waiting out the back-off in a test.
     testkit::expire_retry_delays(&store).await;
-    assert_eq!(
-        shuqiao_http::webhook::deliver_due(&store, &client)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(shuqiao_http::webhook::deliver_due(&store).await.unwrap(), 1);
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 1);
     let (sig, body) = &seen[0];
@@ -1337,6 +1344,248 @@ async fn webhooks_are_signed_and_retried() {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (_, list) = app.get("/api/v1/webhooks?org=c1", Some(&admin)).await;
     assert_eq!(list["total"], 0);
+}
+
+/// Webhooks to loopback, private, link-local or metadata addresses (also behind a name), or
+/// with credentials in the URL, are refused at registration with a 422 naming `url`; a
+/// delivery checks again, so a host that is no longer allowed is not sent to.
+#[tokio::test]
+async fn webhooks_to_internal_addresses_are_refused() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let app = app().await;
+    let store = app.store().await;
+    let (open, _) = testkit::share_fixture(&store).await;
+    let admin = app.login("admin").await;
+    let c1 = app.login("user.c1").await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async { axum::http::StatusCode::NO_CONTENT }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+
+    for (url, reason) in [
+        (format!("http://127.0.0.1:{port}/hook"), "forbidden_address"),
+        (format!("http://localhost:{port}/hook"), "forbidden_address"),
+        ("http://[::1]:6379/".to_string(), "forbidden_address"),
+        (
+            "http://169.254.169.254/latest/meta-data/".to_string(),
+            "forbidden_address",
+        ),
+        ("http://192.168.0.1/".to_string(), "forbidden_address"),
+        (
+            "http://user:pw@hooks.example/".to_string(),
+            "credentials_in_url",
+        ),
+    ] {
+        let (s, v) = app
+            .post(
+                "/api/v1/webhooks",
+                Some(&admin),
+                json!({"org": "c1", "url": url}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {v}");
+        assert_eq!(fields(&v), ["url"], "{url}");
+        assert_eq!(v["errors"][0]["reason"], reason, "{url}");
+        assert!(v["errors"][0]["zh"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+
+    // Allowed by name, registered, then no longer allowed: `localhost` is loopback again and
+    // the delivery is refused without a connection.
+    store.set_webhook_allowed_hosts(
+        shuqiao_core::share::webhook::AllowedHosts::parse(&[format!("localhost:{port}")]).unwrap(),
+    );
+    let (s, v) = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&admin),
+            json!({"org": "c1", "url": format!("http://localhost:{port}/hook")}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    store.set_webhook_allowed_hosts(Default::default());
+    app.post(
+        "/api/v1/share/subscriptions",
+        Some(&c1),
+        access("c1", &open),
+    )
+    .await;
+    assert_eq!(shuqiao_http::webhook::deliver_due(&store).await.unwrap(), 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 0, "refused at delivery");
+    let (_, list) = app.get("/api/v1/webhooks?org=c1", Some(&admin)).await;
+    assert_eq!(
+        (
+            list["items"][0]["pending"].as_i64(),
+            list["items"][0]["delivered"].as_i64()
+        ),
+        (Some(1), Some(0)),
+        "recorded as a failed attempt"
+    );
+    // Allowed again, the retry goes through: the refusal was the check, not the receiver.
+    store.set_webhook_allowed_hosts(
+        shuqiao_core::share::webhook::AllowedHosts::parse(&[format!("localhost:{port}")]).unwrap(),
+    );
+    testkit::expire_retry_delays(&store).await;
+    assert_eq!(shuqiao_http::webhook::deliver_due(&store).await.unwrap(), 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+/// Issuing and revoking tokens, creating accounts and systems, registering subjects and
+/// webhooks through the API are sealed with the person who did it, and no secret is logged.
+#[tokio::test]
+async fn security_changes_through_the_api_are_sealed() {
+    let app = app().await;
+    let store = app.store().await;
+    let admin = app.login("admin").await;
+    let steward = app.login("steward.a").await;
+    let auditor = app.login("auditor").await;
+    let (s, _) = app
+        .post(
+            "/api/v1/systems/d-a-sys/tokens",
+            Some(&steward),
+            json!({"name": "mine"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "only the operator issues tokens");
+    let (s, issued) = app
+        .post(
+            "/api/v1/systems/d-a-sys/tokens",
+            Some(&admin),
+            json!({"name": "exchange"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{issued}");
+    let token = issued["token"].as_str().unwrap().to_string();
+    let revoke = format!("/api/v1/tokens/{}/revoke", issued["id"]);
+    let (s, _) = app.post(&revoke, Some(&steward), json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app.post(&revoke, Some(&admin), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = app
+        .post(
+            "/api/v1/accounts",
+            Some(&admin),
+            json!({"username": "new.steward", "display_name": "新", "org": "d-b",
+                   "roles": [{"role": "data_steward", "org": "d-b"}], "password": "Fresh-pass-2026"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = app
+        .post(
+            "/api/v1/systems",
+            Some(&admin),
+            json!({"code": "d-b-new", "name": "新系统", "name_en": "New", "org": "d-b", "description": ""}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = app
+        .post(
+            "/api/v1/subjects",
+            Some(&admin),
+            json!({"username": "zhang", "display_name": "张三", "kind": "person",
+                   "identifier": "11010519491231002X", "password": "Citizen-pass-2026"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    store.audit_seal_pending().await.unwrap();
+
+    let (s, _) = app
+        .get("/api/v1/audit/entries?action=token.issue", Some(&steward))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "the log is for auditors");
+    let target = format!("token:{}", issued["id"]);
+    for (action, resource) in [
+        ("token.issue", target.as_str()),
+        ("token.revoke", target.as_str()),
+        ("account.create", "account:new.steward"),
+        ("system.register", "system:d-b-new"),
+        ("subject.register", "account:zhang"),
+        ("admin.bootstrap", "account:admin"),
+    ] {
+        let (s, v) = app
+            .get(
+                &format!("/api/v1/audit/entries?action={action}&resource={resource}"),
+                Some(&auditor),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let items = v["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{action}: {v}");
+        assert_eq!(items[0]["resource"], resource, "{action}");
+        if action != "admin.bootstrap" {
+            assert_eq!(items[0]["actor_person"], "admin", "{action}");
+        }
+    }
+    let (_, all) = app
+        .get("/api/v1/audit/entries?limit=500", Some(&auditor))
+        .await;
+    let text = all.to_string();
+    for secret in [
+        token.as_str(),
+        "Fresh-pass-2026",
+        "Citizen-pass-2026",
+        "11010519491231002X",
+    ] {
+        assert!(!text.contains(secret), "a secret in the log");
+    }
+}
+
+/// Wrong passwords from one address lock that address out of the account, not the owner
+/// signing in from elsewhere; an unknown name is answered exactly like a known one.
+#[tokio::test]
+async fn failed_logins_lock_the_address_not_the_account() {
+    let app = app().await;
+    let from = |ip: &str| {
+        Client::builder()
+            .local_address(Some(ip.parse().unwrap()))
+            .build()
+            .unwrap()
+    };
+    let login = |client: Client, user: &'static str, password: &'static str| {
+        let url = format!("{}/api/v1/auth/login", app.base);
+        async move {
+            let r = client
+                .post(url)
+                .json(&json!({"username": user, "password": password}))
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let attacker = from("127.0.0.2");
+    let (_, known) = login(attacker.clone(), "admin", "wrong-guess-1").await;
+    let (_, unknown) = login(attacker.clone(), "no.such.user", "wrong-guess-1").await;
+    for v in [&known, &unknown] {
+        assert_eq!(v["code"], "bad_credentials");
+    }
+    assert_eq!(
+        known, unknown,
+        "an unknown name is answered like a known one"
+    );
+    for _ in 0..4 {
+        login(attacker.clone(), "admin", "wrong-guess-1").await;
+        login(attacker.clone(), "no.such.user", "wrong-guess-1").await;
+    }
+    for user in ["admin", "no.such.user"] {
+        let (s, v) = login(attacker.clone(), user, testkit::PASSWORD).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts")),
+            "{user}: {v}"
+        );
+        assert!(v.to_string().contains("5 min"), "{v}");
+    }
+    let (s, v) = login(from("127.0.0.1"), "admin", testkit::PASSWORD).await;
+    assert_eq!(s, StatusCode::OK, "the owner elsewhere still signs in: {v}");
 }
 
 /// A verified citizen sees every access to their data with proofs; nobody else can ask.

@@ -301,6 +301,46 @@ fn token_from_row(r: &Row) -> Result<TokenInfo, DbError> {
 
 const TOKEN_COLS: &str = "id, system, name, prefix, created_by, created_at, expires_at, revoked_at";
 
+/// A change to who may do what, sealed into the audit log in the change's own transaction,
+/// as sharing decisions are. `target` names what changed (`account:NAME`, `system:CODE`,
+/// `token:ID`, `webhook:ID`); `details` describes it. Neither ever holds a secret: a token's
+/// id and system, never the token; never a password.
+pub(crate) struct SecurityEvent<'a> {
+    pub action: &'static str,
+    pub target: String,
+    pub details: Option<String>,
+    pub actor: &'a crate::share::events::Actor,
+}
+
+pub(crate) fn seal_security(c: &mut dyn Conn, e: SecurityEvent<'_>, now: i64) -> Result<()> {
+    crate::audit::enqueue(
+        c,
+        &shuqiao_core::audit::entry::Entry {
+            time: now,
+            actor_org: e.actor.org.clone(),
+            actor_system: e.actor.system.clone(),
+            actor_person: e.actor.person.clone(),
+            action: e.action.to_string(),
+            resource: Some(e.target),
+            resource_version: None,
+            grant: None,
+            purpose: e.details,
+            result: "ok".into(),
+            subjects: Vec::new(),
+        },
+        now,
+    )
+}
+
+/// How an account's roles read in the log: `data_steward@d-a, auditor@op`.
+fn roles_text(roles: &[RoleBinding]) -> String {
+    let parts: Vec<String> = roles
+        .iter()
+        .map(|b| format!("{}@{}", b.role.as_str(), b.org))
+        .collect();
+    format!("roles: {}", parts.join(", "))
+}
+
 impl Store {
     pub async fn create_org(&self, o: Org, override_reason: Option<String>) -> Result<Org> {
         let now = self.now();
@@ -327,8 +367,50 @@ impl Store {
         .await
     }
 
-    /// Creates a person's account. The password is hashed with argon2id before anything is stored.
-    pub async fn create_account(&self, a: Account, password: String) -> Result<Account> {
+    /// A platform administrator creates a person's account with its roles; sealed as
+    /// `account.create`. The password is hashed with argon2id before anything is stored.
+    pub async fn create_account(
+        &self,
+        by: &Principal,
+        a: Account,
+        password: String,
+    ) -> Result<Account> {
+        by.require_platform_admin()?;
+        let actor = crate::share::events::Actor::of(by);
+        self.insert_account_sealed(a, password, "account.create", actor)
+            .await
+    }
+
+    /// The first platform administrator, created from the command line by whoever holds the
+    /// database (there is nobody to act as yet); sealed as `admin.bootstrap`, with the
+    /// operator organisation as the actor.
+    pub async fn bootstrap_admin(&self, a: Account, password: String) -> Result<Account> {
+        if !a.roles.iter().any(|b| b.role == Role::PlatformAdmin) {
+            return Err(DomainError::one(FieldError::new(
+                "roles",
+                "not_an_admin",
+                "首个管理员须具有平台管理员角色",
+                "the first administrator must hold the platform_admin role",
+            ))
+            .into());
+        }
+        let actor = crate::share::events::Actor {
+            org: a.org.clone(),
+            person: None,
+            system: None,
+            label: "cli".into(),
+        };
+        self.insert_account_sealed(a, password, "admin.bootstrap", actor)
+            .await
+    }
+
+    async fn insert_account_sealed(
+        &self,
+        a: Account,
+        password: String,
+        action: &'static str,
+        actor: crate::share::events::Actor,
+    ) -> Result<Account> {
         account::validate_account(&a, &password)?;
         let hash = tokio::task::spawn_blocking(move || account::hash_password(&password))
             .await
@@ -336,6 +418,13 @@ impl Store {
         let now = self.now();
         self.write(move |c| {
             insert_account(c, &a, &hash, now)?;
+            let event = SecurityEvent {
+                action,
+                target: format!("account:{}", a.username),
+                details: Some(roles_text(&a.roles)),
+                actor: &actor,
+            };
+            seal_security(c, event, now)?;
             Ok(a)
         })
         .await
@@ -368,76 +457,52 @@ impl Store {
         })
     }
 
-    /// Checks a password and opens a session. Refuses while the account is locked after
-    /// repeated failures, without even checking the password, so guessing gains nothing.
-    pub async fn login(&self, username: &str, password: &str) -> Result<(String, Account)> {
+    /// Checks a password and opens a session. `client` is the caller's address as the
+    /// throttle keys it (`account::client_address_key`, or a fixed label such as `cli`).
+    /// Refuses while this account is locked for this address, or this address for every
+    /// account, without even checking the password, so guessing gains nothing. An unknown
+    /// account name is answered, counted and timed exactly like a known one.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<(String, Account)> {
         let policy = ThrottlePolicy::default();
-        let u = username.to_string();
+        let name: String = username.chars().take(THROTTLE_KEY_CHARS).collect();
+        let address: String = client.chars().take(THROTTLE_KEY_CHARS).collect();
         let now = self.now();
+        let (n, a) = (name.clone(), address.clone());
         let found = self
-            .read(move |c| {
-                let r = c.query_one("SELECT password_hash, failed_logins, last_failed_at, disabled FROM accounts WHERE username = $1", params![&u])?;
-                Ok(match r {
-                    Some(r) => Some((r.text(0)?, r.int(1)?, r.opt_int(2)?, r.bool(3)?)),
-                    None => None,
-                })
-            })
+            .write(move |c| charge_attempt(c, &policy, &n, &a, now))
             .await?;
-        let bad_credentials = || -> StoreError {
-            DomainError::unauthenticated(
+        let password = password.to_string();
+        let (hash, usable) = match found {
+            Some((hash, disabled)) => (hash, !disabled),
+            None => (account::dummy_password_hash().to_string(), false),
+        };
+        let ok = tokio::task::spawn_blocking(move || account::verify_password(&password, &hash))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?;
+        if !(ok && usable) {
+            return Err(DomainError::unauthenticated(
                 "bad_credentials",
                 "用户名或密码不正确",
                 "wrong username or password",
             )
-            .into()
-        };
-        let password = password.to_string();
-        let Some((hash, failures, last_failed, disabled)) = found else {
-            // Spend the same time as a real check so timing does not reveal which usernames exist.
-            let _ = tokio::task::spawn_blocking(move || {
-                account::verify_password(&password, DUMMY_HASH)
-            })
-            .await;
-            return Err(bad_credentials());
-        };
-        if let Some(until) = policy.locked_until(failures as u32, last_failed.unwrap_or(0) / 1000) {
-            let now_s = now / 1000;
-            if until > now_s {
-                let secs = (until - now_s) as u64;
-                return Err(DomainError::Throttled {
-                    code: "too_many_attempts",
-                    msg: shuqiao_core::error::Msg::new(
-                        format!("登录失败次数过多，账号暂时锁定，请 {secs} 秒后再试"),
-                        format!("too many failed sign-ins; the account is locked, try again in {secs} s"),
-                    ),
-                    retry_after_secs: secs,
-                }
-                .into());
-            }
-        }
-        let ok = tokio::task::spawn_blocking(move || account::verify_password(&password, &hash))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))?;
-        let u = username.to_string();
-        if !ok || disabled {
-            self.write(move |c| {
-                c.execute("UPDATE accounts SET failed_logins = failed_logins + 1, last_failed_at = $1 WHERE username = $2", params![now, &u])?;
-                Ok(())
-            })
-            .await?;
-            return Err(bad_credentials());
+            .into());
         }
         let token = account::new_secret("sqs_");
         let token_hash = account::secret_hash(&token);
         let account = self
             .write(move |c| {
-                c.execute("UPDATE accounts SET failed_logins = 0, last_failed_at = NULL WHERE username = $1", params![&u])?;
+                clear_attempt(c, &name, &address)?;
                 c.execute("DELETE FROM sessions WHERE expires_at < $1", params![now])?;
                 c.execute(
                     "INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-                    params![token_hash, &u, now, now + SESSION_TTL_MS],
+                    params![token_hash, &name, now, now + SESSION_TTL_MS],
                 )?;
-                find_account(c, &u)?.ok_or_else(|| not_found("账号", "account", &u))
+                find_account(c, &name)?.ok_or_else(|| not_found("账号", "account", &name))
             })
             .await?;
         Ok((token, account))
@@ -483,10 +548,21 @@ impl Store {
         .await
     }
 
-    pub async fn create_system(&self, s: InfoSystem) -> Result<InfoSystem> {
+    /// A platform administrator registers an information system (which may then hold
+    /// tokens); sealed as `system.register`.
+    pub async fn create_system(&self, by: &Principal, s: InfoSystem) -> Result<InfoSystem> {
+        by.require_platform_admin()?;
+        let actor = crate::share::events::Actor::of(by);
         let now = self.now();
         self.write(move |c| {
             insert_system(c, &s, now)?;
+            let event = SecurityEvent {
+                action: "system.register",
+                target: format!("system:{}", s.code),
+                details: Some(format!("org: {}", s.org)),
+                actor: &actor,
+            };
+            seal_security(c, event, now)?;
             Ok(s)
         })
         .await
@@ -511,26 +587,37 @@ impl Store {
         .await
     }
 
-    /// Issues a token for a system, valid for `ttl_days`. Returns the plain token — shown
-    /// once, never stored — and what is stored about it.
+    /// A platform administrator issues a token for a system, valid for `ttl_days`; sealed
+    /// as `token.issue` with the token's id and system. Returns the plain token — shown once,
+    /// never stored — and what is stored about it.
     pub async fn issue_token(
         &self,
+        by: &Principal,
         system: &str,
         name: &str,
         ttl_days: u32,
-        created_by: &str,
     ) -> Result<(String, TokenInfo)> {
+        by.require_platform_admin()?;
+        let actor = crate::share::events::Actor::of(by);
         let plain = account::new_secret("sq_");
-        let (system, name, created_by, p) = (
-            system.to_string(),
-            name.to_string(),
-            created_by.to_string(),
-            plain.clone(),
-        );
+        let (system, name, p) = (system.to_string(), name.to_string(), plain.clone());
         let now = self.now();
         let expires = now + ttl_days as i64 * 86_400_000;
         let info = self
-            .write(move |c| insert_token(c, &system, &name, &p, &created_by, now, expires))
+            .write(move |c| {
+                let info = insert_token(c, &system, &name, &p, &actor.label, now, expires)?;
+                let event = SecurityEvent {
+                    action: "token.issue",
+                    target: format!("token:{}", info.id),
+                    details: Some(format!(
+                        "system: {}; name: {}; expires_at: {}",
+                        info.system, info.name, info.expires_at
+                    )),
+                    actor: &actor,
+                };
+                seal_security(c, event, now)?;
+                Ok(info)
+            })
             .await?;
         Ok((plain, info))
     }
@@ -565,8 +652,11 @@ impl Store {
         .await
     }
 
-    /// Revokes a token; it stops working for the very next request.
-    pub async fn revoke_token(&self, id: i64) -> Result<TokenInfo> {
+    /// A platform administrator revokes a token; it stops working for the very next
+    /// request. Sealed as `token.revoke`.
+    pub async fn revoke_token(&self, by: &Principal, id: i64) -> Result<TokenInfo> {
+        by.require_platform_admin()?;
+        let actor = crate::share::events::Actor::of(by);
         let now = self.now();
         self.write(move |c| {
             let n = c.execute(
@@ -589,11 +679,113 @@ impl Store {
                 )
                 .into());
             }
+            let event = SecurityEvent {
+                action: "token.revoke",
+                target: format!("token:{id}"),
+                details: Some(format!("system: {}; name: {}", info.system, info.name)),
+                actor: &actor,
+            };
+            seal_security(c, event, now)?;
             Ok(info)
         })
         .await
     }
 }
 
-/// A valid argon2id hash of a random string, verified against when the username is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2h1cWlhb2R1bW15c2FsdA$2Vq5bWw1vKzE7v3p0oJt2m3xGZ9yQpV1j7u0c8kL6Ds";
+/// Account names and client addresses are kept to this many characters in the throttle.
+const THROTTLE_KEY_CHARS: usize = 64;
+
+/// Counts a sign-in attempt before its password is checked, unless the account is locked for
+/// this address or the address for every account; returns the account's password hash and
+/// whether it is disabled (`None`: no such account). Counting first, in the transaction that
+/// checks the lock, means concurrent guesses cannot all pass a check none of them was counted
+/// in; a successful sign-in takes its count back (`clear_attempt`).
+fn charge_attempt(
+    c: &mut dyn Conn,
+    policy: &ThrottlePolicy,
+    name: &str,
+    address: &str,
+    now: i64,
+) -> Result<Option<(String, bool)>> {
+    if c.backend() == crate::db::Backend::Postgres {
+        // Attempts from one address are counted one at a time across replicas.
+        let key = i32::from_be_bytes(
+            account::secret_hash(address).as_bytes()[..4]
+                .try_into()
+                .unwrap_or_default(),
+        );
+        c.batch(&format!("SELECT pg_advisory_xact_lock(7302, {key})"))?;
+    }
+    let now_s = now / 1000;
+    let mut pair = account::Failures::default();
+    let mut by_address = account::Failures::default();
+    for r in c.query(
+        "SELECT username, failures, last_failed_at FROM login_failures WHERE address = $1 AND username IN ($2, '')",
+        params![address, name],
+    )? {
+        let f = account::Failures { count: r.int(1)?.clamp(0, u32::MAX as i64) as u32, last: r.int(2)? / 1000 };
+        if r.text(0)?.is_empty() {
+            by_address = f;
+        } else {
+            pair = f;
+        }
+    }
+    if let Some(lock) = policy.lock(pair, by_address, now_s) {
+        return Err(throttled(lock, now_s));
+    }
+    let forgotten = now - policy.forget_after_secs * 1000;
+    c.execute(
+        "DELETE FROM login_failures WHERE last_failed_at < $1",
+        params![forgotten],
+    )?;
+    for key in [name, ""] {
+        c.execute(
+            "INSERT INTO login_failures (username, address, failures, last_failed_at) VALUES ($1, $2, 1, $3)
+             ON CONFLICT (username, address) DO UPDATE SET failures = login_failures.failures + 1, last_failed_at = $3",
+            params![key, address, now],
+        )?;
+    }
+    let r = c.query_one(
+        "SELECT password_hash, disabled FROM accounts WHERE username = $1",
+        params![name],
+    )?;
+    Ok(match r {
+        Some(r) => Some((r.text(0)?, r.bool(1)?)),
+        None => None,
+    })
+}
+
+/// After a successful sign-in: the account's failures from this address are forgotten, and
+/// the address's count loses this attempt's charge (but keeps earlier failures, so a caller
+/// with one good account cannot wash out guesses at others).
+fn clear_attempt(c: &mut dyn Conn, name: &str, address: &str) -> Result<()> {
+    c.execute(
+        "DELETE FROM login_failures WHERE username = $1 AND address = $2",
+        params![name, address],
+    )?;
+    c.execute(
+        "UPDATE login_failures SET failures = failures - 1 WHERE username = '' AND address = $1 AND failures > 0",
+        params![address],
+    )?;
+    Ok(())
+}
+
+fn throttled(lock: account::Lock, now_s: i64) -> StoreError {
+    let minutes = account::minutes_left(lock.until(), now_s);
+    let msg = match lock {
+        account::Lock::Account { .. } => shuqiao_core::error::Msg::new(
+            format!("登录失败次数过多，暂时不能从此地址登录该账号，请 {minutes} 分钟后再试"),
+            format!("too many failed sign-ins to this account from your address; try again in {minutes} min"),
+        ),
+        account::Lock::Address { .. } => shuqiao_core::error::Msg::new(
+            format!("来自此地址的登录失败次数过多，请 {minutes} 分钟后再试"),
+            format!("too many failed sign-ins from your address; try again in {minutes} min"),
+        ),
+    };
+    DomainError::Throttled {
+        code: "too_many_attempts",
+        msg,
+        retry_after_secs: (lock.until() - now_s).max(1) as u64,
+    }
+    .into()
+}

@@ -167,6 +167,8 @@ pub struct Store {
     collect_active: Arc<collect::ActiveSet>,
     /// Catalog entries served, rate buckets and the change signal of the exchange API.
     exchange: Arc<exchange::ExchangeState>,
+    /// Hosts the operator allows webhooks to reach on otherwise refused addresses.
+    webhook_hosts: Arc<std::sync::RwLock<shuqiao_core::share::webhook::AllowedHosts>>,
 }
 
 impl Store {
@@ -214,6 +216,7 @@ impl Store {
             maintenance: Arc::default(),
             collect_active: Arc::default(),
             exchange: Arc::default(),
+            webhook_hosts: Arc::default(),
         })
     }
 

@@ -172,8 +172,18 @@ impl Store {
             .map_err(|e| StoreError::Task(e.to_string()))?;
         let now = self.now();
         let username = r.username.clone();
-        self.write(move |c| insert_subject(c, &p.actor(), &r, kind, &subject, &hash, now))
-            .await?;
+        let actor = crate::share::events::Actor::of(&p);
+        self.write(move |c| {
+            insert_subject(c, &p.actor(), &r, kind, &subject, &hash, now)?;
+            let event = crate::accounts::SecurityEvent {
+                action: "subject.register",
+                target: format!("account:{}", r.username),
+                details: Some(format!("kind: {}", r.kind)),
+                actor: &actor,
+            };
+            crate::accounts::seal_security(c, event, now)
+        })
+        .await?;
         self.subject_account(&username).await?.ok_or_else(|| {
             DomainError::not_found("not_a_subject", "账号不存在", "no such account").into()
         })

@@ -132,21 +132,41 @@ pub async fn fixture(store: &Store) {
             }],
             disabled: false,
         };
-        store
-            .create_account(a, PASSWORD.into())
-            .await
-            .expect("fixture account");
+        let created = if role == Role::PlatformAdmin {
+            store.bootstrap_admin(a, PASSWORD.into()).await
+        } else {
+            store
+                .create_account(&admin_principal(), a, PASSWORD.into())
+                .await
+        };
+        created.expect("fixture account");
     }
     store
-        .create_system(shuqiao_core::account::InfoSystem {
-            code: "d-a-sys".into(),
-            name: "测试系统".into(),
-            name_en: "Test system".into(),
-            org: "d-a".into(),
-            description: "".into(),
-        })
+        .create_system(
+            &admin_principal(),
+            shuqiao_core::account::InfoSystem {
+                code: "d-a-sys".into(),
+                name: "测试系统".into(),
+                name_en: "Test system".into(),
+                org: "d-a".into(),
+                description: "".into(),
+            },
+        )
         .await
         .expect("fixture system");
+}
+
+/// The fixture's platform administrator `admin` of `op`, as a principal.
+pub fn admin_principal() -> shuqiao_core::account::Principal {
+    use shuqiao_core::account::{Principal, Role, RoleBinding};
+    Principal::Person {
+        username: "admin".into(),
+        org: "op".into(),
+        roles: vec![RoleBinding {
+            role: Role::PlatformAdmin,
+            org: "op".into(),
+        }],
+    }
 }
 
 /// A valid resource of `d-a` for tests to start from.
@@ -244,12 +264,12 @@ pub async fn share_fixture(store: &Store) -> (String, String) {
     }
     for c in CONSUMERS {
         store
-            .create_system(system(&format!("{c}-sys"), c))
+            .create_system(&admin_principal(), system(&format!("{c}-sys"), c))
             .await
             .expect("system");
     }
     store
-        .create_system(system("d-b-sys", "d-b"))
+        .create_system(&admin_principal(), system("d-b-sys", "d-b"))
         .await
         .expect("system");
     for (user, role, org) in [
@@ -268,7 +288,7 @@ pub async fn share_fixture(store: &Store) -> (String, String) {
             disabled: false,
         };
         store
-            .create_account(a, PASSWORD.into())
+            .create_account(&admin_principal(), a, PASSWORD.into())
             .await
             .expect("account");
     }

@@ -43,6 +43,14 @@ fn invalid_fields(e: StoreError) -> Vec<String> {
     }
 }
 
+/// The field and reason of a one-field validation error.
+fn invalid_fields_and_reason(e: StoreError) -> (String, &'static str) {
+    match domain(e) {
+        DomainError::Invalid(errs) => (errs[0].field.clone(), errs[0].reason),
+        other => panic!("expected invalid, got {other:?}"),
+    }
+}
+
 fn q(text: &str) -> SearchQuery {
     SearchQuery {
         q: Some(text.into()),
@@ -469,10 +477,11 @@ mod cases {
         let s = s.with_audit(keys()).with_audit_cache_from_level(2);
         let verifier = NoteVerifier::parse(&s.audit_public_key().unwrap()).unwrap();
 
-        // Catalog changes wait in the pending queue and are sealed by the next batch.
+        // Catalog changes wait in the pending queue and are sealed by the next batch, with
+        // the fixture's six security changes (the first admin, four accounts, a system).
         fixture(&s).await;
         s.create_resource(steward_a(), sample_meta()).await.unwrap();
-        assert_eq!(s.audit_seal_pending().await.unwrap(), 1);
+        assert_eq!(s.audit_seal_pending().await.unwrap(), 7);
 
         // A second store on the same database stands for another replica; appends alternate.
         // Its cache misses what `s` appended, and must catch up from the database.
@@ -492,7 +501,7 @@ mod cases {
         }
         assert_eq!(
             receipts.iter().map(|r| r.index).collect::<Vec<_>>(),
-            (1..43).collect::<Vec<_>>()
+            (7..49).collect::<Vec<_>>()
         );
         let mut checkpoints = Vec::new();
         for r in &receipts {
@@ -534,21 +543,21 @@ mod cases {
         // Proofs can be asked for later, for any size the log has reached.
         let last = checkpoints.last().unwrap();
         let proof: Vec<Hash> = other
-            .audit_inclusion_proof(5, last.size)
+            .audit_inclusion_proof(10, last.size)
             .await
             .unwrap()
             .iter()
             .map(|p| h(p))
             .collect();
-        let leaf = receipts.iter().find(|r| r.index == 5).unwrap();
+        let leaf = receipts.iter().find(|r| r.index == 10).unwrap();
         assert!(verify_inclusion(
             &h(&leaf.leaf_hash),
-            5,
+            10,
             last.size,
             &proof,
             &last.root
         ));
-        assert!(s.audit_inclusion_proof(5, last.size + 1).await.is_err());
+        assert!(s.audit_inclusion_proof(10, last.size + 1).await.is_err());
         let newest = SignedNote::parse(&s.audit_checkpoint().await.unwrap()).unwrap();
         assert_eq!(Checkpoint::parse_body(&newest.body).unwrap(), *last);
 
@@ -843,7 +852,12 @@ mod cases {
     pub async fn credentials(s: Store, t: Arc<AtomicI64>, _u: String) {
         fixture(&s).await;
         let (token, info) = s
-            .issue_token("d-a-sys", "exchange", 30, "user:admin")
+            .issue_token(
+                &shuqiao_store::testkit::admin_principal(),
+                "d-a-sys",
+                "exchange",
+                30,
+            )
             .await
             .unwrap();
         assert!(token.starts_with("sq_"));
@@ -863,12 +877,20 @@ mod cases {
         assert_eq!(s.authenticate(&token).await.unwrap(), None);
         t.store(T0, Ordering::SeqCst);
         // Revocation takes effect at once.
-        s.revoke_token(info.id).await.unwrap();
+        s.revoke_token(&shuqiao_store::testkit::admin_principal(), info.id)
+            .await
+            .unwrap();
         assert_eq!(s.authenticate(&token).await.unwrap(), None);
-        assert!(s.revoke_token(info.id).await.is_err());
+        assert!(s
+            .revoke_token(&shuqiao_store::testkit::admin_principal(), info.id)
+            .await
+            .is_err());
 
         // Sessions and throttling.
-        let (session, acct) = s.login("steward.a", testkit::PASSWORD).await.unwrap();
+        let (session, acct) = s
+            .login("steward.a", testkit::PASSWORD, "cli")
+            .await
+            .unwrap();
         assert_eq!(acct.username, "steward.a");
         assert!(matches!(
             s.authenticate(&session).await.unwrap(),
@@ -876,20 +898,30 @@ mod cases {
         ));
         for _ in 0..5 {
             assert!(matches!(
-                domain(s.login("steward.a", "wrong-pass-1").await.unwrap_err()),
+                domain(
+                    s.login("steward.a", "wrong-pass-1", "cli")
+                        .await
+                        .unwrap_err()
+                ),
                 DomainError::Unauthenticated { .. }
             ));
         }
         assert!(matches!(
-            domain(s.login("steward.a", testkit::PASSWORD).await.unwrap_err()),
+            domain(
+                s.login("steward.a", testkit::PASSWORD, "cli")
+                    .await
+                    .unwrap_err()
+            ),
             DomainError::Throttled { .. }
         ));
         t.fetch_add(301_000, Ordering::SeqCst);
-        s.login("steward.a", testkit::PASSWORD).await.unwrap();
+        s.login("steward.a", testkit::PASSWORD, "cli")
+            .await
+            .unwrap();
         s.logout(&session).await.unwrap();
         assert_eq!(s.authenticate(&session).await.unwrap(), None);
         assert!(matches!(
-            domain(s.login("nobody", "whatever-1").await.unwrap_err()),
+            domain(s.login("nobody", "whatever-1", "cli").await.unwrap_err()),
             DomainError::Unauthenticated { .. }
         ));
     }
@@ -1638,6 +1670,248 @@ mod share_cases {
             .unwrap();
     }
 
+    /// Every change to who may do what is sealed with who did it, in the change's own
+    /// transaction (a refused or failed change leaves nothing), and never with a secret.
+    pub async fn security_changes_are_sealed(s: Store, _t: Arc<AtomicI64>, _u: String) {
+        use shuqiao_core::account::{Account, InfoSystem};
+        use shuqiao_store::audit::AuditFilter;
+        let s = s.with_audit(test_audit_keys());
+        fixture(&s).await;
+        let new_account = |username: &str| Account {
+            username: username.into(),
+            display_name: "新人".into(),
+            org: "d-b".into(),
+            roles: vec![RoleBinding {
+                role: Role::DataSteward,
+                org: "d-b".into(),
+            }],
+            disabled: false,
+        };
+        const NEW_PASSWORD: &str = "Secret-pass-2026";
+        assert!(matches!(
+            domain(
+                s.create_account(&steward_a(), new_account("x.one"), NEW_PASSWORD.into())
+                    .await
+                    .unwrap_err()
+            ),
+            DomainError::Forbidden { .. }
+        ));
+        s.create_account(&admin(), new_account("x.one"), NEW_PASSWORD.into())
+            .await
+            .unwrap();
+        assert!(s
+            .create_account(&admin(), new_account("x.one"), NEW_PASSWORD.into())
+            .await
+            .is_err());
+        let system = InfoSystem {
+            code: "d-b-new".into(),
+            name: "新系统".into(),
+            name_en: "New system".into(),
+            org: "d-b".into(),
+            description: String::new(),
+        };
+        assert!(s.create_system(&steward_b(), system.clone()).await.is_err());
+        s.create_system(&admin(), system).await.unwrap();
+        assert!(s
+            .issue_token(&steward_a(), "d-a-sys", "x", 30)
+            .await
+            .is_err());
+        let (token, info) = s.issue_token(&admin(), "d-a-sys", "x", 30).await.unwrap();
+        assert!(s.revoke_token(&steward_a(), info.id).await.is_err());
+        s.revoke_token(&admin(), info.id).await.unwrap();
+        assert!(
+            s.revoke_token(&admin(), info.id).await.is_err(),
+            "already revoked"
+        );
+        s.set_webhook_allowed_hosts(
+            shuqiao_core::share::webhook::AllowedHosts::parse(&["hooks.internal"]).unwrap(),
+        );
+        let hook = s
+            .add_webhook(
+                steward_b(),
+                "d-b".into(),
+                "http://hooks.internal/in?key=receiver-secret".into(),
+            )
+            .await
+            .unwrap();
+        s.remove_webhook(steward_b(), hook.id).await.unwrap();
+
+        s.audit_seal_pending().await.unwrap();
+        let sealed = |action: &str| {
+            let (s, action) = (s.clone(), action.to_string());
+            async move {
+                s.audit_entries(AuditFilter {
+                    action: Some(action),
+                    limit: 10,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .items
+            }
+        };
+        let who = |items: &[shuqiao_store::audit::AuditRecord]| -> Vec<(String, Option<String>, Option<String>)> {
+            items
+                .iter()
+                .map(|r| {
+                    (
+                        r.entry.actor_org.clone(),
+                        r.entry.actor_person.clone(),
+                        r.entry.resource.clone(),
+                    )
+                })
+                .collect()
+        };
+        let admin_did = |target: &str| {
+            vec![(
+                "op".to_string(),
+                Some("admin".to_string()),
+                Some(target.to_string()),
+            )]
+        };
+        assert_eq!(
+            who(&sealed("admin.bootstrap").await),
+            vec![("op".to_string(), None, Some("account:admin".to_string()))],
+            "the first admin, made from the command line"
+        );
+        let created = sealed("account.create").await;
+        assert!(created
+            .iter()
+            .any(|r| r.entry.resource.as_deref() == Some("account:x.one")
+                && r.entry.actor_person.as_deref() == Some("admin")
+                && r.entry.purpose.as_deref() == Some("roles: data_steward@d-b")));
+        assert_eq!(
+            created
+                .iter()
+                .filter(|r| r.entry.resource.as_deref() == Some("account:x.one"))
+                .count(),
+            1,
+            "the refused and the failed attempts left nothing"
+        );
+        assert_eq!(
+            who(&sealed("system.register").await)[0],
+            admin_did("system:d-b-new")[0]
+        );
+        let token_target = format!("token:{}", info.id);
+        let issued = sealed("token.issue").await;
+        assert_eq!(who(&issued), admin_did(&token_target));
+        assert!(issued[0]
+            .entry
+            .purpose
+            .as_deref()
+            .unwrap()
+            .contains("system: d-a-sys"));
+        assert_eq!(who(&sealed("token.revoke").await), admin_did(&token_target));
+        let registered = sealed("webhook.register").await;
+        assert_eq!(
+            (
+                registered[0].entry.actor_person.as_deref(),
+                registered[0].entry.purpose.as_deref()
+            ),
+            (
+                Some("steward.b"),
+                Some("org: d-b; url: http://hooks.internal:80")
+            ),
+            "the origin only: the query may hold the receiver's secret"
+        );
+        assert_eq!(sealed("webhook.delete").await.len(), 1);
+        let all = s
+            .audit_entries(AuditFilter {
+                limit: 500,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let text = serde_json::to_string(&all.items).unwrap();
+        for secret in [
+            token.as_str(),
+            NEW_PASSWORD,
+            testkit::PASSWORD,
+            "receiver-secret",
+            hook.secret.as_deref().unwrap(),
+        ] {
+            assert!(!text.contains(secret), "no secret in the log");
+        }
+    }
+
+    /// Failed sign-ins lock an account for the address they came from only, an address that
+    /// tries many accounts is locked for all, and unknown names are answered like known ones.
+    pub async fn login_throttle_is_per_account_and_address(
+        s: Store,
+        t: Arc<AtomicI64>,
+        _u: String,
+    ) {
+        fixture(&s).await;
+        let answer = |r: Result<(String, shuqiao_core::account::Account), StoreError>| match r {
+            Ok(_) => "ok".to_string(),
+            Err(e) => match domain(e) {
+                DomainError::Unauthenticated { code, msg } => format!("{code}: {}", msg.en),
+                DomainError::Throttled { code, msg, .. } => format!("{code}: {}", msg.en),
+                other => panic!("{other:?}"),
+            },
+        };
+        for name in ["steward.a", "nobody.here"] {
+            for _ in 0..5 {
+                assert_eq!(
+                    answer(s.login(name, "wrong-pass-1", "203.0.113.1").await),
+                    "bad_credentials: wrong username or password",
+                    "{name}"
+                );
+            }
+            assert_eq!(
+                answer(s.login(name, testkit::PASSWORD, "203.0.113.1").await),
+                "too_many_attempts: too many failed sign-ins to this account from your address; try again in 5 min",
+                "{name}: a known and an unknown name lock alike"
+            );
+        }
+        assert_eq!(
+            answer(
+                s.login("steward.a", testkit::PASSWORD, "198.51.100.7")
+                    .await
+            ),
+            "ok",
+            "the owner, elsewhere, still signs in"
+        );
+        t.fetch_add(240_000, Ordering::SeqCst);
+        assert!(
+            answer(s.login("steward.a", testkit::PASSWORD, "203.0.113.1").await)
+                .ends_with("try again in 1 min")
+        );
+        t.fetch_add(61_000, Ordering::SeqCst);
+        assert_eq!(
+            answer(s.login("steward.a", testkit::PASSWORD, "203.0.113.1").await),
+            "ok"
+        );
+
+        // One address spraying guesses over many names is locked for every account.
+        for i in 0..30 {
+            let name = format!("guess{i}");
+            assert!(answer(s.login(&name, "wrong-pass-1", "203.0.113.9").await)
+                .starts_with("bad_credentials"));
+        }
+        assert_eq!(
+            answer(s.login("steward.b", testkit::PASSWORD, "203.0.113.9").await),
+            "too_many_attempts: too many failed sign-ins from your address; try again in 15 min"
+        );
+        assert_eq!(
+            answer(s.login("steward.b", testkit::PASSWORD, "cli").await),
+            "ok"
+        );
+
+        // Concurrent guesses are counted before any is checked: five get an answer.
+        let guesses = (0..12).map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move { s.login("user.a", "wrong-pass-1", "192.0.2.44").await })
+        });
+        let mut checked = 0;
+        for g in guesses {
+            if answer(g.await.unwrap()).starts_with("bad_credentials") {
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 5);
+    }
+
     pub async fn webhook_outbox_retries(s: Store, t: Arc<AtomicI64>, _u: String) {
         fixture(&s).await;
         let (open, _) = share_fixture(&s).await;
@@ -1657,6 +1931,41 @@ mod share_cases {
                     .unwrap_err()
             ),
             ["url"]
+        );
+        // Loopback, private, link-local and metadata addresses, also behind a name, and URLs
+        // with credentials are refused unless the operator allows the host.
+        for (url, reason) in [
+            ("http://127.0.0.1:9/hook", "forbidden_address"),
+            ("http://[::1]:6379/", "forbidden_address"),
+            (
+                "http://169.254.169.254/latest/meta-data/",
+                "forbidden_address",
+            ),
+            ("http://10.1.2.3/hook", "forbidden_address"),
+            ("http://localhost:9/hook", "forbidden_address"),
+            ("http://user:pw@hooks.example/hook", "credentials_in_url"),
+        ] {
+            let e = s
+                .add_webhook(admin(), "c1".into(), url.into())
+                .await
+                .unwrap_err();
+            assert_eq!(
+                invalid_fields_and_reason(e),
+                ("url".into(), reason),
+                "{url}"
+            );
+        }
+        s.set_webhook_allowed_hosts(
+            shuqiao_core::share::webhook::AllowedHosts::parse(&["127.0.0.1:9"]).unwrap(),
+        );
+        let e = s
+            .add_webhook(admin(), "c1".into(), "http://127.0.0.1:10/hook".into())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            invalid_fields_and_reason(e).1,
+            "forbidden_address",
+            "another port of an allowed host"
         );
         let w = s
             .add_webhook(admin(), "c1".into(), "http://127.0.0.1:9/hook".into())
@@ -1738,6 +2047,8 @@ conformance!(
     negative_list_needs_three_reviewers,
     needs_responsibilities_and_conversion,
     webhook_outbox_retries,
+    security_changes_are_sealed,
+    login_throttle_is_per_account_and_address,
     collect_versions_history_and_snapshot,
     collect_bad_rows_policies_and_duplicates,
     collect_push_is_idempotent_and_overrides_are_audited,

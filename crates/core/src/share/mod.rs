@@ -2,6 +2,7 @@
 //! the grants they produce. "共享为原则，不共享为例外": every rule here says who may decide and
 //! what makes a request refusable.
 pub mod calendar;
+pub mod webhook;
 
 use std::collections::BTreeSet;
 

@@ -128,7 +128,7 @@ pub async fn create_account(
         roles: req.roles,
         disabled: false,
     };
-    let a = st.store.create_account(a, req.password).await?;
+    let a = st.store.create_account(&p, a, req.password).await?;
     tracing::info!(actor = %p.actor(), username = %a.username, "account created");
     Ok((StatusCode::CREATED, Json(a)))
 }
@@ -162,7 +162,7 @@ pub async fn create_system(
     JsonBody(s): JsonBody<InfoSystem>,
 ) -> ApiResult<(StatusCode, Json<InfoSystem>)> {
     p.require_platform_admin()?;
-    let s = st.store.create_system(s).await?;
+    let s = st.store.create_system(&p, s).await?;
     tracing::info!(actor = %p.actor(), system = %s.code, "information system registered");
     Ok((StatusCode::CREATED, Json(s)))
 }
@@ -216,7 +216,7 @@ pub async fn issue_token(
     }
     let (token, info) = st
         .store
-        .issue_token(&code, &req.name, req.ttl_days, &p.actor())
+        .issue_token(&p, &code, &req.name, req.ttl_days)
         .await?;
     tracing::info!(actor = %p.actor(), system = %code, token_id = info.id, "token issued");
     Ok((StatusCode::CREATED, Json(IssuedToken { token, info })))
@@ -228,7 +228,7 @@ pub async fn revoke_token(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<TokenInfo>> {
     p.require_platform_admin()?;
-    let info = st.store.revoke_token(id).await?;
+    let info = st.store.revoke_token(&p, id).await?;
     tracing::info!(actor = %p.actor(), token_id = id, "token revoked");
     Ok(Json(info))
 }

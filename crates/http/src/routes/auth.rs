@@ -1,4 +1,6 @@
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -22,11 +24,18 @@ pub struct LoginResponse {
     pub account: Account,
 }
 
+/// Failed sign-ins are throttled per account and client address: the address is the peer of
+/// the connection (a forwarding header is not trusted, since any client can send one).
 pub async fn login(
     State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    let (session, account) = st.store.login(req.username.trim(), &req.password).await?;
+    let client = shuqiao_core::account::client_address_key(peer.ip());
+    let (session, account) = st
+        .store
+        .login(req.username.trim(), &req.password, &client)
+        .await?;
     tracing::info!(username = %account.username, "signed in");
     Ok(Json(LoginResponse { session, account }))
 }

@@ -250,7 +250,12 @@ async fn pushes_are_idempotent_and_overrides_need_the_operator() {
     let (token, _) = app
         ._db
         .store
-        .issue_token("d-a-sys", "push", 30, "admin")
+        .issue_token(
+            &shuqiao_store::testkit::admin_principal(),
+            "d-a-sys",
+            "push",
+            30,
+        )
         .await
         .unwrap();
     let push = format!("/api/v1/collect/resources/{code}/batches");

@@ -67,11 +67,21 @@ pub(super) async fn setup_with(clock: shuqiao_store::Clock) -> Setup {
         .grant_id
         .unwrap();
     let (token, _) = s
-        .issue_token("c1-sys", "exchange", 30, "admin")
+        .issue_token(
+            &shuqiao_store::testkit::admin_principal(),
+            "c1-sys",
+            "exchange",
+            30,
+        )
         .await
         .unwrap();
     let (other_token, _) = s
-        .issue_token("c2-sys", "exchange", 30, "admin")
+        .issue_token(
+            &shuqiao_store::testkit::admin_principal(),
+            "c2-sys",
+            "exchange",
+            30,
+        )
         .await
         .unwrap();
     Setup {
@@ -276,7 +286,11 @@ async fn the_authority_matrix_refuses_and_audits() {
         .list_tokens(Some("c1-sys".into()))
         .await
         .unwrap();
-    app._db.store.revoke_token(info[0].id).await.unwrap();
+    app._db
+        .store
+        .revoke_token(&shuqiao_store::testkit::admin_principal(), info[0].id)
+        .await
+        .unwrap();
     let (s, _) = app.get(&lookup, Some(&token)).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     // Each refusal of an identified system is itself in the log.

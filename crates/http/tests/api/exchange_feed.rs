@@ -396,18 +396,36 @@ async fn every_exchange_endpoint_refuses_and_audits_every_unauthorised_call() {
     let session = app.login("steward.a").await;
     // A token that outlives the 30-day grant, one that expires first, one revoked.
     let (long_token, _) = store
-        .issue_token("c1-sys", "long", 90, "admin")
+        .issue_token(
+            &shuqiao_store::testkit::admin_principal(),
+            "c1-sys",
+            "long",
+            90,
+        )
         .await
         .unwrap();
     let (short_token, _) = store
-        .issue_token("c1-sys", "short", 1, "admin")
+        .issue_token(
+            &shuqiao_store::testkit::admin_principal(),
+            "c1-sys",
+            "short",
+            1,
+        )
         .await
         .unwrap();
     let (revoked_token, info) = store
-        .issue_token("c1-sys", "gone", 30, "admin")
+        .issue_token(
+            &shuqiao_store::testkit::admin_principal(),
+            "c1-sys",
+            "gone",
+            30,
+        )
         .await
         .unwrap();
-    store.revoke_token(info.id).await.unwrap();
+    store
+        .revoke_token(&shuqiao_store::testkit::admin_principal(), info.id)
+        .await
+        .unwrap();
     let endpoints: Vec<(Method, String, Option<Value>)> = vec![
         (
             Method::GET,

@@ -2,7 +2,8 @@
 //! deliveries that a worker sends with retries.
 use serde::Serialize;
 use shuqiao_core::account::{Principal, Role};
-use shuqiao_core::{DomainError, FieldError};
+use shuqiao_core::share::webhook::{self, AllowedHosts};
+use shuqiao_core::DomainError;
 
 use super::{my_orgs, not_found, Listed, ShareFilter, Where};
 use crate::db::{Conn, DbError, Row};
@@ -86,21 +87,29 @@ fn require_member(p: &Principal, org: &str) -> Result<()> {
     }
 }
 
-fn check_url(url: &str) -> Result<()> {
-    let ok = (url.starts_with("https://") || url.starts_with("http://"))
-        && url.len() <= 500
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty()) {
-        Ok(())
-    } else {
-        Err(DomainError::one(FieldError::new(
-            "url",
-            "invalid_url",
-            "回调地址应为 http:// 或 https:// 开头的完整网址（不超过 500 个字符）",
-            "the webhook URL must be a full http:// or https:// address (at most 500 characters)",
-        ))
-        .into())
+/// How long a webhook host's name may take to resolve at registration.
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The addresses `host:port` resolves to now; none if it does not resolve in time.
+pub async fn resolve_host(host: &str, port: u16) -> Vec<std::net::IpAddr> {
+    let lookup = tokio::net::lookup_host((host, port));
+    match tokio::time::timeout(RESOLVE_TIMEOUT, lookup).await {
+        Ok(Ok(addrs)) => addrs.map(|a| a.ip()).collect(),
+        _ => Vec::new(),
     }
+}
+
+/// Checks a webhook URL as registered: its form, then every address its host resolves to
+/// (the delivery worker checks again before each send, since names can change).
+async fn check_url(url: &str, allowed: &AllowedHosts) -> Result<webhook::Target> {
+    let target = webhook::parse_target(url).map_err(DomainError::one)?;
+    let addrs = match (target.ip, allowed.permits(&target)) {
+        (_, true) => Vec::new(),
+        (Some(ip), false) => vec![ip],
+        (None, false) => resolve_host(&target.host, target.port).await,
+    };
+    webhook::check_addresses(&target, &addrs, allowed).map_err(DomainError::one)?;
+    Ok(target)
 }
 
 fn webhook_from_row(r: &Row) -> Result<WebhookView, DbError> {
@@ -134,6 +143,22 @@ fn load_webhook(c: &mut dyn Conn, id: i64) -> Result<WebhookView> {
 }
 
 impl Store {
+    /// Hosts webhooks may reach although their addresses are otherwise refused (the
+    /// operator's `serve --webhook-allow-host`); replaces the previous list.
+    pub fn set_webhook_allowed_hosts(&self, hosts: AllowedHosts) {
+        if let Ok(mut h) = self.webhook_hosts.write() {
+            *h = hosts;
+        }
+    }
+
+    /// The operator's allowed webhook hosts, as registration and delivery check them.
+    pub fn webhook_allowed_hosts(&self) -> AllowedHosts {
+        self.webhook_hosts
+            .read()
+            .map(|h| h.clone())
+            .unwrap_or_default()
+    }
+
     /// The caller's organisations' notifications, newest first.
     pub async fn inbox(
         &self,
@@ -191,9 +216,10 @@ impl Store {
             )
             .into());
         }
-        check_url(url.trim())?;
+        let target = check_url(url.trim(), &self.webhook_allowed_hosts()).await?;
         let secret = shuqiao_core::account::new_secret("whsec_");
         let now = self.now();
+        let actor = super::events::Actor::of(&p);
         self.write(move |c| {
             super::lists::require_org_exists(c, &org)?;
             let id = c
@@ -203,6 +229,14 @@ impl Store {
                 )?
                 .ok_or(DbError::Other("insert returned nothing".into()))?
                 .int(0)?;
+            // Only the origin: a URL's path or query may hold the receiver's own secret.
+            let event = crate::accounts::SecurityEvent {
+                action: "webhook.register",
+                target: format!("webhook:{id}"),
+                details: Some(format!("org: {org}; url: {}", target.origin)),
+                actor: &actor,
+            };
+            crate::accounts::seal_security(c, event, now)?;
             let mut w = load_webhook(c, id)?;
             w.secret = Some(secret);
             Ok(w)
@@ -244,6 +278,14 @@ impl Store {
                 "UPDATE outbox SET dead_at = $1, last_error = 'webhook removed' WHERE webhook = $2 AND delivered_at IS NULL AND dead_at IS NULL",
                 params![now, id],
             )?;
+            let origin = webhook::parse_target(&w.url).map(|t| t.origin).unwrap_or_default();
+            let event = crate::accounts::SecurityEvent {
+                action: "webhook.delete",
+                target: format!("webhook:{id}"),
+                details: Some(format!("org: {}; url: {origin}", w.org)),
+                actor: &super::events::Actor::of(&p),
+            };
+            crate::accounts::seal_security(c, event, now)?;
             Ok(())
         })
         .await

@@ -48,7 +48,15 @@ async fn granted(s: Store) -> (Store, String, i64, Credential) {
     )
     .await;
     let grant = grant_for_c1(&s, &code, &["GMSFHM", "XM", "CSRQ"]).await;
-    let (token, _) = s.issue_token("c1-sys", "x", 30, "admin").await.unwrap();
+    let (token, _) = s
+        .issue_token(
+            &shuqiao_store::testkit::admin_principal(),
+            "c1-sys",
+            "x",
+            30,
+        )
+        .await
+        .unwrap();
     let cred = Credential::Bearer(token);
     (s, code, grant, cred)
 }
@@ -354,7 +362,15 @@ pub async fn revocations_by_another_process_end_access_at_the_next_call(
     url: String,
 ) {
     let (s, code, grant, _) = granted(s).await;
-    let (token, info) = s.issue_token("c1-sys", "y", 90, "admin").await.unwrap();
+    let (token, info) = s
+        .issue_token(
+            &shuqiao_store::testkit::admin_principal(),
+            "c1-sys",
+            "y",
+            90,
+        )
+        .await
+        .unwrap();
     let cred = Credential::Bearer(token);
     let lookup = || s.exchange_lookup(&cred, &code, vec![A.into()], None);
     for _ in 0..3 {
@@ -366,7 +382,14 @@ pub async fn revocations_by_another_process_end_access_at_the_next_call(
     // what is kept from that read must not carry the later clock back.
     let t0 = t.load(Ordering::SeqCst);
     t.store(t0 + 31 * 86_400_000, Ordering::SeqCst);
-    s.issue_token("c1-sys", "z", 90, "admin").await.unwrap();
+    s.issue_token(
+        &shuqiao_store::testkit::admin_principal(),
+        "c1-sys",
+        "z",
+        90,
+    )
+    .await
+    .unwrap();
     assert_eq!(refused(lookup().await.unwrap_err()), "no_grant");
     t.store(t0, Ordering::SeqCst);
     lookup().await.unwrap();
@@ -386,7 +409,10 @@ pub async fn revocations_by_another_process_end_access_at_the_next_call(
     grant_for_c1(&s, &code, &["GMSFHM", "XM"]).await;
     lookup().await.unwrap();
     lookup().await.unwrap();
-    other.revoke_token(info.id).await.unwrap();
+    other
+        .revoke_token(&shuqiao_store::testkit::admin_principal(), info.id)
+        .await
+        .unwrap();
     assert_eq!(refused(lookup().await.unwrap_err()), "token_revoked");
 }
 
