@@ -129,8 +129,8 @@ impl KeyShield {
     }
 
     /// Opens a cursor given for `resource`: a tampered cursor, one given for another resource
-    /// or one made by another platform is refused. The system inside is checked by
-    /// [`QueryCursor::key_for`] once the caller is known.
+    /// or one made by another platform is refused. The system it was given to is inside: the
+    /// caller checks it ([`QueryCursor::check_system`]) before anything read after it leaves.
     pub fn open_cursor(&self, resource: &str, cursor: &str) -> Result<QueryCursor, DomainError> {
         let bytes = B64
             .decode(cursor.trim())
@@ -179,12 +179,16 @@ pub struct QueryCursor {
 }
 
 impl QueryCursor {
-    /// The key to continue after, when `system` is the one the cursor was given to.
-    pub fn key_for(&self, system: &str) -> Result<&str, DomainError> {
-        if self.system == system {
-            Ok(&self.key)
-        } else {
-            Err(invalid_cursor("cursor"))
+    /// The key to continue after.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Refuses the cursor unless `system` is the one it was given to.
+    pub fn check_system(&self, system: &str) -> Result<(), DomainError> {
+        match self.system == system {
+            true => Ok(()),
+            false => Err(invalid_cursor("cursor")),
         }
     }
 }
@@ -258,8 +262,9 @@ mod tests {
         assert!(!c.contains("110105") && !c.contains(&hex::encode(key)), "{c}");
         assert_ne!(c, shield.seal_cursor("c1-sys", "101001-000001", key));
         let opened = shield.open_cursor("101001-000001", &c).unwrap();
-        assert_eq!(opened.key_for("c1-sys").unwrap(), key);
-        assert!(opened.key_for("c2-sys").is_err(), "another system's cursor");
+        assert_eq!(opened.key(), key);
+        assert!(opened.check_system("c1-sys").is_ok());
+        assert!(opened.check_system("c2-sys").is_err(), "another system's cursor");
         assert!(shield.open_cursor("101001-000002", &c).is_err(), "another resource");
         assert!(KeyShield::new(b"other")
             .open_cursor("101001-000001", &c)

@@ -49,7 +49,7 @@ async fn granted(s: Store) -> (Store, String, i64, Credential) {
     .await;
     let grant = grant_for_c1(&s, &code, &["GMSFHM", "XM", "CSRQ"]).await;
     let (token, _) = s.issue_token("c1-sys", "x", 30, "admin").await.unwrap();
-    let cred = Credential::Bearer(token);
+    let cred = Credential::bearer(token);
     (s, code, grant, cred)
 }
 
@@ -355,7 +355,7 @@ pub async fn revocations_by_another_process_end_access_at_the_next_call(
 ) {
     let (s, code, grant, _) = granted(s).await;
     let (token, info) = s.issue_token("c1-sys", "y", 90, "admin").await.unwrap();
-    let cred = Credential::Bearer(token);
+    let cred = Credential::bearer(token);
     let lookup = || s.exchange_lookup(&cred, &code, vec![A.into()], None);
     for _ in 0..3 {
         lookup().await.unwrap();
