@@ -367,7 +367,9 @@ pub fn resource_document(a: &shuqiao_store::exchange::Allowed) -> Value {
     let record_ref = json!({"$ref": "#/components/schemas/Record"});
     let key_out = match a.keys_in_clear {
         true => json!({"type": "string", "description": a.key_fields.join(" | ")}),
-        false => json!({"type": "string", "pattern": "^psn_[0-9a-f]{32}$", "description": "this system's pseudonym of the key (the key is not granted in clear)"}),
+        false => {
+            json!({"type": "string", "pattern": "^psn_[0-9a-f]{32}$", "description": "this system's pseudonym of the key (the key is not granted in clear)"})
+        }
     };
     let ok = |d: &str, schema: Value| json!({"200": {"description": d, "content": {"application/json": {"schema": schema}}}});
     let mut paths = Map::new();

@@ -99,7 +99,9 @@ impl KeyShield {
             "scope",
             &[system.as_bytes(), resource.as_bytes()],
         );
-        Pseudonyms { keyed: mac(&scoped) }
+        Pseudonyms {
+            keyed: mac(&scoped),
+        }
     }
 
     fn aead(&self) -> XChaCha20Poly1305 {
@@ -236,7 +238,12 @@ mod tests {
         let shield = KeyShield::new(b"platform secret");
         let p = shield.pseudonyms("c1-sys", "101001-000001");
         let a = p.of("11010519491231002X");
-        assert_eq!(a, shield.pseudonyms("c1-sys", "101001-000001").of("11010519491231002X"));
+        assert_eq!(
+            a,
+            shield
+                .pseudonyms("c1-sys", "101001-000001")
+                .of("11010519491231002X")
+        );
         assert!(a.starts_with(PSEUDONYM_PREFIX) && a.len() == 4 + 32, "{a}");
         assert!(!a.contains("110105"));
         for other in [
@@ -259,13 +266,22 @@ mod tests {
         let shield = KeyShield::new(b"platform secret");
         let key = "11010519491231002X";
         let c = shield.seal_cursor("c1-sys", "101001-000001", key);
-        assert!(!c.contains("110105") && !c.contains(&hex::encode(key)), "{c}");
+        assert!(
+            !c.contains("110105") && !c.contains(&hex::encode(key)),
+            "{c}"
+        );
         assert_ne!(c, shield.seal_cursor("c1-sys", "101001-000001", key));
         let opened = shield.open_cursor("101001-000001", &c).unwrap();
         assert_eq!(opened.key(), key);
         assert!(opened.check_system("c1-sys").is_ok());
-        assert!(opened.check_system("c2-sys").is_err(), "another system's cursor");
-        assert!(shield.open_cursor("101001-000002", &c).is_err(), "another resource");
+        assert!(
+            opened.check_system("c2-sys").is_err(),
+            "another system's cursor"
+        );
+        assert!(
+            shield.open_cursor("101001-000002", &c).is_err(),
+            "another resource"
+        );
         assert!(KeyShield::new(b"other")
             .open_cursor("101001-000001", &c)
             .is_err());
