@@ -646,7 +646,7 @@ impl Visibility {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub fn sample() -> ResourceMeta {

@@ -138,8 +138,9 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     }
 }
 
-/// The credential of an exchange call, exactly as sent; the store identifies it in the same
-/// read that checks the grants and audits the refusal when it names nobody valid.
+/// The credential of an exchange call, exactly as sent, and the address it came from; the
+/// store identifies it in the same read that checks the grants and audits the refusal when
+/// it names nobody valid (up to a rate per address).
 pub struct ExchangeCredential(pub shuqiao_store::exchange::Credential);
 
 impl<S: Send + Sync> FromRequestParts<S> for ExchangeCredential {
@@ -147,18 +148,27 @@ impl<S: Send + Sync> FromRequestParts<S> for ExchangeCredential {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         use shuqiao_store::exchange::Credential;
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Ok(ExchangeCredential(Credential::Missing));
+        let cred = match parts.headers.get(header::AUTHORIZATION) {
+            None => Credential::missing(),
+            Some(value) => match value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .filter(|s| (s.starts_with("sq_") || s.starts_with("sqs_")) && s.len() <= 80)
+            {
+                Some(s) => Credential::bearer(s),
+                None => Credential::malformed(),
+            },
         };
-        let secret = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|s| (s.starts_with("sq_") || s.starts_with("sqs_")) && s.len() <= 80);
-        Ok(ExchangeCredential(match secret {
-            Some(s) => Credential::Bearer(s.to_string()),
-            None => Credential::Malformed,
+        // Present whenever the server runs through `serve`.
+        let client = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ExchangeCredential(match client {
+            Some(ip) => cred.from_client(ip),
+            None => cred,
         }))
     }
 }

@@ -117,8 +117,8 @@ pub const PATHS: &[Op] = &[
     ("post", "/api/v1/exchange/{resource}/records", "批量查询 Fetch records by keys", "`{\"keys\": [...up to 1000], \"fields\": [optional subset]}`; per key `found` and the record limited to granted, non-核心 fields. Sealed in the audit log before it is returned (the receipt is in the body, the index in `Shuqiao-Audit-Index`); no receipt, no data.", Some("Keys"), SYSTEM),
     ("get", "/api/v1/exchange/{resource}/records/{key}", "按主键查询 Fetch a record", "The record limited to the grant's non-核心 fields (`fields=` for fewer), with the audit receipt. Refusals (no grant, expired or revoked grant, a field outside the grant, a 核心 field) are audited too.", None, SYSTEM),
     ("post", "/api/v1/exchange/{resource}/verify", "核验 Verify without disclosure", "`{\"key\": …, \"claims\": {\"XM\": \"张三\", \"CSRQ\": \"1990-01-01\"}}` → per field `match`, `no_match` or `no_record`; never the stored values. 核心 fields may be verified when granted.", Some("Verify"), SYSTEM),
-    ("get", "/api/v1/exchange/{resource}/query", "条件查询 Query with filters", "Filters on clear granted fields: `FIELD=v` (equals), `FIELD.gt|gte|lt|lte=v` (ranges; dates as YYYY-MM-DD, 数值型 compared as numbers). `fields=` for fewer fields, `limit` (1–1000, default 100), `cursor` from the previous page's `next_cursor`. Stable order: by key. Filtering on a 核心 field is refused (a range would disclose it).", None, SYSTEM),
-    ("get", "/api/v1/exchange/{resource}/changes", "变更同步 Change feed", "Every change (insert, update, delete) after `since` (the `seq` of the last change applied; 0 or absent: from the start), in order, `limit` up to 5000. `wait=N` (≤ 60 s) long-polls until a change arrives. Resume after a crash with the last `seq` you applied: changes are never reordered or dropped.", None, SYSTEM),
+    ("get", "/api/v1/exchange/{resource}/query", "条件查询 Query with filters", "Filters on clear granted fields: `FIELD=v` (equals), `FIELD.gt|gte|lt|lte=v` (ranges; dates as YYYY-MM-DD, 数值型 compared as numbers). `fields=` for fewer fields, `limit` (1–1000, default 100), `cursor`: the previous page's `next_cursor`, unchanged (opaque, sealed to this system and resource). Stable order: by key. Filtering on a 核心 field is refused (a range would disclose it). When the grant may not read every key item in clear (say 公民身份号码 is verify-only), each `key` is this system's pseudonym of it (`psn_…`, the same in every answer about the resource, unrelated to other systems'), and a page is in pseudonym order.", None, SYSTEM),
+    ("get", "/api/v1/exchange/{resource}/changes", "变更同步 Change feed", "Every change (insert, update, delete) after `since` (the `seq` of the last change applied; 0 or absent: from the start), in order, `limit` up to 5000. `wait=N` (≤ 60 s) long-polls until a change arrives. Resume after a crash with the last `seq` you applied: changes are never reordered or dropped. `key` is a pseudonym (`psn_…`) when the grant may not read every key item in clear, as in queries.", None, SYSTEM),
     ("get", "/api/v1/exchange/{resource}/download", "整体下载 Download the resource", "For resources shared as 库表 or 文件: every current record, streamed as `format=csv` (UTF-8 with BOM) or `jsonl`, granted fields only (`fields=` for fewer). Headers: `Shuqiao-Audit-Receipt` (base64 JSON receipt), `Shuqiao-Changes-Since` (follow the change feed from here to catch what changed while downloading), `Shuqiao-Record-Count`.", None, SYSTEM),
     ("get", "/api/v1/exchange/{resource}/openapi.json", "资源接口描述 OpenAPI for one resource", "An OpenAPI document of this system's use of the resource: its endpoints and a record schema with only the granted fields, their types and grades.", None, SYSTEM),
     ("get", "/api/v1/exchange/usage", "调用统计 Usage", "This system's calls, records served and refusals per day (China time), resource and grant; `days` (default 7).", None, SYSTEM),
@@ -365,6 +365,12 @@ pub fn resource_document(a: &shuqiao_store::exchange::Allowed) -> Value {
         .collect();
     let base = format!("/api/v1/exchange/{code}");
     let record_ref = json!({"$ref": "#/components/schemas/Record"});
+    let key_out = match a.keys_in_clear {
+        true => json!({"type": "string", "description": a.key_fields.join(" | ")}),
+        false => {
+            json!({"type": "string", "pattern": "^psn_[0-9a-f]{32}$", "description": "this system's pseudonym of the key (the key is not granted in clear)"})
+        }
+    };
     let ok = |d: &str, schema: Value| json!({"200": {"description": d, "content": {"application/json": {"schema": schema}}}});
     let mut paths = Map::new();
     paths.insert(format!("{base}/records/{{key}}"), json!({"get": {
@@ -378,7 +384,7 @@ pub fn resource_document(a: &shuqiao_store::exchange::Allowed) -> Value {
         "responses": ok("match / no_match / no_record per field", json!({"type": "object"}))}}));
     paths.insert(format!("{base}/query"), json!({"get": {"summary": "条件查询 Query with filters",
         "parameters": clear.keys().map(|f| json!({"name": f, "in": "query", "required": false, "schema": {"type": "string"}, "description": format!("{f}=v, {f}.gte=v, {f}.lt=v …")})).collect::<Vec<_>>(),
-        "responses": ok("a page in key order", json!({"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "record": record_ref}}}, "next_cursor": {"type": "string", "nullable": true}}}))}}));
+        "responses": ok("a page in key order", json!({"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {"key": key_out, "record": record_ref}}}, "next_cursor": {"type": "string", "nullable": true}}}))}}));
     paths.insert(format!("{base}/changes"), json!({"get": {"summary": "变更同步 Change feed", "responses": ok("changes after since", json!({"type": "object"}))}}));
     if a.share_modes
         .iter()

@@ -2053,6 +2053,7 @@ conformance!(
     collect_bad_rows_policies_and_duplicates,
     collect_push_is_idempotent_and_overrides_are_audited,
     exchange_queries_feed_downloads_and_usage,
+    hidden_keys_leave_as_pseudonyms_of_one_system,
     lookups_go_on_while_an_import_holds_the_data,
     revocations_by_another_process_end_access_at_the_next_call,
     lookups_see_each_change_to_a_record_at_the_next_call,

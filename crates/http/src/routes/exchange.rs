@@ -362,15 +362,7 @@ pub async fn resource_openapi(
     ExchangeCredential(cred): ExchangeCredential,
     Path(resource): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let allowed = st.store.exchange_allowed(&cred).await?;
-    let Some(a) = allowed.into_iter().find(|a| a.resource == resource) else {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "no_grant",
-            format!("本系统对资源 {resource} 没有有效的共享授权"),
-            format!("this system has no active grant for {resource}"),
-        ));
-    };
+    let a = st.store.exchange_describe(&cred, &resource).await?;
     Ok(Json(crate::openapi::resource_document(&a)))
 }
 

@@ -6,6 +6,16 @@ use super::*;
 
 const DAY: i64 = 86_400_000;
 
+/// A key as it leaves when the grant may not read it in clear: this system's pseudonym.
+fn pseudonym(key: &Value) -> String {
+    let k = key.as_str().unwrap_or_default();
+    assert!(
+        k.starts_with("psn_") && k.len() == 36 && !k.contains(A) && !k.contains(B),
+        "not a pseudonym: {key}"
+    );
+    k.to_string()
+}
+
 async fn push(app: &App, code: &str, id: &str, body: Value) {
     let steward = app.login("steward.a").await;
     let mut body = body;
@@ -60,16 +70,19 @@ async fn queries_follow_filters_cursors_and_the_grant() {
     let q = format!("/api/v1/exchange/{code}/query");
     let (s, v) = app.get(&format!("{q}?XM=张三"), Some(&token)).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(v["items"], json!([{"key": A, "record": {"XM": "张三"}}]));
+    // 公民身份号码 is verify-only for this grant: the key leaves as a pseudonym.
+    let pa = pseudonym(&v["items"][0]["key"]);
+    assert_eq!(v["items"], json!([{"key": pa, "record": {"XM": "张三"}}]));
     assert!(v["receipt"]["index"].is_u64());
     // Pages of one, in key order, to the end.
     let (_, p1) = app.get(&format!("{q}?limit=1"), Some(&token)).await;
-    assert_eq!(p1["items"][0]["key"], A);
+    assert_eq!(p1["items"][0]["key"], pa.as_str());
     let cursor = p1["next_cursor"].as_str().expect("a next page").to_string();
     let (_, p2) = app
         .get(&format!("{q}?limit=1&cursor={cursor}"), Some(&token))
         .await;
-    assert_eq!(p2["items"][0]["key"], B);
+    assert_eq!(p2["items"][0]["record"]["XM"], "李四");
+    assert_ne!(pseudonym(&p2["items"][0]["key"]), pa);
     assert_eq!(p2["next_cursor"], Value::Null, "the last page: {p2}");
     // Ranges on the key's text, and refusals: a field outside the grant, a 核心 field (a
     // range over it would disclose it), a bad operator, a bad cursor.
@@ -129,7 +142,12 @@ async fn the_change_feed_resumes_from_its_cursor_and_long_polls() {
         .iter()
         .map(|c| (c["key"].as_str().unwrap(), c["op"].as_str().unwrap()))
         .collect();
-    assert_eq!(ops, [(A, "insert"), (B, "insert")]);
+    // The keys are 公民身份号码, verify-only for this grant: pseudonyms, stable per record.
+    let (pa, pb) = (
+        pseudonym(&v["changes"][0]["key"]),
+        pseudonym(&v["changes"][1]["key"]),
+    );
+    assert_eq!(ops, [(pa.as_str(), "insert"), (pb.as_str(), "insert")]);
     assert_eq!(
         v["changes"][0]["record"],
         json!({"XM": "张三"}),
@@ -162,8 +180,8 @@ async fn the_change_feed_resumes_from_its_cursor_and_long_polls() {
     assert_eq!(
         got,
         [
-            (A, "update", &json!({"XM": "张三丰"})),
-            (B, "delete", &Value::Null)
+            (pa.as_str(), "update", &json!({"XM": "张三丰"})),
+            (pb.as_str(), "delete", &Value::Null)
         ]
     );
     let cursor = v["next_cursor"].as_str().unwrap().to_string();
@@ -200,7 +218,7 @@ async fn the_change_feed_resumes_from_its_cursor_and_long_polls() {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert!(pusher.await.unwrap().is_success());
-    assert_eq!(v["changes"][0]["key"], B, "{v}");
+    assert_eq!(v["changes"][0]["key"], pb.as_str(), "{v}");
     assert_eq!(
         v["changes"][0]["op"], "insert",
         "a deleted key comes back as an insert"
@@ -695,4 +713,274 @@ async fn when_the_audit_append_fails_no_data_leaves() {
         (StatusCode::OK, Some("张三")),
         "{v}"
     );
+}
+
+/// The audit log's entries, as an auditor reads them.
+async fn audit_entries(app: &App) -> Vec<Value> {
+    let auditor = app.login("auditor").await;
+    let (s, e) = app
+        .get("/api/v1/audit/entries?limit=10000", Some(&auditor))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    e["items"].as_array().unwrap().clone()
+}
+
+/// 公民身份号码 is the key and only verify-only for this grant: no answer of any endpoint, in
+/// any format, carries it — not as a key, not inside a cursor, not hex-encoded.
+#[tokio::test]
+async fn keys_a_grant_may_only_verify_never_leave_in_clear() {
+    let Setup {
+        app, code, token, ..
+    } = setup_with(shuqiao_store::system_clock()).await;
+    let hex = |k: &str| k.bytes().map(|b| format!("{b:02x}")).collect::<String>();
+    let hidden = [
+        A.to_string(),
+        B.to_string(),
+        hex(A),
+        hex(B),
+        "110105194912".to_string(),
+        "440524188001".to_string(),
+    ];
+    let x = format!("/api/v1/exchange/{code}");
+    let (_, _, first) = raw(&app, &format!("{x}/query?limit=1"), &token).await;
+    let cursor = serde_json::from_str::<Value>(&first).unwrap()["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_string();
+    let mut answers = vec![first];
+    for path in [
+        format!("{x}/query?limit=1000"),
+        format!("{x}/query?limit=1&cursor={cursor}"),
+        format!("{x}/changes?since=0&limit=5000"),
+        format!("{x}/download"),
+        format!("{x}/download?format=jsonl"),
+        format!("{x}/openapi.json"),
+        "/api/v1/exchange/grants".to_string(),
+    ] {
+        let (s, h, body) = raw(&app, &path, &token).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {body}");
+        answers.push(format!("{path} {h:?} {body}"));
+    }
+    for a in &answers {
+        for h in &hidden {
+            assert!(!a.contains(h.as_str()), "{h} leaked: {a}");
+        }
+    }
+    // Records are named by pseudonyms, the same in the query and the change feed.
+    let named = |v: &Value, list: &str| -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = v[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| !i["record"].is_null())
+            .map(|i| {
+                let k = pseudonym(&i["key"]);
+                (i["record"]["XM"].as_str().unwrap().to_string(), k)
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let (_, q) = app.get(&format!("{x}/query"), Some(&token)).await;
+    let (_, f) = app.get(&format!("{x}/changes"), Some(&token)).await;
+    assert_eq!(named(&q, "items").len(), 2);
+    assert_eq!(named(&q, "items"), named(&f, "changes"));
+    let (_, g) = app.get("/api/v1/exchange/grants", Some(&token)).await;
+    assert_eq!(g["items"][0]["keys_in_clear"], false, "{g}");
+    // A cursor changed in any way is refused; so is one that was never given.
+    let mut tampered = cursor.clone().into_bytes();
+    tampered[30] = if tampered[30] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    for bad in [tampered, hex(B)] {
+        let (s, v) = app
+            .get(&format!("{x}/query?cursor={bad}"), Some(&token))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["errors"][0]["reason"], "invalid_cursor", "{v}");
+    }
+    // A key the system supplies itself is echoed back as it was.
+    let (s, v) = app.get(&format!("{x}/records/{A}"), Some(&token)).await;
+    assert_eq!((s, v["key"].as_str()), (StatusCode::OK, Some(A)), "{v}");
+}
+
+/// Refusals are sealed like answers, with what they were about: the resource asked (also of
+/// the per-resource OpenAPI document), the grant the system holds, and the reason's own code
+/// (429s included).
+#[tokio::test]
+async fn refusals_are_sealed_with_their_resource_grant_and_reason() {
+    let (clock, now) = testkit::manual_clock(1_796_000_000_000);
+    let Setup {
+        app,
+        code,
+        token,
+        other_token,
+        grant,
+    } = setup_with(clock).await;
+    let store = app._db.store.clone();
+    let x = format!("/api/v1/exchange/{code}");
+    // The OpenAPI document of a resource the system holds no grant on, and without a token.
+    let (s, v) = app
+        .get(&format!("{x}/openapi.json"), Some(&other_token))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("no_grant"))
+    );
+    let (s, _) = app.get(&format!("{x}/openapi.json"), None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // A field outside the grant, then over the rate, then over the daily quota.
+    let (s, _) = app
+        .get(&format!("{x}/query?fields=CSRQ"), Some(&token))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let steward = app.login("steward.a").await;
+    let (s, v, _) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/share/grants/{grant}/limits"),
+            Some(&steward),
+            Some(json!({"rate_per_second": 1, "quota_per_day": 2})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let lookup = format!("{x}/records/{A}");
+    assert_eq!(app.get(&lookup, Some(&token)).await.0, StatusCode::OK);
+    let (s, v) = app.get(&lookup, Some(&token)).await;
+    assert_eq!(v["code"], "rate_limited", "{s} {v}");
+    now.fetch_add(1000, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(app.get(&lookup, Some(&token)).await.0, StatusCode::OK);
+    now.fetch_add(1000, std::sync::atomic::Ordering::SeqCst);
+    let (s, v) = app.get(&lookup, Some(&token)).await;
+    assert_eq!(v["code"], "quota_exceeded", "{s} {v}");
+    // A revoked token asking what it may use: about no resource at all.
+    let (revoked, info) = store
+        .issue_token(&testkit::admin_principal(), "c1-sys", "old", 30)
+        .await
+        .unwrap();
+    store
+        .revoke_token(&testkit::admin_principal(), info.id)
+        .await
+        .unwrap();
+    let (s, _) = app.get("/api/v1/exchange/grants", Some(&revoked)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    let entries = audit_entries(&app).await;
+    let find = |action: &str, result: &str| -> Vec<&Value> {
+        entries
+            .iter()
+            .filter(|e| e["action"] == action && e["result"] == result)
+            .collect()
+    };
+    let one = |action: &str, result: &str| -> &Value {
+        let found = find(action, result);
+        assert_eq!(found.len(), 1, "{action} {result}: {entries:?}");
+        found[0]
+    };
+    let e = one("exchange.openapi", "denied:no_grant");
+    assert_eq!(
+        (&e["resource"], &e["actor_system"], &e["grant"]),
+        (&json!(code), &json!("c2-sys"), &Value::Null)
+    );
+    let e = one("exchange.openapi", "denied:unauthenticated");
+    assert_eq!(e["resource"], json!(code));
+    let g = json!(grant.to_string());
+    for result in [
+        "denied:field_not_granted",
+        "denied:rate_limited",
+        "denied:quota_exceeded",
+    ] {
+        let e = entries
+            .iter()
+            .find(|e| e["result"] == result)
+            .unwrap_or_else(|| panic!("{result} not sealed: {entries:?}"));
+        assert_eq!(
+            (&e["resource"], &e["actor_system"], &e["grant"]),
+            (&json!(code), &json!("c1-sys"), &g),
+            "{result}: {e}"
+        );
+        assert!(e["purpose"].is_string(), "{e}");
+    }
+    let e = one("exchange.discover", "denied:token_revoked");
+    assert_eq!(
+        (&e["resource"], &e["actor_system"]),
+        (&Value::Null, &json!("c1-sys"))
+    );
+}
+
+/// Calls with no valid credential are refused and sealed, but only so many a minute from one
+/// address: beyond that they are answered 429 unsealed and counted, and the count is sealed
+/// once when the minute is over. Callers with a valid token are not held back.
+#[tokio::test]
+async fn unauthenticated_refusals_are_sealed_up_to_a_rate_per_address() {
+    use shuqiao_core::exchange::refusals::UNAUTHENTICATED_PER_WINDOW as LIMIT;
+    let (clock, now) = testkit::manual_clock(1_796_000_000_000);
+    let Setup {
+        app,
+        code,
+        token,
+        other_token,
+        ..
+    } = setup_with(clock).await;
+    let lookup = format!("/api/v1/exchange/{code}/records/{A}");
+    let anonymous = |i: u32| {
+        let req = app.http.get(format!("{}{lookup}", app.base));
+        match i % 3 {
+            0 => req,
+            1 => req.header("authorization", "Basic abc"),
+            _ => req.bearer_auth("sq_forged0000000000"),
+        }
+    };
+    for i in 0..LIMIT {
+        let r = anonymous(i).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "call {i}");
+    }
+    for i in 0..5 {
+        let r = anonymous(i).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "call {i} over");
+        assert!(r.headers().contains_key("retry-after"));
+        let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["code"], "too_many_unauthenticated", "{v}");
+        assert!(ct.starts_with("application/problem+json"), "{ct}");
+    }
+    // Identified callers are answered and sealed as ever.
+    assert_eq!(app.get(&lookup, Some(&token)).await.0, StatusCode::OK);
+    let (s, v) = app.get(&lookup, Some(&other_token)).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("no_grant"))
+    );
+    let unidentified = |entries: &[Value]| {
+        entries
+            .iter()
+            .filter(|e| {
+                e["actor_org"] == "unidentified"
+                    && e["result"].as_str().unwrap_or("").starts_with("denied:")
+            })
+            .count()
+    };
+    let entries = audit_entries(&app).await;
+    assert_eq!(unidentified(&entries), LIMIT as usize);
+    assert!(entries
+        .iter()
+        .any(|e| e["actor_system"] == "c2-sys" && e["result"] == "denied:no_grant"));
+    // The next minute: sealed again, and the five dropped are sealed as one count.
+    now.fetch_add(61_000, std::sync::atomic::Ordering::SeqCst);
+    let r = anonymous(0).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let mut dropped = Vec::new();
+    for _ in 0..50 {
+        let entries = audit_entries(&app).await;
+        dropped = entries
+            .iter()
+            .filter(|e| e["action"] == "exchange.refusals_dropped")
+            .map(|e| e["result"].as_str().unwrap().to_string())
+            .collect();
+        if !dropped.is_empty() {
+            assert_eq!(unidentified(&entries), LIMIT as usize + 1);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(dropped, ["dropped:5"]);
 }

@@ -10,7 +10,8 @@ use crate::audit::Receipt;
 use crate::db::{Backend, Conn, Value};
 use crate::{from_json, Result, Store, StoreError};
 
-/// A page of a filtered query, in key order.
+/// A page of a filtered query: in key order, or in pseudonym order when the keys leave as
+/// pseudonyms.
 #[derive(Debug, Clone, Serialize)]
 pub struct QueryPage {
     pub resource: String,
@@ -27,6 +28,8 @@ pub struct QueryPage {
 pub struct Change {
     /// The version id: changes come in increasing order of it.
     pub seq: i64,
+    /// The record's key, or the calling system's pseudonym of it when its grants may not
+    /// read every key item in clear.
     pub key: String,
     /// `insert`, `update` or `delete`.
     pub op: String,
@@ -179,7 +182,10 @@ fn download_not_offered(code: &str) -> StoreError {
 
 impl Store {
     /// A filtered query (`FIELD=v`, `FIELD.gte=v`, …) over the current records, in key order,
-    /// a page at a time. Filters and returned fields are limited to the clear granted fields.
+    /// a page at a time. Filters and returned fields are limited to the clear granted fields;
+    /// keys the grant may not read in clear leave as pseudonyms (a pseudonymised page is in
+    /// pseudonym order, so that not even the order of the hidden keys shows within it), and
+    /// the cursor is sealed to the calling system and the resource.
     pub async fn exchange_query(
         &self,
         cred: &Credential,
@@ -188,6 +194,11 @@ impl Store {
     ) -> Result<QueryPage> {
         let action = "exchange.query";
         let today = self.today()?;
+        let shield = self.key_shield()?;
+        // Opened here, checked against the caller once it is known (below); a cursor that
+        // does not open is refused after authorisation, like any other bad parameter.
+        let cursor = param(&params, "cursor").map(|c| shield.open_cursor(resource, c));
+        let asked = cursor.clone();
         let (a, (fields, items, limit)) = match self
             .authorise(cred, resource, true, move |conn, t, uses| {
                 let filters: Vec<(String, String)> = params
@@ -206,17 +217,25 @@ impl Store {
                     exchange::QUERY_DEFAULT_LIMIT,
                     exchange::QUERY_MAX_LIMIT,
                 )?;
-                let after = param(&params, "cursor")
-                    .map(|c| exchange::parse_key_cursor(c))
-                    .transpose()?;
+                let after = asked.transpose()?;
+                let after = after.as_ref().map(|c| c.key());
                 // One more than the page tells whether there is a next page.
-                let rows = read_page(conn, &t.code, &filters, after.as_deref(), limit + 1)?;
+                let rows = read_page(conn, &t.code, &filters, after, limit + 1)?;
                 Ok((fields, rows, limit))
             })
             .await
         {
             Ok(v) => v,
             Err(r) => return self.refuse(r, action, resource).await,
+        };
+        if let Some(Ok(c)) = &cursor {
+            if let Err(e) = c.check_system(a.system()) {
+                return self.refuse_after(&a, action, e).await;
+            }
+        }
+        let outgoing = match self.outgoing_keys(&a) {
+            Ok(o) => o,
+            Err(e) => return self.refuse_after(&a, action, e).await,
         };
         let mut items = items;
         let more = items.len() > limit;
@@ -226,15 +245,22 @@ impl Store {
             .seal_ok(&a, action, format!("ok:{}", items.len()), &keys)
             .await?;
         let next_cursor = more
-            .then(|| keys.last().map(|k| exchange::key_cursor(k)))
+            .then(|| {
+                keys.last()
+                    .map(|k| shield.seal_cursor(a.system(), resource, k))
+            })
             .flatten();
+        let mut items: Vec<(String, Data)> = items
+            .into_iter()
+            .map(|(k, d)| (outgoing.show(k), only_fields(d, &fields)))
+            .collect();
+        if outgoing.pseudonymised() {
+            items.sort_by(|x, y| x.0.cmp(&y.0));
+        }
         Ok(QueryPage {
             resource: resource.to_string(),
             grant: a.grant.id,
-            items: items
-                .into_iter()
-                .map(|(k, d)| (k, only_fields(d, &fields)))
-                .collect(),
+            items,
             fields,
             next_cursor,
             receipt,
@@ -308,12 +334,17 @@ impl Store {
             let (fields, mut changes) = rows;
             let has_more = changes.len() > limit;
             changes.truncate(limit);
+            let outgoing = match self.outgoing_keys(&a) {
+                Ok(o) => o,
+                Err(e) => return self.refuse_after(&a, action, e).await,
+            };
             let keys: Vec<String> = changes.iter().map(|c| c.key.clone()).collect();
             let receipt = self
                 .seal_ok(&a, action, format!("ok:{}", changes.len()), &keys)
                 .await?;
             let next_cursor = changes.last().map(|c| c.seq).unwrap_or(since).to_string();
             for ch in &mut changes {
+                ch.key = outgoing.show(std::mem::take(&mut ch.key));
                 ch.record = ch.record.take().map(|d| only_fields(d, &fields));
             }
             return Ok(ChangePage {

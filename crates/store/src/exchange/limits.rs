@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
+use shuqiao_core::exchange::refusals::{RefusalTurn, RefusalWindow, UNAUTHENTICATED_PER_WINDOW};
 use shuqiao_core::exchange::{self, Bucket};
 
 use super::TokenGrants;
@@ -32,6 +33,103 @@ pub(crate) struct ExchangeState {
     /// database: `ChangeMark`) and `hash resource`, with the change mark they were read under
     /// (see `token_and_grants`).
     token_grants: Mutex<HashMap<(u64, String), (ChangeMark, TokenGrants)>>,
+    /// Sealed refusals of unidentified callers, per client address.
+    pub(crate) anonymous: AnonymousRefusals,
+}
+
+/// Addresses whose refusal windows are kept at most. Past it, idle ones are forgotten, and
+/// if none is idle the new address shares one window with every other newcomer: memory stays
+/// bounded, and so does the log's growth.
+const ADDRESSES_KEPT: usize = 4096;
+
+/// Whose window a refusal counts in: an IPv4 address, an IPv6 /64 (one host usually holds a
+/// whole /64), calls that came with no address (not over HTTP), or the shared overflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ClientKey {
+    V4(u32),
+    V6(u64),
+    NoAddress,
+    Overflow,
+}
+
+impl ClientKey {
+    fn of(client: Option<std::net::IpAddr>) -> ClientKey {
+        match client.map(|ip| ip.to_canonical()) {
+            Some(std::net::IpAddr::V4(a)) => ClientKey::V4(a.into()),
+            Some(std::net::IpAddr::V6(a)) => ClientKey::V6((u128::from(a) >> 64) as u64),
+            None => ClientKey::NoAddress,
+        }
+    }
+}
+
+/// The refusal windows of unidentified callers (`core::exchange::refusals`), in this process.
+#[derive(Default)]
+pub(crate) struct AnonymousRefusals {
+    windows: Mutex<Windows>,
+}
+
+#[derive(Default)]
+struct Windows {
+    by_client: HashMap<ClientKey, RefusalWindow>,
+    /// Dropped refusals whose summary could not be sealed yet.
+    carried: u64,
+    /// Whether a task is sealing the summaries of windows as they end.
+    summariser: bool,
+}
+
+impl AnonymousRefusals {
+    /// One more refusal of an unidentified caller from `client` at `now`.
+    pub(crate) fn turn(&self, client: Option<std::net::IpAddr>, now: i64) -> RefusalTurn {
+        let mut w = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let mut key = ClientKey::of(client);
+        if !w.by_client.contains_key(&key) && w.by_client.len() >= ADDRESSES_KEPT {
+            w.by_client.retain(|_, win| !win.idle(now));
+            if w.by_client.len() >= ADDRESSES_KEPT {
+                key = ClientKey::Overflow;
+            }
+        }
+        let turn = w
+            .by_client
+            .entry(key)
+            .or_insert_with(|| RefusalWindow::new(now))
+            .turn(now, UNAUTHENTICATED_PER_WINDOW);
+        if let (RefusalTurn::Drop { .. }, false) = (turn, w.summariser) {
+            tracing::warn!(client = ?client, "unauthenticated exchange calls over the sealed rate: answering 429");
+        }
+        turn
+    }
+
+    /// Claims the summariser's place; false when a task already holds it.
+    pub(crate) fn start_summariser(&self) -> bool {
+        let mut w = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        !std::mem::replace(&mut w.summariser, true)
+    }
+
+    /// The dropped counts of every window that is over, taken once.
+    pub(crate) fn take_due(&self, now: i64) -> u64 {
+        let mut w = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let mut due = std::mem::take(&mut w.carried);
+        for win in w.by_client.values_mut() {
+            due += win.take_due(now);
+        }
+        due
+    }
+
+    /// A count whose summary could not be sealed: it goes into the next one.
+    pub(crate) fn put_back(&self, count: u64) {
+        let mut w = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        w.carried += count;
+    }
+
+    /// Gives up the summariser's place when nothing is left to summarise (true: stop).
+    pub(crate) fn stop_summariser_if_idle(&self) -> bool {
+        let mut w = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let pending = w.carried > 0 || w.by_client.values().any(RefusalWindow::pending);
+        if !pending {
+            w.summariser = false;
+        }
+        !pending
+    }
 }
 
 /// Tokens and grants kept at most; past it the memory starts again from nothing.

@@ -6,6 +6,7 @@
 use serde::Serialize;
 use shuqiao_core::account::Principal;
 use shuqiao_core::audit::entry::Entry;
+use shuqiao_core::exchange::refusals::RefusalTurn;
 use shuqiao_core::exchange::{self, FieldUse, Verdict};
 use shuqiao_core::DomainError;
 
@@ -58,22 +59,67 @@ pub struct Allowed {
     pub quota_per_day: Option<i64>,
     pub rate_per_second: Option<i64>,
     pub key_fields: Vec<String>,
+    /// Whether records' keys reach this system in clear; if not, they come as its
+    /// pseudonyms (`psn_…`) in queries and the change feed.
+    pub keys_in_clear: bool,
     pub share_modes: Vec<shuqiao_core::catalog::ShareMode>,
     pub fields: FieldUse,
     /// The catalog's 信息项 behind the granted fields (name, type, length, grade).
     pub items: Vec<shuqiao_core::catalog::InfoItem>,
 }
 
-/// The credential an exchange call came with, as sent: the store identifies it inside the
-/// same read that checks the grants, and audits every refusal, even of callers it cannot name.
+/// The credential an exchange call came with, as sent, and the address it came from: the
+/// store identifies it inside the same read that checks the grants, and audits every refusal,
+/// even of callers it cannot name (up to a rate per address: `limits::AnonymousRefusals`).
 #[derive(Debug, Clone)]
-pub enum Credential {
+pub struct Credential {
+    sent: Sent,
+    client: Option<std::net::IpAddr>,
+}
+
+/// What the `Authorization` header held.
+#[derive(Debug, Clone)]
+enum Sent {
     /// No `Authorization` header.
     Missing,
     /// A header that is not `Bearer <token>`.
     Malformed,
     /// A bearer secret (a system token `sq_…`, or a person's session `sqs_…`).
     Bearer(String),
+}
+
+impl Credential {
+    /// No `Authorization` header.
+    pub fn missing() -> Credential {
+        Credential {
+            sent: Sent::Missing,
+            client: None,
+        }
+    }
+
+    /// A header that is not `Bearer <token>`.
+    pub fn malformed() -> Credential {
+        Credential {
+            sent: Sent::Malformed,
+            client: None,
+        }
+    }
+
+    /// A bearer secret (a system token `sq_…`, or a person's session `sqs_…`).
+    pub fn bearer(secret: impl Into<String>) -> Credential {
+        Credential {
+            sent: Sent::Bearer(secret.into()),
+            client: None,
+        }
+    }
+
+    /// The same credential, sent from `client`.
+    pub fn from_client(self, client: std::net::IpAddr) -> Credential {
+        Credential {
+            client: Some(client),
+            ..self
+        }
+    }
 }
 
 /// Who is asking. `system` is known once a token is identified (even a revoked or expired one:
@@ -88,6 +134,9 @@ pub(crate) struct Caller {
 /// The organisation recorded for calls whose credential names nobody.
 pub const UNIDENTIFIED: &str = "unidentified";
 
+/// The action of the entry that counts refusals answered 429 without an entry of their own.
+pub const DROPPED_ACTION: &str = "exchange.refusals_dropped";
+
 impl Caller {
     fn unidentified() -> Caller {
         Caller {
@@ -96,19 +145,48 @@ impl Caller {
             person: None,
         }
     }
+
+    /// A caller whose credential named no system and no person.
+    fn is_unidentified(&self) -> bool {
+        self.system.is_none() && self.person.is_none()
+    }
 }
 
 /// A refusal and who it refused.
 pub(crate) struct Refusal {
     /// Boxed: refusals are the cold path, and they travel in `Result`s of the hot one.
     who: Box<Caller>,
+    /// The grant the system holds on the resource, when it holds one: the entry names it.
+    grant: Option<Box<GrantView>>,
+    /// Where the call came from, for the cap on sealed refusals of unidentified callers.
+    client: Option<std::net::IpAddr>,
     error: StoreError,
 }
 
 fn refusal(who: &Caller, error: impl Into<StoreError>) -> Refusal {
     Refusal {
         who: Box::new(who.clone()),
+        grant: None,
+        client: None,
         error: error.into(),
+    }
+}
+
+impl Refusal {
+    /// The same refusal, of a system that holds `grant`.
+    fn under(self, grant: &GrantView) -> Refusal {
+        Refusal {
+            grant: Some(Box::new(grant.clone())),
+            ..self
+        }
+    }
+
+    /// The same refusal, of a call that came with `cred`.
+    fn sent_with(self, cred: &Credential) -> Refusal {
+        Refusal {
+            client: cred.client,
+            ..self
+        }
     }
 }
 
@@ -368,7 +446,8 @@ fn code_of(e: &StoreError) -> String {
             DomainError::Forbidden { code, .. }
             | DomainError::NotFound { code, .. }
             | DomainError::Conflict { code, .. }
-            | DomainError::Unauthenticated { code, .. },
+            | DomainError::Unauthenticated { code, .. }
+            | DomainError::Throttled { code, .. },
         ) => (*code).to_string(),
         Some(DomainError::Invalid(_)) => "invalid".into(),
         _ => "error".into(),
@@ -383,6 +462,33 @@ pub(crate) struct Authorised {
     uses: FieldUse,
     /// Keeps the call counted against the grant's quota until it is sealed.
     _admission: limits::Admission,
+}
+
+impl Authorised {
+    /// The calling system: always known once a call is authorised.
+    pub(crate) fn system(&self) -> &str {
+        self.who.system.as_deref().unwrap_or_default()
+    }
+}
+
+/// How the keys of records leave in one answer: as they are, or as the calling system's
+/// pseudonyms when its grants may not read every key item in clear (`core::exchange::keys`).
+pub(crate) enum OutgoingKeys {
+    Clear,
+    Pseudonyms(exchange::Pseudonyms),
+}
+
+impl OutgoingKeys {
+    pub(crate) fn show(&self, key: String) -> String {
+        match self {
+            OutgoingKeys::Clear => key,
+            OutgoingKeys::Pseudonyms(p) => p.of(&key),
+        }
+    }
+
+    pub(crate) fn pseudonymised(&self) -> bool {
+        matches!(self, OutgoingKeys::Pseudonyms(_))
+    }
 }
 
 fn resource_not_shared(code: &str) -> StoreError {
@@ -414,10 +520,10 @@ fn authorise_in(
         Ok(f) => f,
         Err(r) => return Ok(Err(r)),
     };
+    let Some(grant) = grants.first().cloned() else {
+        return Ok(Err(refusal(&who, no_grant(code))));
+    };
     let mut inner = || -> Result<_> {
-        let Some(first) = grants.first().cloned() else {
-            return Err(no_grant(code));
-        };
         let target = state.target_at(conn, code, version)?;
         if target.meta.share_type == shuqiao_core::catalog::ShareType::NotShared {
             return Err(resource_not_shared(code));
@@ -431,20 +537,20 @@ fn authorise_in(
             }
         }
         let uses = exchange::field_use(&target.meta, &fields);
-        let used_today = match first.quota_per_day {
-            Some(_) => limits::used_today(conn, first.id, now)?,
+        let used_today = match grant.quota_per_day {
+            Some(_) => limits::used_today(conn, grant.id, now)?,
             None => 0,
         };
-        Ok((target, first, uses, used_today))
+        Ok((target, uses, used_today))
     };
-    let (target, grant, uses, used_today) = match inner() {
+    let (target, uses, used_today) = match inner() {
         Ok(v) => v,
-        Err(e) if e.domain().is_some() => return Ok(Err(refusal(&who, e))),
+        Err(e) if e.domain().is_some() => return Ok(Err(refusal(&who, e).under(&grant))),
         Err(e) => return Err(e),
     };
     let admission = match state.admit(&grant, used_today, now, charge_rate) {
         Ok(a) => a,
-        Err(e) => return Ok(Err(refusal(&who, e))),
+        Err(e) => return Ok(Err(refusal(&who, e).under(&grant))),
     };
     Ok(Ok(Authorised {
         who,
@@ -459,7 +565,7 @@ fn authorise_in(
 fn call_entry(
     who: &Caller,
     action: &str,
-    resource: &str,
+    resource: Option<&str>,
     grant: Option<&GrantView>,
     result: String,
     subjects: Vec<String>,
@@ -471,7 +577,7 @@ fn call_entry(
         actor_system: who.system.clone(),
         actor_person: who.person.clone(),
         action: action.to_string(),
-        resource: Some(resource.to_string()),
+        resource: resource.map(str::to_string),
         resource_version: None,
         grant: grant.map(|g| g.id.to_string()),
         purpose: grant.map(|g| g.purpose.clone()),
@@ -498,11 +604,11 @@ fn subject_keys(
 impl Store {
     /// The secret of a system token, or the refusal of any other credential.
     async fn system_secret(&self, cred: &Credential) -> std::result::Result<String, Refusal> {
-        match cred {
-            Credential::Missing => Err(refusal(&Caller::unidentified(), missing_credential())),
-            Credential::Malformed => Err(refusal(&Caller::unidentified(), malformed_credential())),
-            Credential::Bearer(s) if s.starts_with("sqs_") => Err(self.refuse_session(s).await),
-            Credential::Bearer(s) => Ok(s.clone()),
+        match &cred.sent {
+            Sent::Missing => Err(refusal(&Caller::unidentified(), missing_credential())),
+            Sent::Malformed => Err(refusal(&Caller::unidentified(), malformed_credential())),
+            Sent::Bearer(s) if s.starts_with("sqs_") => Err(self.refuse_session(s).await),
+            Sent::Bearer(s) => Ok(s.clone()),
         }
     }
 
@@ -550,7 +656,10 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut dyn crate::db::Conn, &Target, &FieldUse) -> Result<T> + Send + 'static,
     {
-        let secret = self.system_secret(cred).await?;
+        let secret = self
+            .system_secret(cred)
+            .await
+            .map_err(|r| r.sent_with(cred))?;
         let now = self.now();
         let code = resource.to_string();
         let state = self.exchange.clone();
@@ -561,7 +670,7 @@ impl Store {
             };
             match more(conn, &a.target, &a.uses) {
                 Ok(v) => Ok(Ok((a, v))),
-                Err(e) if e.domain().is_some() => Ok(Err(refusal(&a.who, e))),
+                Err(e) if e.domain().is_some() => Ok(Err(refusal(&a.who, e).under(&a.grant))),
                 Err(e) => Err(e),
             }
         };
@@ -570,7 +679,7 @@ impl Store {
             false => self.read(read).await,
         };
         match outcome {
-            Ok(r) => r,
+            Ok(r) => r.map_err(|r| r.sent_with(cred)),
             Err(e) => Err(refusal(&Caller::unidentified(), e)),
         }
     }
@@ -578,14 +687,14 @@ impl Store {
     /// A person's session on the exchange API: refused, and audited under the person.
     async fn refuse_session(&self, secret: &str) -> Refusal {
         match self.authenticate(secret).await {
-            Ok(Some(Principal::Person { username, org, .. })) => Refusal {
-                who: Box::new(Caller {
+            Ok(Some(Principal::Person { username, org, .. })) => refusal(
+                &Caller {
                     system: None,
                     org,
                     person: Some(username),
-                }),
-                error: system_token_required(),
-            },
+                },
+                system_token_required(),
+            ),
             Ok(_) => refusal(&Caller::unidentified(), unknown_token()),
             Err(e) => refusal(&Caller::unidentified(), e),
         }
@@ -596,7 +705,7 @@ impl Store {
         &self,
         c: &Caller,
         action: &str,
-        resource: &str,
+        resource: Option<&str>,
         grant: Option<&GrantView>,
         result: String,
         subjects: Vec<String>,
@@ -607,20 +716,87 @@ impl Store {
     }
 
     /// Seals a refusal (of whoever it was, named or not), then hands the refusal back. An
-    /// internal failure is not a refusal of the caller: it is returned as it is.
+    /// internal failure is not a refusal of the caller: it is returned as it is. Refusals of
+    /// callers who name nobody are sealed up to a rate per client address; beyond it the
+    /// answer is 429 and they are counted into one summary entry per address and minute.
     pub(crate) async fn refuse<T>(&self, r: Refusal, action: &str, resource: &str) -> Result<T> {
-        if r.error.domain().is_some() {
-            self.seal(
-                &r.who,
-                action,
-                resource,
-                None,
-                format!("denied:{}", code_of(&r.error)),
-                Vec::new(),
-            )
-            .await?;
+        self.refuse_on(r, action, Some(resource)).await
+    }
+
+    /// `refuse`, for calls that may name no resource (`None`: the call is about none).
+    pub(crate) async fn refuse_on<T>(
+        &self,
+        r: Refusal,
+        action: &str,
+        resource: Option<&str>,
+    ) -> Result<T> {
+        if r.error.domain().is_none() {
+            return Err(r.error);
         }
+        if r.who.is_unidentified() {
+            self.pace_unidentified(r.client).await?;
+        }
+        self.seal(
+            &r.who,
+            action,
+            resource,
+            r.grant.as_deref(),
+            format!("denied:{}", code_of(&r.error)),
+            Vec::new(),
+        )
+        .await?;
         Err(r.error)
+    }
+
+    /// Lets one more refusal of an unidentified caller from `client` be sealed, sealing first
+    /// what this address's last window dropped; or refuses with 429 without sealing it.
+    async fn pace_unidentified(&self, client: Option<std::net::IpAddr>) -> Result<()> {
+        match self.exchange.anonymous.turn(client, self.now()) {
+            RefusalTurn::Seal { summary: 0 } => Ok(()),
+            RefusalTurn::Seal { summary } => self.seal_dropped(summary).await,
+            RefusalTurn::Drop { retry_after_secs } => {
+                self.summarise_dropped_later();
+                Err(exchange::refusals::too_many_unauthenticated(retry_after_secs).into())
+            }
+        }
+    }
+
+    /// Seals that `count` refusals of unidentified callers were answered 429 unsealed.
+    async fn seal_dropped(&self, count: u64) -> Result<()> {
+        self.seal(
+            &Caller::unidentified(),
+            DROPPED_ACTION,
+            None,
+            None,
+            format!("dropped:{count}"),
+            Vec::new(),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Makes sure the dropped counts are sealed when their windows end, even if the address
+    /// never calls again: one task a store, running while any count is pending.
+    fn summarise_dropped_later(&self) {
+        if !self.exchange.anonymous.start_summariser() {
+            return;
+        }
+        let store = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                let due = store.exchange.anonymous.take_due(store.now());
+                if due > 0 {
+                    if let Err(e) = store.seal_dropped(due).await {
+                        tracing::warn!(error = %e, dropped = due, "sealing dropped refusals failed");
+                        store.exchange.anonymous.put_back(due);
+                    }
+                }
+                if store.exchange.anonymous.stop_summariser_if_idle() {
+                    return;
+                }
+            }
+        });
     }
 
     /// Refuses the call for a reason found after authorisation (a bad parameter, a field
@@ -631,7 +807,7 @@ impl Store {
         action: &str,
         e: impl Into<StoreError>,
     ) -> Result<T> {
-        self.refuse(refusal(&a.who, e), action, &a.target.code)
+        self.refuse(refusal(&a.who, e).under(&a.grant), action, &a.target.code)
             .await
     }
 
@@ -647,12 +823,27 @@ impl Store {
         self.seal(
             &a.who,
             action,
-            &a.target.code,
+            Some(&a.target.code),
             Some(&a.grant),
             result,
             subjects,
         )
         .await
+    }
+
+    /// The exchange's keys, derived from the platform's secret (unavailable with the log).
+    pub(crate) fn key_shield(&self) -> Result<exchange::KeyShield> {
+        Ok(exchange::KeyShield::new(&self.audit_subject_secret()?))
+    }
+
+    /// How the keys in an answer to `a` leave.
+    pub(crate) fn outgoing_keys(&self, a: &Authorised) -> Result<OutgoingKeys> {
+        if exchange::key_in_clear(&a.target.meta, &a.uses) {
+            return Ok(OutgoingKeys::Clear);
+        }
+        Ok(OutgoingKeys::Pseudonyms(
+            self.key_shield()?.pseudonyms(a.system(), &a.target.code),
+        ))
     }
 
     fn subjects(
@@ -763,10 +954,38 @@ impl Store {
     /// What the calling system may use: its active grants, each with the fields it may read
     /// in clear and those it may only verify, and the catalog items behind them.
     pub async fn exchange_allowed(&self, cred: &Credential) -> Result<Vec<Allowed>> {
+        match self.read_allowed(cred).await? {
+            Ok((_, allowed)) => Ok(allowed),
+            Err(r) => self.refuse_on(r, "exchange.discover", None).await,
+        }
+    }
+
+    /// What the calling system may use of one resource (for its OpenAPI document); refused,
+    /// and the refusal sealed like any other, when it holds no grant in force on it.
+    pub async fn exchange_describe(&self, cred: &Credential, resource: &str) -> Result<Allowed> {
+        let action = "exchange.openapi";
+        let (who, allowed) = match self.read_allowed(cred).await? {
+            Ok(v) => v,
+            Err(r) => return self.refuse(r, action, resource).await,
+        };
+        match allowed.into_iter().find(|a| a.resource == resource) {
+            Some(a) => Ok(a),
+            None => {
+                let r = refusal(&who, no_grant(resource)).sent_with(cred);
+                self.refuse(r, action, resource).await
+            }
+        }
+    }
+
+    /// The caller and its grants in force, or the refusal of its credential (not yet sealed).
+    async fn read_allowed(
+        &self,
+        cred: &Credential,
+    ) -> Result<std::result::Result<(Caller, Vec<Allowed>), Refusal>> {
         let now = self.now();
         let secret = match self.system_secret(cred).await {
             Ok(s) => s,
-            Err(r) => return self.refuse(r, "exchange.discover", "-").await,
+            Err(r) => return Ok(Err(r.sent_with(cred))),
         };
         let cache = self.exchange.clone();
         let outcome = self
@@ -803,6 +1022,7 @@ impl Store {
                         grant: g.id,
                         name: target.meta.name.clone(),
                         key_fields: target.meta.key_fields.clone(),
+                        keys_in_clear: exchange::key_in_clear(&target.meta, &fields),
                         share_modes: target.meta.share_modes.clone(),
                         items,
                         fields,
@@ -813,13 +1033,10 @@ impl Store {
                         rate_per_second: g.rate_per_second,
                     });
                 }
-                Ok(Ok(out))
+                Ok(Ok((who, out)))
             })
             .await?;
-        match outcome {
-            Ok(v) => Ok(v),
-            Err(r) => self.refuse(r, "exchange.discover", "-").await,
-        }
+        Ok(outcome.map_err(|r| r.sent_with(cred)))
     }
 }
 
@@ -925,11 +1142,10 @@ impl Store {
     pub async fn exchange_usage(&self, cred: &Credential, days: u32) -> Result<Vec<Usage>> {
         let now = self.now();
         let since = usage_since(now, days);
-        let secret = match cred {
-            Credential::Bearer(s) if !s.starts_with("sqs_") => s.clone(),
-            Credential::Missing => return Err(missing_credential()),
-            Credential::Malformed => return Err(malformed_credential()),
-            Credential::Bearer(_) => return Err(system_token_required()),
+        let action = "exchange.usage";
+        let secret = match self.system_secret(cred).await {
+            Ok(s) => s,
+            Err(r) => return self.refuse_on(r.sent_with(cred), action, None).await,
         };
         self.audit_spread().await?;
         let outcome = self
@@ -944,7 +1160,7 @@ impl Store {
             .await?;
         match outcome {
             Ok(v) => Ok(v),
-            Err(r) => self.refuse(r, "exchange.usage", "-").await,
+            Err(r) => self.refuse_on(r.sent_with(cred), action, None).await,
         }
     }
 

@@ -57,7 +57,7 @@ async fn granted(s: Store) -> (Store, String, i64, Credential) {
         )
         .await
         .unwrap();
-    let cred = Credential::Bearer(token);
+    let cred = Credential::bearer(token);
     (s, code, grant, cred)
 }
 
@@ -97,12 +97,28 @@ pub async fn exchange_queries_feed_downloads_and_usage(s: Store, t: Arc<AtomicI6
             .collect()
     };
 
+    // The grant may only verify 公民身份号码, the key: keys leave as pseudonyms, stable for
+    // this system and resource. Which pseudonym is whose, by name:
+    let all = s.exchange_query(&cred, &code, q(&[])).await.unwrap();
+    let psn = |name: &str| -> String {
+        let (k, _) = all
+            .items
+            .iter()
+            .find(|(_, r)| r.get("XM").and_then(|v| v.as_str()) == Some(name))
+            .unwrap();
+        assert!(
+            k.starts_with("psn_") && ![A, B, C].contains(&k.as_str()),
+            "{k}"
+        );
+        k.clone()
+    };
+    let (pa, pb, pc) = (psn("张三"), psn("李四"), psn("王海燕"));
     // Equality, date ranges (as dates, both engines), and pages in key order.
     let p = s
         .exchange_query(&cred, &code, q(&[("XM", "李四")]))
         .await
         .unwrap();
-    assert_eq!(keys(&p.items), [B]);
+    assert_eq!(keys(&p.items), [pb.as_str()]);
     let p = s
         .exchange_query(
             &cred,
@@ -111,17 +127,20 @@ pub async fn exchange_queries_feed_downloads_and_usage(s: Store, t: Arc<AtomicI6
         )
         .await
         .unwrap();
-    assert_eq!(keys(&p.items), [A]);
+    assert_eq!(keys(&p.items), [pa.as_str()]);
     let p = s
         .exchange_query(&cred, &code, q(&[("CSRQ.gte", "1949/12/31")]))
         .await
         .unwrap();
+    let mut got = keys(&p.items);
+    got.sort();
+    let mut want = [pa.as_str(), pc.as_str()];
+    want.sort();
     assert_eq!(
-        keys(&p.items),
-        [A, C],
+        got, want,
         "the filter value is normalised like collected ones"
     );
-    let mut seen = Vec::new();
+    let mut pages = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let mut params = q(&[("limit", "2")]);
@@ -129,13 +148,22 @@ pub async fn exchange_queries_feed_downloads_and_usage(s: Store, t: Arc<AtomicI6
             params.push(("cursor".into(), c.clone()));
         }
         let p = s.exchange_query(&cred, &code, params).await.unwrap();
-        seen.extend(keys(&p.items).into_iter().map(String::from));
+        let mut page: Vec<String> = keys(&p.items).into_iter().map(String::from).collect();
+        assert!(page.is_sorted(), "a page of pseudonyms is in their order");
+        page.sort();
+        pages.push(page);
         match p.next_cursor {
             Some(c) => cursor = Some(c),
             None => break,
         }
     }
-    assert_eq!(seen, [A, B, C], "every record once, in key order");
+    let mut first = vec![pa.clone(), pb.clone()];
+    first.sort();
+    assert_eq!(
+        pages,
+        [first, vec![pc.clone()]],
+        "every record once, pages in key order"
+    );
     assert!(
         s.exchange_query(&cred, &code, q(&[("GMSFHM", A)]))
             .await
@@ -165,7 +193,7 @@ pub async fn exchange_queries_feed_downloads_and_usage(s: Store, t: Arc<AtomicI6
     assert_eq!((page.changes.len(), page.has_more), (1, true));
     assert_eq!(
         (page.changes[0].key.as_str(), page.changes[0].op.as_str()),
-        (A, "update")
+        (pa.as_str(), "update")
     );
     let page = s
         .exchange_changes(&cred, &code, Some(&page.next_cursor), None, None)
@@ -173,7 +201,7 @@ pub async fn exchange_queries_feed_downloads_and_usage(s: Store, t: Arc<AtomicI6
         .unwrap();
     assert_eq!(
         (page.changes[0].key.as_str(), page.changes[0].op.as_str()),
-        (B, "delete")
+        (pb.as_str(), "delete")
     );
     assert!(page.changes[0].record.is_none());
 
@@ -193,7 +221,7 @@ pub async fn exchange_queries_feed_downloads_and_usage(s: Store, t: Arc<AtomicI6
     // Usage is counted with the audit entries; a daily quota stops the next call.
     let lookups_before = s.exchange_usage(&cred, 1).await.unwrap();
     let calls: i64 = lookups_before.iter().map(|u| u.calls).sum();
-    assert_eq!(calls, 10, "{lookups_before:?}");
+    assert_eq!(calls, 11, "{lookups_before:?}");
     s.set_grant_limits(steward, grant, None, Some(calls + 1))
         .await
         .unwrap();
@@ -209,7 +237,7 @@ pub async fn exchange_queries_feed_downloads_and_usage(s: Store, t: Arc<AtomicI6
     let (calls, refused): (i64, i64) = usage
         .iter()
         .fold((0, 0), |a, u| (a.0 + u.calls, a.1 + u.refused));
-    assert_eq!((calls, refused), (11, 2), "{usage:?}");
+    assert_eq!((calls, refused), (12, 2), "{usage:?}");
 }
 
 /// Another connection holds the collected data's write lock, as a long import does (SQLite:
@@ -371,7 +399,7 @@ pub async fn revocations_by_another_process_end_access_at_the_next_call(
         )
         .await
         .unwrap();
-    let cred = Credential::Bearer(token);
+    let cred = Credential::bearer(token);
     let lookup = || s.exchange_lookup(&cred, &code, vec![A.into()], None);
     for _ in 0..3 {
         lookup().await.unwrap();
@@ -490,4 +518,129 @@ pub async fn lookups_see_changes_written_outside_shuqiao(
         &format!("UPDATE grants SET revoked_at = 1 WHERE id = {grant}"),
     );
     assert_eq!(refused(lookup().await.unwrap_err()), "no_grant");
+}
+
+/// Keys the grant may only verify leave as pseudonyms: stable for one system and resource,
+/// unrelated to another system's, never the key itself; a query cursor is sealed and serves
+/// only the system it was given to. A key the caller supplied is echoed as it was.
+pub async fn hidden_keys_leave_as_pseudonyms_of_one_system(s: Store, _: Arc<AtomicI64>, _: String) {
+    let (s, code, _, c1) = granted(s).await;
+    // c2-sys gets a grant on the same fields.
+    let consumer = shuqiao_core::account::Principal::Person {
+        username: "user.c2".into(),
+        org: "c2".into(),
+        roles: vec![shuqiao_core::account::RoleBinding {
+            role: shuqiao_core::account::Role::ConsumerUser,
+            org: "c2".into(),
+        }],
+    };
+    let app = s
+        .apply(
+            consumer,
+            AccessRequest {
+                system: "c2-sys".into(),
+                resource: code.clone(),
+                fields: vec!["GMSFHM".into(), "XM".into()],
+                purpose: "资格认证".into(),
+                scene: "待遇发放".into(),
+                legal_basis: "《社会保险法》".into(),
+                days: 30,
+            },
+        )
+        .await
+        .unwrap();
+    let steward = s.principal_for("steward.a").await.unwrap();
+    s.approve_application(steward, app.id, Approval::default())
+        .await
+        .unwrap();
+    let (t2, _) = s
+        .issue_token(
+            &shuqiao_store::testkit::admin_principal(),
+            "c2-sys",
+            "x",
+            30,
+        )
+        .await
+        .unwrap();
+    let c2 = Credential::bearer(t2);
+    let by_name = |items: &[(String, serde_json::Map<String, serde_json::Value>)]| {
+        let mut v: Vec<(String, String)> = items
+            .iter()
+            .map(|(k, r)| (r["XM"].as_str().unwrap().to_string(), k.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    let q1 = s.exchange_query(&c1, &code, vec![]).await.unwrap();
+    let q2 = s.exchange_query(&c2, &code, vec![]).await.unwrap();
+    let (n1, n2) = (by_name(&q1.items), by_name(&q2.items));
+    assert_eq!(n1.len(), 3);
+    for ((name1, p1), (name2, p2)) in n1.iter().zip(&n2) {
+        assert_eq!(name1, name2);
+        assert!(
+            p1.starts_with("psn_") && p2.starts_with("psn_"),
+            "{p1} {p2}"
+        );
+        assert_ne!(p1, p2, "another system's pseudonym is unrelated");
+        for k in [A, B, C] {
+            assert!(!p1.contains(k) && !p2.contains(k));
+        }
+    }
+    // The change feed names records by the same pseudonyms as the query.
+    let feed = s
+        .exchange_changes(&c1, &code, None, None, None)
+        .await
+        .unwrap();
+    let mut fed: Vec<(String, String)> = feed
+        .changes
+        .iter()
+        .map(|c| {
+            let name = c.record.as_ref().unwrap()["XM"].as_str().unwrap();
+            (name.to_string(), c.key.clone())
+        })
+        .collect();
+    fed.sort();
+    assert_eq!(fed, n1);
+    // Cursors: opaque, and c1's cursor is refused to c2 and after any change to it.
+    let page = s
+        .exchange_query(&c1, &code, vec![("limit".into(), "1".into())])
+        .await
+        .unwrap();
+    let cursor = page.next_cursor.unwrap();
+    let hex_a: String = A.bytes().map(|b| format!("{b:02x}")).collect();
+    assert!(!cursor.contains(A) && !cursor.contains(&hex_a), "{cursor}");
+    let after = |cred: Credential, cursor: String| {
+        let (s, code) = (s.clone(), code.clone());
+        async move {
+            s.exchange_query(
+                &cred,
+                &code,
+                vec![("limit".into(), "1".into()), ("cursor".into(), cursor)],
+            )
+            .await
+        }
+    };
+    let next = after(c1.clone(), cursor.clone()).await.unwrap();
+    assert_eq!(next.items[0].1["XM"], "李四");
+    let mut tampered = cursor.clone().into_bytes();
+    let last = tampered.len() - 1;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    for (who, c) in [
+        (c2.clone(), cursor.clone()),
+        (c1.clone(), String::from_utf8(tampered).unwrap()),
+    ] {
+        let e = after(who, c).await.unwrap_err();
+        match e.domain() {
+            Some(shuqiao_core::DomainError::Invalid(errs)) => {
+                assert_eq!(errs[0].reason, "invalid_cursor", "{errs:?}")
+            }
+            other => panic!("not an invalid cursor: {other:?}"),
+        }
+    }
+    // A key the caller gave is echoed as given.
+    let l = s
+        .exchange_lookup(&c1, &code, vec![A.into()], None)
+        .await
+        .unwrap();
+    assert_eq!(l.records[0].0, A);
 }
