@@ -85,19 +85,40 @@ impl Report {
         self.problems.iter().map(|p| p.index).min()
     }
 
-    /// The problems grouped by kind: for each, how many and the first few indexes (a bad
-    /// entry makes every later checkpoint fail too; one line each would bury the cause).
-    pub fn summary(&self, first: usize) -> Vec<(ProblemKind, usize, Vec<u64>)> {
-        let mut by_kind: BTreeMap<ProblemKind, (usize, Vec<u64>)> = BTreeMap::new();
+    /// The problems grouped by kind: for each, how many, the first few indexes they are at,
+    /// and whether they are at more (a bad entry makes every later checkpoint fail too; one
+    /// line each would bury the cause).
+    pub fn summary(&self, first: usize) -> Vec<KindSummary> {
+        let mut by_kind: BTreeMap<ProblemKind, KindSummary> = BTreeMap::new();
         for p in &self.problems {
-            let (n, at) = by_kind.entry(p.kind).or_default();
-            *n += 1;
-            if at.len() < first && !at.contains(&p.index) {
-                at.push(p.index);
+            let k = by_kind.entry(p.kind).or_insert_with(|| KindSummary {
+                kind: p.kind,
+                count: 0,
+                at: Vec::new(),
+                more: false,
+            });
+            k.count += 1;
+            if !k.at.contains(&p.index) {
+                if k.at.len() < first {
+                    k.at.push(p.index);
+                } else {
+                    k.more = true;
+                }
             }
         }
-        by_kind.into_iter().map(|(k, (n, at))| (k, n, at)).collect()
+        by_kind.into_values().collect()
     }
+}
+
+/// The problems of one kind (see [`Report::summary`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindSummary {
+    pub kind: ProblemKind,
+    pub count: usize,
+    /// The first indexes they are at, smallest first.
+    pub at: Vec<u64>,
+    /// Whether they are at further indexes too.
+    pub more: bool,
 }
 
 struct PendingCheckpoint {
@@ -160,6 +181,11 @@ impl Verifier {
     /// Records that the log's recorded size disagrees with the entries, at `index`.
     pub fn extent_problem(&mut self, index: u64, what: String) {
         self.problem(index, ProblemKind::Extent, what);
+    }
+
+    /// Whether nothing has been found wrong so far.
+    pub fn clean(&self) -> bool {
+        self.report.problems.is_empty()
     }
 
     /// The number of entries replayed so far.
@@ -411,11 +437,16 @@ mod tests {
         }
         v.derived_problem(40, "column".into());
         let r = v.finish();
+        let s = r.summary(3);
+        let brief: Vec<(ProblemKind, usize, Vec<u64>, bool)> = s
+            .into_iter()
+            .map(|k| (k.kind, k.count, k.at, k.more))
+            .collect();
         assert_eq!(
-            r.summary(3),
+            brief,
             vec![
-                (ProblemKind::Checkpoint, 9, vec![10]),
-                (ProblemKind::Derived, 1, vec![40]),
+                (ProblemKind::Checkpoint, 9, vec![10], false),
+                (ProblemKind::Derived, 1, vec![40], false),
             ]
         );
         assert_eq!(r.first_bad_index(), Some(10));
