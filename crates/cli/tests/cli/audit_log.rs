@@ -22,7 +22,9 @@ fn sealed_demo(dir: &std::path::Path, rounds: usize) -> (String, String, u64) {
         if sealed == rounds {
             break;
         }
-        let retire = ["catalog", "retire", code, "--reason", "测试", "--as", "admin"];
+        let retire = [
+            "catalog", "retire", code, "--reason", "测试", "--as", "admin",
+        ];
         if run(&db, &retire).0 {
             assert!(run(&db, &["audit", "seal", "--audit-key-file", &key]).0);
             sealed += 1;

@@ -91,11 +91,11 @@ pub async fn audit_records_beside_the_sealed_bytes_are_checked(
     let extent = s.audit_extent().await.unwrap();
     assert_eq!((extent.head_size, extent.entries_end), (33, 30));
     assert!(extent.refusal().is_some());
-    let err = Store::open(&url).await.err().expect("opened a log cut short");
-    assert!(
-        err.to_string().contains("head records 33 entries"),
-        "{err}"
-    );
+    let err = Store::open(&url)
+        .await
+        .err()
+        .expect("opened a log cut short");
+    assert!(err.to_string().contains("head records 33 entries"), "{err}");
     let inspect = Store::open_to_inspect(&url).await.unwrap();
     assert_eq!(inspect.audit_extent().await.unwrap().entries_end, 30);
 }
