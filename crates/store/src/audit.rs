@@ -1680,13 +1680,9 @@ impl AuditExtent {
                 self.latest_checkpoint.unwrap_or(0)
             ));
         }
-        match self.journal {
-            Some((size, _)) if size < head => Some(format!(
-                "审计日志的日志文件只到第 {size} 条，落后于审计日志文件的 {head} 条 / the audit \
-                 journal ends at {size}, behind the audit file's {head}: {restore}"
-            )),
-            _ => None,
-        }
+        // A journal behind the audit file (restored from an older backup) is no log cut
+        // short: it reads, and the sequencer refuses to append on it (`lock_head`).
+        None
     }
 }
 
