@@ -9,7 +9,7 @@ use shuqiao_core::audit::entry::Entry;
 use shuqiao_core::audit::merkle::{self, Hash};
 use shuqiao_core::audit::note::{Checkpoint, NoteVerifier, SignedNote};
 use shuqiao_core::audit::verify::{Report, Verifier};
-use shuqiao_store::audit::AuditKeys;
+use shuqiao_store::audit::{AuditExtent, AuditKeys};
 use shuqiao_store::Store;
 
 use crate::{open, AuditArgs, AuditCmd};
@@ -97,7 +97,7 @@ pub async fn run(database: &str, cmd: AuditCmd) -> Result<()> {
         }
         AuditCmd::Export { file, audit } => {
             export(
-                &open(database).await?,
+                &open_to_inspect(database).await?,
                 &existing_keys(&audit, database)?,
                 &file,
             )
@@ -108,6 +108,7 @@ pub async fn run(database: &str, cmd: AuditCmd) -> Result<()> {
             public_key,
             witness,
             receipt,
+            checkpoint,
             audit: _,
         } => {
             let report = verify_export(
@@ -115,6 +116,7 @@ pub async fn run(database: &str, cmd: AuditCmd) -> Result<()> {
                 public_key.as_deref(),
                 &witnesses(&witness)?,
                 &receipt,
+                &kept_checkpoints(&checkpoint)?,
             )?;
             print_report(&report)?;
         }
@@ -123,15 +125,21 @@ pub async fn run(database: &str, cmd: AuditCmd) -> Result<()> {
             public_key,
             witness,
             receipt,
+            checkpoint,
             audit,
         } => {
             let key = match public_key {
                 Some(k) => NoteVerifier::parse(&k).map_err(anyhow::Error::msg)?,
                 None => existing_keys(&audit, database)?.signer.verifier(),
             };
-            let report =
-                verify_database(&open(database).await?, key, witnesses(&witness)?, &receipt)
-                    .await?;
+            let report = verify_database(
+                &open_to_inspect(database).await?,
+                key,
+                witnesses(&witness)?,
+                &receipt,
+                &kept_checkpoints(&checkpoint)?,
+            )
+            .await?;
             print_report(&report)?;
         }
     }
@@ -311,6 +319,22 @@ fn write_state(file: &Path, state: &WitnessState) -> Result<()> {
     })
 }
 
+/// Verification and export open a damaged log too: reporting on it is their job.
+async fn open_to_inspect(database: &str) -> Result<Store> {
+    Store::open_to_inspect(database)
+        .await
+        .with_context(|| format!("cannot open database {database}"))
+}
+
+/// Checkpoints the verifier kept from earlier (`--checkpoint`), as signed notes: judged like
+/// the log's own, so a log that no longer holds their tree fails.
+fn kept_checkpoints(files: &[std::path::PathBuf]) -> Result<Vec<String>> {
+    files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display())))
+        .collect()
+}
+
 /// Verification and export must never create keys: they read the existing file.
 fn existing_keys(audit: &AuditArgs, database: &str) -> Result<AuditKeys> {
     AuditKeys::load(&audit.key_file(database)).map_err(anyhow::Error::msg)
@@ -371,16 +395,54 @@ async fn verify_database(
     key: NoteVerifier,
     witnesses: Vec<NoteVerifier>,
     receipts: &[std::path::PathBuf],
+    kept: &[String],
 ) -> Result<Report> {
-    let mut v = Verifier::new(key, witnesses, &store.audit_all_checkpoints().await?);
+    // The recorded size before the replay: the entries must reach at least that far.
+    let before = store.audit_extent().await?;
+    let mut checkpoints = store.audit_all_checkpoints().await?;
+    checkpoints.extend_from_slice(kept);
+    let v = std::cell::RefCell::new(Verifier::new(key, witnesses, &checkpoints));
     store
-        .audit_for_each(|e| {
-            v.feed(e.index, &e.canonical, e.recorded_leaf);
-            progress(e.index + 1);
-        })
+        .audit_check_stream(
+            |e| {
+                v.borrow_mut().feed(e.index, &e.canonical, e.recorded_leaf);
+                progress(e.index + 1);
+            },
+            |index, what| v.borrow_mut().derived_problem(index, what),
+        )
         .await?;
+    let mut v = v.into_inner();
+    let after = store.audit_extent().await?;
+    check_extent(&mut v, &before, &after);
     check_receipts(&mut v, receipts)?;
     Ok(v.finish())
+}
+
+/// Whether the entries replayed agree with the log's recorded size: its head and journal as
+/// read before the replay (entries may only be added meanwhile, by a running server), the
+/// latest checkpoint beside that head, and the head read after it (no entry beyond it).
+fn check_extent(v: &mut Verifier, before: &AuditExtent, after: &AuditExtent) {
+    let n = v.size();
+    let head = before.head_size;
+    if n < head {
+        v.extent_problem(n, format!("the log's head records {head} entries but only {n} remain (the last were deleted) / 头部记录 {head} 条，实存 {n} 条"));
+    }
+    if let Some((size, _)) = before.journal {
+        if n < size {
+            v.extent_problem(n, format!("the audit journal records {size} entries but only {n} remain (the last were deleted) / 日志文件记录 {size} 条，实存 {n} 条"));
+        }
+    }
+    let latest = before.latest_checkpoint.unwrap_or(0);
+    if latest < head {
+        v.extent_problem(latest, format!("the head records {head} entries but the latest checkpoint is of size {latest} (checkpoints deleted) / 最新检查点 {latest} 小于头部 {head}"));
+    }
+    if n > after.head_size {
+        v.extent_problem(after.head_size, format!("{} entries stand beyond the head's {} (added outside the sequencer) / 头部之后另有条目", n - after.head_size, after.head_size));
+    }
+    // A root that differs because an entry did is reported at that entry already.
+    if n == head && v.clean() && before.head_root.is_some_and(|r| r != v.root()) {
+        v.extent_problem(n.saturating_sub(1), format!("the head's root for size {head} differs from the replayed tree's / 头部根哈希与重算不符"));
+    }
 }
 
 fn verify_export(
@@ -388,6 +450,7 @@ fn verify_export(
     public_key: Option<&str>,
     witnesses: &[NoteVerifier],
     receipts: &[std::path::PathBuf],
+    kept: &[String],
 ) -> Result<Report> {
     let open = || -> Result<std::io::BufReader<std::fs::File>> {
         Ok(std::io::BufReader::new(
@@ -412,6 +475,7 @@ fn verify_export(
     let Some(key) = key else {
         bail!("no public key: pass --public-key")
     };
+    checkpoints.extend_from_slice(kept);
     let mut verifier = Verifier::new(
         NoteVerifier::parse(&key).map_err(anyhow::Error::msg)?,
         witnesses.to_vec(),
@@ -452,6 +516,9 @@ fn check_receipts(v: &mut Verifier, files: &[std::path::PathBuf]) -> Result<()> 
     Ok(())
 }
 
+/// Detailed problem lines printed at most; the rest are counted in the summary.
+const DETAILED: usize = 10;
+
 fn print_report(r: &Report) -> Result<()> {
     println!("条目 entries: {}\n根哈希 root: {}\n检查点 checkpoints checked: {}\n回执 receipts checked: {}", r.entries, r.root, r.checkpoints_checked, r.receipts_checked);
     for (w, sizes) in &r.witnessed {
@@ -461,8 +528,27 @@ fn print_report(r: &Report) -> Result<()> {
         println!("验证通过 verified: the log is intact");
         return Ok(());
     }
-    for p in &r.problems {
+    // One bad entry fails every checkpoint after it: a line each would bury the cause.
+    println!("问题汇总 problems found: {}", r.problems.len());
+    for k in r.summary(5) {
+        let at: Vec<String> = k.at.iter().map(u64::to_string).collect();
+        let more = if k.more { ", …" } else { "" };
+        println!(
+            "  {}: {} (at index {}{more})",
+            k.kind.label(),
+            k.count,
+            at.join(", ")
+        );
+    }
+    for p in r.problems.iter().take(DETAILED) {
         println!("问题 problem at index {}: {}", p.index, p.what);
+    }
+    if r.problems.len() > DETAILED {
+        println!(
+            "… 另有 {} 个问题 and {} more",
+            r.problems.len() - DETAILED,
+            r.problems.len() - DETAILED
+        );
     }
     bail!(
         "验证失败 verification failed; first bad index {}",

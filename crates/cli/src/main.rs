@@ -197,6 +197,11 @@ enum AuditCmd {
         /// 要核验的回执文件（JSON）A receipt file to check (repeatable)
         #[arg(long)]
         receipt: Vec<PathBuf>,
+        /// 此前保存的签名检查点（可多次指定）：日志须包含并延续它 A signed checkpoint kept
+        /// from before (repeatable): the log must still hold its tree. The one check a log cut
+        /// short together with its head and checkpoints cannot pass
+        #[arg(long)]
+        checkpoint: Vec<PathBuf>,
         #[command(flatten)]
         audit: AuditArgs,
     },

@@ -746,5 +746,7 @@ fn witness_cosigns_a_growing_log_and_refuses_inconsistent_checkpoints() {
     store_cosignature(&cosigned, "cosigned3.txt");
 }
 
+#[path = "cli/audit_log.rs"]
+mod audit_log;
 #[path = "cli/collect.rs"]
 mod collect;

@@ -3,6 +3,7 @@ pub mod account;
 pub mod audit;
 pub mod catalog;
 pub mod collect;
+pub mod csv;
 pub mod demo;
 pub mod error;
 pub mod exchange;

@@ -5,6 +5,8 @@ use shuqiao_store::testkit::{self, fixture, sample_meta, TestDb};
 
 #[path = "api/collect.rs"]
 mod collect;
+#[path = "api/csv_export.rs"]
+mod csv_export;
 #[path = "api/exchange.rs"]
 mod exchange;
 #[path = "api/exchange_feed.rs"]

@@ -490,41 +490,17 @@ fn store_batch(c: &mut dyn Conn, b: &journal::JournaledBatch, decoded: &[&Entry]
         .zip(decoded)
         .enumerate()
         .map(|(i, (canonical, e))| {
-            vec![
+            let mut row = vec![
                 Value::Int((b.from + i as u64) as i64),
                 Value::Blob(canonical.clone()),
-                e.time.into(),
-                e.actor_org.as_str().into(),
-                e.actor_system.clone().into(),
-                e.actor_person.clone().into(),
-                e.action.as_str().into(),
-                e.resource.clone().into(),
-                e.grant.clone().into(),
-                e.purpose.clone().into(),
-                e.result.as_str().into(),
-                subjects_column(&e.subjects),
-            ]
+            ];
+            row.extend(derived_values(e));
+            row
         })
         .collect();
-    insert_rows(
-        c,
-        "audit_entries",
-        &[
-            "idx",
-            "entry",
-            "time",
-            "actor_org",
-            "actor_system",
-            "actor_person",
-            "action",
-            "resource",
-            "grant_id",
-            "purpose",
-            "result",
-            "subjects",
-        ],
-        entry_rows,
-    )?;
+    let mut columns = vec!["idx", "entry"];
+    columns.extend(DERIVED_COLUMNS);
+    insert_rows(c, "audit_entries", &columns, entry_rows)?;
     // Exchange usage counters move with the entries that record the calls.
     crate::exchange::record_usage(c, crate::exchange::usage_of(decoded))?;
     let node_columns: &[&str] = match backend {
@@ -635,6 +611,38 @@ fn spread_journal(db: &crate::db::Db) -> Result<()> {
     Ok(())
 }
 
+/// The query columns kept beside each entry's sealed bytes: copies of its fields, for
+/// filtering without decoding every entry. `audit verify` checks them against the sealed
+/// bytes (`ScannedEntry::derived_mismatches`): nothing else proves them.
+const DERIVED_COLUMNS: [&str; 10] = [
+    "time",
+    "actor_org",
+    "actor_system",
+    "actor_person",
+    "action",
+    "resource",
+    "grant_id",
+    "purpose",
+    "result",
+    "subjects",
+];
+
+/// The values of `DERIVED_COLUMNS` for an entry, as they are stored.
+fn derived_values(e: &Entry) -> Vec<Value> {
+    vec![
+        e.time.into(),
+        e.actor_org.as_str().into(),
+        e.actor_system.clone().into(),
+        e.actor_person.clone().into(),
+        e.action.as_str().into(),
+        e.resource.clone().into(),
+        e.grant.clone().into(),
+        e.purpose.clone().into(),
+        e.result.as_str().into(),
+        subjects_column(&e.subjects),
+    ]
+}
+
 /// An entry's subject hashes as stored beside it (sorted, space separated), for the subject
 /// index to take up later (`Store::audit_index_subjects`) and for queries above its mark.
 fn subjects_column(subjects: &[String]) -> Value {
@@ -687,10 +695,11 @@ fn subject_index_rows(rows: &[crate::db::Row], span_bits: u32) -> Result<Vec<Vec
     for r in rows {
         if let Some(subjects) = r.opt_text(1)? {
             let idx = r.int(0)?;
-            keys.extend(subjects.split(' ').map(|s| {
-                let prefix = s.get(..SUBJECT_PREFIX).unwrap_or(s);
-                (idx >> span_bits, prefix.to_string(), idx)
-            }));
+            keys.extend(
+                subjects
+                    .split(' ')
+                    .map(|s| (idx >> span_bits, subject_prefix(s).to_string(), idx)),
+            );
         }
     }
     keys.sort();
@@ -699,6 +708,11 @@ fn subject_index_rows(rows: &[crate::db::Row], span_bits: u32) -> Result<Vec<Vec
         .into_iter()
         .map(|(span, s, idx)| vec![Value::Int(span), Value::Text(s), Value::Int(idx)])
         .collect())
+}
+
+/// What the subject index keeps of a subject hash.
+fn subject_prefix(s: &str) -> &str {
+    s.get(..SUBJECT_PREFIX).unwrap_or(s)
 }
 
 /// Adds up to `SUBJECT_BATCH` entries from the subject index's mark on to the index (see
@@ -1427,12 +1441,32 @@ impl Store {
     }
 }
 
-/// One stored entry as a verifier reads it: the exact bytes that were hashed.
+/// One stored entry as a verifier reads it: the exact bytes that were hashed, and what is
+/// kept beside them.
 pub struct ScannedEntry {
     pub index: u64,
     pub canonical: Vec<u8>,
     /// The leaf hash recorded when the entry was sequenced.
     pub recorded_leaf: Option<Hash>,
+    /// The stored `DERIVED_COLUMNS`, as read.
+    derived: Vec<Value>,
+}
+
+impl ScannedEntry {
+    /// The query columns that disagree with the sealed entry, by name. None when the sealed
+    /// bytes do not decode: the tree's check reports that entry already.
+    pub fn derived_mismatches(&self) -> Vec<&'static str> {
+        let Ok(e) = Entry::decode(&self.canonical) else {
+            return Vec::new();
+        };
+        DERIVED_COLUMNS
+            .iter()
+            .zip(derived_values(&e))
+            .zip(&self.derived)
+            .filter(|((_, want), got)| want != *got)
+            .map(|((name, _), _)| *name)
+            .collect()
+    }
 }
 
 impl Store {
@@ -1444,24 +1478,28 @@ impl Store {
                 Backend::Sqlite => "n.pos = e.idx * 64",
                 Backend::Postgres => "n.level = 0 AND n.idx = e.idx",
             };
+            let derived: Vec<String> = DERIVED_COLUMNS.iter().map(|c| format!("e.{c}")).collect();
             let rows = c.query(
                 &format!(
-                    "SELECT e.idx, e.entry, n.hash FROM audit_entries e LEFT JOIN audit_nodes n ON {leaf}
-                     WHERE e.idx >= $1 ORDER BY e.idx LIMIT $2"
+                    "SELECT e.idx, e.entry, n.hash, {} FROM audit_entries e LEFT JOIN audit_nodes n ON {leaf}
+                     WHERE e.idx >= $1 ORDER BY e.idx LIMIT $2",
+                    derived.join(", ")
                 ),
                 params![from as i64, limit as i64],
             )?;
-            rows.iter()
-                .map(|r| {
+            rows.into_iter()
+                .map(|mut r| {
                     let recorded_leaf = match &r.0[2] {
                         Value::Null => None,
                         v => Some(hash_of(v)?),
                     };
-                    let canonical = match &r.0[1] {
-                        Value::Blob(b) => b.clone(),
+                    let index = r.int(0)? as u64;
+                    let derived = r.0.split_off(3);
+                    let canonical = match r.0.swap_remove(1) {
+                        Value::Blob(b) => b,
                         _ => return Err(DbError::Other("audit entry is not a blob".into()).into()),
                     };
-                    Ok(ScannedEntry { index: r.int(0)? as u64, canonical, recorded_leaf })
+                    Ok(ScannedEntry { index, canonical, recorded_leaf, derived })
                 })
                 .collect()
         })
@@ -1571,6 +1609,270 @@ impl Store {
             Backend::Sqlite => self.spread_write(write).await,
             Backend::Postgres => self.audit_write(write).await,
         }
+    }
+}
+
+/// The log's recorded size as each record of it keeps it: the head, the latest checkpoint,
+/// the last entry and (SQLite) the journal's last batch. They agree on an intact log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditExtent {
+    pub head_size: u64,
+    pub head_root: Option<Hash>,
+    /// The size of the latest stored checkpoint (none for an empty log).
+    pub latest_checkpoint: Option<u64>,
+    /// One past the last stored entry.
+    pub entries_end: u64,
+    /// SQLite: the tree size and root of the journal's last batch.
+    pub journal: Option<(u64, Hash)>,
+}
+
+/// Reads the extent in one read transaction.
+fn read_extent(c: &mut dyn Conn) -> Result<AuditExtent> {
+    let head = c
+        .query_one("SELECT size, root FROM audit_head WHERE id = 1", &[])?
+        .ok_or(DbError::Other("audit_head row missing".into()))?;
+    let head_root = match &head.0[1] {
+        Value::Null => None,
+        v => Some(hash_of(v)?),
+    };
+    let latest = c
+        .query_one("SELECT MAX(size) FROM audit_checkpoints", &[])?
+        .and_then(|r| r.opt_int(0).transpose())
+        .transpose()?;
+    let last_entry = c
+        .query_one("SELECT MAX(idx) FROM audit_entries", &[])?
+        .and_then(|r| r.opt_int(0).transpose())
+        .transpose()?;
+    Ok(AuditExtent {
+        head_size: head.int(0)? as u64,
+        head_root,
+        latest_checkpoint: latest.map(|s| s as u64),
+        entries_end: last_entry.map_or(0, |i| i as u64 + 1),
+        journal: c
+            .audit_journal()
+            .and_then(|j| j.last())
+            .map(|(size, root, _)| (size, root)),
+    })
+}
+
+impl AuditExtent {
+    /// Why the platform must not run on this log, if it must not: entries gone from the end
+    /// (with or without their checkpoints) leave the head, or the journal, ahead of them. A
+    /// log cut short with its head and journal rewritten to match is beyond this check: only
+    /// a checkpoint held elsewhere (a witness's, a receipt's) shows it (`audit verify
+    /// --checkpoint`).
+    pub fn refusal(&self) -> Option<String> {
+        let head = self.head_size;
+        let restore = "请从备份恢复（数据库与审计日志文件须一起备份），并用 shuqiao audit verify 检查 / \
+                       restore the files from one backup and check them with `shuqiao audit verify`";
+        if self.entries_end != head {
+            return Some(format!(
+                "审计日志的头部记录了 {head} 条，但条目只到第 {} 条 / the audit log's head records \
+                 {head} entries but its entries end at {}: {restore}",
+                self.entries_end, self.entries_end
+            ));
+        }
+        if self.latest_checkpoint.unwrap_or(0) != head {
+            return Some(format!(
+                "审计日志的头部记录了 {head} 条，但最新检查点的大小为 {} / the audit log's head \
+                 records {head} entries but its latest checkpoint is of size {}: {restore}",
+                self.latest_checkpoint.unwrap_or(0),
+                self.latest_checkpoint.unwrap_or(0)
+            ));
+        }
+        // A journal behind the audit file (restored from an older backup) is no log cut
+        // short: it reads, and the sequencer refuses to append on it (`lock_head`).
+        None
+    }
+}
+
+/// At start-up: refuses a log whose recorded size disagrees with its entries (see
+/// `AuditExtent::refusal`). Reads three rows by their keys, whatever the log's size.
+pub(crate) fn check_extent(db: &crate::db::Db) -> Result<()> {
+    let extent = crate::read_on(db, crate::Reader::Here, read_extent)?;
+    match extent.refusal() {
+        Some(why) => Err(DbError::Other(why).into()),
+        None => Ok(()),
+    }
+}
+
+/// Rows of the subject index a span should hold, as (subject prefix, entry), sorted.
+type SpanRows = Vec<(String, u64)>;
+
+/// Checks the subject index span by span against the sealed entries' subjects, while the
+/// log is streamed in index order: each span is compared once the stream has passed it, so
+/// memory holds one span's rows (`2^SUBJECT_SPAN_BITS` entries') at a time.
+struct SubjectIndexCheck {
+    span_bits: u32,
+    /// The index covers the entries below this mark; above it, the entries' own column.
+    mark: u64,
+    /// The next span to compare.
+    next_span: u64,
+    expected: SpanRows,
+}
+
+impl SubjectIndexCheck {
+    /// The last span the index should have rows in, plus one.
+    fn spans_end(&self) -> u64 {
+        if self.mark == 0 {
+            0
+        } else {
+            ((self.mark - 1) >> self.span_bits) + 1
+        }
+    }
+
+    /// Takes up one entry's subjects (from its sealed bytes).
+    fn saw(&mut self, index: u64, subjects: &[String]) {
+        if index < self.mark {
+            self.expected.extend(
+                subjects
+                    .iter()
+                    .map(|s| (subject_prefix(s).to_string(), index)),
+            );
+        }
+    }
+
+    /// Compares every span before `upto` with the index, reporting differences.
+    async fn compare_before(
+        &mut self,
+        store: &Store,
+        upto: u64,
+        problem: &mut impl FnMut(u64, String),
+    ) -> Result<()> {
+        let upto = upto.min(self.spans_end());
+        while self.next_span < upto {
+            let span = self.next_span;
+            let lo = span << self.span_bits;
+            let hi = (span + 1) << self.span_bits;
+            let (mine, rest): (SpanRows, SpanRows) = std::mem::take(&mut self.expected)
+                .into_iter()
+                .partition(|(_, i)| *i < hi);
+            self.expected = rest;
+            let mut want = mine;
+            want.sort();
+            want.dedup();
+            let mark = self.mark;
+            let mut have: SpanRows = store
+                .read(move |c| {
+                    let rows = c.query(
+                        "SELECT subject, idx FROM audit_subject_index WHERE span = $1",
+                        params![span as i64],
+                    )?;
+                    rows.iter()
+                        .map(|r| Ok((r.text(0)?, r.int(1)? as u64)))
+                        .collect::<Result<SpanRows>>()
+                })
+                .await?;
+            // Rows the indexer added after the mark was read are checked by the next run.
+            have.retain(|(_, i)| *i < mark || !(lo..hi).contains(i));
+            have.sort();
+            report_index_difference(&want, &have, problem);
+            self.next_span += 1;
+        }
+        Ok(())
+    }
+
+    /// After the stream: index rows in spans past the mark's are extra.
+    async fn extra_after(
+        &self,
+        store: &Store,
+        problem: &mut impl FnMut(u64, String),
+    ) -> Result<()> {
+        let (first, mark) = (self.spans_end(), self.mark);
+        let rows = store
+            .read(move |c| {
+                let rows = c.query(
+                    "SELECT subject, idx FROM audit_subject_index WHERE span >= $1 AND idx < $2
+                     ORDER BY span, subject, idx LIMIT 10",
+                    params![first as i64, mark as i64],
+                )?;
+                rows.iter()
+                    .map(|r| Ok((r.text(0)?, r.int(1)? as u64)))
+                    .collect::<Result<SpanRows>>()
+            })
+            .await?;
+        report_index_difference(&[], &rows, problem);
+        Ok(())
+    }
+}
+
+/// Reports rows missing from the index (`want` but not `have`) and rows it should not hold.
+fn report_index_difference(
+    want: &[(String, u64)],
+    have: &[(String, u64)],
+    problem: &mut impl FnMut(u64, String),
+) {
+    let (mut w, mut h) = (want.iter().peekable(), have.iter().peekable());
+    loop {
+        match (w.peek(), h.peek()) {
+            (None, None) => return,
+            (Some(a), Some(b)) if a == b => {
+                w.next();
+                h.next();
+            }
+            (Some(a), b) if b.is_none_or(|b| a < b) => {
+                problem(a.1, format!("the subject index lacks subject {}… of entry {} (deleted?) / 主体索引缺少第 {} 条的主体", a.0, a.1, a.1));
+                w.next();
+            }
+            (_, Some(b)) => {
+                problem(b.1, format!("the subject index names subject {}… for entry {}, which the sealed entry does not name / 主体索引中第 {} 条的主体与封存内容不符", b.0, b.1, b.1));
+                h.next();
+            }
+            (Some(_), None) => unreachable!("handled above"),
+        }
+    }
+}
+
+impl Store {
+    /// The log's recorded size (after moving the journal into the audit file, on SQLite).
+    pub async fn audit_extent(&self) -> Result<AuditExtent> {
+        self.audit_spread().await?;
+        self.read(read_extent).await
+    }
+
+    /// Streams the log in index order for verification: calls `entry` on each entry (for
+    /// the tree's replay) and `problem` with (index, what) for every value kept beside the
+    /// sealed bytes that disagrees with them — a query column, a row of the subject index
+    /// missing or extra. Memory holds a chunk of entries and a span of the index.
+    pub async fn audit_check_stream(
+        &self,
+        mut entry: impl FnMut(&ScannedEntry),
+        mut problem: impl FnMut(u64, String),
+    ) -> Result<()> {
+        let mark = self.read(subjects_mark).await? as u64;
+        let mut index = SubjectIndexCheck {
+            span_bits: self.subject_span_bits,
+            mark,
+            next_span: 0,
+            expected: Vec::new(),
+        };
+        let fetch = |from: u64| {
+            let s = self.clone();
+            tokio::spawn(async move { s.audit_scan(from, SCAN_CHUNK).await })
+        };
+        let mut next = fetch(0);
+        loop {
+            let chunk = next.await.map_err(|e| StoreError::Task(e.to_string()))??;
+            let Some(last) = chunk.last().map(|e| e.index) else {
+                break;
+            };
+            next = fetch(last + 1);
+            for e in &chunk {
+                index
+                    .compare_before(self, e.index >> index.span_bits, &mut problem)
+                    .await?;
+                entry(e);
+                let wrong = e.derived_mismatches();
+                if !wrong.is_empty() {
+                    problem(e.index, format!("entry {}: the stored {} differ(s) from the sealed entry (altered outside the hashed bytes) / 第 {} 条的查询列与封存内容不符", e.index, wrong.join(", "), e.index));
+                }
+                if let Ok(sealed) = Entry::decode(&e.canonical) {
+                    index.saw(e.index, &sealed.subjects);
+                }
+            }
+        }
+        index.compare_before(self, u64::MAX, &mut problem).await?;
+        index.extra_after(self, &mut problem).await
     }
 }
 

@@ -178,7 +178,19 @@ impl Store {
         Self::open_with_clock(url, system_clock()).await
     }
 
+    /// Opens the database, refusing an audit log whose recorded size disagrees with its
+    /// entries (see `audit::AuditExtent::refusal`): nothing runs on a log cut short.
     pub async fn open_with_clock(url: &str, clock: Clock) -> Result<Store> {
+        Self::open_checked(url, clock, true).await
+    }
+
+    /// Opens the database whatever state its audit log is in, for `audit verify` and
+    /// `audit export` to examine and report it.
+    pub async fn open_to_inspect(url: &str) -> Result<Store> {
+        Self::open_checked(url, system_clock(), false).await
+    }
+
+    async fn open_checked(url: &str, clock: Clock, check_audit: bool) -> Result<Store> {
         let url = url.to_string();
         let now = clock();
         let db = tokio::task::spawn_blocking(move || -> Result<db::Db> {
@@ -199,6 +211,9 @@ impl Store {
                 db::Db::Sqlite(db::SqliteDb::open(path)?)
             };
             migrate::run(&db, now)?;
+            if check_audit {
+                audit::check_extent(&db)?;
+            }
             Ok(db)
         })
         .await

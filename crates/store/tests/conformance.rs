@@ -86,12 +86,15 @@ fn test_entry(i: u64) -> shuqiao_core::audit::entry::Entry {
     }
 }
 
+#[path = "conformance/audit_cases.rs"]
+mod audit_cases;
 #[path = "conformance/collect_cases.rs"]
 mod collect_cases;
 #[path = "conformance/exchange_cases.rs"]
 mod exchange_cases;
 
 mod cases {
+    pub use super::audit_cases::*;
     pub use super::collect_cases::*;
     pub use super::exchange_cases::*;
     pub use super::share_cases::*;
@@ -2041,6 +2044,7 @@ conformance!(
     credentials,
     subjects_see_who_accessed_their_data,
     subject_index_spans_and_prefixes,
+    audit_records_beside_the_sealed_bytes_are_checked,
     subscribe_apply_approve_revoke,
     deadlines_calendar_and_escalation,
     concurrent_approvals_make_one_decision,

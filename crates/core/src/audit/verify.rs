@@ -1,6 +1,12 @@
 //! Offline verification: replays every entry in order, rebuilds the tree, and checks each
 //! stored checkpoint's signature and root, the recorded leaf hashes, witness cosignatures
 //! and receipts. Everything is streamed: memory does not grow with the log.
+//!
+//! The tree proves the sealed bytes only. What a database keeps beside them (query columns,
+//! the subject index, the head's size) is checked by whoever reads the database and reported
+//! here through [`Verifier::derived_problem`] and [`Verifier::extent_problem`]. A log cut short
+//! together with its head and checkpoints, consistently, leaves nothing inside to find it:
+//! only a checkpoint held elsewhere (a witness's, a receipt's, `--checkpoint`) shows it.
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -8,10 +14,54 @@ use serde::Serialize;
 use super::merkle::{self, Frontier, Hash};
 use super::note::{Checkpoint, NoteVerifier, SignedNote};
 
+/// What kind of thing a problem is about, for a summary that groups them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// An entry's sealed bytes are altered, missing, duplicated or out of order.
+    Entry,
+    /// A signed checkpoint does not match the replayed tree (follows from an entry problem).
+    Checkpoint,
+    /// A signed checkpoint covers more entries than the log holds.
+    Truncated,
+    /// A checkpoint is malformed or not signed by the log key.
+    Forged,
+    /// A receipt does not verify.
+    Receipt,
+    /// A value kept beside the sealed bytes (a query column, the subject index) disagrees
+    /// with them.
+    Derived,
+    /// The log's recorded size (its head, its latest checkpoint, its journal) disagrees with
+    /// the entries it holds.
+    Extent,
+}
+
+impl ProblemKind {
+    /// A short bilingual label for summaries.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProblemKind::Entry => "条目被篡改或缺失 entries altered or missing",
+            ProblemKind::Checkpoint => {
+                "检查点与重算的树不一致 checkpoints not matching the replayed tree"
+            }
+            ProblemKind::Truncated => "日志被截断 checkpoints beyond the log's end (truncated)",
+            ProblemKind::Forged => "检查点格式错误或签名无效 checkpoints malformed or forged",
+            ProblemKind::Receipt => "回执验证失败 receipts that do not verify",
+            ProblemKind::Derived => {
+                "查询列或主体索引与封存内容不符 query columns or subject index not matching the sealed entries"
+            }
+            ProblemKind::Extent => {
+                "日志大小记录不符 recorded log size not matching the entries"
+            }
+        }
+    }
+}
+
 /// One thing found wrong, at the first index it affects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     pub index: u64,
+    pub kind: ProblemKind,
     pub what: String,
 }
 
@@ -34,6 +84,41 @@ impl Report {
     pub fn first_bad_index(&self) -> Option<u64> {
         self.problems.iter().map(|p| p.index).min()
     }
+
+    /// The problems grouped by kind: for each, how many, the first few indexes they are at,
+    /// and whether they are at more (a bad entry makes every later checkpoint fail too; one
+    /// line each would bury the cause).
+    pub fn summary(&self, first: usize) -> Vec<KindSummary> {
+        let mut by_kind: BTreeMap<ProblemKind, KindSummary> = BTreeMap::new();
+        for p in &self.problems {
+            let k = by_kind.entry(p.kind).or_insert_with(|| KindSummary {
+                kind: p.kind,
+                count: 0,
+                at: Vec::new(),
+                more: false,
+            });
+            k.count += 1;
+            if !k.at.contains(&p.index) {
+                if k.at.len() < first {
+                    k.at.push(p.index);
+                } else {
+                    k.more = true;
+                }
+            }
+        }
+        by_kind.into_values().collect()
+    }
+}
+
+/// The problems of one kind (see [`Report::summary`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindSummary {
+    pub kind: ProblemKind,
+    pub count: usize,
+    /// The first indexes they are at, smallest first.
+    pub at: Vec<u64>,
+    /// Whether they are at further indexes too.
+    pub more: bool,
 }
 
 struct PendingCheckpoint {
@@ -77,13 +162,40 @@ impl Verifier {
         v
     }
 
-    fn problem(&mut self, index: u64, what: String) {
-        self.report.problems.push(Problem { index, what });
+    fn problem(&mut self, index: u64, kind: ProblemKind, what: String) {
+        self.report.problems.push(Problem { index, kind, what });
     }
 
     fn entry_problem(&mut self, index: u64, what: String) {
         self.first_problem_since_good.get_or_insert(index);
-        self.problem(index, what);
+        self.problem(index, ProblemKind::Entry, what);
+    }
+
+    /// Records that something kept beside entry `index`'s sealed bytes (a query column, a
+    /// subject index row) disagrees with them. The tree is not affected: checkpoints are
+    /// still judged on the sealed bytes alone.
+    pub fn derived_problem(&mut self, index: u64, what: String) {
+        self.problem(index, ProblemKind::Derived, what);
+    }
+
+    /// Records that the log's recorded size disagrees with the entries, at `index`.
+    pub fn extent_problem(&mut self, index: u64, what: String) {
+        self.problem(index, ProblemKind::Extent, what);
+    }
+
+    /// Whether nothing has been found wrong so far.
+    pub fn clean(&self) -> bool {
+        self.report.problems.is_empty()
+    }
+
+    /// The number of entries replayed so far.
+    pub fn size(&self) -> u64 {
+        self.frontier.size()
+    }
+
+    /// The root of the entries replayed so far.
+    pub fn root(&self) -> Hash {
+        self.frontier.root()
     }
 
     fn add_checkpoint(&mut self, text: &str) {
@@ -93,13 +205,14 @@ impl Verifier {
         let Some((note, cp)) = parsed else {
             self.problem(
                 0,
+                ProblemKind::Forged,
                 "a stored checkpoint is malformed / 检查点格式错误".into(),
             );
             return;
         };
         if !note.signed_by(&self.log_key) || cp.origin != self.log_key.name {
             let at = cp.size.saturating_sub(1);
-            self.problem(at, format!("checkpoint for size {} is not signed by the log key (forged) / 检查点签名无效（伪造）", cp.size));
+            self.problem(at, ProblemKind::Forged, format!("checkpoint for size {} is not signed by the log key (forged) / 检查点签名无效（伪造）", cp.size));
             return;
         }
         for w in &self.witnesses {
@@ -151,7 +264,7 @@ impl Verifier {
                 self.first_problem_since_good = None;
             } else {
                 let at = self.first_problem_since_good.unwrap_or(self.last_good);
-                self.problem(at, format!("the tree of size {size} does not match its signed checkpoint; the change is at or after entry {at} / 与签名检查点不一致"));
+                self.problem(at, ProblemKind::Checkpoint, format!("the tree of size {size} does not match its signed checkpoint; the change is at or after entry {at} / 与签名检查点不一致"));
             }
         }
     }
@@ -181,6 +294,7 @@ impl Verifier {
         if !ok {
             self.problem(
                 index,
+                ProblemKind::Receipt,
                 format!("receipt for entry {index} does not verify / 第 {index} 条的回执验证失败"),
             );
         }
@@ -189,7 +303,7 @@ impl Verifier {
     pub fn finish(mut self) -> Report {
         let size = self.frontier.size();
         for cp in std::mem::take(&mut self.pending) {
-            self.problem(size, format!("a signed checkpoint covers {} entries but only {size} remain (truncated) / 日志被截断", cp.size));
+            self.problem(size, ProblemKind::Truncated, format!("a signed checkpoint covers {} entries but only {size} remain (truncated) / 日志被截断", cp.size));
         }
         self.report.entries = size;
         self.report.root = hex::encode(self.frontier.root());
@@ -310,6 +424,32 @@ mod tests {
         let r = run(&indexed(&entries), &forged, &signer, None);
         assert_eq!(r.first_bad_index(), Some(99));
         assert!(r.problems[0].what.contains("forged"));
+    }
+
+    #[test]
+    fn a_bad_entry_is_summarised_with_the_checkpoints_it_breaks() {
+        let (entries, cps, signer) = log(100, 10);
+        let mut e = indexed(&entries);
+        e[12].1 = b"entry 12 (edited)".to_vec();
+        let mut v = Verifier::new(signer.verifier(), vec![], &cps);
+        for (i, bytes) in &e {
+            v.feed(*i, bytes, None);
+        }
+        v.derived_problem(40, "column".into());
+        let r = v.finish();
+        let s = r.summary(3);
+        let brief: Vec<(ProblemKind, usize, Vec<u64>, bool)> = s
+            .into_iter()
+            .map(|k| (k.kind, k.count, k.at, k.more))
+            .collect();
+        assert_eq!(
+            brief,
+            vec![
+                (ProblemKind::Checkpoint, 9, vec![10], false),
+                (ProblemKind::Derived, 1, vec![40], false),
+            ]
+        );
+        assert_eq!(r.first_bad_index(), Some(10));
     }
 
     #[test]

@@ -186,14 +186,6 @@ pub async fn entries(
     Ok(Json(page).into_response())
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn to_csv(page: &Page<AuditRecord>) -> String {
     let mut out = String::from("index,time,actor_org,actor_system,actor_person,action,resource,resource_version,grant,purpose,result\n");
     for r in &page.items {
@@ -213,13 +205,8 @@ fn to_csv(page: &Page<AuditRecord>) -> String {
             e.purpose.clone().unwrap_or_default(),
             e.result.clone(),
         ];
-        out.push_str(
-            &fields
-                .iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
+        // A purpose or a name is whatever someone typed: no cell may become a formula.
+        out.push_str(&shuqiao_core::csv::line(&fields));
         out.push('\n');
     }
     out

@@ -347,10 +347,7 @@ fn cell_text(v: Option<&serde_json::Value>) -> String {
 
 /// One CSV line, quoted as RFC 4180 asks and with spreadsheet formulas defused.
 fn csv_line<'a>(cells: impl Iterator<Item = &'a str>) -> String {
-    let mut out = cells
-        .map(shuqiao_store::collect::csv_cell)
-        .collect::<Vec<_>>()
-        .join(",");
+    let mut out = shuqiao_core::csv::line(cells);
     out.push_str("\r\n");
     out
 }

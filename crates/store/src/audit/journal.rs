@@ -521,9 +521,26 @@ impl Journal {
     /// was acknowledged (an acknowledgement waits for a sync begun after its own write and so
     /// after every earlier one), and left in place one could later pass for the successor of
     /// a record of the same size.
+    ///
+    /// A record that begins before the chain's end and ends after it is no such leftover: the
+    /// journal recorded a batch the audit file holds only part of, so entries sealed and
+    /// acknowledged have gone from the audit file (a log cut short, its head rewritten to
+    /// match). Refused, and the journal is left as it is for the investigation.
     fn erase_orphans(&self, anchor: u64) -> Result<(), DbError> {
         let bytes = self.whole_file()?;
-        let stray = orphans(&bytes, anchor);
+        let stray = orphans(&bytes, anchor).map_err(|(cut, end)| {
+            DbError::Other(format!(
+                "审计日志文件只到第 {end} 条，但审计日志的日志文件记录了第 {}–{} 条的批次：已封存的条目从审计日志文件中缺失（被删除？）。请从备份恢复（三个文件须一起备份），勿在此日志上启动 / \
+                 the audit file ends at entry {end}, but the audit journal {} holds the batch of \
+                 entries {}..{}: sealed entries are missing from the audit file (deleted?). \
+                 Restore the files from one backup; the platform does not start on this log",
+                cut.0,
+                cut.1 - 1,
+                self.path,
+                cut.0,
+                cut.1
+            ))
+        })?;
         if stray.is_empty() {
             return Ok(());
         }
@@ -805,19 +822,25 @@ fn run_syncer(file: &File, state: &Mutex<State>, path: &str, rx: &mpsc::Receiver
 }
 
 /// Where every record after a gap in the chain that goes on from tree size `anchor` starts:
-/// the intact records beyond the last one reached by following `from` from the anchor.
-fn orphans(bytes: &[u8], anchor: u64) -> Vec<u64> {
+/// the intact records beyond the last one reached by following `from` from the anchor. A
+/// record that spans the chain's end instead — it starts before it — is refused: it returns
+/// that record's (from, size) and the chain's end.
+#[allow(clippy::type_complexity)]
+fn orphans(bytes: &[u8], anchor: u64) -> std::result::Result<Vec<u64>, ((u64, u64), u64)> {
     let records: Vec<Placed> = intact_records(bytes).collect();
     let by_from: HashMap<u64, u64> = records.iter().map(|p| (p.from, p.size)).collect();
     let mut end = anchor;
     while let Some(&size) = by_from.get(&end) {
         end = size;
     }
-    records
+    if let Some(cut) = records.iter().find(|p| p.from < end && p.size > end) {
+        return Err(((cut.from, cut.size), end));
+    }
+    Ok(records
         .into_iter()
         .filter(|p| p.size > end)
         .map(|p| p.at)
-        .collect()
+        .collect())
 }
 
 impl State {

@@ -1088,21 +1088,6 @@ pub fn msg(zh: impl Into<String>, en: impl Into<String>) -> Msg {
     Msg::new(zh, en)
 }
 
-/// One CSV cell, quoted when it must be; a leading `=`, `+`, `-` or `@` is escaped so a
-/// spreadsheet never runs it as a formula.
-pub fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 /// Rejected rows as a CSV download: UTF-8 with a BOM, so spreadsheet programs show the
 /// Chinese right; the department fixes the rows and sends them again.
 pub fn rejects_csv(rows: Vec<Reject>) -> String {
@@ -1119,8 +1104,8 @@ pub fn rejects_csv(rows: Vec<Reject>) -> String {
             r.message_zh,
             r.message_en,
         ];
-        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        out.push_str(&line.join(","));
+        // Through the platform's one CSV writer: a rejected cell is whatever the file held.
+        out.push_str(&shuqiao_core::csv::line(&cells));
         out.push('\n');
     }
     out
