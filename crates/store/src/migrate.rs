@@ -76,6 +76,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0010_subject_spans.sql"),
         postgres: include_str!("migrations/postgres/0010_subject_spans.sql"),
     },
+    Migration {
+        version: 15,
+        name: "collect_merge",
+        sqlite: include_str!("migrations/sqlite/0015_collect_merge.sql"),
+        postgres: include_str!("migrations/postgres/0015_collect_merge.sql"),
+    },
 ];
 
 /// The migration that moves an SQLite database's audit log to its own file. It has a first
