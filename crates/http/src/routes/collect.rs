@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -21,7 +21,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::params::{bad_param, parse_number};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, JsonBody, PathId};
+use crate::extract::{Caller, Gate, JsonBody, JsonBytes, Operator, Path, PathId, Query};
 use crate::AppState;
 
 /// The largest file accepted by upload (the reader never holds it in memory).
@@ -353,9 +353,11 @@ pub async fn push(
     State(st): State<AppState>,
     Caller(p): Caller,
     Path(code): Path<String>,
-    JsonBody(body): JsonBody<PushBody>,
+    body: JsonBytes,
 ) -> ApiResult<Response> {
-    p.require_authenticated()?;
+    // Who may collect into this resource is known before the body is looked at.
+    st.store.check_collector(p.clone(), &code).await?;
+    let body: PushBody = body.parse()?;
     if body.upserts.len() + body.deletes.len() > MAX_PUSH_ROWS {
         return Err(ApiError::bad_request(
             "batch_too_large",
@@ -586,6 +588,7 @@ pub struct NewOverride {
 pub async fn add_override(
     State(st): State<AppState>,
     Caller(p): Caller,
+    _: Gate<Operator>,
     JsonBody(b): JsonBody<NewOverride>,
 ) -> ApiResult<(StatusCode, Json<OverrideView>)> {
     let o = st
@@ -604,6 +607,7 @@ pub struct ReasonBody {
 pub async fn remove_override(
     State(st): State<AppState>,
     Caller(p): Caller,
+    _: Gate<Operator>,
     PathId(id): PathId,
     JsonBody(b): JsonBody<ReasonBody>,
 ) -> ApiResult<StatusCode> {

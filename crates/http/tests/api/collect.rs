@@ -121,10 +121,11 @@ async fn uploads_reports_rejects_and_records() {
         "another department cannot even see the batch"
     );
 
-    // A required item with no column: refused before any batch exists, naming the item.
+    // Replacing whole records, a required item with no column is refused before any batch
+    // exists, naming the item.
     let (s, p, _) = app
         .upload(
-            &imports,
+            &format!("{imports}&mode=replace"),
             Some(&steward),
             "公民身份号码\n11010519491231002X\n".into(),
         )
