@@ -32,9 +32,14 @@ pub struct ImportArgs {
     /// all_or_nothing（有错则整批不应用）or accept_valid（只接收有效行）
     #[arg(long, default_value = "all_or_nothing")]
     pub policy: String,
-    /// 全量快照：文件中没有的主键将被删除 The file is the full extract: keys it lacks are deleted
+    /// 全量快照：整条替换记录，文件中没有的主键将被删除 The file is the full extract: records are
+    /// replaced whole and keys it lacks are deleted
     #[arg(long)]
     pub snapshot: bool,
+    /// 整条替换：文件中没有的列将被清空（默认合并：没有的列保留原值） Replace whole records:
+    /// items the file has no column for are cleared (by default they keep their stored value)
+    #[arg(long)]
+    pub replace: bool,
     /// 列映射 Column mapping `列名=信息项代码` (repeatable)
     #[arg(long = "map", value_name = "COLUMN=ITEM")]
     pub map: Vec<String>,
@@ -212,10 +217,10 @@ pub async fn import(store: Store, a: ImportArgs) -> Result<()> {
     );
     req.policy = BatchPolicy::parse(&a.policy)
         .with_context(|| "--policy 取值应为 all_or_nothing 或 accept_valid")?;
-    req.mode = if a.snapshot {
-        BatchMode::Snapshot
-    } else {
-        BatchMode::Upsert
+    req.mode = match (a.snapshot, a.replace) {
+        (true, _) => BatchMode::Snapshot,
+        (false, true) => BatchMode::Replace,
+        (false, false) => BatchMode::Upsert,
     };
     req.mapping = parse_map(&a.map)?;
     let (format, encoding) = shuqiao_ingest::describe_file(&a.file, None, &opts);
@@ -312,6 +317,18 @@ fn print_report(r: &BatchReport, rejects_file: Option<&PathBuf>) {
         "读取 read {} 行 rows · 新增 inserted {} · 更新 updated {} · 未变 unchanged {} · 删除 deleted {} · 拒绝 rejected {}",
         r.rows_read, r.inserted, r.updated, r.unchanged, r.deleted, r.rejected
     );
+    if r.merged > 0 {
+        println!(
+            "合并 merged {}：这些记录中文件未提供的信息项保留了原值 records kept the stored value of items the file did not carry",
+            r.merged
+        );
+    }
+    if r.replaced > 0 {
+        println!(
+            "整条替换 replaced {}：这些记录中文件未提供的信息项已被清空 records lost the stored value of items the file did not carry",
+            r.replaced
+        );
+    }
     if let Some(ms) = r.duration_ms {
         println!("用时 duration {:.2} s", ms as f64 / 1000.0);
     }

@@ -187,7 +187,7 @@ pub fn validate_account(a: &Account, password: &str) -> Result<(), DomainError> 
     if let Some(e) = username_problem(&a.username) {
         errs.push(e);
     }
-    errs.text("display_name", "姓名", &a.display_name, 50);
+    errs.name("display_name", "姓名", &a.display_name, 50);
     if let Some(e) = password_problem(password) {
         errs.push(e);
     }

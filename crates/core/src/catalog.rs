@@ -245,8 +245,8 @@ fn blank(s: &Option<String>) -> bool {
 pub fn validate_meta(m: &ResourceMeta) -> Result<(), DomainError> {
     let mut errs = Errors::default();
     validate_classification(&m.classification, &mut errs);
-    errs.text("name", "资源名称", &m.name, 100);
-    errs.opt_text("name_en", Some(&m.name_en), 200);
+    errs.name("name", "资源名称", &m.name, 100);
+    errs.opt_name("name_en", Some(&m.name_en), 200);
     errs.text("provider", "提供方", &m.provider, 40);
     errs.text("summary", "资源摘要", &m.summary, 2000);
     validate_items(m, &mut errs);
@@ -274,6 +274,9 @@ pub fn validate_meta(m: &ResourceMeta) -> Result<(), DomainError> {
     errs.opt_text("legal_basis", m.legal_basis.as_deref(), 1000);
     errs.opt_text("share_condition", m.share_condition.as_deref(), 1000);
     errs.opt_text("open_condition", m.open_condition.as_deref(), 1000);
+    for (i, k) in m.keywords.iter().enumerate() {
+        errs.name(&format!("keywords[{i}]"), "关键词", k, 30);
+    }
     if m.keywords.len() > 20 || m.keywords.iter().any(|k| k.chars().count() > 30) {
         errs.push(FieldError::new(
             "keywords",
@@ -348,7 +351,7 @@ fn validate_items(m: &ResourceMeta, errs: &mut Errors) {
     let mut names = std::collections::HashSet::new();
     for (i, item) in m.items.iter().enumerate() {
         let f = |s: &str| format!("items[{i}].{s}");
-        errs.text(&f("name"), "信息项名称", &item.name, 100);
+        errs.name(&f("name"), "信息项名称", &item.name, 100);
         if !is_item_code(&item.code) {
             errs.push(FieldError::new(
                 f("code"),

@@ -459,12 +459,15 @@ fn find_item(meta: &ResourceMeta, name_or_code: &str) -> Option<usize> {
 }
 
 /// Maps source columns to items: by an explicit `column=item` pair first, then by item code
-/// (any case) or item name. Every required item and key field must be fed by some column, and
-/// no item by two. All problems are reported at once.
+/// (any case) or item name. Every key field must be fed by some column, and no item by two.
+/// Every required item must have a column too when whole records are replaced; when they
+/// are merged (`merge`), a required item may be left out, since existing records keep their
+/// value (a new record without it is refused row by row). All problems are reported at once.
 pub fn map_columns(
     meta: &ResourceMeta,
     columns: &[String],
     explicit: &[(String, String)],
+    merge: bool,
 ) -> Result<Mapping, DomainError> {
     let mut errs = Errors::default();
     let mut item_of_column = vec![None; columns.len()];
@@ -530,7 +533,8 @@ pub fn map_columns(
                 ),
             ));
         }
-        let needed = item.required || meta.key_fields.contains(&item.code);
+        let is_key = meta.key_fields.contains(&item.code);
+        let needed = is_key || (item.required && !merge);
         if needed && feeders.is_empty() {
             errs.push(FieldError::new(
                 item.code.clone(),
@@ -616,6 +620,69 @@ impl Layout {
     }
 }
 
+impl Layout {
+    /// Merges a row into the stored record: the row's canonical JSON `fresh`, with the stored
+    /// value of every item in `keep` (items the row did not carry) taken from `stored`, into
+    /// `out` (cleared first), canonical again. Returns whether any value was kept.
+    pub fn merge(
+        &self,
+        meta: &ResourceMeta,
+        fresh: &str,
+        stored: &str,
+        keep: &[usize],
+        out: &mut String,
+    ) -> bool {
+        let stored = decode_record(stored);
+        let mut values = decode_record(fresh);
+        let mut kept = false;
+        for &i in keep {
+            let Some(item) = meta.items.get(i) else {
+                continue;
+            };
+            if let Some(v) = stored.get(&item.code) {
+                values.insert(item.code.clone(), v.clone());
+                kept = true;
+            }
+        }
+        encode_map(&values, out);
+        kept
+    }
+
+    /// Whether the stored record holds a value for any item in `items`.
+    pub fn holds_any(meta: &ResourceMeta, stored: &str, items: &[usize]) -> bool {
+        if items.is_empty() {
+            return false;
+        }
+        let stored = decode_record(stored);
+        items
+            .iter()
+            .filter_map(|i| meta.items.get(*i))
+            .any(|item| stored.contains_key(&item.code))
+    }
+}
+
+/// A stored record's canonical JSON as item code → text (an unreadable one as empty: the
+/// store only ever writes what [`Layout::encode`] produced).
+fn decode_record(data: &str) -> std::collections::BTreeMap<String, String> {
+    serde_json::from_str(data).unwrap_or_default()
+}
+
+/// Canonical JSON of a code → text map: a `BTreeMap` iterates in code order, the same order
+/// as [`Layout::encode`].
+fn encode_map(values: &std::collections::BTreeMap<String, String>, out: &mut String) {
+    out.clear();
+    out.push('{');
+    for (n, (code, v)) in values.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        push_json_str(out, code);
+        out.push(':');
+        push_json_str(out, v);
+    }
+    out.push('}');
+}
+
 fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
     if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
@@ -646,7 +713,22 @@ pub struct RowChecker<'a> {
     /// Column feeding each item, if any.
     column_of_item: Vec<Option<usize>>,
     required: Vec<bool>,
+    is_key: Vec<bool>,
     semantics: Vec<Semantic>,
+    /// Records are merged: an item the row does not carry keeps its stored value instead of
+    /// being checked (and cleared) as empty.
+    merge: bool,
+}
+
+/// What a checked row carries, beside its values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowShape {
+    /// Items the row does not carry (no column for them, or left out of this row), in item
+    /// order: merged, they keep their stored value; replaced, they are cleared.
+    pub absent: Vec<usize>,
+    /// Required items among `absent` when merging: only an existing record can do without
+    /// them.
+    pub needs_record: Vec<usize>,
 }
 
 impl<'a> RowChecker<'a> {
@@ -662,10 +744,16 @@ impl<'a> RowChecker<'a> {
                 column_of_item[*ii] = Some(ci);
             }
         }
+        let is_key: Vec<bool> = meta
+            .items
+            .iter()
+            .map(|i| meta.key_fields.contains(&i.code))
+            .collect();
         let required = meta
             .items
             .iter()
-            .map(|i| i.required || meta.key_fields.contains(&i.code))
+            .zip(&is_key)
+            .map(|(i, key)| i.required || *key)
             .collect();
         RowChecker {
             meta,
@@ -674,8 +762,16 @@ impl<'a> RowChecker<'a> {
             today,
             column_of_item,
             required,
+            is_key,
             semantics: meta.items.iter().map(semantic_of).collect(),
+            merge: false,
         }
+    }
+
+    /// Checks rows for merging into stored records (see [`RowChecker::check_shaped`]).
+    pub fn merging(mut self, merge: bool) -> Self {
+        self.merge = merge;
+        self
     }
 
     pub fn mapping(&self) -> &Mapping {
@@ -689,10 +785,37 @@ impl<'a> RowChecker<'a> {
         cells: &[String],
         out: &mut Vec<Option<String>>,
     ) -> Result<(), Vec<FieldRefusal>> {
+        let mut shape = RowShape::default();
+        self.check_shaped(cells, &[], out, &mut shape)
+    }
+
+    /// [`RowChecker::check`] for a row that may leave columns out (`absent_columns`), also
+    /// telling which items the row does not carry. When merging, such an item is not
+    /// checked (its stored value stays) unless it is a key; otherwise it counts as empty.
+    pub fn check_shaped(
+        &self,
+        cells: &[String],
+        absent_columns: &[usize],
+        out: &mut Vec<Option<String>>,
+        shape: &mut RowShape,
+    ) -> Result<(), Vec<FieldRefusal>> {
         out.clear();
+        shape.absent.clear();
+        shape.needs_record.clear();
         let mut problems = Vec::new();
         for (ii, item) in self.meta.items.iter().enumerate() {
-            let raw = self.column_of_item[ii]
+            let column = self.column_of_item[ii].filter(|ci| !absent_columns.contains(ci));
+            if column.is_none() {
+                shape.absent.push(ii);
+                if self.merge && !self.is_key[ii] {
+                    if self.required[ii] {
+                        shape.needs_record.push(ii);
+                    }
+                    out.push(None);
+                    continue;
+                }
+            }
+            let raw = column
                 .and_then(|ci| cells.get(ci))
                 .map(String::as_str)
                 .unwrap_or("");
@@ -786,13 +909,21 @@ impl BatchPolicy {
     }
 }
 
-/// Whether a batch is the whole of the resource (keys it lacks are deleted) or changes.
+/// Whether a batch changes some records or is the whole of the resource, and whether the
+/// records it carries are merged into the stored ones or replaced whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BatchMode {
-    /// Insert new keys, update changed ones; keys not in the batch stay.
+    /// Insert new keys, update changed ones, merging: an item the batch does not carry (no
+    /// column, or left out of a pushed record) keeps its stored value. Keys not in the batch
+    /// stay.
     Upsert,
-    /// The batch is the full extract: live records whose key it lacks are deleted.
+    /// As upsert, but each record the batch carries replaces the stored one whole: items it
+    /// does not carry are cleared. Asked for explicitly; the report counts the records that
+    /// lost values this way.
+    Replace,
+    /// The batch is the full extract: its records replace the stored ones whole, and live
+    /// records whose key it lacks are deleted.
     Snapshot,
 }
 
@@ -800,15 +931,21 @@ impl BatchMode {
     pub fn as_str(self) -> &'static str {
         match self {
             BatchMode::Upsert => "upsert",
+            BatchMode::Replace => "replace",
             BatchMode::Snapshot => "snapshot",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "upsert" | "merge" => Some(BatchMode::Upsert),
+            "replace" => Some(BatchMode::Replace),
             "snapshot" | "full" => Some(BatchMode::Snapshot),
             _ => None,
         }
+    }
+    /// Whether records are replaced whole rather than merged.
+    pub fn replaces(self) -> bool {
+        self != BatchMode::Upsert
     }
 }
 

@@ -142,20 +142,133 @@ impl Errors {
             Err(DomainError::Invalid(self.0))
         }
     }
-    /// Checks a required, length-bounded text; returns the trimmed value when present.
+    /// Checks a required, length-bounded text (line breaks and tabs allowed).
     pub fn text(&mut self, field: &str, what_zh: &str, value: &str, max: usize) {
-        let v = value.trim();
-        if v.is_empty() {
+        self.checked_text(field, what_zh, value, max, Lines::Many);
+    }
+
+    /// Checks a required, length-bounded name or title: one line, no tabs.
+    pub fn name(&mut self, field: &str, what_zh: &str, value: &str, max: usize) {
+        self.checked_text(field, what_zh, value, max, Lines::One);
+    }
+
+    fn checked_text(&mut self, field: &str, what_zh: &str, value: &str, max: usize, lines: Lines) {
+        if value.trim().is_empty() {
             self.push(FieldError::required(field, what_zh));
+        } else if let Some(e) = unsafe_text(field, value, lines) {
+            self.push(e);
+        } else if is_blank(value) {
+            self.push(invisible_only(field));
+        } else if value.trim().chars().count() > max {
+            self.push(FieldError::too_long(field, max));
+        }
+    }
+
+    pub fn opt_text(&mut self, field: &str, value: Option<&str>, max: usize) {
+        self.opt_checked(field, value, max, Lines::Many);
+    }
+
+    /// An optional name or title: when given, one line with something visible in it.
+    pub fn opt_name(&mut self, field: &str, value: Option<&str>, max: usize) {
+        self.opt_checked(field, value, max, Lines::One);
+    }
+
+    fn opt_checked(&mut self, field: &str, value: Option<&str>, max: usize, lines: Lines) {
+        let Some(v) = value else {
+            return;
+        };
+        if let Some(e) = unsafe_text(field, v, lines) {
+            self.push(e);
+        } else if !v.is_empty() && is_blank(v) && lines == Lines::One {
+            self.push(invisible_only(field));
         } else if v.chars().count() > max {
             self.push(FieldError::too_long(field, max));
         }
     }
-    pub fn opt_text(&mut self, field: &str, value: Option<&str>, max: usize) {
-        if let Some(v) = value {
-            if v.chars().count() > max {
-                self.push(FieldError::too_long(field, max));
-            }
-        }
+}
+
+/// Whether a text may span lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lines {
+    One,
+    Many,
+}
+
+/// Characters that show nothing: whitespace, and format characters such as the zero-width
+/// space (U+200B), the byte-order mark (U+FEFF), the word joiner (U+2060) and the soft
+/// hyphen (U+00AD). A text made only of them looks empty however long it is.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}'
+            | '\u{17B5}' | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Empty once whitespace and invisible characters are taken away.
+pub fn is_blank(value: &str) -> bool {
+    value.chars().all(is_invisible)
+}
+
+/// Bidirectional controls (embeddings, overrides, isolates and marks) make a text display
+/// in another order than it is stored: `abc\u{202E}fdp.exe` shows as `abcexe.pdf`.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The first reason a text is unsafe to show: a control character (NUL and the like; line
+/// breaks and tabs only where lines are allowed) or a bidirectional control.
+fn unsafe_text(field: &str, value: &str, lines: Lines) -> Option<FieldError> {
+    let allowed = |c: char| lines == Lines::Many && matches!(c, '\n' | '\r' | '\t');
+    if let Some(c) = value.chars().find(|c| c.is_control() && !allowed(*c)) {
+        return Some(FieldError::new(
+            field,
+            "control_character",
+            format!(
+                "「{field}」含有不可见的控制字符 U+{:04X}{}：请删除后重新提交",
+                c as u32,
+                if lines == Lines::One {
+                    "（名称须为一行）"
+                } else {
+                    ""
+                }
+            ),
+            format!(
+                "`{field}` contains the control character U+{:04X}{}: remove it and send again",
+                c as u32,
+                if lines == Lines::One {
+                    " (a name is one line)"
+                } else {
+                    ""
+                }
+            ),
+        ));
     }
+    if let Some(c) = value.chars().find(|c| is_bidi_control(*c)) {
+        return Some(FieldError::new(
+            field,
+            "bidi_control",
+            format!(
+                "「{field}」含有改变文字显示方向的控制字符 U+{:04X}，显示内容会与实际内容不符：请删除后重新提交",
+                c as u32
+            ),
+            format!(
+                "`{field}` contains the bidirectional control U+{:04X}, which makes the text display differently from what it is: remove it and send again",
+                c as u32
+            ),
+        ));
+    }
+    None
+}
+
+fn invisible_only(field: &str) -> FieldError {
+    FieldError::new(
+        field,
+        "invisible_only",
+        format!("「{field}」只含空白或不可见字符：请填写可见的文字"),
+        format!("`{field}` holds only blank or invisible characters: write visible text"),
+    )
 }

@@ -87,8 +87,8 @@ pub fn validate_new(
             "the organisation code must be 2–40 lower-case letters, digits or hyphens, e.g. hi-gat",
         ));
     }
-    errs.text("name", "机构名称", &org.name, 100);
-    errs.text("name_en", "英文名称", &org.name_en, 200);
+    errs.name("name", "机构名称", &org.name, 100);
+    errs.name("name_en", "英文名称", &org.name_en, 200);
     if region::find(&org.region).is_none() {
         errs.push(FieldError::new(
             "region",

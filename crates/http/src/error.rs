@@ -70,6 +70,98 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The problem for an error status the framework answered by itself, with an empty or
+    /// plain-text body: an unknown method (405), a body over its limit (413)…
+    pub fn for_status(status: StatusCode) -> Self {
+        let (code, zh, en) = match status {
+            StatusCode::BAD_REQUEST => (
+                "bad_request",
+                "请求格式不正确：请对照接口说明（/api/v1/openapi.json）检查路径、参数和请求体",
+                "the request is malformed: check its path, parameters and body against /api/v1/openapi.json",
+            ),
+            StatusCode::NOT_FOUND => (
+                "no_such_endpoint",
+                "没有这个接口；接口说明见 /api/v1/openapi.json",
+                "no such endpoint; see /api/v1/openapi.json",
+            ),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "method_not_allowed",
+                "该接口不接受这种 HTTP 方法：可用的方法见响应头 Allow",
+                "this endpoint does not take this HTTP method: the Allow header lists the ones it takes",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                "body_too_large",
+                "请求体超过上限：请拆分后分批提交",
+                "the request body is over the limit: split it and send the parts separately",
+            ),
+            StatusCode::URI_TOO_LONG => (
+                "uri_too_long",
+                "请求地址过长：查询条件较多时请分批查询，批量数据请放在请求体中",
+                "the request URI is too long: split the query, or send bulk data in a request body",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                "unsupported_media_type",
+                "不支持该请求体类型：请按接口说明设置 Content-Type",
+                "unsupported body type: set Content-Type as the endpoint documents",
+            ),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => (
+                "headers_too_large",
+                "请求头过大",
+                "the request headers are too large",
+            ),
+            s if s.is_server_error() => return ApiError { status: s, ..ApiError::internal() },
+            _ => (
+                "request_refused",
+                "请求未被接受：请对照接口说明检查后重试",
+                "the request was refused: check it against the API description and retry",
+            ),
+        };
+        ApiError::new(status, code, zh, en)
+    }
+}
+
+/// The longest request URI (path and query) served; longer ones get 414 in problem+json.
+/// (Beyond 64 KiB the HTTP parser itself answers 414, before any route is reached.)
+pub const MAX_URI: usize = 8 * 1024;
+
+/// Refuses a request URI over [`MAX_URI`].
+pub async fn refuse_long_uris(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let uri = req.uri();
+    let len = uri.path().len() + uri.query().map_or(0, |q| q.len() + 1);
+    if len > MAX_URI {
+        return ApiError::for_status(StatusCode::URI_TOO_LONG).into_response();
+    }
+    next.run(req).await
+}
+
+/// Every error leaves as problem+json: a status the framework set with an empty or
+/// plain-text body (405 with its `Allow` header, a refused path parameter of a route with
+/// no typed extractor, a body limit) is given the problem body; its headers stay.
+pub async fn problem_for_bare_errors(resp: Response) -> Response {
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_problem = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem {
+        return resp;
+    }
+    let mut out = ApiError::for_status(status).into_response();
+    for (name, value) in resp.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {

@@ -1,10 +1,19 @@
-//! Request extractors: the caller's identity and JSON bodies with errors that name the field.
+//! Request extractors: the caller's identity, who may use an endpoint at all, JSON bodies
+//! with errors that name the field, and path and query parameters whose errors are
+//! problem+json like every other.
+//!
+//! Order matters: the caller is known, and an endpoint's gate passed, before a body is read,
+//! so a caller who may not use an endpoint hears that (401/403), not what was wrong with
+//! the body. `Caller` leaves the principal in the request's extensions for `Gate` and
+//! `JsonBody`, which run after it.
+use std::marker::PhantomData;
+
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
-use shuqiao_core::account::Principal;
-use shuqiao_core::FieldError;
+use shuqiao_core::account::{Principal, Role};
+use shuqiao_core::{DomainError, FieldError};
 
 use crate::error::ApiError;
 use crate::AppState;
@@ -18,6 +27,7 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            parts.extensions.insert(Principal::Anonymous);
             return Ok(Caller(Principal::Anonymous));
         };
         let secret = value
@@ -35,7 +45,10 @@ impl FromRequestParts<AppState> for Caller {
                 )
             })?;
         match state.store.authenticate(secret).await? {
-            Some(p) => Ok(Caller(p)),
+            Some(p) => {
+                parts.extensions.insert(p.clone());
+                Ok(Caller(p))
+            }
             None => Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
@@ -46,14 +59,76 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// A JSON body. Syntax errors, wrong types and unknown enum values come back as 400 with the
-/// path of the offending field; bodies over the limit as 413.
-pub struct JsonBody<T>(pub T);
+/// Who may use an endpoint at all, decided from the caller alone before its body is read.
+/// A gate is a necessary condition, never the whole rule: the store still decides for the
+/// particular resource or organisation once the body is known.
+pub trait Rule {
+    fn check(p: &Principal) -> Result<(), DomainError>;
+}
 
-impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+/// Platform administrators (the operator).
+pub struct Operator;
+
+impl Rule for Operator {
+    fn check(p: &Principal) -> Result<(), DomainError> {
+        p.require_platform_admin()
+    }
+}
+
+/// Data stewards of some department.
+pub struct Steward;
+
+impl Rule for Steward {
+    fn check(p: &Principal) -> Result<(), DomainError> {
+        p.require_authenticated()?;
+        if p.has_role(Role::DataSteward) {
+            Ok(())
+        } else {
+            Err(DomainError::forbidden(
+                "requires_data_steward",
+                "只有部门数据管理员可以执行此操作",
+                "only a department data steward may do this",
+            ))
+        }
+    }
+}
+
+/// Passes when the caller satisfies `R`; placed after `Caller` and before the body.
+pub struct Gate<R>(PhantomData<R>);
+
+impl<R: Rule> FromRequestParts<AppState> for Gate<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let p = match parts.extensions.get::<Principal>() {
+            Some(p) => p.clone(),
+            None => Caller::from_request_parts(parts, state).await?.0,
+        };
+        R::check(&p)?;
+        Ok(Gate(PhantomData))
+    }
+}
+
+/// A JSON body, read but not yet parsed: for endpoints whose authorisation needs a lookup
+/// (the resource's provider) before the body is looked at. Refuses as [`JsonBody`] does.
+pub struct JsonBytes(bytes::Bytes);
+
+impl JsonBytes {
+    /// Parses the body; errors name the field, as [`JsonBody`]'s do.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        parse_json(&self.0)
+    }
+}
+
+impl FromRequest<AppState> for JsonBytes {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        // Nobody signed in is told so before anything about the body: every endpoint that
+        // takes a body from a `Caller` needs one.
+        if let Some(p) = req.extensions().get::<Principal>() {
+            p.require_authenticated()?;
+        }
         let is_json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -79,38 +154,125 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 ),
             )
         })?;
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de)
+        Ok(JsonBytes(bytes))
+    }
+}
+
+/// A JSON body. Syntax errors, wrong types and unknown enum values come back as 400 with the
+/// path of the offending field; bodies over the limit as 413. An anonymous caller of an
+/// endpoint with a `Caller` gets 401 before the body is read.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        JsonBytes::from_request(req, state)
+            .await?
+            .parse()
             .map(JsonBody)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let inner = e.into_inner();
-                let field = if path == "." {
-                    "body".to_string()
-                } else {
-                    path
+    }
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let field = if path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
+        let (code, zh) = if inner.is_syntax() || inner.is_eof() {
+            (
+                "malformed_json",
+                format!(
+                    "JSON 语法错误（第 {} 行第 {} 列），请检查引号、逗号和括号",
+                    inner.line(),
+                    inner.column()
+                ),
+            )
+        } else {
+            (
+                "invalid_field",
+                format!("字段「{field}」的值不符合要求：{inner}"),
+            )
+        };
+        ApiError::field(
+            StatusCode::BAD_REQUEST,
+            code,
+            FieldError::new(field.clone(), code, zh, format!("`{field}`: {inner}")),
+        )
+    })
+}
+
+/// Typed path parameters whose refusal is problem+json naming the parameter, not axum's
+/// plain text.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        use axum::extract::path::ErrorKind;
+        use axum::extract::rejection::PathRejection;
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                let (name, value) = match e.kind() {
+                    ErrorKind::ParseErrorAtKey { key, value, .. } => (key.clone(), value.clone()),
+                    ErrorKind::InvalidUtf8InPathParam { key } => (key.clone(), String::new()),
+                    ErrorKind::ParseErrorAtIndex { index, value, .. } => {
+                        (format!("#{index}"), value.clone())
+                    }
+                    ErrorKind::ParseError { value, .. } => ("path".to_string(), value.clone()),
+                    _ => ("path".to_string(), String::new()),
                 };
-                let (code, zh) = if inner.is_syntax() || inner.is_eof() {
-                    (
-                        "malformed_json",
-                        format!(
-                            "JSON 语法错误（第 {} 行第 {} 列），请检查引号、逗号和括号",
-                            inner.line(),
-                            inner.column()
-                        ),
-                    )
-                } else {
-                    (
-                        "invalid_field",
-                        format!("字段「{field}」的值不符合要求：{inner}"),
-                    )
-                };
-                ApiError::field(
-                    StatusCode::BAD_REQUEST,
-                    code,
-                    FieldError::new(field.clone(), code, zh, format!("`{field}`: {inner}")),
-                )
-            })
+                Err(bad_path_parameter(&name, &value))
+            }
+            Err(_) => Err(bad_path_parameter("path", "")),
+        }
+    }
+}
+
+fn bad_path_parameter(name: &str, value: &str) -> ApiError {
+    let value: String = value.chars().take(100).collect();
+    ApiError::field(
+        StatusCode::BAD_REQUEST,
+        "invalid_path_parameter",
+        FieldError::new(
+            name,
+            "invalid_path_parameter",
+            format!("路径参数 {name} 的值「{value}」不正确：编号、版本号和序号应为非负整数，代码应为正确的 UTF-8 文本"),
+            format!("path parameter {name} cannot be `{value}`: ids, versions and indices are non-negative integers, codes are valid UTF-8"),
+        ),
+    )
+}
+
+/// Typed query parameters whose refusal is problem+json, not axum's plain text.
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(e) => Err(ApiError::bad_request(
+                "invalid_query",
+                format!("查询参数不正确：{}", e.body_text()),
+                format!("the query string is not valid: {}", e.body_text()),
+            )),
+        }
     }
 }
 

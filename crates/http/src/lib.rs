@@ -27,6 +27,10 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     routes::routes()
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::map_response(
+            error::problem_for_bare_errors,
+        ))
+        .layer(axum::middleware::from_fn(error::refuse_long_uris))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -1678,3 +1678,159 @@ async fn identified_subjects_see_who_accessed_their_data() {
     let (s, _) = app.get(q, Some(&steward)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+/// Every error the server sends is problem+json: refused path parameters, unknown methods
+/// (with their `Allow` header), over-long URIs.
+#[tokio::test]
+async fn every_error_is_problem_json() {
+    let app = app().await;
+    let admin = app.login("admin").await;
+    let problem = |s: StatusCode, v: &Value, h: &reqwest::header::HeaderMap| {
+        assert_eq!(h["content-type"], "application/problem+json", "{s} {v}");
+        assert!(
+            v["code"].is_string() && v["detail_zh"].is_string() && v["detail_en"].is_string(),
+            "{v}"
+        );
+        assert_eq!(v["status"].as_u64(), Some(s.as_u16() as u64), "{v}");
+    };
+    for (method, path) in [
+        (
+            Method::GET,
+            "/api/v1/catalog/resources/101001-000001/versions/abc",
+        ),
+        (Method::GET, "/api/v1/audit/entries/-1"),
+        (Method::POST, "/api/v1/tokens/abc/revoke"),
+    ] {
+        let (s, v, h) = app.call(method, path, Some(&admin), None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {v}");
+        problem(s, &v, &h);
+        assert_eq!(v["code"], "invalid_path_parameter", "{path}: {v}");
+    }
+    let (s, v, h) = app
+        .call(
+            Method::DELETE,
+            "/api/v1/catalog/resources",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    problem(s, &v, &h);
+    assert_eq!(v["code"], "method_not_allowed");
+    let allow = h["allow"].to_str().unwrap();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    let long = format!("/api/v1/catalog/resources?q={}", "数".repeat(4000));
+    let (s, v, h) = app.call(Method::GET, &long, Some(&admin), None).await;
+    assert_eq!(s, StatusCode::URI_TOO_LONG);
+    problem(s, &v, &h);
+    assert_eq!(v["code"], "uri_too_long");
+}
+
+/// A caller who may not use an endpoint hears so (401/403) before anything about the body.
+#[tokio::test]
+async fn authorisation_comes_before_the_body() {
+    let app = app().await;
+    let send = |path: &'static str, auth: Option<String>| {
+        let app = &app;
+        async move {
+            let mut req = app
+                .http
+                .post(format!("{}{path}", app.base))
+                .header("content-type", "application/json")
+                .body("{\"name\": ");
+            if let Some(a) = auth {
+                req = req.bearer_auth(a);
+            }
+            let resp = req.send().await.unwrap();
+            let status = resp.status();
+            let v: Value = resp.json().await.unwrap();
+            (status, v["code"].as_str().unwrap_or_default().to_string())
+        }
+    };
+    let consumer = app.login("user.a").await;
+    let steward = app.login("steward.a").await;
+    for path in [
+        "/api/v1/catalog/resources",
+        "/api/v1/orgs",
+        "/api/v1/collect/overrides",
+        "/api/v1/collect/resources/101001-000001/batches",
+        "/api/v1/share/needs",
+    ] {
+        let (s, code) = send(path, None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{path}: {code}");
+    }
+    let (s, code) = send("/api/v1/catalog/resources", Some(consumer.clone())).await;
+    assert_eq!(
+        (s, code.as_str()),
+        (StatusCode::FORBIDDEN, "requires_data_steward")
+    );
+    for path in [
+        "/api/v1/orgs",
+        "/api/v1/collect/overrides",
+        "/api/v1/subjects",
+    ] {
+        let (s, code) = send(path, Some(steward.clone())).await;
+        assert_eq!(
+            (s, code.as_str()),
+            (StatusCode::FORBIDDEN, "requires_platform_admin"),
+            "{path}"
+        );
+    }
+    // Who may use the endpoint still hears what is wrong with the body.
+    let (s, code) = send("/api/v1/catalog/resources", Some(steward)).await;
+    assert_eq!(
+        (s, code.as_str()),
+        (StatusCode::BAD_REQUEST, "malformed_json")
+    );
+}
+
+/// Names that show nothing, hide a NUL or display in another order than they are stored
+/// are refused, each with a message naming the field.
+#[tokio::test]
+async fn invisible_and_reordering_names_are_refused() {
+    let app = app().await;
+    let steward = app.login("steward.a").await;
+    for (name, reason) in [
+        ("\u{200b}", "invisible_only"),
+        ("\u{feff}\u{2060}", "invisible_only"),
+        ("人口\u{0}信息", "control_character"),
+        ("人口\n信息", "control_character"),
+        ("人口信息\u{202e}txt.exe", "bidi_control"),
+    ] {
+        let mut m = serde_json::to_value(sample_meta()).unwrap();
+        m["name"] = json!(name);
+        let (s, v) = app
+            .post("/api/v1/catalog/resources", Some(&steward), m)
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}: {v}");
+        assert_eq!(
+            (
+                v["errors"][0]["field"].as_str(),
+                v["errors"][0]["reason"].as_str()
+            ),
+            (Some("name"), Some(reason)),
+            "{name:?}: {v}"
+        );
+        assert!(v["detail_zh"].as_str().unwrap().contains("name"), "{v}");
+    }
+    let mut m = serde_json::to_value(sample_meta()).unwrap();
+    m["items"][1]["name"] = json!("\u{200b}\u{200b}");
+    let (s, v) = app
+        .post("/api/v1/catalog/resources", Some(&steward), m)
+        .await;
+    assert_eq!(
+        (s, fields(&v)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["items[1].name".to_string()]
+        ),
+        "{v}"
+    );
+    // A summary may hold line breaks.
+    let mut m = serde_json::to_value(sample_meta()).unwrap();
+    m["summary"] = json!("第一段\n第二段");
+    let (s, v) = app
+        .post("/api/v1/catalog/resources", Some(&steward), m)
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+}

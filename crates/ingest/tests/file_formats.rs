@@ -687,3 +687,18 @@ fn xlsx_seed_with_dimension_and_shared_strings() {
         ]
     );
 }
+
+/// A key left out of a line is absent (a merge keeps the stored value), unlike `null`.
+#[test]
+fn jsonl_keys_left_out_are_absent() {
+    let dir = tmp();
+    let body = "{\"id\": 1, \"name\": \"张三\", \"note\": null}\n{\"id\": 2}\n{\"note\": \"x\", \"id\": 3}\n";
+    let path = write(dir.path(), "partial.jsonl", body.as_bytes());
+    let mut source = open_file(&path, None, &FileOptions::default()).unwrap();
+    let mut row = RawRow::default();
+    let mut absent = Vec::new();
+    while let Next::Row = source.next_row(&mut row).unwrap() {
+        absent.push(row.absent.clone());
+    }
+    assert_eq!(absent, [vec![], vec![1, 2], vec![1]]);
+}

@@ -77,10 +77,16 @@ pub static MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/postgres/0010_subject_spans.sql"),
     },
     Migration {
-        version: 14,
+        version: 11,
         name: "login_throttle",
-        sqlite: include_str!("migrations/sqlite/0014_login_throttle.sql"),
-        postgres: include_str!("migrations/postgres/0014_login_throttle.sql"),
+        sqlite: include_str!("migrations/sqlite/0011_login_throttle.sql"),
+        postgres: include_str!("migrations/postgres/0011_login_throttle.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "collect_merge",
+        sqlite: include_str!("migrations/sqlite/0012_collect_merge.sql"),
+        postgres: include_str!("migrations/postgres/0012_collect_merge.sql"),
     },
 ];
 

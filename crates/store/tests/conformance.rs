@@ -2056,6 +2056,7 @@ conformance!(
     collect_versions_history_and_snapshot,
     collect_bad_rows_policies_and_duplicates,
     collect_push_is_idempotent_and_overrides_are_audited,
+    collect_upserts_merge_and_replacing_is_explicit,
     exchange_queries_feed_downloads_and_usage,
     hidden_keys_leave_as_pseudonyms_of_one_system,
     lookups_go_on_while_an_import_holds_the_data,

@@ -210,3 +210,89 @@ fn an_import_killed_mid_way_changes_nothing() {
     assert_eq!(killed.2.as_deref(), Some("interrupted"), "{statuses:?}");
     assert_eq!(records(&db), before + 1);
 }
+
+/// The stored record of `key` as JSON text.
+fn stored(db: &str, key: &str) -> serde_json::Value {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let text: String = c
+        .query_row(
+            "SELECT v.data FROM records r JOIN record_versions v ON v.id = r.version WHERE r.resource = ?1 AND r.record_key = ?2",
+            [POPULATION, key],
+            |r| r.get(0),
+        )
+        .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn a_partial_import_keeps_the_other_fields_unless_replacing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db").display().to_string();
+    let (ok, _, err) = run(&db, DEMO);
+    assert!(ok, "{err}");
+    let key: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT record_key FROM records WHERE resource = ?1 AND live = 1 ORDER BY record_key LIMIT 1",
+            [POPULATION],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let before = stored(&db, &key);
+    let kept = ["MZ", "CSD", "WHCD"];
+    assert!(kept.iter().any(|k| before.get(k).is_some()), "{before}");
+
+    // The review's file: five columns of twelve, under the default upsert.
+    let file = dir.path().join("partial.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "公民身份号码,姓名,性别,出生日期,户籍地址\n{key},{},{},{},海南省海口市龙华区新地址1号\n",
+            before["XM"].as_str().unwrap(),
+            before["XB"].as_str().unwrap(),
+            before["CSRQ"].as_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            POPULATION,
+            file.to_str().unwrap(),
+            "--as",
+            "steward.gat",
+        ];
+        args.extend_from_slice(extra);
+        run(&db, &args)
+    };
+    let (ok, out, err) = import(&[]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("更新 updated 1") && out.contains("合并 merged 1"),
+        "{out}"
+    );
+    let after = stored(&db, &key);
+    assert_eq!(after["HJDZ"], "海南省海口市龙华区新地址1号");
+    for k in kept {
+        assert_eq!(after.get(k), before.get(k), "{k} is kept");
+    }
+
+    // Replacing whole records is asked for, shown and counted.
+    std::fs::write(
+        &file,
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("新地址1号", "新地址2号"),
+    )
+    .unwrap();
+    let (ok, out, err) = import(&["--replace"]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("replace") && out.contains("整条替换 replaced 1"),
+        "{out}"
+    );
+    let after = stored(&db, &key);
+    for k in kept {
+        assert!(after.get(k).is_none(), "{k} is cleared: {after}");
+    }
+}

@@ -12,6 +12,10 @@ pub struct RawRow {
     /// file, the 1-based spreadsheet row, or the ordinal of a database row.
     pub row_no: u64,
     pub cells: Vec<String>,
+    /// Columns this row does not carry at all (a member left out of a JSON object), unlike
+    /// an empty cell, which clears the value: when records are merged, the stored value of
+    /// an absent column is kept. Sources with a fixed set of columns leave this empty.
+    pub absent: Vec<usize>,
 }
 
 /// What [`RowSource::next_row`] found.
@@ -111,6 +115,7 @@ impl<I: Iterator<Item = Vec<String>> + Send> RowSource for IterSource<I> {
             Some(cells) => {
                 row.row_no = self.next_no;
                 row.cells = cells;
+                row.absent.clear();
                 self.next_no += 1;
                 Ok(Next::Row)
             }

@@ -392,7 +392,7 @@ pub struct NeedInput {
 
 pub fn validate_need(n: &NeedInput) -> Result<(), DomainError> {
     let mut errs = Errors::default();
-    errs.text("title", "需求名称", &n.title, 200);
+    errs.name("title", "需求名称", &n.title, 200);
     errs.text("description", "需求说明", &n.description, 2000);
     errs.into_result()
 }
@@ -411,7 +411,7 @@ pub struct ResponsibilityInput {
 
 pub fn validate_responsibility(r: &ResponsibilityInput) -> Result<(), DomainError> {
     let mut errs = Errors::default();
-    errs.text("title", "数据名称", &r.title, 200);
+    errs.name("title", "数据名称", &r.title, 200);
     errs.text("duty", "职责依据", &r.duty, 1000);
     errs.into_result()
 }

@@ -1,5 +1,5 @@
 //! Organisations, accounts, information systems and tokens.
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,7 @@ use shuqiao_core::DomainError;
 use shuqiao_store::accounts::TokenInfo;
 
 use crate::error::ApiResult;
-use crate::extract::{Caller, JsonBody};
+use crate::extract::{Caller, Gate, JsonBody, Operator, Path, Query};
 use crate::AppState;
 
 #[derive(Serialize)]
@@ -86,6 +86,7 @@ pub struct NewOrg {
 pub async fn create_org(
     State(st): State<AppState>,
     Caller(p): Caller,
+    _: Gate<Operator>,
     JsonBody(req): JsonBody<NewOrg>,
 ) -> ApiResult<(StatusCode, Json<Org>)> {
     p.require_platform_admin()?;
@@ -118,6 +119,7 @@ pub struct NewAccount {
 pub async fn create_account(
     State(st): State<AppState>,
     Caller(p): Caller,
+    _: Gate<Operator>,
     JsonBody(req): JsonBody<NewAccount>,
 ) -> ApiResult<(StatusCode, Json<Account>)> {
     p.require_platform_admin()?;
@@ -159,6 +161,7 @@ pub async fn get_system(
 pub async fn create_system(
     State(st): State<AppState>,
     Caller(p): Caller,
+    _: Gate<Operator>,
     JsonBody(s): JsonBody<InfoSystem>,
 ) -> ApiResult<(StatusCode, Json<InfoSystem>)> {
     p.require_platform_admin()?;
@@ -201,6 +204,7 @@ pub struct IssuedToken {
 pub async fn issue_token(
     State(st): State<AppState>,
     Caller(p): Caller,
+    _: Gate<Operator>,
     Path(code): Path<String>,
     JsonBody(req): JsonBody<NewToken>,
 ) -> ApiResult<(StatusCode, Json<IssuedToken>)> {

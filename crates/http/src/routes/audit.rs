@@ -2,7 +2,7 @@
 //! verify the log. Entries are for auditors and the platform operator.
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -15,7 +15,7 @@ use shuqiao_store::catalog::Page;
 
 use super::params::{bad_param, only_known, parse_number, parse_u64, require_u64};
 use crate::error::ApiResult;
-use crate::extract::Caller;
+use crate::extract::{Caller, Gate, Operator, Path, Query};
 use crate::AppState;
 
 fn text(body: String) -> Response {
@@ -239,6 +239,7 @@ pub async fn my_accesses(
 pub async fn register_subject(
     State(st): State<AppState>,
     Caller(p): Caller,
+    _: Gate<Operator>,
     crate::extract::JsonBody(r): crate::extract::JsonBody<
         shuqiao_store::subjects::SubjectRegistration,
     >,

@@ -1,7 +1,7 @@
 //! The catalog API: search, read, and the review lifecycle.
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use shuqiao_store::catalog::{
 
 use super::admin::List;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, JsonBody};
+use crate::extract::{Caller, Gate, JsonBody, Operator, Path, Query, Steward};
 use crate::AppState;
 
 use super::params::{bad_param, parse_enum, parse_number};
@@ -81,6 +81,7 @@ pub async fn search(
 pub async fn create(
     State(st): State<AppState>,
     Caller(p): Caller,
+    _: Gate<Steward>,
     JsonBody(meta): JsonBody<ResourceMeta>,
 ) -> ApiResult<(StatusCode, Json<ResourceDetail>)> {
     let d = st.store.create_resource(p, meta).await?;
@@ -98,6 +99,7 @@ pub async fn get(
 pub async fn update(
     State(st): State<AppState>,
     Caller(p): Caller,
+    _: Gate<Steward>,
     Path(code): Path<String>,
     JsonBody(meta): JsonBody<ResourceMeta>,
 ) -> ApiResult<Json<ResourceDetail>> {
@@ -129,6 +131,7 @@ pub struct Reason {
 pub async fn send_back(
     State(st): State<AppState>,
     Caller(p): Caller,
+    _: Gate<Operator>,
     Path(code): Path<String>,
     JsonBody(r): JsonBody<Reason>,
 ) -> ApiResult<Json<ResourceDetail>> {
@@ -138,6 +141,7 @@ pub async fn send_back(
 pub async fn retire(
     State(st): State<AppState>,
     Caller(p): Caller,
+    _: Gate<Operator>,
     Path(code): Path<String>,
     JsonBody(r): JsonBody<Reason>,
 ) -> ApiResult<Json<ResourceDetail>> {

@@ -3,13 +3,13 @@
 use std::collections::HashMap;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::StreamExt;
 use serde::Deserialize;
-use shuqiao_core::collect::source::VecSource;
+use shuqiao_core::collect::source::{Next, Progress, RawRow, RowSource, SourceError};
 use shuqiao_core::collect::{BatchMode, BatchPolicy};
 use shuqiao_core::FieldError;
 use shuqiao_ingest::file::{EncodingChoice, FileFormat, FileOptions};
@@ -21,7 +21,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::params::{bad_param, parse_number};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, JsonBody, PathId};
+use crate::extract::{Caller, Gate, JsonBody, JsonBytes, Operator, Path, PathId, Query};
 use crate::AppState;
 
 /// The largest file accepted by upload (the reader never holds it in memory).
@@ -32,7 +32,7 @@ pub const MAX_PUSH_BODY: usize = 16 << 20;
 pub const MAX_PUSH_ROWS: usize = 10_000;
 
 const IMPORT_PARAMS: &[&str] = &[
-    "filename", "format", "encoding", "policy", "mode", "map", "sheet",
+    "filename", "format", "encoding", "policy", "mode", "replace", "map", "sheet",
 ];
 
 fn policy(params: &HashMap<String, String>) -> ApiResult<BatchPolicy> {
@@ -44,11 +44,25 @@ fn policy(params: &HashMap<String, String>) -> ApiResult<BatchPolicy> {
     }
 }
 
+/// `mode=upsert` (the default: records are merged, an item without a column keeps its
+/// stored value), `mode=replace` (or `replace=true`: records are replaced whole) or
+/// `mode=snapshot` (replaced whole, and keys the file lacks are deleted).
 fn mode(params: &HashMap<String, String>) -> ApiResult<BatchMode> {
-    match params.get("mode").map(|s| s.trim()) {
-        None | Some("") => Ok(BatchMode::Upsert),
-        Some(v) => BatchMode::parse(v).ok_or_else(|| bad_param("mode", "upsert, snapshot")),
-    }
+    let mode = match params.get("mode").map(|s| s.trim()) {
+        None | Some("") => BatchMode::Upsert,
+        Some(v) => {
+            BatchMode::parse(v).ok_or_else(|| bad_param("mode", "upsert, replace, snapshot"))?
+        }
+    };
+    let replace = match params.get("replace").map(|s| s.trim()) {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(bad_param("replace", "true, false")),
+    };
+    Ok(match (mode, replace) {
+        (BatchMode::Upsert, true) => BatchMode::Replace,
+        (mode, _) => mode,
+    })
 }
 
 /// `map=列名:信息项,列名2:信息项2` → pairs.
@@ -238,6 +252,10 @@ pub struct PushBody {
     policy: Option<BatchPolicy>,
     #[serde(default)]
     source_system: Option<String>,
+    /// Replace whole records: an item an upsert leaves out is cleared. By default records
+    /// are merged: an item left out keeps its stored value (`null` clears it).
+    #[serde(default)]
+    replace: bool,
     #[serde(default)]
     upserts: Vec<serde_json::Map<String, serde_json::Value>>,
     /// Keys of records to delete (composite keys joined with `|`).
@@ -255,8 +273,9 @@ fn cell(v: &serde_json::Value) -> Option<String> {
     }
 }
 
-/// Pushed rows as a source: the columns are every key used, in order of first use.
-fn push_source(upserts: &[serde_json::Map<String, serde_json::Value>]) -> ApiResult<VecSource> {
+/// Pushed rows as a source: the columns are every key used, in order of first use; a key an
+/// upsert leaves out is absent from its row (kept when merging), unlike `null`.
+fn push_source(upserts: &[serde_json::Map<String, serde_json::Value>]) -> ApiResult<PushRows> {
     let mut columns: Vec<String> = Vec::new();
     for row in upserts {
         for k in row.keys() {
@@ -268,6 +287,12 @@ fn push_source(upserts: &[serde_json::Map<String, serde_json::Value>]) -> ApiRes
     let mut rows = Vec::with_capacity(upserts.len());
     for (i, row) in upserts.iter().enumerate() {
         let mut cells = vec![String::new(); columns.len()];
+        let absent: Vec<usize> = columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !row.contains_key(*c))
+            .map(|(ci, _)| ci)
+            .collect();
         for (k, v) in row {
             let Some(text) = cell(v) else {
                 return Err(ApiError::field(
@@ -285,9 +310,42 @@ fn push_source(upserts: &[serde_json::Map<String, serde_json::Value>]) -> ApiRes
                 cells[ci] = text;
             }
         }
-        rows.push(cells);
+        rows.push((cells, absent));
     }
-    Ok(VecSource::new(columns, rows))
+    Ok(PushRows {
+        columns,
+        rows: rows.into_iter(),
+        next_no: 1,
+    })
+}
+
+/// A pushed batch's rows, each with the columns it leaves out.
+struct PushRows {
+    columns: Vec<String>,
+    rows: std::vec::IntoIter<(Vec<String>, Vec<usize>)>,
+    next_no: u64,
+}
+
+impl RowSource for PushRows {
+    fn columns(&self) -> &[String] {
+        &self.columns
+    }
+    fn next_row(&mut self, row: &mut RawRow) -> Result<Next, SourceError> {
+        let Some((cells, absent)) = self.rows.next() else {
+            return Ok(Next::End);
+        };
+        row.row_no = self.next_no;
+        row.cells = cells;
+        row.absent = absent;
+        self.next_no += 1;
+        Ok(Next::Row)
+    }
+    fn progress(&self) -> Progress {
+        Progress {
+            done: self.next_no - 1,
+            total: Some(self.next_no - 1 + self.rows.len() as u64),
+        }
+    }
 }
 
 /// `POST /api/v1/collect/resources/{code}/batches`: upserts and deletes, idempotent by `batch_id`.
@@ -295,9 +353,11 @@ pub async fn push(
     State(st): State<AppState>,
     Caller(p): Caller,
     Path(code): Path<String>,
-    JsonBody(body): JsonBody<PushBody>,
+    body: JsonBytes,
 ) -> ApiResult<Response> {
-    p.require_authenticated()?;
+    // Who may collect into this resource is known before the body is looked at.
+    st.store.check_collector(p.clone(), &code).await?;
+    let body: PushBody = body.parse()?;
     if body.upserts.len() + body.deletes.len() > MAX_PUSH_ROWS {
         return Err(ApiError::bad_request(
             "batch_too_large",
@@ -315,6 +375,9 @@ pub async fn push(
     let source = push_source(&body.upserts)?;
     let mut req = BatchRequest::new(&code, Channel::Push, "api");
     req.policy = body.policy.unwrap_or(BatchPolicy::AllOrNothing);
+    if body.replace {
+        req.mode = BatchMode::Replace;
+    }
     req.source_system = body.source_system.clone().or(match &p {
         shuqiao_core::account::Principal::System { system, .. } => Some(system.clone()),
         _ => None,
@@ -328,11 +391,15 @@ pub async fn push(
 
 /// A digest of what a pushed batch asks for, to tell a retry from a different batch.
 fn payload_hash(b: &PushBody) -> String {
-    let canonical = serde_json::json!({
+    let mut canonical = serde_json::json!({
         "policy": b.policy.map(|p| p.as_str()),
         "upserts": b.upserts,
         "deletes": b.deletes,
     });
+    // Only when asked for, so that the digest of a merging push stays what it always was.
+    if b.replace {
+        canonical["replace"] = serde_json::Value::Bool(true);
+    }
     shuqiao_core::account::secret_hash(&canonical.to_string())
 }
 
@@ -521,6 +588,7 @@ pub struct NewOverride {
 pub async fn add_override(
     State(st): State<AppState>,
     Caller(p): Caller,
+    _: Gate<Operator>,
     JsonBody(b): JsonBody<NewOverride>,
 ) -> ApiResult<(StatusCode, Json<OverrideView>)> {
     let o = st
@@ -539,6 +607,7 @@ pub struct ReasonBody {
 pub async fn remove_override(
     State(st): State<AppState>,
     Caller(p): Caller,
+    _: Gate<Operator>,
     PathId(id): PathId,
     JsonBody(b): JsonBody<ReasonBody>,
 ) -> ApiResult<StatusCode> {

@@ -20,7 +20,7 @@ use shuqiao_store::share::{
 use super::admin::List;
 use super::params::{bad_param, parse_number};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, JsonBody, PathId};
+use crate::extract::{Caller, Gate, JsonBody, Operator, PathId};
 use crate::AppState;
 
 const FILTER_PARAMS: &[&str] = &[
@@ -382,6 +382,7 @@ pub async fn calendar_year(
 pub async fn load_calendar_year(
     State(st): State<AppState>,
     Caller(p): Caller,
+    _: Gate<Operator>,
     Path(year): Path<String>,
     JsonBody(b): JsonBody<YearCalendar>,
 ) -> ApiResult<Json<CalendarLoaded>> {
@@ -412,6 +413,7 @@ pub async fn settings(State(st): State<AppState>) -> ApiResult<Json<Settings>> {
 pub async fn set_settings(
     State(st): State<AppState>,
     Caller(p): Caller,
+    _: Gate<Operator>,
     JsonBody(b): JsonBody<Settings>,
 ) -> ApiResult<Json<Settings>> {
     Ok(Json(Settings {

@@ -121,10 +121,11 @@ async fn uploads_reports_rejects_and_records() {
         "another department cannot even see the batch"
     );
 
-    // A required item with no column: refused before any batch exists, naming the item.
+    // Replacing whole records, a required item with no column is refused before any batch
+    // exists, naming the item.
     let (s, p, _) = app
         .upload(
-            &imports,
+            &format!("{imports}&mode=replace"),
             Some(&steward),
             "公民身份号码\n11010519491231002X\n".into(),
         )
@@ -359,6 +360,137 @@ async fn pushes_are_idempotent_and_overrides_need_the_operator() {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+/// A file or a push that leaves items out keeps their stored values; replacing whole records
+/// is asked for and counted.
+#[tokio::test]
+async fn partial_imports_and_pushes_merge_and_replacing_is_explicit() {
+    let app = app().await;
+    let code = published(&app).await;
+    let steward = app.login("steward.a").await;
+    let imports = format!("/api/v1/collect/resources/{code}/imports?filename=gat.csv");
+    let full = format!("公民身份号码,姓名,出生日期\n{A},张三,1949-12-31\n{B},李四,1880-01-01\n");
+    let (s, r, _) = app
+        .upload(&imports, Some(&steward), full.into_bytes())
+        .await;
+    assert_eq!(
+        (s, r["inserted"].as_i64()),
+        (StatusCode::CREATED, Some(2)),
+        "{r}"
+    );
+    let record = |key: &'static str| {
+        let (app, code, steward) = (&app, code.clone(), steward.clone());
+        async move {
+            let (s, v) = app
+                .get(
+                    &format!("/api/v1/collect/resources/{code}/records/{key}"),
+                    Some(&steward),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            v["data"].clone()
+        }
+    };
+
+    // Names only: the birth date stays, and the report says how many records kept values.
+    let names = format!("公民身份号码,姓名\n{A},张三丰\n");
+    let (s, r, _) = app
+        .upload(&imports, Some(&steward), names.clone().into_bytes())
+        .await;
+    assert_eq!(
+        (
+            s,
+            r["mode"].as_str(),
+            r["updated"].as_i64(),
+            r["merged"].as_i64(),
+            r["replaced"].as_i64()
+        ),
+        (
+            StatusCode::CREATED,
+            Some("upsert"),
+            Some(1),
+            Some(1),
+            Some(0)
+        ),
+        "{r}"
+    );
+    assert_eq!(
+        record(A).await,
+        json!({"GMSFHM": A, "XM": "张三丰", "CSRQ": "1949-12-31"})
+    );
+
+    // A pushed record that leaves an item out keeps it; `null` clears it.
+    let push = format!("/api/v1/collect/resources/{code}/batches");
+    let (s, r) = app
+        .post(
+            &push,
+            Some(&steward),
+            json!({"upserts": [{"GMSFHM": B, "XM": "李思"}]}),
+        )
+        .await;
+    assert_eq!(
+        (s, r["merged"].as_i64()),
+        (StatusCode::CREATED, Some(1)),
+        "{r}"
+    );
+    assert_eq!(
+        record(B).await,
+        json!({"GMSFHM": B, "XM": "李思", "CSRQ": "1880-01-01"})
+    );
+    let (s, r) = app
+        .post(
+            &push,
+            Some(&steward),
+            json!({"upserts": [{"GMSFHM": B, "CSRQ": null}]}),
+        )
+        .await;
+    assert_eq!(
+        (s, r["updated"].as_i64()),
+        (StatusCode::CREATED, Some(1)),
+        "{r}"
+    );
+    assert_eq!(record(B).await, json!({"GMSFHM": B, "XM": "李思"}));
+
+    // Replacing is explicit: `replace=true` (or `mode=replace`) on an import, `replace` on a
+    // push; the records that lost values are counted.
+    let (s, r, _) = app
+        .upload(
+            &format!("{imports}&replace=true"),
+            Some(&steward),
+            names.into_bytes(),
+        )
+        .await;
+    assert_eq!(
+        (
+            s,
+            r["mode"].as_str(),
+            r["replaced"].as_i64(),
+            r["merged"].as_i64()
+        ),
+        (StatusCode::CREATED, Some("replace"), Some(1), Some(0)),
+        "{r}"
+    );
+    assert_eq!(record(A).await, json!({"GMSFHM": A, "XM": "张三丰"}));
+    let (s, r) = app
+        .post(
+            &push,
+            Some(&steward),
+            json!({"replace": true, "upserts": [{"GMSFHM": A, "CSRQ": "1949-12-31"}]}),
+        )
+        .await;
+    assert_eq!(
+        (s, r["errors"][0]["reason"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unmapped_required")),
+        "a replaced record needs its required items: {r}"
+    );
+    let (s, v, _) = app
+        .upload(&format!("{imports}&replace=maybe"), Some(&steward), vec![])
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_parameter"))
+    );
 }
 
 #[tokio::test]

@@ -193,6 +193,15 @@ impl JsonLinesSource {
                 *cell = text;
             }
         }
+        // A key left out of a line is absent (merged records keep their stored value),
+        // unlike `null` or "", which clear it.
+        row.absent.clear();
+        row.absent.extend(
+            seen.iter()
+                .enumerate()
+                .filter(|(_, s)| !**s)
+                .map(|(i, _)| i),
+        );
         Ok(Next::Row)
     }
 }

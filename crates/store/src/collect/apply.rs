@@ -8,10 +8,12 @@
 //!
 //! Both give the same outcome: per key, a new version when the data changed (an insert, an
 //! update, a deletion), nothing when it did not; a key seen twice in one batch rejects the
-//! later row.
+//! later row. An upsert merges: an item the row does not carry keeps its stored value (a new
+//! record must then carry every required item); under the replace and snapshot modes the row
+//! is the whole record.
 use shuqiao_core::account::Principal;
 use shuqiao_core::collect::source::{Next, RawRow, RowSource};
-use shuqiao_core::collect::{BatchMode, BatchPolicy, Layout, RowChecker};
+use shuqiao_core::collect::{BatchMode, BatchPolicy, Layout, RowChecker, RowShape};
 
 use super::{
     cut, store_rejects, ApplyError, Counts, ImportProgress, Plan, Reject, Rejects, Unapplied,
@@ -28,6 +30,8 @@ enum Op<'a> {
         key: &'a str,
         data: &'a str,
         row_no: u64,
+        /// Which items the row does not carry, and which of them are required.
+        shape: &'a RowShape,
     },
     Delete {
         key: &'a str,
@@ -38,11 +42,17 @@ enum Op<'a> {
 /// What a change did.
 enum Effect {
     Inserted,
-    Updated,
+    /// `partial`: the stored record held a value for an item the row did not carry (kept
+    /// when merging, cleared when replacing).
+    Updated {
+        partial: bool,
+    },
     Unchanged,
     Deleted,
     /// The key was already seen in this batch, first at this row.
     Duplicate(u64),
+    /// A new record (no live one under its key) without these required items.
+    Incomplete(Vec<usize>),
 }
 
 pub(super) fn run(
@@ -59,13 +69,13 @@ pub(super) fn run(
         Backend::Sqlite => sqlite_apply(c, plan, source, progress)?,
         Backend::Postgres => pg_apply(c, plan, source, progress)?,
     };
+    rejects.kept.sort_by_key(|r| r.row);
     if plan.policy == BatchPolicy::AllOrNothing && counts.rejected > 0 {
         return Err(ApplyError::Unapplied(Box::new(Unapplied::Rejected {
             counts,
             rejects,
         })));
     }
-    rejects.kept.sort_by_key(|r| r.row);
     counts.rejected = rejects.rows;
     finish(c, plan, &counts, &rejects, p, clock())?;
     if from_connector {
@@ -105,9 +115,10 @@ fn lock_batch(c: &mut dyn Conn, plan: &Plan) -> Result<(), ApplyError> {
     Ok(())
 }
 
-/// Reads and checks every row of the source and hands the good ones to `emit`; under
-/// all-or-nothing, after the first bad row the rest are only checked (every problem is
-/// reported) and no longer emitted. Deletes from the request follow the rows.
+/// Reads and checks every row of the source and hands the good ones to `emit`. Under
+/// all-or-nothing the good rows are still emitted after a bad one, so that every problem is
+/// reported (a key repeated later, a new record without a required item); the transaction
+/// is rolled back anyway. Deletes from the request follow the rows.
 fn drive(
     plan: &Plan,
     source: &mut dyn RowSource,
@@ -117,7 +128,9 @@ fn drive(
     emit: &mut dyn FnMut(Op<'_>) -> Result<Option<Effect>, ApplyError>,
 ) -> Result<(), ApplyError> {
     let meta = &plan.target.meta;
-    let checker = RowChecker::new(meta, &plan.mapping, &plan.overrides, plan.today);
+    let checker = RowChecker::new(meta, &plan.mapping, &plan.overrides, plan.today)
+        .merging(!plan.mode.replaces());
+    let mut shape = RowShape::default();
     let layout = Layout::new(meta);
     let key_columns: Vec<Option<usize>> = meta
         .key_fields
@@ -142,7 +155,10 @@ fn drive(
         match effect {
             None => {}
             Some(Effect::Inserted) => counts.inserted += 1,
-            Some(Effect::Updated) => counts.updated += 1,
+            Some(Effect::Updated { partial }) => {
+                counts.updated += 1;
+                count_partial(plan, partial as i64, counts);
+            }
             Some(Effect::Unchanged) => counts.unchanged += 1,
             Some(Effect::Deleted) => counts.deleted += 1,
             Some(Effect::Duplicate(first)) => {
@@ -150,9 +166,17 @@ fn drive(
                 rejects.rows += 1;
                 rejects.push(duplicate(plan, row_no, key, first));
             }
+            Some(Effect::Incomplete(missing)) => {
+                counts.rejected += 1;
+                rejects.rows += 1;
+                for r in incomplete(plan, row_no, key, &missing) {
+                    rejects.push(r);
+                }
+            }
         }
     };
     loop {
+        raw.absent.clear();
         let next = source.next_row(&mut raw).map_err(|error| {
             ApplyError::Unapplied(Box::new(Unapplied::Source {
                 error,
@@ -187,7 +211,9 @@ fn drive(
                 pr.update(source, counts.rows_read as u64);
             }
         }
-        if let Err(problems) = checker.check(&raw.cells, &mut values) {
+        if let Err(problems) =
+            checker.check_shaped(&raw.cells, &raw.absent, &mut values, &mut shape)
+        {
             let key = raw_key(&raw.cells, &key_columns);
             counts.rejected += 1;
             rejects.rows += 1;
@@ -231,23 +257,18 @@ fn drive(
             });
             continue;
         };
-        if plan.policy == BatchPolicy::AllOrNothing && counts.rejected > 0 {
-            continue;
-        }
         layout.encode(meta, &values, &mut data);
         let effect = emit(Op::Upsert {
             key: &key,
             data: &data,
             row_no: raw.row_no,
+            shape: &shape,
         })?;
         handle(effect, &key, raw.row_no, counts, rejects);
     }
     for (i, key) in plan.deletes.iter().enumerate() {
         let row_no = last_row.max(counts.rows_read as u64) + i as u64 + 1;
         counts.rows_read += 1;
-        if plan.policy == BatchPolicy::AllOrNothing && counts.rejected > 0 {
-            continue;
-        }
         let key = key.trim();
         let effect = emit(Op::Delete { key, row_no })?;
         handle(effect, key, row_no, counts, rejects);
@@ -268,6 +289,38 @@ fn raw_key(cells: &[String], key_columns: &[Option<usize>]) -> Option<String> {
     } else {
         Some(cut(&parts.join("|")))
     }
+}
+
+/// Counts an updated record that held values the batch did not carry: merged, or replaced.
+fn count_partial(plan: &Plan, n: i64, counts: &mut Counts) {
+    if plan.mode.replaces() {
+        counts.replaced += n;
+    } else {
+        counts.merged += n;
+    }
+}
+
+/// A new record that lacks required items its row did not carry: one reject per item.
+fn incomplete(plan: &Plan, row_no: u64, key: &str, missing: &[usize]) -> Vec<Reject> {
+    missing
+        .iter()
+        .filter_map(|i| plan.target.meta.items.get(*i))
+        .map(|item| Reject {
+            row: row_no,
+            key: Some(cut(key)),
+            field: Some(item.code.clone()),
+            value: None,
+            reason: "required".into(),
+            message_zh: format!(
+                "第 {row_no} 行：主键 {key} 尚无记录，新记录须填写必填项「{}」（{}）；只有已有记录可以不带这一项",
+                item.name, item.code
+            ),
+            message_en: format!(
+                "row {row_no}: no record holds key {key} yet, and a new record needs the required item `{}` ({}); only an existing record may leave it out",
+                item.code, item.name
+            ),
+        })
+        .collect()
 }
 
 fn duplicate(plan: &Plan, row_no: u64, key: &str, first: u64) -> Reject {
@@ -295,7 +348,9 @@ const SEEN: &str =
     "INSERT INTO temp.collect_seen (record_key, row_no) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 const SEEN_AT: &str = "SELECT row_no FROM temp.collect_seen WHERE record_key = $1";
 
-struct SqliteWriter {
+struct SqliteWriter<'p> {
+    plan: &'p Plan,
+    layout: Layout,
     resource: Value,
     batch: i64,
     now: i64,
@@ -304,9 +359,14 @@ struct SqliteWriter {
     next_id: i64,
     /// The resource held no record (live or deleted) when the batch began.
     fresh: bool,
+    /// Some key was refused without a version (a new record lacking required items): keys
+    /// with no record are then looked up in `collect_seen` too, for repeats.
+    seen_unwritten: bool,
+    /// A merged record's canonical JSON, reused.
+    merged: String,
 }
 
-impl SqliteWriter {
+impl SqliteWriter<'_> {
     /// Appends one version row.
     #[allow(clippy::too_many_arguments)]
     fn insert_version(
@@ -434,9 +494,11 @@ impl SqliteWriter {
         let (key, row_no) = match &op {
             Op::Upsert { key, row_no, .. } | Op::Delete { key, row_no } => (*key, *row_no),
         };
-        if self.fresh {
-            if let Op::Upsert { data, .. } = op {
-                return self.insert_fresh(c, key, data, row_no);
+        if self.fresh && !self.seen_unwritten {
+            if let Op::Upsert { data, shape, .. } = op {
+                if shape.needs_record.is_empty() {
+                    return self.insert_fresh(c, key, data, row_no);
+                }
             }
         }
         let existing = c.query_one(
@@ -447,12 +509,26 @@ impl SqliteWriter {
             Some(r) => Some((r.int(0)?, r.bool(1)?)),
             None => None,
         };
-        if let Some((version, _)) = existing {
+        let checked = match existing {
+            Some((version, _)) => Some(version),
+            None if self.seen_unwritten && matches!(op, Op::Upsert { .. }) => Some(0),
+            None => None,
+        };
+        if let Some(version) = checked {
             if let Some(first) = self.seen_before(c, key, version, row_no)? {
                 return Ok(Effect::Duplicate(first));
             }
         }
         match (op, existing) {
+            (Op::Upsert { shape, .. }, None | Some((_, false)))
+                if !shape.needs_record.is_empty() =>
+            {
+                if checked.is_none() {
+                    self.seen_before(c, key, 0, row_no)?;
+                }
+                self.seen_unwritten = true;
+                Ok(Effect::Incomplete(shape.needs_record.clone()))
+            }
             (Op::Upsert { data, .. }, None) => {
                 self.write_version(c, key, Some(row_no), "insert", None, Some(data))?;
                 Ok(Effect::Inserted)
@@ -461,17 +537,24 @@ impl SqliteWriter {
                 self.write_version(c, key, Some(row_no), "insert", Some(version), Some(data))?;
                 Ok(Effect::Inserted)
             }
-            (Op::Upsert { data, .. }, Some((version, true))) => {
+            (Op::Upsert { data, shape, .. }, Some((version, true))) => {
                 let current = c
                     .query_one(CURRENT, params![version])?
                     .map(|r| r.opt_text(0))
                     .transpose()?
-                    .flatten();
-                if current.as_deref() == Some(data) {
-                    return Ok(Effect::Unchanged);
-                }
-                self.write_version(c, key, Some(row_no), "update", Some(version), Some(data))?;
-                Ok(Effect::Updated)
+                    .flatten()
+                    .unwrap_or_default();
+                let mut merged = std::mem::take(&mut self.merged);
+                let (use_merged, partial) = self.merge_into(data, &current, shape, &mut merged);
+                let data = if use_merged { merged.as_str() } else { data };
+                let effect = if current == data {
+                    Effect::Unchanged
+                } else {
+                    self.write_version(c, key, Some(row_no), "update", Some(version), Some(data))?;
+                    Effect::Updated { partial }
+                };
+                self.merged = merged;
+                Ok(effect)
             }
             (Op::Delete { .. }, Some((version, true))) => {
                 self.write_version(c, key, Some(row_no), "delete", Some(version), None)?;
@@ -479,6 +562,29 @@ impl SqliteWriter {
             }
             (Op::Delete { .. }, _) => Ok(Effect::Unchanged),
         }
+    }
+
+    /// Whether the row must be merged over the live record `current` (into `merged`), and
+    /// whether `current` held a value for an item the row did not carry. Merging keeps such
+    /// values; replacing drops them.
+    fn merge_into(
+        &self,
+        data: &str,
+        current: &str,
+        shape: &RowShape,
+        merged: &mut String,
+    ) -> (bool, bool) {
+        if shape.absent.is_empty() {
+            return (false, false);
+        }
+        let meta = &self.plan.target.meta;
+        if self.plan.mode.replaces() {
+            return (false, Layout::holds_any(meta, current, &shape.absent));
+        }
+        let kept = self
+            .layout
+            .merge(meta, data, current, &shape.absent, merged);
+        (true, kept)
     }
 }
 
@@ -525,6 +631,10 @@ fn sqlite_rows(
         )?
         .is_none();
     let mut w = SqliteWriter {
+        plan,
+        layout: Layout::new(&plan.target.meta),
+        seen_unwritten: false,
+        merged: String::new(),
         resource: Value::Text(plan.target.code.clone()),
         batch: plan.batch,
         now: plan.now,
@@ -569,32 +679,53 @@ fn pg_apply(
 ) -> Result<(Counts, Rejects), ApplyError> {
     // Memory for the merge's hash joins and sorts, for this transaction only.
     c.batch("SET LOCAL work_mem = '128MB'")?;
+    // `absent`: codes of the items a row does not carry; `needs`: the required ones among
+    // them when merging (only an existing record may do without them).
     c.batch(
-        "CREATE TEMP TABLE collect_stage (ord BIGINT, row_no BIGINT, record_key TEXT, op TEXT, data TEXT) ON COMMIT DROP",
+        "CREATE TEMP TABLE collect_stage (ord BIGINT, row_no BIGINT, record_key TEXT, op TEXT, data TEXT, absent TEXT[], needs TEXT[]) ON COMMIT DROP",
     )?;
     let mut counts = Counts::default();
     let mut rejects = Rejects::default();
     let mut failure: Option<ApplyError> = None;
     let mut ord: i64 = 0;
+    let mut any_absent = false;
     let mut line = Vec::with_capacity(1024);
+    let items = &plan.target.meta.items;
+    let codes = |list: &[usize]| -> Option<String> {
+        (!list.is_empty()).then(|| {
+            let names: Vec<&str> = list.iter().map(|i| items[*i].code.as_str()).collect();
+            format!("{{{}}}", names.join(","))
+        })
+    };
     let staged = c.copy_in(
-        "COPY collect_stage (ord, row_no, record_key, op, data) FROM STDIN",
+        "COPY collect_stage (ord, row_no, record_key, op, data, absent, needs) FROM STDIN",
         &mut |w| {
             let mut emit = |op: Op<'_>| -> Result<Option<Effect>, ApplyError> {
                 ord += 1;
                 let ord_s = ord.to_string();
                 line.clear();
                 match op {
-                    Op::Upsert { key, data, row_no } => copy_text_row(
-                        &mut line,
-                        &[
-                            Some(&ord_s),
-                            Some(&row_no.to_string()),
-                            Some(key),
-                            Some("upsert"),
-                            Some(data),
-                        ],
-                    ),
+                    Op::Upsert {
+                        key,
+                        data,
+                        row_no,
+                        shape,
+                    } => {
+                        any_absent |= !shape.absent.is_empty();
+                        let (absent, needs) = (codes(&shape.absent), codes(&shape.needs_record));
+                        copy_text_row(
+                            &mut line,
+                            &[
+                                Some(&ord_s),
+                                Some(&row_no.to_string()),
+                                Some(key),
+                                Some("upsert"),
+                                Some(data),
+                                absent.as_deref(),
+                                needs.as_deref(),
+                            ],
+                        )
+                    }
                     Op::Delete { key, row_no } => copy_text_row(
                         &mut line,
                         &[
@@ -602,6 +733,8 @@ fn pg_apply(
                             Some(&row_no.to_string()),
                             Some(key),
                             Some("delete"),
+                            None,
+                            None,
                             None,
                         ],
                     ),
@@ -620,48 +753,27 @@ fn pg_apply(
         return Err(f);
     }
     staged?;
+    c.batch("CREATE INDEX ON collect_stage (record_key); ANALYZE collect_stage")?;
+    // Every problem is reported, under all-or-nothing too: repeated keys first, then new
+    // records without required items.
+    let repeated = reject_repeated_keys(c, plan, &mut counts, &mut rejects)?;
+    reject_incomplete(c, plan, &mut counts, &mut rejects)?;
     if plan.policy == BatchPolicy::AllOrNothing && counts.rejected > 0 {
         return Ok((counts, rejects));
     }
-    c.batch("CREATE INDEX ON collect_stage (record_key); ANALYZE collect_stage")?;
-    // A key staged twice: the later rows are rejected.
-    let dups = c.query(
-        "SELECT s.row_no, s.record_key, d.first_row FROM collect_stage s
-         JOIN (SELECT record_key, MIN(ord) AS first_ord, MIN(row_no) AS first_row FROM collect_stage GROUP BY record_key HAVING COUNT(*) > 1) d
-           ON d.record_key = s.record_key
-         WHERE s.ord > d.first_ord ORDER BY s.ord",
-        &[],
-    )?;
-    for r in &dups {
-        counts.rejected += 1;
-        rejects.rows += 1;
-        rejects.push(duplicate(
-            plan,
-            r.int(0)? as u64,
-            &r.text(1)?,
-            r.int(2)? as u64,
-        ));
+    if any_absent && !plan.mode.replaces() {
+        merge_staged(c, plan)?;
     }
-    if !dups.is_empty() {
-        if plan.policy == BatchPolicy::AllOrNothing {
-            return Ok((counts, rejects));
-        }
-        c.execute(
-            "DELETE FROM collect_stage s USING (SELECT record_key, MIN(ord) AS first_ord FROM collect_stage GROUP BY record_key HAVING COUNT(*) > 1) d
-             WHERE s.record_key = d.record_key AND s.ord > d.first_ord",
-            &[],
-        )?;
-    }
-    let staged_rows = ord - dups.len() as i64;
+    let staged_rows = ord - repeated;
     let applied = c
         .query_one(
             "WITH cur AS (
-                SELECT s.ord, s.row_no, s.record_key, s.op, s.data, r.version AS prev, r.live, v.data AS cur_data
+                SELECT s.ord, s.row_no, s.record_key, s.op, s.data, s.absent, r.version AS prev, r.live, v.data AS cur_data
                 FROM collect_stage s
                 LEFT JOIN records r ON r.resource = $1 AND r.record_key = s.record_key
                 LEFT JOIN record_versions v ON v.id = r.version
              ), changed AS (
-                SELECT ord, row_no, record_key, data, prev,
+                SELECT ord, row_no, record_key, data, prev, absent, cur_data,
                        CASE WHEN op = 'delete' THEN 'delete' WHEN prev IS NULL OR live = 0 THEN 'insert' ELSE 'update' END AS kind
                 FROM cur
                 WHERE (op = 'delete' AND live = 1)
@@ -678,13 +790,15 @@ fn pg_apply(
                 RETURNING 1
              )
              SELECT (SELECT COUNT(*) FROM ins WHERE op = 'insert'), (SELECT COUNT(*) FROM ins WHERE op = 'update'),
-                    (SELECT COUNT(*) FROM ins WHERE op = 'delete'), (SELECT COUNT(*) FROM up)",
+                    (SELECT COUNT(*) FROM ins WHERE op = 'delete'), (SELECT COUNT(*) FROM up),
+                    (SELECT COUNT(*) FROM changed WHERE kind = 'update' AND absent IS NOT NULL AND cur_data::jsonb ?| absent)",
             params![&plan.target.code, plan.batch, plan.now],
         )?
         .ok_or_else(|| DbError::Other("merge returned nothing".into()))?;
     counts.inserted = applied.int(0)?;
     counts.updated = applied.int(1)?;
     counts.deleted = applied.int(2)?;
+    count_partial(plan, applied.int(4)?, &mut counts);
     counts.unchanged = staged_rows - counts.inserted - counts.updated - counts.deleted;
     if plan.mode == BatchMode::Snapshot {
         let swept = c
@@ -710,6 +824,134 @@ fn pg_apply(
     Ok((counts, rejects))
 }
 
+/// A key staged twice: the later rows are rejected and leave the stage. Returns how many.
+fn reject_repeated_keys(
+    c: &mut dyn Conn,
+    plan: &Plan,
+    counts: &mut Counts,
+    rejects: &mut Rejects,
+) -> Result<i64, ApplyError> {
+    let dups = c.query(
+        "SELECT s.row_no, s.record_key, d.first_row FROM collect_stage s
+         JOIN (SELECT record_key, MIN(ord) AS first_ord, MIN(row_no) AS first_row FROM collect_stage GROUP BY record_key HAVING COUNT(*) > 1) d
+           ON d.record_key = s.record_key
+         WHERE s.ord > d.first_ord ORDER BY s.ord",
+        &[],
+    )?;
+    for r in &dups {
+        counts.rejected += 1;
+        rejects.rows += 1;
+        rejects.push(duplicate(
+            plan,
+            r.int(0)? as u64,
+            &r.text(1)?,
+            r.int(2)? as u64,
+        ));
+    }
+    if !dups.is_empty() {
+        c.execute(
+            "DELETE FROM collect_stage s USING (SELECT record_key, MIN(ord) AS first_ord FROM collect_stage GROUP BY record_key HAVING COUNT(*) > 1) d
+             WHERE s.record_key = d.record_key AND s.ord > d.first_ord",
+            &[],
+        )?;
+    }
+    Ok(dups.len() as i64)
+}
+
+/// Staged rows for keys with no live record that lack required items are rejected and leave
+/// the stage.
+fn reject_incomplete(
+    c: &mut dyn Conn,
+    plan: &Plan,
+    counts: &mut Counts,
+    rejects: &mut Rejects,
+) -> Result<(), ApplyError> {
+    const NO_LIVE_RECORD: &str = "s.needs IS NOT NULL AND s.op = 'upsert'
+        AND NOT EXISTS (SELECT 1 FROM records r WHERE r.resource = $1 AND r.record_key = s.record_key AND r.live = 1)";
+    let rows = c.query(
+        &format!("SELECT s.row_no, s.record_key, array_to_string(s.needs, ',') FROM collect_stage s WHERE {NO_LIVE_RECORD} ORDER BY s.ord"),
+        params![&plan.target.code],
+    )?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    for r in &rows {
+        let missing = item_indices(plan, &r.text(2)?);
+        counts.rejected += 1;
+        rejects.rows += 1;
+        for reject in incomplete(plan, r.int(0)? as u64, &r.text(1)?, &missing) {
+            rejects.push(reject);
+        }
+    }
+    c.execute(
+        &format!("DELETE FROM collect_stage s WHERE {NO_LIVE_RECORD}"),
+        params![&plan.target.code],
+    )?;
+    Ok(())
+}
+
+/// The items named by a comma-separated list of codes.
+fn item_indices(plan: &Plan, codes: &str) -> Vec<usize> {
+    let items = &plan.target.meta.items;
+    codes
+        .split(',')
+        .filter_map(|code| items.iter().position(|i| i.code == code))
+        .collect()
+}
+
+/// Rows merged per round trip when staged rows leave items out.
+const MERGE_PAGE: i64 = 5000;
+
+/// Merges staged rows that leave items out over the live records they update: the stored
+/// values of those items are kept. The canonical encoding is Rust's, so the merge runs here,
+/// a page at a time, and the merged records go back into the stage through `COPY`.
+fn merge_staged(c: &mut dyn Conn, plan: &Plan) -> Result<(), ApplyError> {
+    let meta = &plan.target.meta;
+    let layout = Layout::new(meta);
+    c.batch(
+        "CREATE INDEX ON collect_stage (ord);
+         CREATE TEMP TABLE collect_merged (ord BIGINT PRIMARY KEY, data TEXT) ON COMMIT DROP",
+    )?;
+    let mut after: i64 = 0;
+    let mut merged = String::new();
+    loop {
+        let page = c.query(
+            "SELECT s.ord, s.data, array_to_string(s.absent, ','), v.data FROM collect_stage s
+             JOIN records r ON r.resource = $1 AND r.record_key = s.record_key AND r.live = 1
+             JOIN record_versions v ON v.id = r.version
+             WHERE s.absent IS NOT NULL AND s.op = 'upsert' AND s.ord > $2
+             ORDER BY s.ord LIMIT $3",
+            params![&plan.target.code, after, MERGE_PAGE],
+        )?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.int(0)?;
+        let mut out = Vec::new();
+        for r in &page {
+            let absent = item_indices(plan, &r.text(2)?);
+            let stored = r.opt_text(3)?.unwrap_or_default();
+            if layout.merge(meta, &r.text(1)?, &stored, &absent, &mut merged) {
+                copy_text_row(&mut out, &[Some(&r.int(0)?.to_string()), Some(&merged)]);
+            }
+        }
+        if !out.is_empty() {
+            c.copy_in("COPY collect_merged (ord, data) FROM STDIN", &mut |w| {
+                w.write_all(&out)
+                    .map_err(|e| DbError::Other(format!("copy: {e}")))
+            })?;
+        }
+        if (page.len() as i64) < MERGE_PAGE {
+            break;
+        }
+    }
+    c.execute(
+        "UPDATE collect_stage s SET data = m.data FROM collect_merged m WHERE s.ord = m.ord",
+        &[],
+    )?;
+    Ok(())
+}
+
 // ---------------------------------------------------------------- both
 
 /// Marks the batch applied with its figures, keeps its rejects, updates the resource's data
@@ -725,9 +967,9 @@ fn finish(
     done: i64,
 ) -> Result<(), ApplyError> {
     let n = c.execute(
-        "UPDATE collect_batches SET status = 'applied', rows_read = $1, inserted = $2, updated = $3, unchanged = $4, deleted = $5, rejected = $6, finished_at = $7
-         WHERE id = $8 AND status = 'running'",
-        params![counts.rows_read, counts.inserted, counts.updated, counts.unchanged, counts.deleted, counts.rejected, done, plan.batch],
+        "UPDATE collect_batches SET status = 'applied', rows_read = $1, inserted = $2, updated = $3, unchanged = $4, deleted = $5, rejected = $6, finished_at = $7, merged = $8, replaced = $9
+         WHERE id = $10 AND status = 'running'",
+        params![counts.rows_read, counts.inserted, counts.updated, counts.unchanged, counts.deleted, counts.rejected, done, counts.merged, counts.replaced, plan.batch],
     )?;
     if n == 0 {
         return Err(ApplyError::Unapplied(Box::new(Unapplied::Lost)));
@@ -741,6 +983,7 @@ fn finish(
     let summary = serde_json::json!({
         "batch": plan.batch, "inserted": counts.inserted, "updated": counts.updated,
         "unchanged": counts.unchanged, "deleted": counts.deleted, "rejected": counts.rejected,
+        "mode": plan.mode.as_str(), "merged": counts.merged, "replaced": counts.replaced,
     });
     crate::audit::enqueue(
         c,

@@ -176,6 +176,12 @@ pub struct BatchReport {
     pub unchanged: i64,
     pub deleted: i64,
     pub rejected: i64,
+    /// Updated records that kept the stored value of an item the batch did not carry
+    /// (upsert merges).
+    pub merged: i64,
+    /// Updated records that lost the stored value of an item the batch did not carry,
+    /// because the batch replaced whole records (replace and snapshot modes).
+    pub replaced: i64,
     pub ignored_columns: Vec<String>,
     pub error: Option<BatchError>,
     pub started_at: i64,
@@ -230,6 +236,8 @@ pub(crate) struct Counts {
     pub unchanged: i64,
     pub deleted: i64,
     pub rejected: i64,
+    pub merged: i64,
+    pub replaced: i64,
 }
 
 /// The published resource a batch is checked against.
@@ -349,7 +357,7 @@ fn load_overrides(c: &mut dyn Conn) -> Result<Overrides> {
     Ok(o)
 }
 
-const BATCH_COLS: &str = "b.id, b.resource, b.catalog_version, b.client_batch, b.channel, b.source, b.source_system, b.format, b.encoding, b.policy, b.mode, b.status, b.actor, b.rows_read, b.inserted, b.updated, b.unchanged, b.deleted, b.rejected, b.ignored_columns, b.error_code, b.error_zh, b.error_en, b.started_at, b.finished_at, d.collected_at, v.meta";
+const BATCH_COLS: &str = "b.id, b.resource, b.catalog_version, b.client_batch, b.channel, b.source, b.source_system, b.format, b.encoding, b.policy, b.mode, b.status, b.actor, b.rows_read, b.inserted, b.updated, b.unchanged, b.deleted, b.rejected, b.ignored_columns, b.error_code, b.error_zh, b.error_en, b.started_at, b.finished_at, d.collected_at, v.meta, b.merged, b.replaced";
 const BATCH_FROM: &str = "FROM collect_batches b
      LEFT JOIN resource_data d ON d.code = b.resource
      JOIN resource_versions v ON v.code = b.resource AND v.version = b.catalog_version";
@@ -386,6 +394,8 @@ fn report_from_row(r: &Row, now: i64) -> Result<BatchReport> {
         unchanged: r.int(16)?,
         deleted: r.int(17)?,
         rejected: r.int(18)?,
+        merged: r.int(27)?,
+        replaced: r.int(28)?,
         ignored_columns: from_json(&r.text(19)?)?,
         error,
         started_at,
@@ -483,7 +493,7 @@ impl Store {
             let mapping = if columns.is_empty() && !req.deletes.is_empty() {
                 Mapping { item_of_column: Vec::new(), ignored: Vec::new() }
             } else {
-                collect::map_columns(&target.meta, &columns, &req.mapping)?
+                collect::map_columns(&target.meta, &columns, &req.mapping, !req.mode.replaces())?
             };
             let overrides = load_overrides(c)?;
             let batch = c

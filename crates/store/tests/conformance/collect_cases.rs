@@ -74,7 +74,7 @@ pub async fn collect_versions_history_and_snapshot(s: Store, t: Arc<AtomicI64>, 
         )
         .await
         .unwrap();
-    assert_eq!(first.status, "applied");
+    assert_eq!(first.status, "applied", "{first:?}");
     assert_eq!(
         (
             first.rows_read,
@@ -224,7 +224,8 @@ pub async fn collect_bad_rows_policies_and_duplicates(s: Store, _t: Arc<AtomicI6
         .await
         .unwrap();
     assert_eq!(r.status, "rejected");
-    assert_eq!((r.inserted, r.rejected), (0, 2), "{r:?}");
+    // Every problem is reported, the key repeated after the bad rows too.
+    assert_eq!((r.inserted, r.rejected), (0, 3), "{r:?}");
     let rejects = s.batch_rejects(steward_a(), r.id).await.unwrap();
     let seen: Vec<(u64, Option<&str>, &str)> = rejects
         .iter()
@@ -235,7 +236,8 @@ pub async fn collect_bad_rows_policies_and_duplicates(s: Store, _t: Arc<AtomicI6
         [
             (2, Some("GMSFHM"), "id_check_digit"),
             (3, Some("XM"), "required"),
-            (3, Some("CSRQ"), "invalid_date")
+            (3, Some("CSRQ"), "invalid_date"),
+            (5, Some("GMSFHM"), "duplicate_key")
         ]
     );
     assert_eq!(rejects[0].value.as_deref(), Some("110105194912310021"));
@@ -266,7 +268,8 @@ pub async fn collect_bad_rows_policies_and_duplicates(s: Store, _t: Arc<AtomicI6
     assert_eq!((dup.row, dup.key.as_deref()), (5, Some(A)));
     assert!(dup.message_zh.contains("第 1 行"), "{}", dup.message_zh);
 
-    // A required item with no column is refused before any batch exists.
+    // A key with no column, or (replacing whole records) a required item with no column,
+    // is refused before any batch exists.
     let before = s
         .list_batches(steward_a(), &code, 10, 0)
         .await
@@ -276,6 +279,20 @@ pub async fn collect_bad_rows_policies_and_duplicates(s: Store, _t: Arc<AtomicI6
         .collect_batch(
             steward_a(),
             req(&code),
+            VecSource::new(vec!["姓名".into()], vec![]),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(domain(e), DomainError::Invalid(errs) if errs.iter().any(|f| f.reason == "unmapped_required" && f.field == "GMSFHM"))
+    );
+    let mut replace = req(&code);
+    replace.mode = BatchMode::Replace;
+    let e = s
+        .collect_batch(
+            steward_a(),
+            replace,
             VecSource::new(vec!["公民身份号码".into()], vec![]),
             None,
         )
@@ -395,4 +412,151 @@ pub async fn collect_push_is_idempotent_and_overrides_are_audited(
     assert_eq!(s.list_overrides(steward_a()).await.unwrap().len(), 1);
     s.remove_override(admin(), o.id, "核查完毕").await.unwrap();
     assert!(s.list_overrides(admin()).await.unwrap().is_empty());
+}
+
+/// An upsert merges: an item the file has no column for keeps its stored value, and a new
+/// record must still carry every required item. Replacing whole records is asked for, and
+/// counted.
+pub async fn collect_upserts_merge_and_replacing_is_explicit(
+    s: Store,
+    _t: Arc<AtomicI64>,
+    _u: String,
+) {
+    let s = with_audit(s);
+    let code = published(&s).await;
+    let full = s
+        .collect_batch(
+            steward_a(),
+            req(&code),
+            VecSource::new(
+                cols(),
+                vec![row(A, "张三", "1949-12-31"), row(B, "李四", "1880-01-01")],
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(full.inserted, 2, "{full:?}");
+    let data = |code: String, key: &'static str| {
+        let s = s.clone();
+        async move {
+            s.record_at(steward_a(), &code, key, None)
+                .await
+                .unwrap()
+                .data
+                .unwrap()
+        }
+    };
+
+    // Names only: the birth dates stay.
+    let names = vec!["公民身份号码".to_string(), "姓名".to_string()];
+    let r = s
+        .collect_batch(
+            steward_a(),
+            req(&code),
+            VecSource::new(
+                names.clone(),
+                vec![
+                    vec![A.into(), "张三丰".into()],
+                    vec![B.into(), "李四".into()],
+                ],
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            r.status.as_str(),
+            r.updated,
+            r.unchanged,
+            r.merged,
+            r.replaced
+        ),
+        ("applied", 1, 1, 1, 0),
+        "{r:?}"
+    );
+    let a = data(code.clone(), A).await;
+    assert_eq!(
+        (a["XM"].as_str(), a["CSRQ"].as_str()),
+        (Some("张三丰"), Some("1949-12-31"))
+    );
+    assert_eq!(data(code.clone(), B).await["CSRQ"], "1880-01-01");
+
+    // Without the required 姓名: fine for existing records, refused for a new one; every
+    // problem is reported under all-or-nothing, the repeated key too.
+    let dates = vec!["公民身份号码".to_string(), "出生日期".to_string()];
+    let rows = vec![
+        vec![A.to_string(), "1950-01-01".to_string()],
+        vec![C.to_string(), "1990-03-07".to_string()],
+        vec![A.to_string(), "1950-01-02".to_string()],
+    ];
+    let r = s
+        .collect_batch(
+            steward_a(),
+            req(&code),
+            VecSource::new(dates.clone(), rows.clone()),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.status.as_str(), r.rejected), ("rejected", 2), "{r:?}");
+    let seen: Vec<(u64, Option<String>, String)> = s
+        .batch_rejects(steward_a(), r.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| (x.row, x.field, x.reason))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (2, Some("XM".into()), "required".into()),
+            (3, Some("GMSFHM".into()), "duplicate_key".into())
+        ]
+    );
+    let mut accept = req(&code);
+    accept.policy = BatchPolicy::AcceptValid;
+    let r = s
+        .collect_batch(steward_a(), accept, VecSource::new(dates, rows), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            r.status.as_str(),
+            r.updated,
+            r.inserted,
+            r.rejected,
+            r.merged
+        ),
+        ("applied", 1, 0, 2, 1),
+        "{r:?}"
+    );
+    let a = data(code.clone(), A).await;
+    assert_eq!(
+        (a["XM"].as_str(), a["CSRQ"].as_str()),
+        (Some("张三丰"), Some("1950-01-01"))
+    );
+    assert!(s.record_at(steward_a(), &code, C, None).await.is_err());
+
+    // Replacing whole records is explicit, and the records that lost values are counted.
+    let mut replace = req(&code);
+    replace.mode = BatchMode::Replace;
+    let r = s
+        .collect_batch(
+            steward_a(),
+            replace,
+            VecSource::new(names, vec![vec![A.into(), "张三丰".into()]]),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.mode.as_str(), r.updated, r.replaced, r.merged),
+        ("replace", 1, 1, 0),
+        "{r:?}"
+    );
+    let a = data(code.clone(), A).await;
+    assert_eq!((a["XM"].as_str(), a.get("CSRQ")), (Some("张三丰"), None));
+    assert_eq!(data(code, B).await["CSRQ"], "1880-01-01", "other keys stay");
 }
