@@ -76,6 +76,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0010_subject_spans.sql"),
         postgres: include_str!("migrations/postgres/0010_subject_spans.sql"),
     },
+    Migration {
+        version: RECORD_SUBJECTS_VERSION,
+        name: "record_subjects",
+        sqlite: include_str!("migrations/sqlite/0012_record_subjects.sql"),
+        postgres: include_str!("migrations/postgres/0012_record_subjects.sql"),
+    },
 ];
 
 /// The migration that moves an SQLite database's audit log to its own file. It has a first
@@ -93,6 +99,12 @@ const AUDIT_SUBJECTS_COPY: &str = include_str!("migrations/sqlite/0009_audit_sub
 const SUBJECT_SPANS_VERSION: i64 = 10;
 const SUBJECT_SPANS_AUDIT: &str = include_str!("migrations/sqlite/0010_subject_spans_audit.sql");
 
+/// The migration that names each record's subject and indexes downloads by resource. On
+/// SQLite the download index is the audit file's (`RECORD_SUBJECTS_AUDIT`).
+const RECORD_SUBJECTS_VERSION: i64 = 12;
+const RECORD_SUBJECTS_AUDIT: &str =
+    include_str!("migrations/sqlite/0012_record_subjects_audit.sql");
+
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
@@ -105,6 +117,7 @@ pub fn run(db: &Db, now: i64) -> Result<Vec<i64>, DbError> {
                 AUDIT_FILE_VERSION => sqlite.audit_transaction(copy_audit_out)?,
                 AUDIT_SUBJECTS_VERSION => sqlite.audit_transaction(copy_subjects_out)?,
                 SUBJECT_SPANS_VERSION => sqlite.audit_transaction(lay_subjects_in_spans)?,
+                RECORD_SUBJECTS_VERSION => sqlite.audit_transaction(index_downloads)?,
                 _ => {}
             }
         }
@@ -159,6 +172,15 @@ fn lay_subjects_in_spans(c: &mut dyn Conn) -> Result<(), DbError> {
         return Ok(());
     }
     c.batch(SUBJECT_SPANS_AUDIT)
+}
+
+/// The audit file's part of migration 12, unless it has been applied (it can run again: the
+/// index is created if it is not there).
+fn index_downloads(c: &mut dyn Conn) -> Result<(), DbError> {
+    if applied(c, RECORD_SUBJECTS_VERSION)? {
+        return Ok(());
+    }
+    c.batch(RECORD_SUBJECTS_AUDIT)
 }
 
 /// Step one of the audit file's migration, unless it has been applied: rebuilds the audit

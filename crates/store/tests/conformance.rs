@@ -1682,6 +1682,7 @@ conformance!(
     collect_bad_rows_policies_and_duplicates,
     collect_push_is_idempotent_and_overrides_are_audited,
     exchange_queries_feed_downloads_and_usage,
+    downloads_name_the_subjects_of_their_snapshot,
     lookups_go_on_while_an_import_holds_the_data,
     revocations_by_another_process_end_access_at_the_next_call,
     lookups_see_each_change_to_a_record_at_the_next_call,

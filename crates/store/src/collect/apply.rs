@@ -17,6 +17,7 @@ use super::{
     cut, store_rejects, ApplyError, Counts, ImportProgress, Plan, Reject, Rejects, Unapplied,
 };
 use crate::db::{copy_text_row, Backend, Conn, DbError, Value};
+use crate::subject_records::RecordSubjects;
 use crate::{params, to_json, Result};
 
 /// How often (in rows) the progress counters are refreshed.
@@ -55,6 +56,8 @@ pub(super) fn run(
     clock: &crate::Clock,
 ) -> Result<(), ApplyError> {
     lock_batch(c, plan)?;
+    plan.subjects
+        .mark_if_deferred(c, &plan.target.code, plan.batch)?;
     let (mut counts, mut rejects) = match c.backend() {
         Backend::Sqlite => sqlite_apply(c, plan, source, progress)?,
         Backend::Postgres => pg_apply(c, plan, source, progress)?,
@@ -287,16 +290,18 @@ fn duplicate(plan: &Plan, row_no: u64, key: &str, first: u64) -> Reject {
 const LOOKUP: &str = "SELECT version, live FROM records WHERE resource = $1 AND record_key = $2";
 const CURRENT: &str = "SELECT data, row_no FROM record_versions WHERE id = $1";
 const INSERT_VERSION: &str = "INSERT INTO record_versions (id, resource, record_key, batch, row_no, at, op, prev, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-const UPSERT_RECORD: &str = "INSERT INTO records (resource, record_key, version, live) VALUES ($1, $2, $3, $4)
+// `subject` is set when a key is first written (see subject_records.rs) and never changes.
+const UPSERT_RECORD: &str = "INSERT INTO records (resource, record_key, version, live, subject) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (resource, record_key) DO UPDATE SET version = excluded.version, live = excluded.live";
 const INSERT_RECORD: &str =
-    "INSERT INTO records (resource, record_key, version, live) VALUES ($1, $2, $3, $4)";
+    "INSERT INTO records (resource, record_key, version, live, subject) VALUES ($1, $2, $3, $4, $5)";
 const SEEN: &str =
     "INSERT INTO temp.collect_seen (record_key, row_no) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 const SEEN_AT: &str = "SELECT row_no FROM temp.collect_seen WHERE record_key = $1";
 
-struct SqliteWriter {
+struct SqliteWriter<'p> {
     resource: Value,
+    subjects: &'p RecordSubjects,
     batch: i64,
     now: i64,
     /// The first version id of this batch: a record pointing at or after it was written by it.
@@ -306,7 +311,7 @@ struct SqliteWriter {
     fresh: bool,
 }
 
-impl SqliteWriter {
+impl SqliteWriter<'_> {
     /// Appends one version row.
     #[allow(clippy::too_many_arguments)]
     fn insert_version(
@@ -348,6 +353,11 @@ impl SqliteWriter {
         let id = self.next_id;
         self.next_id += 1;
         self.insert_version(c, id, key, row_no, op, prev, data)?;
+        // A key with no earlier version is new: its record is inserted, with its subject.
+        let subject = match prev {
+            None => self.subjects.of(key),
+            Some(_) => Value::Null,
+        };
         c.execute(
             UPSERT_RECORD,
             &[
@@ -355,6 +365,7 @@ impl SqliteWriter {
                 Value::Text(key.to_string()),
                 Value::Int(id),
                 Value::Int((op != "delete") as i64),
+                subject,
             ],
         )?;
         Ok(())
@@ -377,6 +388,7 @@ impl SqliteWriter {
                 Value::Text(key.to_string()),
                 Value::Int(id),
                 Value::Int(1),
+                self.subjects.of(key),
             ],
         );
         match inserted {
@@ -526,6 +538,7 @@ fn sqlite_rows(
         .is_none();
     let mut w = SqliteWriter {
         resource: Value::Text(plan.target.code.clone()),
+        subjects: &plan.subjects,
         batch: plan.batch,
         now: plan.now,
         first_id: max + 1,
@@ -570,7 +583,7 @@ fn pg_apply(
     // Memory for the merge's hash joins and sorts, for this transaction only.
     c.batch("SET LOCAL work_mem = '128MB'")?;
     c.batch(
-        "CREATE TEMP TABLE collect_stage (ord BIGINT, row_no BIGINT, record_key TEXT, op TEXT, data TEXT) ON COMMIT DROP",
+        "CREATE TEMP TABLE collect_stage (ord BIGINT, row_no BIGINT, record_key TEXT, op TEXT, data TEXT, subject BIGINT) ON COMMIT DROP",
     )?;
     let mut counts = Counts::default();
     let mut rejects = Rejects::default();
@@ -578,7 +591,7 @@ fn pg_apply(
     let mut ord: i64 = 0;
     let mut line = Vec::with_capacity(1024);
     let staged = c.copy_in(
-        "COPY collect_stage (ord, row_no, record_key, op, data) FROM STDIN",
+        "COPY collect_stage (ord, row_no, record_key, op, data, subject) FROM STDIN",
         &mut |w| {
             let mut emit = |op: Op<'_>| -> Result<Option<Effect>, ApplyError> {
                 ord += 1;
@@ -593,6 +606,7 @@ fn pg_apply(
                             Some(key),
                             Some("upsert"),
                             Some(data),
+                            plan.subjects.text_of(key).as_deref(),
                         ],
                     ),
                     Op::Delete { key, row_no } => copy_text_row(
@@ -602,6 +616,7 @@ fn pg_apply(
                             Some(&row_no.to_string()),
                             Some(key),
                             Some("delete"),
+                            None,
                             None,
                         ],
                     ),
@@ -672,8 +687,9 @@ fn pg_apply(
                 FROM changed ORDER BY ord
                 RETURNING id, record_key, op
              ), up AS (
-                INSERT INTO records (resource, record_key, version, live)
-                SELECT $1, record_key, id, CASE WHEN op = 'delete' THEN 0 ELSE 1 END FROM ins
+                INSERT INTO records (resource, record_key, version, live, subject)
+                SELECT $1, ins.record_key, ins.id, CASE WHEN ins.op = 'delete' THEN 0 ELSE 1 END, s.subject
+                FROM ins LEFT JOIN collect_stage s ON s.record_key = ins.record_key
                 ON CONFLICT (resource, record_key) DO UPDATE SET version = EXCLUDED.version, live = EXCLUDED.live
                 RETURNING 1
              )
