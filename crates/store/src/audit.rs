@@ -1236,6 +1236,11 @@ impl Store {
             if !ticks.is_multiple_of(SUBJECTS_EVERY_TICKS) {
                 continue;
             }
+            // Records collected without the subject secret get their subject here, ahead of
+            // the first subject query that would otherwise wait for them.
+            if let Err(e) = self.fill_record_subjects().await {
+                tracing::error!(error = %e, "naming records' subjects failed; will retry");
+            }
             loop {
                 match self.audit_index_subjects().await {
                     Ok(more) if more => continue,
