@@ -136,10 +136,21 @@ fn data_of(v: &Value) -> Result<Option<Data>> {
     }
 }
 
-/// Current live records after `after` in key order, matching every filter; with `as_of`,
-/// only those whose current version is no later (a download's snapshot: what changed since
-/// comes through the change feed from `as_of`, and is named there).
+/// Current live records after `after` in key order, matching every filter.
 fn read_page(
+    c: &mut dyn Conn,
+    resource: &str,
+    filters: &[Filter],
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<(String, Data)>> {
+    read_page_as_of(c, resource, filters, after, None, limit)
+}
+
+/// `read_page`; with `as_of`, only the records whose current version is no later (a
+/// download's snapshot: what changed since comes through the change feed from `as_of`, and
+/// is named there).
+fn read_page_as_of(
     c: &mut dyn Conn,
     resource: &str,
     filters: &[Filter],
@@ -217,7 +228,7 @@ impl Store {
                     .map(|c| exchange::parse_key_cursor(c))
                     .transpose()?;
                 // One more than the page tells whether there is a next page.
-                let rows = read_page(conn, &t.code, &filters, after.as_deref(), None, limit + 1)?;
+                let rows = read_page(conn, &t.code, &filters, after.as_deref(), limit + 1)?;
                 Ok((fields, rows, limit))
             })
             .await
@@ -393,7 +404,7 @@ impl Store {
     ) -> Result<Vec<(String, Data)>> {
         let (code, fields, as_of) = (plan.resource.clone(), plan.fields.clone(), plan.as_of);
         self.read(move |conn| {
-            let rows = read_page(
+            let rows = read_page_as_of(
                 conn,
                 &code,
                 &[],
