@@ -54,6 +54,9 @@ pub struct ImportArgs {
     pub json: bool,
     #[command(flatten)]
     pub actor: Actor,
+    /// The key file's subject secret names each new record's data subject as it is written.
+    #[command(flatten)]
+    pub audit: AuditArgs,
 }
 
 #[derive(Subcommand)]

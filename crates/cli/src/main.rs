@@ -522,7 +522,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Catalog(c) => catalog(open(&cli.database).await?, c).await,
         Command::Audit(a) => audit::run(&cli.database, a).await,
         Command::Share(c) => share::run(open(&cli.database).await?, c).await,
-        Command::Import(a) => collect::import(open(&cli.database).await?, a).await,
+        Command::Import(a) => {
+            let store = open(&cli.database)
+                .await?
+                .with_audit(a.audit.keys(&cli.database)?);
+            collect::import(store, a).await
+        }
         Command::Collect(c) => collect::run(&cli.database, open(&cli.database).await?, c).await,
     }
 }

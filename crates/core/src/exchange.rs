@@ -296,6 +296,22 @@ pub fn served_count(result: &str) -> i64 {
         .unwrap_or(0)
 }
 
+/// The audit result of a whole-resource download: how many records were live and the
+/// snapshot it serves, `as_of` (the resource's last version id when it was sealed). The entry
+/// names its data subjects by that reference — every key live in the resource at `as_of` —
+/// rather than one by one, so sealing a download of a million rows costs what one lookup does.
+pub fn download_result(total: i64, as_of: i64) -> String {
+    format!("ok:{total}/download@{as_of}")
+}
+
+/// The snapshot a download's audit result names (see [`download_result`]); `None` for a
+/// refusal, or a download sealed before entries named their snapshot.
+pub fn download_as_of(result: &str) -> Option<i64> {
+    let (count, as_of) = result.strip_prefix("ok:")?.split_once("/download@")?;
+    count.parse::<i64>().ok()?;
+    as_of.parse().ok().filter(|v: &i64| *v >= 0)
+}
+
 /// A token bucket for one grant's rate limit: `rate` calls a second with bursts of up to one
 /// second's worth. Time is passed in, so the rule is testable without a clock.
 #[derive(Debug, Clone)]
@@ -386,6 +402,20 @@ mod limit_tests {
         assert_eq!(served_count("ok:3/5"), 3);
         assert_eq!(served_count("ok:12"), 12);
         assert_eq!(served_count("denied:no_grant"), 0);
+    }
+
+    #[test]
+    fn a_download_result_names_its_snapshot() {
+        let r = download_result(1_000_000, 42);
+        assert_eq!(served_count(&r), 1_000_000);
+        assert_eq!(download_as_of(&r), Some(42));
+        assert_eq!(
+            download_as_of("ok:3/download"),
+            None,
+            "sealed before snapshots"
+        );
+        assert_eq!(download_as_of("denied:no_grant"), None);
+        assert_eq!(download_as_of("ok:3/5"), None);
     }
 
     #[test]

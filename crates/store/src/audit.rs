@@ -140,7 +140,7 @@ fn hash_of(v: &Value) -> Result<Hash> {
 }
 
 /// Reads a stored entry's canonical bytes back into an entry.
-fn decode_entry(v: &Value) -> Result<Entry> {
+pub(crate) fn decode_entry(v: &Value) -> Result<Entry> {
     match v {
         Value::Blob(b) => {
             Entry::decode(b).map_err(|e| DbError::Other(format!("stored {e}")).into())
@@ -773,6 +773,15 @@ const SUBJECT_MATCH: &str = "e.idx IN (
         WHERE t.idx >= (SELECT upto FROM audit_subjects_mark WHERE id = 1))
     AND (' ' || e.subjects || ' ') LIKE ('% ' || {} || ' %')";
 
+/// `SUBJECT_MATCH`, or one of the entries `also` (our own integers, written into the text).
+fn subject_condition(also: &[i64]) -> String {
+    if also.is_empty() {
+        return SUBJECT_MATCH.to_string();
+    }
+    let list: Vec<String> = also.iter().map(i64::to_string).collect();
+    format!("(({SUBJECT_MATCH}) OR e.idx IN ({}))", list.join(", "))
+}
+
 /// Receipts for `count` entries of a batch from its `start`-th (pending entries come first),
 /// from memory alone: every node their proofs need was either completed by the batch or is
 /// on the edge it started from.
@@ -1241,6 +1250,11 @@ impl Store {
             if !ticks.is_multiple_of(SUBJECTS_EVERY_TICKS) {
                 continue;
             }
+            // Records collected without the subject secret get their subject here, ahead of
+            // the first subject query that would otherwise wait for them.
+            if let Err(e) = self.fill_record_subjects().await {
+                tracing::error!(error = %e, "naming records' subjects failed; will retry");
+            }
             loop {
                 match self.audit_index_subjects().await {
                     Ok(more) if more => continue,
@@ -1388,6 +1402,15 @@ impl Store {
     /// Entries matching `f`, newest first, with the total.
     pub async fn audit_entries(&self, f: AuditFilter) -> Result<crate::catalog::Page<AuditRecord>> {
         self.audit_spread().await?;
+        // A subject is also named by the downloads whose snapshot held their records: every
+        // record's subject hash must be known first.
+        let secret = match &f.subject {
+            Some(_) => {
+                self.fill_record_subjects().await?;
+                Some(self.audit_subject_secret()?)
+            }
+            None => None,
+        };
         self.read(move |c| {
             let mut cond = String::new();
             let mut values: Vec<Value> = Vec::new();
@@ -1409,9 +1432,11 @@ impl Store {
             if let Some(v) = &f.action {
                 add("e.action = {}", v.into());
             }
-            if let Some(v) = &f.subject {
-                // The index up to its mark, the entries' own column above it.
-                add(SUBJECT_MATCH, v.into());
+            if let (Some(v), Some(secret)) = (&f.subject, &secret) {
+                // The index up to its mark, the entries' own column above it; and the
+                // downloads that named the subject by their snapshot.
+                let downloads = crate::subject_records::downloads_holding(c, secret, v)?;
+                add(&subject_condition(&downloads), v.into());
             }
             if let Some(v) = f.since {
                 add("e.time >= {}", v.into());

@@ -12,6 +12,7 @@ mod index;
 mod maintenance;
 pub mod migrate;
 pub mod share;
+mod subject_records;
 pub mod subjects;
 #[cfg(feature = "testkit")]
 pub mod testkit;

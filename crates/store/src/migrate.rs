@@ -88,6 +88,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0012_collect_merge.sql"),
         postgres: include_str!("migrations/postgres/0012_collect_merge.sql"),
     },
+    Migration {
+        version: RECORD_SUBJECTS_VERSION,
+        name: "record_subjects",
+        sqlite: include_str!("migrations/sqlite/0013_record_subjects.sql"),
+        postgres: include_str!("migrations/postgres/0013_record_subjects.sql"),
+    },
 ];
 
 /// The migration that moves an SQLite database's audit log to its own file. It has a first
@@ -105,6 +111,12 @@ const AUDIT_SUBJECTS_COPY: &str = include_str!("migrations/sqlite/0009_audit_sub
 const SUBJECT_SPANS_VERSION: i64 = 10;
 const SUBJECT_SPANS_AUDIT: &str = include_str!("migrations/sqlite/0010_subject_spans_audit.sql");
 
+/// The migration that names each record's subject and indexes downloads by resource. On
+/// SQLite the download index is the audit file's (`RECORD_SUBJECTS_AUDIT`).
+const RECORD_SUBJECTS_VERSION: i64 = 13;
+const RECORD_SUBJECTS_AUDIT: &str =
+    include_str!("migrations/sqlite/0013_record_subjects_audit.sql");
+
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
@@ -117,6 +129,7 @@ pub fn run(db: &Db, now: i64) -> Result<Vec<i64>, DbError> {
                 AUDIT_FILE_VERSION => sqlite.audit_transaction(copy_audit_out)?,
                 AUDIT_SUBJECTS_VERSION => sqlite.audit_transaction(copy_subjects_out)?,
                 SUBJECT_SPANS_VERSION => sqlite.audit_transaction(lay_subjects_in_spans)?,
+                RECORD_SUBJECTS_VERSION => sqlite.audit_transaction(index_downloads)?,
                 _ => {}
             }
         }
@@ -171,6 +184,15 @@ fn lay_subjects_in_spans(c: &mut dyn Conn) -> Result<(), DbError> {
         return Ok(());
     }
     c.batch(SUBJECT_SPANS_AUDIT)
+}
+
+/// The audit file's part of migration 13, unless it has been applied (it can run again: the
+/// index is created if it is not there).
+fn index_downloads(c: &mut dyn Conn) -> Result<(), DbError> {
+    if applied(c, RECORD_SUBJECTS_VERSION)? {
+        return Ok(());
+    }
+    c.batch(RECORD_SUBJECTS_AUDIT)
 }
 
 /// Step one of the audit file's migration, unless it has been applied: rebuilds the audit

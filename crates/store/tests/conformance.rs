@@ -2059,6 +2059,7 @@ conformance!(
     collect_upserts_merge_and_replacing_is_explicit,
     exchange_queries_feed_downloads_and_usage,
     hidden_keys_leave_as_pseudonyms_of_one_system,
+    downloads_name_the_subjects_of_their_snapshot,
     lookups_go_on_while_an_import_holds_the_data,
     revocations_by_another_process_end_access_at_the_next_call,
     lookups_see_each_change_to_a_record_at_the_next_call,

@@ -984,3 +984,66 @@ async fn unauthenticated_refusals_are_sealed_up_to_a_rate_per_address() {
     }
     assert_eq!(dropped, ["dropped:5"]);
 }
+
+/// Registers `username` as the identified citizen `id` and signs them in: their session.
+async fn citizen(app: &App, username: &str, id: &str) -> String {
+    let admin = app.login("admin").await;
+    let (s, v) = app
+        .post(
+            "/api/v1/subjects",
+            Some(&admin),
+            json!({"username": username, "display_name": username, "kind": "person",
+                   "identifier": id, "password": "Citizen-pass-2026"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": username, "password": "Citizen-pass-2026"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["session"].as_str().unwrap().to_string()
+}
+
+/// A citizen whose record was in a downloaded resource sees the download among their
+/// accesses, with its proof; a citizen with no record there does not; the system that
+/// downloaded cannot ask.
+#[tokio::test]
+async fn citizens_see_the_downloads_that_held_their_record() {
+    let Setup {
+        app, code, token, ..
+    } = setup_with(shuqiao_store::system_clock()).await;
+    let zhang = citizen(&app, "zhang.san", A).await;
+    let outsider = citizen(&app, "qian.qi", "110101198001010010").await;
+    let (s, h, body) = raw(&app, &format!("/api/v1/exchange/{code}/download"), &token).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let index: u64 = h["shuqiao-audit-index"].to_str().unwrap().parse().unwrap();
+
+    let (s, mine) = app.get("/api/v1/me/accesses", Some(&zhang)).await;
+    assert_eq!(s, StatusCode::OK, "{mine}");
+    let items = mine["items"].as_array().unwrap();
+    let download: Vec<&Value> = items
+        .iter()
+        .filter(|a| a["index"].as_u64() == Some(index))
+        .collect();
+    assert_eq!(download.len(), 1, "{mine}");
+    assert_eq!(download[0]["action"], "exchange.download");
+    assert_eq!(download[0]["actor_system"], "c1-sys");
+    assert!(!download[0]["inclusion_proof"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(
+        !mine.to_string().contains(A),
+        "the identifier never appears"
+    );
+
+    let (s, theirs) = app.get("/api/v1/me/accesses", Some(&outsider)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(theirs["items"], json!([]), "{theirs}");
+    let (s, v) = app.get("/api/v1/me/accesses", Some(&token)).await;
+    assert!(s.is_client_error(), "{s} {v}");
+}

@@ -19,6 +19,7 @@ use super::{
     cut, store_rejects, ApplyError, Counts, ImportProgress, Plan, Reject, Rejects, Unapplied,
 };
 use crate::db::{copy_text_row, Backend, Conn, DbError, Value};
+use crate::subject_records::RecordSubjects;
 use crate::{params, to_json, Result};
 
 /// How often (in rows) the progress counters are refreshed.
@@ -65,6 +66,8 @@ pub(super) fn run(
     clock: &crate::Clock,
 ) -> Result<(), ApplyError> {
     lock_batch(c, plan)?;
+    plan.subjects
+        .mark_if_deferred(c, &plan.target.code, plan.batch)?;
     let (mut counts, mut rejects) = match c.backend() {
         Backend::Sqlite => sqlite_apply(c, plan, source, progress)?,
         Backend::Postgres => pg_apply(c, plan, source, progress)?,
@@ -340,10 +343,11 @@ fn duplicate(plan: &Plan, row_no: u64, key: &str, first: u64) -> Reject {
 const LOOKUP: &str = "SELECT version, live FROM records WHERE resource = $1 AND record_key = $2";
 const CURRENT: &str = "SELECT data, row_no FROM record_versions WHERE id = $1";
 const INSERT_VERSION: &str = "INSERT INTO record_versions (id, resource, record_key, batch, row_no, at, op, prev, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-const UPSERT_RECORD: &str = "INSERT INTO records (resource, record_key, version, live) VALUES ($1, $2, $3, $4)
+// `subject` is set when a key is first written (see subject_records.rs) and never changes.
+const UPSERT_RECORD: &str = "INSERT INTO records (resource, record_key, version, live, subject) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (resource, record_key) DO UPDATE SET version = excluded.version, live = excluded.live";
 const INSERT_RECORD: &str =
-    "INSERT INTO records (resource, record_key, version, live) VALUES ($1, $2, $3, $4)";
+    "INSERT INTO records (resource, record_key, version, live, subject) VALUES ($1, $2, $3, $4, $5)";
 const SEEN: &str =
     "INSERT INTO temp.collect_seen (record_key, row_no) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 const SEEN_AT: &str = "SELECT row_no FROM temp.collect_seen WHERE record_key = $1";
@@ -352,6 +356,7 @@ struct SqliteWriter<'p> {
     plan: &'p Plan,
     layout: Layout,
     resource: Value,
+    subjects: &'p RecordSubjects,
     batch: i64,
     now: i64,
     /// The first version id of this batch: a record pointing at or after it was written by it.
@@ -408,6 +413,11 @@ impl SqliteWriter<'_> {
         let id = self.next_id;
         self.next_id += 1;
         self.insert_version(c, id, key, row_no, op, prev, data)?;
+        // A key with no earlier version is new: its record is inserted, with its subject.
+        let subject = match prev {
+            None => self.subjects.of(key),
+            Some(_) => Value::Null,
+        };
         c.execute(
             UPSERT_RECORD,
             &[
@@ -415,6 +425,7 @@ impl SqliteWriter<'_> {
                 Value::Text(key.to_string()),
                 Value::Int(id),
                 Value::Int((op != "delete") as i64),
+                subject,
             ],
         )?;
         Ok(())
@@ -437,6 +448,7 @@ impl SqliteWriter<'_> {
                 Value::Text(key.to_string()),
                 Value::Int(id),
                 Value::Int(1),
+                self.subjects.of(key),
             ],
         );
         match inserted {
@@ -636,6 +648,7 @@ fn sqlite_rows(
         seen_unwritten: false,
         merged: String::new(),
         resource: Value::Text(plan.target.code.clone()),
+        subjects: &plan.subjects,
         batch: plan.batch,
         now: plan.now,
         first_id: max + 1,
@@ -682,7 +695,7 @@ fn pg_apply(
     // `absent`: codes of the items a row does not carry; `needs`: the required ones among
     // them when merging (only an existing record may do without them).
     c.batch(
-        "CREATE TEMP TABLE collect_stage (ord BIGINT, row_no BIGINT, record_key TEXT, op TEXT, data TEXT, absent TEXT[], needs TEXT[]) ON COMMIT DROP",
+        "CREATE TEMP TABLE collect_stage (ord BIGINT, row_no BIGINT, record_key TEXT, op TEXT, data TEXT, absent TEXT[], needs TEXT[], subject BIGINT) ON COMMIT DROP",
     )?;
     let mut counts = Counts::default();
     let mut rejects = Rejects::default();
@@ -698,7 +711,7 @@ fn pg_apply(
         })
     };
     let staged = c.copy_in(
-        "COPY collect_stage (ord, row_no, record_key, op, data, absent, needs) FROM STDIN",
+        "COPY collect_stage (ord, row_no, record_key, op, data, absent, needs, subject) FROM STDIN",
         &mut |w| {
             let mut emit = |op: Op<'_>| -> Result<Option<Effect>, ApplyError> {
                 ord += 1;
@@ -723,6 +736,7 @@ fn pg_apply(
                                 Some(data),
                                 absent.as_deref(),
                                 needs.as_deref(),
+                                plan.subjects.text_of(key).as_deref(),
                             ],
                         )
                     }
@@ -733,6 +747,7 @@ fn pg_apply(
                             Some(&row_no.to_string()),
                             Some(key),
                             Some("delete"),
+                            None,
                             None,
                             None,
                             None,
@@ -784,8 +799,9 @@ fn pg_apply(
                 FROM changed ORDER BY ord
                 RETURNING id, record_key, op
              ), up AS (
-                INSERT INTO records (resource, record_key, version, live)
-                SELECT $1, record_key, id, CASE WHEN op = 'delete' THEN 0 ELSE 1 END FROM ins
+                INSERT INTO records (resource, record_key, version, live, subject)
+                SELECT $1, ins.record_key, ins.id, CASE WHEN ins.op = 'delete' THEN 0 ELSE 1 END, s.subject
+                FROM ins LEFT JOIN collect_stage s ON s.record_key = ins.record_key
                 ON CONFLICT (resource, record_key) DO UPDATE SET version = EXCLUDED.version, live = EXCLUDED.live
                 RETURNING 1
              )

@@ -258,6 +258,8 @@ pub(crate) struct Plan {
     pub deletes: Vec<String>,
     pub today: time::Date,
     pub now: i64,
+    /// How the records this batch creates name their data subjects.
+    pub subjects: crate::subject_records::RecordSubjects,
 }
 
 /// The rejects of a batch, kept up to [`MAX_STORED_REJECTS`] and counted exactly.
@@ -482,6 +484,7 @@ impl Store {
         columns: Vec<String>,
     ) -> Result<Opened> {
         let (p, req, now, owner) = (p.clone(), req.clone(), self.now(), self.owner());
+        let secret = self.audit_subject_secret().ok();
         self.write(move |c| {
             let target = load_target(c, &req.resource)?;
             require_collector(&p, &target.meta.provider)?;
@@ -510,7 +513,6 @@ impl Store {
                 batch,
                 plan: Box::new(Plan {
                     batch,
-                    target,
                     mapping,
                     overrides,
                     policy: req.policy,
@@ -518,6 +520,8 @@ impl Store {
                     deletes: req.deletes.clone(),
                     today,
                     now,
+                    subjects: crate::subject_records::RecordSubjects::new(&target.meta, secret),
+                    target,
                 }),
             })
         })

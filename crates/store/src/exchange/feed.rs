@@ -147,6 +147,20 @@ fn read_page(
     after: Option<&str>,
     limit: usize,
 ) -> Result<Vec<(String, Data)>> {
+    read_page_as_of(c, resource, filters, after, None, limit)
+}
+
+/// `read_page`; with `as_of`, only the records whose current version is no later (a
+/// download's snapshot: what changed since comes through the change feed from `as_of`, and
+/// is named there).
+fn read_page_as_of(
+    c: &mut dyn Conn,
+    resource: &str,
+    filters: &[Filter],
+    after: Option<&str>,
+    as_of: Option<i64>,
+    limit: usize,
+) -> Result<Vec<(String, Data)>> {
     let backend = c.backend();
     let mut args = vec![
         Value::Text(resource.to_string()),
@@ -156,6 +170,10 @@ fn read_page(
         "SELECT r.record_key, v.data FROM records r JOIN record_versions v ON v.id = r.version
          WHERE r.resource = $1 AND r.live = 1 AND r.record_key > $2",
     );
+    if let Some(as_of) = as_of {
+        args.push(Value::Int(as_of));
+        sql.push_str(&format!(" AND r.version <= ${}", args.len()));
+    }
     for f in filters {
         sql.push_str(" AND ");
         sql.push_str(&filter_sql(backend, f, &mut args));
@@ -360,7 +378,9 @@ impl Store {
     }
 
     /// Authorises and seals the download of a whole resource (库表/文件 modes only); the rows
-    /// then come a page at a time from [`Store::download_page`].
+    /// then come a page at a time from [`Store::download_page`]. The entry names the snapshot
+    /// the download serves (the resource at `as_of`), and through it every data subject live
+    /// in it (see `subject_records`): sealing costs the same whatever the resource's size.
     pub async fn exchange_download(
         &self,
         cred: &Credential,
@@ -375,9 +395,10 @@ impl Store {
                     return Err(download_not_offered(&t.code));
                 }
                 let fields = exchange::fields_for_lookup(&t.meta, uses, fields.as_deref())?;
+                // Both from an index seek or a counter, not a count of the rows.
                 let r = conn.query_one(
                     "SELECT (SELECT COALESCE(MAX(id), 0) FROM record_versions WHERE resource = $1),
-                            (SELECT COUNT(*) FROM records WHERE resource = $1 AND live = 1)",
+                            (SELECT COALESCE(MAX(records), 0) FROM resource_data WHERE code = $1)",
                     crate::params![&t.code],
                 )?;
                 let (as_of, total) = match r {
@@ -392,7 +413,7 @@ impl Store {
             Err(r) => return self.refuse(r, action, resource).await,
         };
         let receipt = self
-            .seal_ok(&a, action, format!("ok:{total}/download"), &[])
+            .seal_ok(&a, action, exchange::download_result(total, as_of), &[])
             .await?;
         Ok(DownloadPlan {
             resource: resource.to_string(),
@@ -404,16 +425,24 @@ impl Store {
         })
     }
 
-    /// The next page of a download after key `after`, limited to the plan's fields. Pages are
-    /// read as they are sent; `DownloadPlan::as_of` is where to start syncing afterwards.
+    /// The next page of a download after key `after`, limited to the plan's fields: the live
+    /// records whose current version is the snapshot's (`DownloadPlan::as_of`) or older. Pages
+    /// are read as they are sent; what changed after `as_of` comes through the change feed.
     pub async fn download_page(
         &self,
         plan: &DownloadPlan,
         after: Option<String>,
     ) -> Result<Vec<(String, Data)>> {
-        let (code, fields) = (plan.resource.clone(), plan.fields.clone());
+        let (code, fields, as_of) = (plan.resource.clone(), plan.fields.clone(), plan.as_of);
         self.read(move |conn| {
-            let rows = read_page(conn, &code, &[], after.as_deref(), DOWNLOAD_PAGE)?;
+            let rows = read_page_as_of(
+                conn,
+                &code,
+                &[],
+                after.as_deref(),
+                Some(as_of),
+                DOWNLOAD_PAGE,
+            )?;
             Ok(rows
                 .into_iter()
                 .map(|(k, d)| (k, only_fields(d, &fields)))

@@ -644,3 +644,132 @@ pub async fn hidden_keys_leave_as_pseudonyms_of_one_system(s: Store, _: Arc<Atom
         .unwrap();
     assert_eq!(l.records[0].0, A);
 }
+
+/// The audit log's proof of `a` checks out against the checkpoint it came with.
+fn proof_holds(checkpoint: &str, a: &shuqiao_store::subjects::ProvenAccess) -> bool {
+    use shuqiao_core::audit::merkle::{leaf_hash, verify_inclusion, Hash};
+    use shuqiao_core::audit::note::{Checkpoint, SignedNote};
+    let cp = Checkpoint::parse_body(&SignedNote::parse(checkpoint).unwrap().body).unwrap();
+    let proof: Vec<Hash> = a
+        .inclusion_proof
+        .iter()
+        .map(|h| hex::decode(h).unwrap().try_into().unwrap())
+        .collect();
+    let leaf = leaf_hash(&a.record.entry.encode());
+    hex::encode(leaf) == a.leaf_hash
+        && verify_inclusion(&leaf, a.record.index, cp.size, &proof, &cp.root)
+}
+
+/// A download names its data subjects by the snapshot it read. A subject whose record was
+/// live in it finds the download among their accesses, with a proof that holds; a subject
+/// with no record there does not, nor does one whose record came after the snapshot — and
+/// that record is not streamed by the download (it comes, and is named, in the change feed).
+/// Records collected by a process without the subject secret are named too.
+pub async fn downloads_name_the_subjects_of_their_snapshot(
+    s: Store,
+    t: Arc<AtomicI64>,
+    url: String,
+) {
+    use shuqiao_core::account::Principal;
+    use shuqiao_store::subjects::SubjectRegistration;
+    const LATE: &str = "110101198001010010";
+    const ELSEWHERE: &str = "110101198512120027";
+    const UNKEYED: &str = "320102197005050037";
+    let (s, code, _, cred) = granted(s).await;
+    // One of them was collected by a process that had no subject secret.
+    let keyless = Store::open(&url).await.unwrap();
+    collect(
+        &keyless,
+        &code,
+        vec![row(UNKEYED, "赵六", "1970-05-05")],
+        vec![],
+    )
+    .await;
+    let admin = s.principal_for("admin").await.unwrap();
+    for (user, id) in [
+        ("zhang", A),
+        ("late", LATE),
+        ("elsewhere", ELSEWHERE),
+        ("zhao", UNKEYED),
+    ] {
+        s.register_subject(
+            admin.clone(),
+            SubjectRegistration {
+                username: user.into(),
+                display_name: user.into(),
+                kind: "person".into(),
+                identifier: id.into(),
+                password: "Citizen-pass-2026".into(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+
+    let plan = s.exchange_download(&cred, &code, None).await.unwrap();
+    assert_eq!(plan.total(), 4);
+    t.fetch_add(1000, Ordering::SeqCst);
+    collect(&s, &code, vec![row(LATE, "钱七", "1980-01-01")], vec![]).await;
+    let streamed = s.download_page(&plan, None).await.unwrap();
+    assert_eq!(
+        keys(&streamed),
+        [A, UNKEYED, B, C],
+        "the snapshot's records, not one collected after it"
+    );
+    let later = s
+        .exchange_changes(&cred, &code, Some(&plan.as_of().to_string()), None, None)
+        .await
+        .unwrap();
+    assert_eq!(later.changes.len(), 1);
+    assert_eq!(later.changes[0].key, LATE);
+
+    let download = plan.receipt().index;
+    let who = |u: &str| Principal::Person {
+        username: u.into(),
+        org: "op".into(),
+        roles: vec![],
+    };
+    let accesses = |u: &'static str| {
+        let s = s.clone();
+        let p = who(u);
+        async move { s.my_accesses(p, 100, 0).await.unwrap() }
+    };
+    for user in ["zhang", "zhao"] {
+        let mine = accesses(user).await;
+        let found: Vec<_> = mine
+            .items
+            .iter()
+            .filter(|a| a.record.index == download)
+            .collect();
+        assert_eq!(found.len(), 1, "{user} sees the download: {mine:?}");
+        assert_eq!(found[0].record.entry.action, "exchange.download");
+        assert!(proof_holds(&mine.checkpoint, found[0]), "{user}");
+    }
+    let late = accesses("late").await;
+    assert!(
+        late.items.iter().all(|a| a.record.index != download),
+        "a record collected after the snapshot does not attribute it: {late:?}"
+    );
+    assert!(
+        late.items
+            .iter()
+            .any(|a| a.record.entry.action == "exchange.changes"),
+        "the change feed that carried it does"
+    );
+    assert_eq!(accesses("elsewhere").await.items.len(), 0);
+    // The auditor's view by subject finds the same.
+    let zhang = s
+        .audit_subject_key(shuqiao_core::audit::entry::SubjectKind::Person, A)
+        .unwrap();
+    let page = s
+        .audit_entries(shuqiao_store::audit::AuditFilter {
+            subject: Some(zhang),
+            action: Some("exchange.download".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(page.items[0].index, download);
+}
