@@ -16,6 +16,7 @@ use shuqiao_core::account::{Principal, Role};
 use shuqiao_core::{DomainError, FieldError};
 
 use crate::error::ApiError;
+use crate::json_problems;
 use crate::AppState;
 
 /// The authenticated caller, or `Anonymous` when no credentials were sent. Credentials that
@@ -158,9 +159,10 @@ impl FromRequest<AppState> for JsonBytes {
     }
 }
 
-/// A JSON body. Syntax errors, wrong types and unknown enum values come back as 400 with the
-/// path of the offending field; bodies over the limit as 413. An anonymous caller of an
-/// endpoint with a `Caller` gets 401 before the body is read.
+/// A JSON body. A syntax error comes back as 400 `malformed_json`; missing, mistyped and
+/// unknown fields as one 422 `validation_failed` naming each (`items[2].code`); bodies over
+/// the limit as 413. An anonymous caller of an endpoint with a `Caller` gets 401 before the
+/// body is read.
 pub struct JsonBody<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
@@ -174,37 +176,65 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     }
 }
 
+/// Reads the body straight into `T`; only a refused body is read again, as a
+/// `serde_json::Value`, to name every problem at once: a syntax error is 400
+/// `malformed_json` with its line and column, anything else 422 `validation_failed` listing
+/// each field, the shape of the catalog's own validation.
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let field = if path == "." {
-            "body".to_string()
+    let first = match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(t) => return Ok(t),
+        Err(e) => e,
+    };
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| malformed_json(&e))?;
+    let errors = match json_problems::problems::<T>(value, bytes.len()) {
+        Ok(_) => vec![only_in_the_text(first)],
+        Err(errors) => errors,
+    };
+    Err(DomainError::invalid(errors).into())
+}
+
+fn malformed_json(e: &serde_json::Error) -> ApiError {
+    ApiError::field(
+        StatusCode::BAD_REQUEST,
+        "malformed_json",
+        FieldError::new(
+            "body",
+            "malformed_json",
+            format!(
+                "JSON 语法错误（第 {} 行第 {} 列），请检查引号、逗号和括号",
+                e.line(),
+                e.column()
+            ),
+            format!("`body`: {e}"),
+        ),
+    )
+}
+
+/// A problem the text has and its value has not: a field given twice.
+fn only_in_the_text(e: serde_path_to_error::Error<serde_json::Error>) -> FieldError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    let text = inner.to_string();
+    let twice = text
+        .strip_prefix("duplicate field `")
+        .and_then(|rest| rest.split('`').next());
+    let field = match (path.as_str(), twice) {
+        (".", Some(name)) => name.to_string(),
+        (".", None) => "body".to_string(),
+        (_, Some(name)) => format!("{path}.{name}"),
+        (_, None) => path,
+    };
+    FieldError::new(
+        field.clone(),
+        if twice.is_some() {
+            "duplicate_field"
         } else {
-            path
-        };
-        let (code, zh) = if inner.is_syntax() || inner.is_eof() {
-            (
-                "malformed_json",
-                format!(
-                    "JSON 语法错误（第 {} 行第 {} 列），请检查引号、逗号和括号",
-                    inner.line(),
-                    inner.column()
-                ),
-            )
-        } else {
-            (
-                "invalid_field",
-                format!("字段「{field}」的值不符合要求：{inner}"),
-            )
-        };
-        ApiError::field(
-            StatusCode::BAD_REQUEST,
-            code,
-            FieldError::new(field.clone(), code, zh, format!("`{field}`: {inner}")),
-        )
-    })
+            "invalid_value"
+        },
+        format!("字段「{field}」不符合要求：{inner}"),
+        format!("`{field}`: {inner}"),
+    )
 }
 
 /// Typed path parameters whose refusal is problem+json naming the parameter, not axum's

@@ -2,6 +2,7 @@
 pub mod collector;
 pub mod error;
 pub mod extract;
+mod json_problems;
 pub mod openapi;
 pub mod routes;
 pub mod webhook;

@@ -3,6 +3,8 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 use shuqiao_store::testkit::{self, fixture, sample_meta, TestDb};
 
+#[path = "api/bodies.rs"]
+mod bodies;
 #[path = "api/collect.rs"]
 mod collect;
 #[path = "api/csv_export.rs"]
@@ -275,7 +277,7 @@ async fn bad_input_is_refused_with_problem_json_and_nothing_stored() {
         .await;
     assert_eq!(
         (s, v["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_field"))
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed"))
     );
     assert_eq!(fields(&v), ["share_type"]);
 
@@ -284,7 +286,7 @@ async fn bad_input_is_refused_with_problem_json_and_nothing_stored() {
     let (s, v) = app
         .post("/api/v1/catalog/resources", Some(&steward), m)
         .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(v["detail_en"].as_str().unwrap().contains("name"), "{v}");
 
     let resp = app
@@ -864,7 +866,7 @@ async fn sharing_over_http_with_its_authorisation_matrix() {
         .await;
     assert_eq!(
         s,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         "unknown body fields are refused"
     );
     let (s, app1) = app
