@@ -272,6 +272,17 @@ fn admin_commands_are_sealed_with_who_ran_them() {
         assert_eq!(find(action)["actor_person"], "root.admin", "{action}");
     }
     assert_eq!(find("token.revoke")["resource"], format!("token:{id}"));
+
+    // A disabled administrator acts as nobody.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE accounts SET disabled = 1 WHERE username = 'root.admin'",
+            [],
+        )
+        .unwrap();
+    let (ok, _, err) = issue(Some("root.admin"));
+    assert!(!ok && err.contains("disabled"), "{err}");
 }
 
 /// A server killed (SIGKILL) while it seals lookups loses none of the entries it handed out

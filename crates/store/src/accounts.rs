@@ -450,6 +450,15 @@ impl Store {
     /// The principal of a local account, for CLI commands run by someone with database access.
     pub async fn principal_for(&self, username: &str) -> Result<Principal> {
         let a = self.get_account(username).await?;
+        // A disabled account acts as nobody, on the command line as over HTTP.
+        if a.disabled {
+            return Err(DomainError::forbidden(
+                "account_disabled",
+                format!("账号「{username}」已停用，不能以其身份操作"),
+                format!("the account `{username}` is disabled: it cannot act"),
+            )
+            .into());
+        }
         Ok(Principal::Person {
             username: a.username,
             org: a.org,
