@@ -14,8 +14,9 @@ use shuqiao_store::audit::Receipt;
 
 use super::params::only_known;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, ExchangeCredential, JsonBody};
+use crate::extract::{Caller, ExchangeCredential, JsonBody, JsonBytes};
 use crate::AppState;
+use shuqiao_store::exchange::Credential;
 use shuqiao_store::exchange::DownloadPlan;
 
 fn with_receipt(status: StatusCode, body: impl serde::Serialize, receipt: &Receipt) -> Response {
@@ -24,6 +25,40 @@ fn with_receipt(status: StatusCode, body: impl serde::Serialize, receipt: &Recei
         resp.headers_mut().insert("shuqiao-audit-index", v);
     }
     resp
+}
+
+/// A problem with a call's input, found here before the store is asked: the caller is still
+/// identified and checked first (one without a grant is refused for that instead), and the
+/// refusal is sealed like every other.
+async fn refuse_input(
+    st: &AppState,
+    cred: &Credential,
+    action: &str,
+    resource: &str,
+    problem: ApiError,
+) -> ApiError {
+    match st
+        .store
+        .exchange_refuse_input(cred, action, resource, problem.code)
+        .await
+    {
+        Ok(()) => problem,
+        Err(e) => e.into(),
+    }
+}
+
+/// `Ok(v)`, or the refusal of the call for its input, sealed.
+async fn checked<T>(
+    st: &AppState,
+    cred: &Credential,
+    action: &str,
+    resource: &str,
+    input: ApiResult<T>,
+) -> ApiResult<T> {
+    match input {
+        Ok(v) => Ok(v),
+        Err(problem) => Err(refuse_input(st, cred, action, resource, problem).await),
+    }
 }
 
 fn fields_param(params: &HashMap<String, String>) -> ApiResult<Option<Vec<String>>> {
@@ -54,7 +89,14 @@ pub async fn record(
     Path((resource, key)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let fields = fields_param(&params)?;
+    let fields = checked(
+        &st,
+        &cred,
+        "exchange.lookup",
+        &resource,
+        fields_param(&params),
+    )
+    .await?;
     let mut l = st
         .store
         .exchange_lookup(&cred, &resource, vec![key], fields)
@@ -111,8 +153,9 @@ pub async fn records(
     State(st): State<AppState>,
     ExchangeCredential(cred): ExchangeCredential,
     Path(resource): Path<String>,
-    JsonBody(b): JsonBody<KeysBody>,
+    body: JsonBytes,
 ) -> ApiResult<Response> {
+    let b: KeysBody = checked(&st, &cred, "exchange.lookup", &resource, body.parse()).await?;
     let l = st
         .store
         .exchange_lookup(&cred, &resource, b.keys, b.fields)
@@ -141,24 +184,11 @@ pub async fn verify(
     State(st): State<AppState>,
     ExchangeCredential(cred): ExchangeCredential,
     Path(resource): Path<String>,
-    JsonBody(b): JsonBody<VerifyBody>,
+    body: JsonBytes,
 ) -> ApiResult<Response> {
-    let mut claims = Vec::with_capacity(b.claims.len());
-    for (field, v) in b.claims {
-        let text = match v {
-            serde_json::Value::String(s) => s,
-            serde_json::Value::Number(n) => n.to_string(),
-            serde_json::Value::Bool(b) => b.to_string(),
-            _ => {
-                return Err(ApiError::bad_request(
-                    "invalid_claim",
-                    format!("「{field}」的核验值应为字符串、数字或布尔值"),
-                    format!("the claimed value of `{field}` must be a string, number or boolean"),
-                ))
-            }
-        };
-        claims.push((field, text));
-    }
+    let action = "exchange.verify";
+    let b: VerifyBody = checked(&st, &cred, action, &resource, body.parse()).await?;
+    let claims = checked(&st, &cred, action, &resource, claim_texts(b.claims)).await?;
     let v = st
         .store
         .exchange_verify(&cred, &resource, &b.key, claims)
@@ -172,6 +202,29 @@ pub async fn verify(
         "resource": v.resource, "key": v.key, "grant": v.grant, "results": results, "receipt": v.receipt,
     });
     Ok(with_receipt(StatusCode::OK, body, &v.receipt))
+}
+
+/// Claimed values as text: strings, numbers and booleans.
+fn claim_texts(
+    claims: serde_json::Map<String, serde_json::Value>,
+) -> ApiResult<Vec<(String, String)>> {
+    let mut out = Vec::with_capacity(claims.len());
+    for (field, v) in claims {
+        let text = match v {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "invalid_claim",
+                    format!("「{field}」的核验值应为字符串、数字或布尔值"),
+                    format!("the claimed value of `{field}` must be a string, number or boolean"),
+                ))
+            }
+        };
+        out.push((field, text));
+    }
+    Ok(out)
 }
 
 /// `GET /api/v1/exchange/{resource}/query?FIELD=v&FIELD.gte=v&fields=…&limit=…&cursor=…`:
@@ -202,7 +255,8 @@ pub async fn changes(
     Path(resource): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    only_known(&params, &["since", "limit", "wait"])?;
+    let known = only_known(&params, &["since", "limit", "wait"]);
+    checked(&st, &cred, "exchange.changes", &resource, known).await?;
     let get = |k: &str| params.get(k).map(String::as_str);
     let page = st
         .store
@@ -210,6 +264,20 @@ pub async fn changes(
         .await?;
     let body = serde_json::to_value(&page).unwrap_or_default();
     Ok(with_receipt(StatusCode::OK, body, &page.receipt))
+}
+
+/// Whether a download is CSV (else JSON Lines), from its parameters.
+fn download_format(params: &HashMap<String, String>) -> ApiResult<bool> {
+    only_known(params, &["format", "fields"])?;
+    match params.get("format").map(String::as_str) {
+        None | Some("csv") => Ok(true),
+        Some("jsonl") => Ok(false),
+        Some(_) => Err(ApiError::bad_request(
+            "invalid_format",
+            "format 应为 csv 或 jsonl",
+            "format must be csv or jsonl",
+        )),
+    }
 }
 
 /// `GET /api/v1/exchange/{resource}/download?format=csv|jsonl&fields=…`: the whole resource,
@@ -221,18 +289,14 @@ pub async fn download(
     Path(resource): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    only_known(&params, &["format", "fields"])?;
-    let csv = match params.get("format").map(String::as_str) {
-        None | Some("csv") => true,
-        Some("jsonl") => false,
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "invalid_format",
-                "format 应为 csv 或 jsonl",
-                "format must be csv or jsonl",
-            ))
-        }
-    };
+    let csv = checked(
+        &st,
+        &cred,
+        "exchange.download",
+        &resource,
+        download_format(&params),
+    )
+    .await?;
     let fields = params.get("fields").map(|f| split_fields(f));
     let plan = st.store.exchange_download(&cred, &resource, fields).await?;
     let mut resp = Response::new(axum::body::Body::from_stream(download_stream(

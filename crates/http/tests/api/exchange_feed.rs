@@ -1047,3 +1047,97 @@ async fn citizens_see_the_downloads_that_held_their_record() {
     let (s, v) = app.get("/api/v1/me/accesses", Some(&token)).await;
     assert!(s.is_client_error(), "{s} {v}");
 }
+
+/// Input the HTTP layer refuses before the store is asked — an unknown parameter, a bad
+/// format, a malformed body, a claim of the wrong type — is refused only after the caller is
+/// identified and checked: without a credential or a grant the answer is that, not a word
+/// about the input; with a grant the input problem is answered and sealed under the grant.
+#[tokio::test]
+async fn input_refusals_come_after_the_caller_is_checked_and_are_sealed() {
+    let Setup {
+        app,
+        code,
+        token,
+        other_token,
+        grant,
+    } = setup_with(shuqiao_store::system_clock()).await;
+    let x = format!("/api/v1/exchange/{code}");
+    let record = format!("{x}/records/{A}?colour=red");
+    let (s, v) = app.get(&record, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "no credential first: {v}");
+    let (s, v) = app.get(&record, Some(&other_token)).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("no_grant")),
+        "no grant first: {v}"
+    );
+    let (s, v) = app
+        .post(
+            &format!("{x}/verify"),
+            Some(&other_token),
+            json!({"claims": 1}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("no_grant"))
+    );
+    // With a grant, each input problem is answered as such.
+    let (s, v) = app.get(&record, Some(&token)).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_parameter"))
+    );
+    let (s, v) = app
+        .get(&format!("{x}/download?format=xml"), Some(&token))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_format"))
+    );
+    let (s, v) = app
+        .post(
+            &format!("{x}/verify"),
+            Some(&token),
+            json!({"key": A, "claims": {"XM": []}}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_claim"))
+    );
+    let (s, v) = app
+        .post(&format!("{x}/records"), Some(&token), json!({"keys": A}))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed")),
+        "{v}"
+    );
+
+    let entries = audit_entries(&app).await;
+    let g = json!(grant.to_string());
+    for (action, result) in [
+        ("exchange.lookup", "denied:invalid_parameter"),
+        ("exchange.download", "denied:invalid_format"),
+        ("exchange.verify", "denied:invalid_claim"),
+        ("exchange.lookup", "denied:validation_failed"),
+    ] {
+        let e = entries
+            .iter()
+            .find(|e| e["action"] == action && e["result"] == result)
+            .unwrap_or_else(|| panic!("{action} {result} not sealed: {entries:?}"));
+        assert_eq!(
+            (&e["resource"], &e["actor_system"], &e["grant"]),
+            (&json!(code), &json!("c1-sys"), &g)
+        );
+    }
+    for action in ["exchange.lookup", "exchange.verify"] {
+        assert!(
+            entries.iter().any(|e| e["action"] == action
+                && e["actor_system"] == "c2-sys"
+                && e["result"] == "denied:no_grant"),
+            "{action}: {entries:?}"
+        );
+    }
+}

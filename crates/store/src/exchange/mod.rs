@@ -799,6 +799,39 @@ impl Store {
         });
     }
 
+    /// Seals the refusal of a call whose input the HTTP layer found wrong before asking the
+    /// store (an unknown parameter, a malformed body; `code` is that problem's stable code).
+    /// The caller is identified and its grant checked first, as for any call: one who may not
+    /// use `resource` is refused for that, sealed, and learns nothing about its input (the
+    /// `Err`). `Ok` means the input refusal is sealed under the grant and the caller may now
+    /// answer with its own problem.
+    pub async fn exchange_refuse_input(
+        &self,
+        cred: &Credential,
+        action: &str,
+        resource: &str,
+        code: &str,
+    ) -> Result<()> {
+        match self
+            .authorise(cred, resource, false, |_, _, _| Ok(()))
+            .await
+        {
+            Ok((a, ())) => {
+                self.seal(
+                    &a.who,
+                    action,
+                    Some(&a.target.code),
+                    Some(&a.grant),
+                    format!("denied:{code}"),
+                    Vec::new(),
+                )
+                .await?;
+                Ok(())
+            }
+            Err(r) => self.refuse(r, action, resource).await,
+        }
+    }
+
     /// Refuses the call for a reason found after authorisation (a bad parameter, a field
     /// outside the grant), sealing it under the identified caller.
     pub(crate) async fn refuse_after<T>(
