@@ -505,7 +505,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::DemoTokens { seed } => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
-            for t in demo::province(seed).tokens {
+            for t in demo::province(seed)?.tokens {
                 // A reader that stops early (`| head`) is not an error.
                 if writeln!(out, "{}\t{}", t.system, t.token).is_err() {
                     break;

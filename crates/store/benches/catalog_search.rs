@@ -58,7 +58,9 @@ fn queries() -> Vec<(&'static str, SearchQuery)> {
 
 async fn fill(store: &Store) {
     store.load_demo(demo::DEFAULT_SEED).await.unwrap();
-    let base = demo::province(demo::DEFAULT_SEED).resources;
+    let base = demo::province(demo::DEFAULT_SEED)
+        .expect("the demo data reads")
+        .resources;
     let places: Vec<&str> = region::REGIONS.iter().map(|r| r.name).collect();
     let have = store
         .search(

@@ -35,10 +35,10 @@ pub fn steward_of(org: &str) -> Principal {
 pub fn admin() -> Principal {
     Principal::Person {
         username: "admin".into(),
-        org: demo::depts::OPERATOR.into(),
+        org: demo::OPERATOR.into(),
         roles: vec![RoleBinding {
             role: Role::PlatformAdmin,
-            org: demo::depts::OPERATOR.into(),
+            org: demo::OPERATOR.into(),
         }],
     }
 }
@@ -50,7 +50,8 @@ impl Store {
         if !self.is_empty().await? {
             return Ok(None);
         }
-        let province = demo::province(seed);
+        // The demo's embedded data files are checked by `cargo test`; failing here is ours.
+        let province = demo::province(seed).map_err(|e| DbError::Other(e.to_string()))?;
         // Demo passwords are public, so one argon2id hash per distinct password is enough.
         let hashes = tokio::task::spawn_blocking(|| {
             [

@@ -1,23 +1,19 @@
 //! The deterministic demo province: the same seed always yields the same organisations,
-//! systems, accounts, tokens and catalog, so the README can list them.
-pub mod depts;
+//! systems, accounts, tokens and catalog, so the README can list them. The catalogue sheets
+//! (departments, systems, resources) are data files read by [`tables`]; the people, accounts,
+//! credit codes and tokens are generated here from the seed.
 pub mod population;
-pub mod resources_a;
-pub mod resources_b;
-pub mod spec;
-pub mod systems;
+pub mod tables;
 
 use sha2::{Digest, Sha256};
 
 use crate::account::{Account, InfoSystem, Role, RoleBinding};
-use crate::catalog::{
-    Category, Classification, Format, Grade, InfoItem, ItemType, OpenType, ResourceMeta, ShareMode,
-    ShareType, UpdateCycle,
-};
+use crate::catalog::{Classification, Format, InfoItem, ResourceMeta, ShareMode};
 use crate::ident;
 use crate::org::{Org, OrgKind};
 use crate::region;
-use spec::{ItemSpec, ResourceSpec};
+use tables::Tables;
+pub use tables::{DemoDataError, OPERATOR};
 
 pub const DEFAULT_SEED: u64 = 460_000;
 pub const PROVINCE_GOV: &str = "hi-gov";
@@ -192,7 +188,7 @@ fn org(
     }
 }
 
-fn organisations(rng: &mut Rng) -> Vec<Org> {
+fn organisations(rng: &mut Rng, t: &Tables) -> Vec<Org> {
     let mut out = vec![org(
         PROVINCE_GOV.into(),
         "海南省人民政府".into(),
@@ -202,16 +198,16 @@ fn organisations(rng: &mut Rng) -> Vec<Org> {
         "460000",
         Some(gov_credit_code(rng, "460000")),
     )];
-    for d in depts::DEPARTMENTS {
-        let kind = if d.code == depts::OPERATOR {
+    for d in &t.departments {
+        let kind = if d.code == OPERATOR {
             OrgKind::Operator
         } else {
             OrgKind::Department
         };
         out.push(org(
-            d.code.into(),
-            d.name.into(),
-            d.name_en.into(),
+            d.code.clone(),
+            d.name.clone(),
+            d.name_en.clone(),
             kind,
             Some(PROVINCE_GOV),
             "460000",
@@ -234,7 +230,7 @@ fn organisations(rng: &mut Rng) -> Vec<Org> {
                 name,
                 format!("{} — {en}", d.name_en),
                 OrgKind::Unit,
-                Some(d.code),
+                Some(&d.code),
                 "460000",
                 None,
             ));
@@ -274,14 +270,14 @@ fn bind(role: Role, org: &str) -> RoleBinding {
     }
 }
 
-fn accounts(rng: &mut Rng) -> Vec<DemoAccount> {
+fn accounts(rng: &mut Rng, t: &Tables) -> Vec<DemoAccount> {
     let mut out = vec![
         DemoAccount {
             account: Account {
                 username: "admin".into(),
                 display_name: person_name(rng),
-                org: depts::OPERATOR.into(),
-                roles: vec![bind(Role::PlatformAdmin, depts::OPERATOR)],
+                org: OPERATOR.into(),
+                roles: vec![bind(Role::PlatformAdmin, OPERATOR)],
                 disabled: false,
             },
             password: ADMIN_PASSWORD,
@@ -317,14 +313,14 @@ fn accounts(rng: &mut Rng) -> Vec<DemoAccount> {
             password: REVIEWER_PASSWORD,
         },
     ];
-    for d in depts::DEPARTMENTS {
-        let s = dept_suffix(d.code);
+    for d in &t.departments {
+        let s = dept_suffix(&d.code);
         out.push(DemoAccount {
             account: Account {
                 username: format!("steward.{s}"),
                 display_name: person_name(rng),
-                org: d.code.into(),
-                roles: vec![bind(Role::DataSteward, d.code)],
+                org: d.code.clone(),
+                roles: vec![bind(Role::DataSteward, &d.code)],
                 disabled: false,
             },
             password: STEWARD_PASSWORD,
@@ -333,8 +329,8 @@ fn accounts(rng: &mut Rng) -> Vec<DemoAccount> {
             account: Account {
                 username: format!("user.{s}"),
                 display_name: person_name(rng),
-                org: d.code.into(),
-                roles: vec![bind(Role::ConsumerUser, d.code)],
+                org: d.code.clone(),
+                roles: vec![bind(Role::ConsumerUser, &d.code)],
                 disabled: false,
             },
             password: CONSUMER_PASSWORD,
@@ -343,131 +339,95 @@ fn accounts(rng: &mut Rng) -> Vec<DemoAccount> {
     out
 }
 
-fn item_type(c: char) -> ItemType {
-    match c {
-        'N' => ItemType::Number,
-        'Y' => ItemType::Money,
-        'D' => ItemType::Date,
-        'T' => ItemType::DateTime,
-        'L' => ItemType::Boolean,
-        'M' => ItemType::Text,
-        'B' => ItemType::Binary,
-        _ => ItemType::String,
-    }
-}
-
-fn item(spec: &ItemSpec) -> InfoItem {
-    let (name, code, t, len, required, grade) = *spec;
-    let item_type = item_type(t);
+fn item(spec: &tables::Item) -> InfoItem {
     InfoItem {
-        name: name.into(),
-        code: code.into(),
-        item_type,
-        length: if item_type.needs_length() {
-            Some(len.max(1))
-        } else {
-            None
-        },
-        required,
-        grade: [Grade::General, Grade::Important, Grade::Core][grade.min(2) as usize],
+        name: spec.name.clone(),
+        code: spec.code.clone(),
+        item_type: spec.item_type,
+        length: spec.length,
+        required: spec.required,
+        grade: spec.grade,
         description: None,
     }
 }
 
-fn resource_meta(spec: &ResourceSpec, systems: &[InfoSystem]) -> ResourceMeta {
-    let dept_index = depts::DEPARTMENTS
-        .iter()
-        .position(|d| d.code == spec.dept)
-        .unwrap_or(0)
-        + 1;
-    let (category, class_code) = match spec.category {
-        'B' => (Category::Base, spec.class.to_string()),
-        'T' => (Category::Theme, spec.class.to_string()),
-        _ => (Category::Department, format!("{dept_index:02}")),
-    };
-    let share_type = match spec.share {
-        'C' => ShareType::Conditional,
-        'N' => ShareType::NotShared,
-        _ => ShareType::Unconditional,
-    };
-    let open_type = match spec.open {
-        'O' => OpenType::Open,
-        'C' => OpenType::Conditional,
-        _ => OpenType::Closed,
-    };
-    let share_modes = spec
-        .modes
-        .split(',')
-        .filter_map(|m| ShareMode::parse(m.trim()))
-        .collect::<Vec<_>>();
-    let format = if share_modes.contains(&ShareMode::Database) {
+/// The resource format a catalogue sheet implies by its share modes.
+fn format_of(modes: &[ShareMode]) -> Format {
+    if modes.contains(&ShareMode::Database) {
         Format::Database
-    } else if share_modes.contains(&ShareMode::File) {
+    } else if modes.contains(&ShareMode::File) {
         Format::Spreadsheet
     } else {
         Format::Api
+    }
+}
+
+fn resource_meta(
+    spec: &tables::Resource,
+    t: &Tables,
+    systems: &[InfoSystem],
+) -> Result<ResourceMeta, DemoDataError> {
+    let unknown = || DemoDataError {
+        file: "resources.json",
+        message: format!("{}: unknown provider {}", spec.name, spec.provider),
     };
-    let unit = depts::DEPARTMENTS
-        .iter()
-        .find(|d| d.code == spec.dept)
-        .filter(|d| !d.units.is_empty())
-        .map(|d| format!("{}-u1", d.code));
-    ResourceMeta {
+    let dept = t.department(&spec.provider).ok_or_else(unknown)?;
+    // A department resource's class is its department's position in the list.
+    let class_code = match &spec.class {
+        Some(class) => class.clone(),
+        None => format!("{:02}", t.department_index(&dept.code).ok_or_else(unknown)?),
+    };
+    Ok(ResourceMeta {
         classification: Classification {
-            category,
+            category: spec.category,
             class_code,
             subclass_code: "001".into(),
         },
-        name: spec.name.into(),
-        name_en: spec.name_en.into(),
-        provider: spec.dept.into(),
-        provider_unit: unit,
-        summary: spec.summary.into(),
-        format,
+        name: spec.name.clone(),
+        name_en: spec.name_en.clone(),
+        provider: spec.provider.clone(),
+        provider_unit: (!dept.units.is_empty()).then(|| format!("{}-u1", dept.code)),
+        summary: spec.summary.clone(),
+        format: format_of(&spec.share_modes),
         items: spec.items.iter().map(item).collect(),
-        key_fields: spec.keys.iter().map(|k| k.to_string()).collect(),
-        share_type,
-        share_condition: if share_type == ShareType::Conditional {
-            spec.condition.map(str::to_string)
-        } else {
-            None
-        },
-        share_modes,
-        open_type,
-        open_condition: if open_type == OpenType::Conditional {
-            spec.condition.map(str::to_string)
-        } else {
-            None
-        },
-        update_cycle: UpdateCycle::parse(spec.cycle).unwrap_or(UpdateCycle::Irregular),
+        key_fields: spec.key_fields.clone(),
+        share_type: spec.share_type,
+        share_condition: spec.share_condition.clone(),
+        share_modes: spec.share_modes.clone(),
+        open_type: spec.open_type,
+        open_condition: spec.open_condition.clone(),
+        update_cycle: spec.update_cycle,
         publish_date: None,
         related_resources: vec![],
         systems: systems
             .iter()
-            .filter(|s| s.org == spec.dept)
+            .filter(|s| s.org == spec.provider)
             .take(1)
             .map(|s| s.code.clone())
             .collect(),
-        legal_basis: spec.legal_basis.map(str::to_string),
+        legal_basis: spec.legal_basis.clone(),
         keywords: vec![],
-    }
+    })
 }
 
-/// Builds the demo province for `seed`.
-pub fn province(seed: u64) -> DemoProvince {
+/// Builds the demo province for `seed`. Fails only if the embedded demo data does not read,
+/// which `cargo test` catches before a release.
+pub fn province(seed: u64) -> Result<DemoProvince, DemoDataError> {
+    let t = tables::tables()?;
     let mut rng = Rng::new(seed);
-    let orgs = organisations(&mut rng);
-    let systems: Vec<InfoSystem> = systems::SYSTEMS
+    let orgs = organisations(&mut rng, t);
+    let systems: Vec<InfoSystem> = t
+        .systems
         .iter()
         .map(|s| InfoSystem {
-            code: s.code.into(),
-            name: s.name.into(),
-            name_en: s.name_en.into(),
-            org: s.dept.into(),
-            description: s.description.into(),
+            code: s.code.clone(),
+            name: s.name.clone(),
+            name_en: s.name_en.clone(),
+            org: s.dept.clone(),
+            description: s.description.clone(),
         })
         .collect();
-    let accounts = accounts(&mut rng);
+    let accounts = accounts(&mut rng, t);
     let tokens = systems
         .iter()
         .map(|s| DemoToken {
@@ -475,26 +435,28 @@ pub fn province(seed: u64) -> DemoProvince {
             token: demo_token(seed, &s.code),
         })
         .collect();
-    let resources = resources_a::RESOURCES_A
+    let resources = t
+        .resources
         .iter()
-        .chain(resources_b::RESOURCES_B.iter())
         .enumerate()
-        .map(|(i, spec)| DemoResource {
-            meta: resource_meta(spec, &systems),
-            state: match i % 41 {
-                17 => DemoState::Submitted,
-                33 => DemoState::Draft,
-                _ => DemoState::Published,
-            },
+        .map(|(i, spec)| {
+            Ok(DemoResource {
+                meta: resource_meta(spec, t, &systems)?,
+                state: match i % 41 {
+                    17 => DemoState::Submitted,
+                    33 => DemoState::Draft,
+                    _ => DemoState::Published,
+                },
+            })
         })
-        .collect();
-    DemoProvince {
+        .collect::<Result<_, DemoDataError>>()?;
+    Ok(DemoProvince {
         orgs,
         systems,
         accounts,
         tokens,
         resources,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -504,15 +466,15 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_province() {
-        let a = province(DEFAULT_SEED);
-        let b = province(DEFAULT_SEED);
+        let a = province(DEFAULT_SEED).unwrap();
+        let b = province(DEFAULT_SEED).unwrap();
         assert_eq!(a.orgs, b.orgs);
         assert_eq!(
             a.accounts.iter().map(|x| &x.account).collect::<Vec<_>>(),
             b.accounts.iter().map(|x| &x.account).collect::<Vec<_>>()
         );
         assert_eq!(a.tokens[0].token, b.tokens[0].token);
-        assert_ne!(province(1).orgs, a.orgs);
+        assert_ne!(province(1).unwrap().orgs, a.orgs);
     }
 
     #[test]
@@ -524,7 +486,7 @@ mod tests {
 
     #[test]
     fn the_province_is_big_enough() {
-        let p = province(DEFAULT_SEED);
+        let p = province(DEFAULT_SEED).unwrap();
         let departments = p
             .orgs
             .iter()
@@ -557,7 +519,7 @@ mod tests {
 
     #[test]
     fn every_demo_resource_is_valid_and_named_uniquely() {
-        let p = province(DEFAULT_SEED);
+        let p = province(DEFAULT_SEED).unwrap();
         let mut names = std::collections::HashSet::new();
         for r in &p.resources {
             assert!(
@@ -584,7 +546,7 @@ mod tests {
 
     #[test]
     fn demo_credit_codes_are_valid() {
-        for o in province(DEFAULT_SEED).orgs {
+        for o in province(DEFAULT_SEED).unwrap().orgs {
             if let Some(cc) = &o.credit_code {
                 assert_eq!(ident::check_credit_code(cc), Ok(()), "{}", o.code);
             }

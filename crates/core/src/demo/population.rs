@@ -8,7 +8,7 @@
 //! cannot collide.
 use std::io::{self, Write};
 
-use super::{resources_a, resources_b, Rng};
+use super::{tables, DemoDataError, Rng};
 use crate::ident;
 
 /// One generated table: the resource it belongs to (by its demo catalog NAME, since codes are
@@ -23,18 +23,16 @@ pub struct Table {
 impl Table {
     /// The Chinese item names of the columns, from the demo catalog (the code itself for a
     /// column the catalog does not know).
-    pub fn header_names(&self) -> Vec<&'static str> {
-        let spec = resources_a::RESOURCES_A
-            .iter()
-            .chain(resources_b::RESOURCES_B.iter())
-            .find(|s| s.name == self.resource_name);
-        self.columns
+    pub fn header_names(&self) -> Result<Vec<&'static str>, DemoDataError> {
+        let spec = tables::tables()?.resource(self.resource_name);
+        Ok(self
+            .columns
             .iter()
             .map(|code| {
-                spec.and_then(|s| s.items.iter().find(|it| it.1 == *code))
-                    .map_or(*code, |it| it.0)
+                spec.and_then(|s| s.items.iter().find(|it| it.code == *code))
+                    .map_or(*code, |it| it.name.as_str())
             })
-            .collect()
+            .collect())
     }
 }
 
@@ -1403,7 +1401,8 @@ pub fn write_csv(
 ) -> io::Result<u64> {
     let mut line = String::with_capacity(512);
     let mut encoder = gbk.then(GbkEncoder::new);
-    push_record(&mut line, table.header_names().into_iter());
+    let header = table.header_names().map_err(io::Error::other)?;
+    push_record(&mut line, header.into_iter());
     emit(out, &line, encoder.as_mut())?;
     let mut written = 0;
     for row in rows {
@@ -1568,6 +1567,7 @@ mod tests {
 
     fn meta(name: &str) -> ResourceMeta {
         province(DEFAULT_SEED)
+            .expect("the demo data reads")
             .resources
             .into_iter()
             .find(|r| r.meta.name == name)
@@ -1736,11 +1736,14 @@ mod tests {
     #[test]
     fn header_names_come_from_the_catalog() {
         assert_eq!(
-            population_table().header_names()[..3],
+            population_table().header_names().unwrap()[..3],
             ["公民身份号码", "姓名", "性别"]
         );
-        assert_eq!(companies_table().header_names()[0], "统一社会信用代码");
-        assert_eq!(licences_table().header_names()[0], "证照编号");
+        assert_eq!(
+            companies_table().header_names().unwrap()[0],
+            "统一社会信用代码"
+        );
+        assert_eq!(licences_table().header_names().unwrap()[0], "证照编号");
     }
 
     /// A small RFC 4180 reader: records with the line each starts on.
@@ -1807,7 +1810,7 @@ mod tests {
                     String::from_utf8(bytes).unwrap_or_default()
                 };
                 let records = parse_csv(&text);
-                assert_eq!(records[0].1, table.header_names());
+                assert_eq!(records[0].1, table.header_names().unwrap());
                 let back: Vec<Vec<String>> = records.into_iter().skip(1).map(|r| r.1).collect();
                 assert_eq!(back, rows);
             }
