@@ -5,7 +5,8 @@ pub mod source;
 
 use time::Date;
 
-use crate::catalog::{InfoItem, ItemType, ResourceMeta};
+use crate::account::{Principal, Role};
+use crate::catalog::{InfoItem, ItemType, ResourceMeta, UpdateCycle};
 use crate::error::{DomainError, Errors, FieldError};
 use crate::ident;
 
@@ -883,6 +884,83 @@ impl crate::catalog::UpdateCycle {
     }
 }
 
+/// Whether a resource's collected data is as fresh as its 更新周期 promises.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Timeliness {
+    pub update_cycle: UpdateCycle,
+    /// When data was last collected successfully (even if nothing had changed).
+    pub collected_at: Option<i64>,
+    /// After this time the data counts as stale; `None` for 不定期.
+    pub stale_after: Option<i64>,
+    pub stale: bool,
+}
+
+impl Timeliness {
+    /// The freshness at `now` of data last collected at `collected_at` (never: stale, unless
+    /// the cycle is 不定期).
+    pub fn of(cycle: UpdateCycle, collected_at: Option<i64>, now: i64) -> Self {
+        let stale_after = match (collected_at, cycle.max_age_ms()) {
+            (Some(at), Some(age)) => Some(at + age),
+            _ => None,
+        };
+        let stale = match (collected_at, cycle.max_age_ms()) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(at), Some(age)) => now > at + age,
+        };
+        Timeliness {
+            update_cycle: cycle,
+            collected_at,
+            stale_after,
+            stale,
+        }
+    }
+}
+
+/// Who may bring data into a resource: the provider's stewards and the provider's own
+/// information systems.
+pub fn require_collector(p: &Principal, provider: &str) -> Result<(), DomainError> {
+    let ok = match p {
+        Principal::Person { .. } => p.has_role_in(Role::DataSteward, provider),
+        Principal::System { org, .. } => org == provider,
+        Principal::Anonymous => false,
+    };
+    if ok {
+        Ok(())
+    } else if !p.is_authenticated() {
+        Err(DomainError::unauthenticated(
+            "unauthenticated",
+            "请先登录",
+            "sign in first",
+        ))
+    } else {
+        Err(DomainError::forbidden(
+            "not_provider",
+            format!("只有提供部门 {provider} 的数据管理员或其信息系统可以归集本资源的数据"),
+            format!("only data stewards or information systems of the provider {provider} may collect this resource's data"),
+        ))
+    }
+}
+
+/// Who may look at collected data and batches: the provider (stewards, systems), the
+/// operator (batches only: records have their own rule, [`require_record_reader`]) and
+/// auditors.
+pub fn require_data_viewer(p: &Principal, provider: &str) -> Result<(), DomainError> {
+    if p.is_platform_admin() || p.has_role(Role::Auditor) {
+        return Ok(());
+    }
+    require_collector(p, provider)
+}
+
+/// Who may read collected records: the provider's stewards and systems, and auditors — not
+/// the operator, who runs the platform but holds no department's data.
+pub fn require_record_reader(p: &Principal, provider: &str) -> Result<(), DomainError> {
+    if p.has_role(Role::Auditor) {
+        return Ok(());
+    }
+    require_collector(p, provider)
+}
+
 /// What to do with a batch that has bad rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -946,6 +1024,88 @@ impl BatchMode {
     /// Whether records are replaced whole rather than merged.
     pub fn replaces(self) -> bool {
         self != BatchMode::Upsert
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+    use crate::account::RoleBinding;
+
+    fn person(roles: &[(Role, &str)]) -> Principal {
+        Principal::Person {
+            username: "u".into(),
+            org: roles.first().map_or("x", |r| r.1).into(),
+            roles: roles
+                .iter()
+                .map(|(role, org)| RoleBinding {
+                    role: *role,
+                    org: (*org).into(),
+                })
+                .collect(),
+        }
+    }
+
+    fn system(org: &str) -> Principal {
+        Principal::System {
+            system: "s".into(),
+            org: org.into(),
+            token_id: 1,
+        }
+    }
+
+    fn code(r: Result<(), DomainError>) -> Option<String> {
+        r.err().map(|e| match e {
+            DomainError::Forbidden { code, .. } | DomainError::Unauthenticated { code, .. } => {
+                code.to_string()
+            }
+            other => panic!("unexpected {other:?}"),
+        })
+    }
+
+    #[test]
+    fn collectors_are_the_providers_stewards_and_systems() {
+        let ok = |p: &Principal| code(require_collector(p, "gat"));
+        assert_eq!(ok(&person(&[(Role::DataSteward, "gat")])), None);
+        assert_eq!(ok(&system("gat")), None);
+        for other in [
+            person(&[(Role::DataSteward, "sbj")]),
+            person(&[(Role::ConsumerUser, "gat")]),
+            person(&[(Role::PlatformAdmin, "dsj")]),
+            person(&[(Role::Auditor, "sj")]),
+            system("sbj"),
+        ] {
+            assert_eq!(ok(&other).as_deref(), Some("not_provider"), "{other:?}");
+        }
+        assert_eq!(ok(&Principal::Anonymous).as_deref(), Some("unauthenticated"));
+    }
+
+    #[test]
+    fn the_operator_sees_batches_but_not_records() {
+        let admin = person(&[(Role::PlatformAdmin, "dsj")]);
+        let auditor = person(&[(Role::Auditor, "sj")]);
+        assert!(require_data_viewer(&admin, "gat").is_ok());
+        assert!(require_data_viewer(&auditor, "gat").is_ok());
+        assert!(require_record_reader(&auditor, "gat").is_ok());
+        assert_eq!(
+            code(require_record_reader(&admin, "gat")).as_deref(),
+            Some("not_provider")
+        );
+        assert!(require_record_reader(&system("gat"), "gat").is_ok());
+        assert!(require_data_viewer(&system("sbj"), "gat").is_err());
+        assert!(require_data_viewer(&Principal::Anonymous, "gat").is_err());
+    }
+
+    #[test]
+    fn data_is_stale_a_day_after_its_cycle() {
+        const DAY: i64 = 86_400_000;
+        let t = Timeliness::of(UpdateCycle::Daily, Some(0), 2 * DAY);
+        assert_eq!((t.stale_after, t.stale), (Some(2 * DAY), false));
+        assert!(Timeliness::of(UpdateCycle::Daily, Some(0), 2 * DAY + 1).stale);
+        let never = Timeliness::of(UpdateCycle::Weekly, None, 0);
+        assert_eq!((never.stale_after, never.stale), (None, true));
+        let irregular = Timeliness::of(UpdateCycle::Irregular, None, i64::MAX);
+        assert_eq!((irregular.stale_after, irregular.stale), (None, false));
     }
 }
 

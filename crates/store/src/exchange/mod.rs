@@ -337,7 +337,7 @@ impl TokenGrants {
             .into_iter()
             .filter(|g| g.expires_at > now)
             .map(|mut g| {
-                g.state = crate::share::access::grant_state(None, g.expires_at, now);
+                g.state = shuqiao_core::share::grant_state(None, g.expires_at, now).as_str();
                 g
             })
             .collect();

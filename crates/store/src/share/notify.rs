@@ -2,6 +2,7 @@
 //! deliveries that a worker sends with retries.
 use serde::Serialize;
 use shuqiao_core::account::{Principal, Role};
+use shuqiao_core::share::require_member;
 use shuqiao_core::share::webhook::{self, AllowedHosts};
 use shuqiao_core::DomainError;
 
@@ -70,21 +71,6 @@ fn inbox_from_row(r: &Row) -> Result<InboxItem, DbError> {
         created_at: r.int(7)?,
         read_at: r.opt_int(8)?,
     })
-}
-
-/// People read and manage their own organisations' notifications.
-fn require_member(p: &Principal, org: &str) -> Result<()> {
-    p.require_authenticated()?;
-    if matches!(p, Principal::Person { .. }) && my_orgs(p).iter().any(|o| o == org) {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden(
-            "not_org_member",
-            format!("只能查看和管理本单位（{org}）的通知"),
-            format!("you can only see and manage your own organisation's ({org}) notifications"),
-        )
-        .into())
-    }
 }
 
 /// How long a webhook host's name may take to resolve at registration.
