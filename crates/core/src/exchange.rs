@@ -287,29 +287,117 @@ pub fn parse_change_cursor(raw: Option<&str>) -> Result<i64, DomainError> {
     }
 }
 
-/// How many records an exchange answer served, from its audit result (`ok:3/5` → 3).
-pub fn served_count(result: &str) -> i64 {
-    result
-        .strip_prefix("ok:")
-        .and_then(|r| r.split('/').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+/// What one exchange call came to, as sealed in its audit entry's `result`. The text
+/// (`Display`) is hashed into the log, so it never changes: `FromStr` reads every form ever
+/// sealed, and the two round-trip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallResult {
+    /// Records served: `ok:3/5` (3 of the 5 keys asked for, or 3 of 5 claims matching) or
+    /// `ok:12` (a page of a query or a change feed).
+    Served { served: u64, asked: Option<u64> },
+    /// A whole-resource download of `total` live records, `ok:N/download@V`: the snapshot
+    /// `as_of` (the resource's last version id when it was sealed) names its data subjects —
+    /// every key live at `as_of` — rather than one by one, so sealing a download of a million
+    /// rows costs what one lookup does. `None` for downloads sealed before entries named their
+    /// snapshot (`ok:N/download`).
+    Download { total: u64, as_of: Option<u64> },
+    /// Refused with this error code: `denied:<code>`.
+    Denied(String),
+    /// Refusals of unidentified callers answered 429 without an entry each: `dropped:N`.
+    Dropped(u64),
 }
 
-/// The audit result of a whole-resource download: how many records were live and the
-/// snapshot it serves, `as_of` (the resource's last version id when it was sealed). The entry
-/// names its data subjects by that reference — every key live in the resource at `as_of` —
-/// rather than one by one, so sealing a download of a million rows costs what one lookup does.
-pub fn download_result(total: i64, as_of: i64) -> String {
-    format!("ok:{total}/download@{as_of}")
+impl CallResult {
+    /// Whether the call was answered (and counts against the daily quota).
+    pub fn is_ok(&self) -> bool {
+        matches!(self, CallResult::Served { .. } | CallResult::Download { .. })
+    }
+
+    /// How many records the call served (0 for a refusal).
+    pub fn served(&self) -> u64 {
+        match self {
+            CallResult::Served { served, .. } => *served,
+            CallResult::Download { total, .. } => *total,
+            CallResult::Denied(_) | CallResult::Dropped(_) => 0,
+        }
+    }
+
+    /// The snapshot a download serves, if it names one.
+    pub fn download_as_of(&self) -> Option<u64> {
+        match self {
+            CallResult::Download { as_of, .. } => *as_of,
+            _ => None,
+        }
+    }
 }
 
-/// The snapshot a download's audit result names (see [`download_result`]); `None` for a
-/// refusal, or a download sealed before entries named their snapshot.
-pub fn download_as_of(result: &str) -> Option<i64> {
-    let (count, as_of) = result.strip_prefix("ok:")?.split_once("/download@")?;
-    count.parse::<i64>().ok()?;
-    as_of.parse().ok().filter(|v: &i64| *v >= 0)
+impl std::fmt::Display for CallResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallResult::Served {
+                served,
+                asked: Some(asked),
+            } => write!(f, "ok:{served}/{asked}"),
+            CallResult::Served { served, asked: None } => write!(f, "ok:{served}"),
+            CallResult::Download {
+                total,
+                as_of: Some(v),
+            } => write!(f, "ok:{total}/download@{v}"),
+            CallResult::Download { total, as_of: None } => write!(f, "ok:{total}/download"),
+            CallResult::Denied(code) => write!(f, "denied:{code}"),
+            CallResult::Dropped(n) => write!(f, "dropped:{n}"),
+        }
+    }
+}
+
+/// An audit result that is not the result of an exchange call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an exchange call result")]
+pub struct NotACallResult;
+
+impl std::str::FromStr for CallResult {
+    type Err = NotACallResult;
+
+    fn from_str(s: &str) -> Result<Self, NotACallResult> {
+        // Only plain decimal digits: the text must be exactly what `Display` writes back.
+        fn number(s: &str) -> Result<u64, NotACallResult> {
+            let canonical = !s.is_empty()
+                && s.bytes().all(|b| b.is_ascii_digit())
+                && (s == "0" || !s.starts_with('0'));
+            match canonical {
+                true => s.parse().map_err(|_| NotACallResult),
+                false => Err(NotACallResult),
+            }
+        }
+        if let Some(code) = s.strip_prefix("denied:") {
+            return Ok(CallResult::Denied(code.to_string()));
+        }
+        if let Some(n) = s.strip_prefix("dropped:") {
+            return Ok(CallResult::Dropped(number(n)?));
+        }
+        let ok = s.strip_prefix("ok:").ok_or(NotACallResult)?;
+        let Some((count, rest)) = ok.split_once('/') else {
+            return Ok(CallResult::Served {
+                served: number(ok)?,
+                asked: None,
+            });
+        };
+        let count = number(count)?;
+        Ok(match rest.strip_prefix("download") {
+            Some("") => CallResult::Download {
+                total: count,
+                as_of: None,
+            },
+            Some(at) => CallResult::Download {
+                total: count,
+                as_of: Some(number(at.strip_prefix('@').ok_or(NotACallResult)?)?),
+            },
+            None => CallResult::Served {
+                served: count,
+                asked: Some(number(rest)?),
+            },
+        })
+    }
 }
 
 /// A token bucket for one grant's rate limit: `rate` calls a second with bursts of up to one
@@ -398,24 +486,63 @@ mod limit_tests {
     }
 
     #[test]
-    fn served_count_reads_the_audit_result() {
-        assert_eq!(served_count("ok:3/5"), 3);
-        assert_eq!(served_count("ok:12"), 12);
-        assert_eq!(served_count("denied:no_grant"), 0);
+    fn call_results_are_read_back_from_their_sealed_text() {
+        let served = |s: &str| s.parse::<CallResult>().map(|r| r.served()).unwrap_or(0);
+        assert_eq!(served("ok:3/5"), 3);
+        assert_eq!(served("ok:12"), 12);
+        assert_eq!(served("denied:no_grant"), 0);
+        assert_eq!(
+            "ok:3/5".parse(),
+            Ok(CallResult::Served {
+                served: 3,
+                asked: Some(5)
+            })
+        );
+        assert_eq!("dropped:7".parse(), Ok(CallResult::Dropped(7)));
+        assert_eq!(
+            "denied:quota_exhausted".parse(),
+            Ok(CallResult::Denied("quota_exhausted".into()))
+        );
+        for other in ["ok", "ok:", "ok:x", "ok:1/", "ok:01", "ok:+1", "ok:1/download#2", ""] {
+            assert_eq!(other.parse::<CallResult>(), Err(NotACallResult), "{other}");
+        }
     }
 
     #[test]
     fn a_download_result_names_its_snapshot() {
-        let r = download_result(1_000_000, 42);
-        assert_eq!(served_count(&r), 1_000_000);
-        assert_eq!(download_as_of(&r), Some(42));
-        assert_eq!(
-            download_as_of("ok:3/download"),
-            None,
-            "sealed before snapshots"
-        );
-        assert_eq!(download_as_of("denied:no_grant"), None);
-        assert_eq!(download_as_of("ok:3/5"), None);
+        let r = CallResult::Download {
+            total: 1_000_000,
+            as_of: Some(42),
+        };
+        assert_eq!(r.to_string(), "ok:1000000/download@42");
+        let back: CallResult = r.to_string().parse().unwrap();
+        assert_eq!((back.served(), back.download_as_of()), (1_000_000, Some(42)));
+        let legacy: CallResult = "ok:3/download".parse().unwrap();
+        assert_eq!(legacy.download_as_of(), None, "sealed before snapshots");
+        assert!(legacy.is_ok());
+        let denied: CallResult = "denied:no_grant".parse().unwrap();
+        assert_eq!((denied.download_as_of(), denied.is_ok()), (None, false));
+        let lookup: CallResult = "ok:3/5".parse().unwrap();
+        assert_eq!(lookup.download_as_of(), None);
+    }
+
+    #[test]
+    fn every_call_result_round_trips_byte_for_byte() {
+        for text in [
+            "ok:0",
+            "ok:12",
+            "ok:3/5",
+            "ok:0/0",
+            "ok:7/download",
+            "ok:7/download@0",
+            "ok:1000000/download@42",
+            "denied:no_grant",
+            "denied:",
+            "dropped:1",
+        ] {
+            let r: CallResult = text.parse().unwrap();
+            assert_eq!(r.to_string(), text);
+        }
     }
 
     #[test]

@@ -343,11 +343,12 @@ pub(crate) fn usage_of(entries: &[&shuqiao_core::audit::entry::Entry]) -> UsageC
         let (slot, _) = lines
             .entry((day, system, resource, grant))
             .or_insert(((0, 0, 0), e.time));
-        if e.result.starts_with("ok") {
-            slot.0 += 1;
-            slot.1 += exchange::served_count(&e.result);
-        } else {
-            slot.2 += 1;
+        match e.result.parse::<exchange::CallResult>() {
+            Ok(r) if r.is_ok() => {
+                slot.0 += 1;
+                slot.1 += r.served() as i64;
+            }
+            _ => slot.2 += 1,
         }
     }
     lines

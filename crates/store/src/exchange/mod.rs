@@ -4,10 +4,10 @@
 //! (fail closed). Each call identifies the token, checks the grants, quota and rate, and reads
 //! the records in one read: one trip to the database pool before the audit seal.
 use serde::Serialize;
-use shuqiao_core::account::Principal;
+use shuqiao_core::account::{token_kind, Principal, TokenKind};
 use shuqiao_core::audit::entry::Entry;
 use shuqiao_core::exchange::refusals::RefusalTurn;
-use shuqiao_core::exchange::{self, FieldUse, Verdict};
+use shuqiao_core::exchange::{self, CallResult, FieldUse, Verdict};
 use shuqiao_core::DomainError;
 
 use crate::audit::Receipt;
@@ -235,7 +235,7 @@ fn identify_token(
     now: i64,
 ) -> std::result::Result<Caller, Refusal> {
     let unidentified = Caller::unidentified();
-    if !secret.starts_with("sq_") || secret.len() > 80 {
+    if token_kind(secret) != Some(TokenKind::System) {
         return Err(refusal(&unidentified, unknown_token()));
     }
     let h = shuqiao_core::account::secret_hash(secret);
@@ -361,7 +361,7 @@ fn token_and_grants(
     now: i64,
 ) -> Result<std::result::Result<Found, Refusal>> {
     let unidentified = Caller::unidentified();
-    if !secret.starts_with("sq_") || secret.len() > 80 {
+    if token_kind(secret) != Some(TokenKind::System) {
         return Ok(Err(refusal(&unidentified, unknown_token())));
     }
     let h = shuqiao_core::account::secret_hash(secret);
@@ -561,13 +561,21 @@ fn authorise_in(
     }))
 }
 
+/// The result of a call that served `n` records (of `asked`).
+pub(crate) fn served(n: usize, asked: Option<usize>) -> CallResult {
+    CallResult::Served {
+        served: n as u64,
+        asked: asked.map(|a| a as u64),
+    }
+}
+
 /// The entry recording one exchange call.
 fn call_entry(
     who: &Caller,
     action: &str,
     resource: Option<&str>,
     grant: Option<&GrantView>,
-    result: String,
+    result: CallResult,
     subjects: Vec<String>,
     time: i64,
 ) -> Entry {
@@ -581,7 +589,7 @@ fn call_entry(
         resource_version: None,
         grant: grant.map(|g| g.id.to_string()),
         purpose: grant.map(|g| g.purpose.clone()),
-        result,
+        result: result.to_string(),
         subjects,
     }
 }
@@ -607,7 +615,9 @@ impl Store {
         match &cred.sent {
             Sent::Missing => Err(refusal(&Caller::unidentified(), missing_credential())),
             Sent::Malformed => Err(refusal(&Caller::unidentified(), malformed_credential())),
-            Sent::Bearer(s) if s.starts_with("sqs_") => Err(self.refuse_session(s).await),
+            Sent::Bearer(s) if token_kind(s) == Some(TokenKind::Session) => {
+                Err(self.refuse_session(s).await)
+            }
             Sent::Bearer(s) => Ok(s.clone()),
         }
     }
@@ -707,7 +717,7 @@ impl Store {
         action: &str,
         resource: Option<&str>,
         grant: Option<&GrantView>,
-        result: String,
+        result: CallResult,
         subjects: Vec<String>,
     ) -> Result<Receipt> {
         let entry = call_entry(c, action, resource, grant, result, subjects, self.now());
@@ -741,7 +751,7 @@ impl Store {
             action,
             resource,
             r.grant.as_deref(),
-            format!("denied:{}", code_of(&r.error)),
+            CallResult::Denied(code_of(&r.error)),
             Vec::new(),
         )
         .await?;
@@ -768,7 +778,7 @@ impl Store {
             DROPPED_ACTION,
             None,
             None,
-            format!("dropped:{count}"),
+            CallResult::Dropped(count),
             Vec::new(),
         )
         .await
@@ -816,7 +826,7 @@ impl Store {
         &self,
         a: &Authorised,
         action: &str,
-        result: String,
+        result: CallResult,
         keys: &[String],
     ) -> Result<Receipt> {
         let subjects = self.subjects(&a.target.meta, keys)?;
@@ -885,7 +895,7 @@ impl Store {
         };
         let hits = found.iter().filter(|(_, d)| d.is_some()).count();
         let receipt = self
-            .seal_ok(&a, action, format!("ok:{hits}/{}", keys.len()), &keys)
+            .seal_ok(&a, action, served(hits, Some(keys.len())), &keys)
             .await?;
         // `read_records` has kept the granted fields alone.
         let records = found;
@@ -932,7 +942,7 @@ impl Store {
             .seal_ok(
                 &a,
                 action,
-                format!("ok:{matched}/{}", results.len()),
+                served(matched, Some(results.len())),
                 std::slice::from_ref(&key),
             )
             .await?;
