@@ -414,8 +414,15 @@ mod tests {
         assert_eq!(token_kind(&new_secret("sq_")), Some(TokenKind::System));
         assert_eq!(token_kind(&new_secret("sqs_")), Some(TokenKind::Session));
         assert_eq!(token_kind("sq_"), Some(TokenKind::System));
-        assert_eq!(token_kind(&format!("sq_{}", "a".repeat(77))), Some(TokenKind::System));
-        assert_eq!(token_kind(&format!("sq_{}", "a".repeat(78))), None, "81 characters");
+        assert_eq!(
+            token_kind(&format!("sq_{}", "a".repeat(77))),
+            Some(TokenKind::System)
+        );
+        assert_eq!(
+            token_kind(&format!("sq_{}", "a".repeat(78))),
+            None,
+            "81 characters"
+        );
         assert_eq!(token_kind(&format!("sqs_{}", "a".repeat(77))), None);
         for other in ["", "sq", "sqx_abc", "SQ_abc", "Bearer sq_abc", "psn_abc"] {
             assert_eq!(token_kind(other), None, "{other}");

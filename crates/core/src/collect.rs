@@ -1077,7 +1077,10 @@ mod rule_tests {
         ] {
             assert_eq!(ok(&other).as_deref(), Some("not_provider"), "{other:?}");
         }
-        assert_eq!(ok(&Principal::Anonymous).as_deref(), Some("unauthenticated"));
+        assert_eq!(
+            ok(&Principal::Anonymous).as_deref(),
+            Some("unauthenticated")
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! verification without disclosure (核验). No I/O: the store reads grants and records.
 use serde::Serialize;
 
-use crate::catalog::{Grade, ResourceMeta};
+use crate::catalog::{Grade, ResourceMeta, ShareType};
 use crate::collect::check_value;
 use crate::error::{DomainError, FieldError};
 
@@ -38,6 +38,68 @@ pub fn field_use(meta: &ResourceMeta, granted: &[String]) -> FieldUse {
         }
     }
     FieldUse { clear, verify_only }
+}
+
+/// Admission of a system's calls on a resource under its grants in force (at least one): the
+/// resource must still be shared (a resource turned 不予共享 stops every grant at once), and
+/// the calls may use the union of the grants' fields, split as [`field_use`] does. Reads the
+/// grants' field lists in place: this runs on every exchange call.
+pub fn admit<'a, G>(code: &str, meta: &ResourceMeta, grants: G) -> Result<FieldUse, DomainError>
+where
+    G: IntoIterator<Item = &'a [String]> + Clone,
+{
+    if meta.share_type == ShareType::NotShared {
+        return Err(resource_not_shared(code));
+    }
+    let granted = |item: &str| {
+        grants
+            .clone()
+            .into_iter()
+            .any(|g| g.iter().any(|f| f == item))
+    };
+    let mut uses = FieldUse {
+        clear: Vec::new(),
+        verify_only: Vec::new(),
+    };
+    for item in meta.items.iter().filter(|i| granted(&i.code)) {
+        match item.grade {
+            Grade::Core => uses.verify_only.push(item.code.clone()),
+            _ => uses.clear.push(item.code.clone()),
+        }
+    }
+    Ok(uses)
+}
+
+fn resource_not_shared(code: &str) -> DomainError {
+    DomainError::forbidden(
+        "resource_not_shared",
+        format!("资源 {code} 为不予共享资源，不能通过交换接口调用"),
+        format!(
+            "resource {code} is not shared (不予共享): it cannot be used through the exchange API"
+        ),
+    )
+}
+
+/// The calls a second a grant allows: its own rate, else the platform default; `None`: no
+/// limit. A rate that does not fit is no rate of its own.
+pub fn grant_rate(own: Option<i64>, default: Option<u32>) -> Option<u32> {
+    own.and_then(|r| u32::try_from(r).ok()).or(default)
+}
+
+/// Whether one more call fits a grant's daily quota: `used_today` calls sealed today (China
+/// time) and `in_flight` admitted but not yet sealed. No quota: always.
+pub fn check_quota(
+    quota: Option<i64>,
+    used_today: i64,
+    in_flight: i64,
+    now_ms: i64,
+) -> Result<(), DomainError> {
+    match quota {
+        Some(quota) if used_today + in_flight >= quota => {
+            Err(quota_exhausted(secs_to_china_midnight(now_ms), quota))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The fields a lookup returns: the ones asked for (all clear ones by default), each of which
@@ -310,7 +372,10 @@ pub enum CallResult {
 impl CallResult {
     /// Whether the call was answered (and counts against the daily quota).
     pub fn is_ok(&self) -> bool {
-        matches!(self, CallResult::Served { .. } | CallResult::Download { .. })
+        matches!(
+            self,
+            CallResult::Served { .. } | CallResult::Download { .. }
+        )
     }
 
     /// How many records the call served (0 for a refusal).
@@ -338,7 +403,10 @@ impl std::fmt::Display for CallResult {
                 served,
                 asked: Some(asked),
             } => write!(f, "ok:{served}/{asked}"),
-            CallResult::Served { served, asked: None } => write!(f, "ok:{served}"),
+            CallResult::Served {
+                served,
+                asked: None,
+            } => write!(f, "ok:{served}"),
             CallResult::Download {
                 total,
                 as_of: Some(v),
@@ -464,6 +532,88 @@ pub fn quota_exhausted(retry_after_secs: u64, quota: i64) -> DomainError {
 }
 
 #[cfg(test)]
+mod admission_tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_not_shared_resource_admits_no_grant() {
+        let mut meta = crate::catalog::tests::sample();
+        meta.share_type = ShareType::NotShared;
+        let all: Vec<String> = meta.items.iter().map(|i| i.code.clone()).collect();
+        let e = admit("R1", &meta, [all.as_slice()]).unwrap_err();
+        assert!(matches!(
+            e,
+            DomainError::Forbidden {
+                code: "resource_not_shared",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn grants_admit_the_union_of_their_fields_in_catalog_order() {
+        let mut meta = crate::catalog::tests::sample();
+        let mut birth = meta.items[1].clone();
+        birth.code = "CSRQ".into();
+        meta.items.push(birth);
+        let a = strings(&["CSRQ", "GMSFHM"]);
+        let b = strings(&["XM", "gone"]);
+        let uses = admit("R1", &meta, [a.as_slice(), b.as_slice()]).unwrap();
+        assert_eq!(
+            uses.clear,
+            strings(&["XM", "CSRQ"]),
+            "catalog order, unknown dropped"
+        );
+        assert_eq!(uses.verify_only, strings(&["GMSFHM"]));
+        let union = strings(&["CSRQ", "GMSFHM", "XM", "gone"]);
+        assert_eq!(uses, field_use(&meta, &union));
+        let only_b = admit("R1", &meta, [b.as_slice()]).unwrap();
+        assert_eq!(
+            (only_b.clear, only_b.verify_only),
+            (strings(&["XM"]), vec![])
+        );
+    }
+
+    #[test]
+    fn core_fields_are_admitted_for_verification_only() {
+        let meta = crate::catalog::tests::sample();
+        let all: Vec<String> = meta.items.iter().map(|i| i.code.clone()).collect();
+        let uses = admit("R1", &meta, [all.as_slice()]).unwrap();
+        for item in &meta.items {
+            let core = item.grade == Grade::Core;
+            assert_eq!(uses.verify_only.contains(&item.code), core, "{}", item.code);
+            assert_eq!(uses.clear.contains(&item.code), !core, "{}", item.code);
+        }
+    }
+
+    #[test]
+    fn a_quota_counts_sealed_and_in_flight_calls() {
+        assert!(check_quota(None, i64::MAX / 2, 1000, 0).is_ok());
+        assert!(check_quota(Some(10), 8, 1, 0).is_ok());
+        let e = check_quota(Some(10), 9, 1, 0).unwrap_err();
+        assert!(matches!(
+            e,
+            DomainError::Throttled { code: "quota_exceeded", retry_after_secs, .. }
+                if retry_after_secs == secs_to_china_midnight(0)
+        ));
+        assert!(check_quota(Some(10), 10, 0, 0).is_err());
+    }
+
+    #[test]
+    fn a_grants_own_rate_wins_over_the_default() {
+        assert_eq!(grant_rate(Some(5), Some(100)), Some(5));
+        assert_eq!(grant_rate(None, Some(100)), Some(100));
+        assert_eq!(grant_rate(None, None), None);
+        assert_eq!(grant_rate(Some(-1), Some(100)), Some(100));
+        assert_eq!(grant_rate(Some(i64::MAX), None), None);
+    }
+}
+
+#[cfg(test)]
 mod limit_tests {
     use super::*;
 
@@ -503,7 +653,16 @@ mod limit_tests {
             "denied:quota_exhausted".parse(),
             Ok(CallResult::Denied("quota_exhausted".into()))
         );
-        for other in ["ok", "ok:", "ok:x", "ok:1/", "ok:01", "ok:+1", "ok:1/download#2", ""] {
+        for other in [
+            "ok",
+            "ok:",
+            "ok:x",
+            "ok:1/",
+            "ok:01",
+            "ok:+1",
+            "ok:1/download#2",
+            "",
+        ] {
             assert_eq!(other.parse::<CallResult>(), Err(NotACallResult), "{other}");
         }
     }
@@ -516,7 +675,10 @@ mod limit_tests {
         };
         assert_eq!(r.to_string(), "ok:1000000/download@42");
         let back: CallResult = r.to_string().parse().unwrap();
-        assert_eq!((back.served(), back.download_as_of()), (1_000_000, Some(42)));
+        assert_eq!(
+            (back.served(), back.download_as_of()),
+            (1_000_000, Some(42))
+        );
         let legacy: CallResult = "ok:3/download".parse().unwrap();
         assert_eq!(legacy.download_as_of(), None, "sealed before snapshots");
         assert!(legacy.is_ok());

@@ -1093,7 +1093,10 @@ const COMPANY_MULTIPLIER: u64 = 387_420_489;
 
 /// The GB 11714 check character of a generated 主体标识码 body (`ident::org_code_check_char`).
 fn org_code_check_char(body: &[u8; 8]) -> char {
-    std::str::from_utf8(body).ok().and_then(ident::org_code_check_char).unwrap_or('0')
+    std::str::from_utf8(body)
+        .ok()
+        .and_then(ident::org_code_check_char)
+        .unwrap_or('0')
 }
 
 /// `91` (市场监管部门, 企业) + region + 主体标识码 (`MA` + a serial that is a bijection of the

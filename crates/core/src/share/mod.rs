@@ -679,7 +679,10 @@ mod tests {
         let member = |p: &Principal| code_of(require_member(p, "gat"));
         assert_eq!(member(&person(&[(Role::ConsumerUser, "gat")])), None);
         assert_eq!(
-            member(&person(&[(Role::ConsumerUser, "sbj"), (Role::DataSteward, "gat")])),
+            member(&person(&[
+                (Role::ConsumerUser, "sbj"),
+                (Role::DataSteward, "gat")
+            ])),
             None
         );
         assert_eq!(

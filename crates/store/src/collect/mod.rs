@@ -634,8 +634,13 @@ impl Store {
     /// into `resource`.
     pub async fn check_collector(&self, p: Principal, resource: &str) -> Result<()> {
         let resource = resource.to_string();
-        self.read(move |c| Ok(require_collector(&p, &load_target(c, &resource)?.meta.provider)?))
-            .await
+        self.read(move |c| {
+            Ok(require_collector(
+                &p,
+                &load_target(c, &resource)?.meta.provider,
+            )?)
+        })
+        .await
     }
 
     pub async fn get_batch(&self, p: Principal, id: i64) -> Result<BatchReport> {

@@ -491,17 +491,6 @@ impl OutgoingKeys {
     }
 }
 
-fn resource_not_shared(code: &str) -> StoreError {
-    DomainError::forbidden(
-        "resource_not_shared",
-        format!("资源 {code} 为不予共享资源，不能通过交换接口调用"),
-        format!(
-            "resource {code} is not shared (不予共享): it cannot be used through the exchange API"
-        ),
-    )
-    .into()
-}
-
 /// Identifies the token and checks its grants on `code` — token, grants, quota and rate —
 /// on whatever connection the caller reads with (a reader's, or the sequencer's).
 fn authorise_in(
@@ -525,18 +514,8 @@ fn authorise_in(
     };
     let mut inner = || -> Result<_> {
         let target = state.target_at(conn, code, version)?;
-        if target.meta.share_type == shuqiao_core::catalog::ShareType::NotShared {
-            return Err(resource_not_shared(code));
-        }
-        let mut fields: Vec<String> = Vec::new();
-        for g in &grants {
-            for f in &g.fields {
-                if !fields.contains(f) {
-                    fields.push(f.clone());
-                }
-            }
-        }
-        let uses = exchange::field_use(&target.meta, &fields);
+        let granted = grants.iter().map(|g| g.fields.as_slice());
+        let uses = exchange::admit(code, &target.meta, granted)?;
         let used_today = match grant.quota_per_day {
             Some(_) => limits::used_today(conn, grant.id, now)?,
             None => 0,
@@ -1017,10 +996,10 @@ impl Store {
                     let Ok(target) = cache.target(conn, &g.resource) else {
                         continue;
                     };
-                    if target.meta.share_type == shuqiao_core::catalog::ShareType::NotShared {
+                    let Ok(fields) = exchange::admit(&g.resource, &target.meta, [g.fields.as_slice()])
+                    else {
                         continue;
-                    }
-                    let fields = exchange::field_use(&target.meta, &g.fields);
+                    };
                     let items = target
                         .meta
                         .items
