@@ -399,6 +399,30 @@ pub fn token_kind(secret: &str) -> Option<TokenKind> {
     }
 }
 
+/// A known system token works until it is revoked or expires; each is refused with its own
+/// code so the system's operators know whether to ask for a new token or why.
+pub fn require_token_in_force(
+    revoked_at: Option<i64>,
+    expires_at: i64,
+    now: i64,
+) -> Result<(), DomainError> {
+    if revoked_at.is_some() {
+        return Err(DomainError::unauthenticated(
+            "token_revoked",
+            "令牌已被吊销：请向平台申请新令牌",
+            "the token has been revoked: ask the platform for a new one",
+        ));
+    }
+    if expires_at <= now {
+        return Err(DomainError::unauthenticated(
+            "token_expired",
+            "令牌已过期：请向平台申请新令牌",
+            "the token has expired: ask the platform for a new one",
+        ));
+    }
+    Ok(())
+}
+
 /// What is stored for a secret: SHA-256 hex. Tokens have 256 bits of entropy, so a fast hash
 /// is enough; the plain token is shown once and never stored.
 pub fn secret_hash(secret: &str) -> String {
@@ -408,6 +432,29 @@ pub fn secret_hash(secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_is_in_force_until_revoked_or_expired() {
+        let code = |r: Result<(), DomainError>| match r {
+            Ok(()) => None,
+            Err(DomainError::Unauthenticated { code, .. }) => Some(code),
+            Err(other) => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(code(require_token_in_force(None, 100, 99)), None);
+        assert_eq!(
+            code(require_token_in_force(None, 100, 100)),
+            Some("token_expired")
+        );
+        assert_eq!(
+            code(require_token_in_force(Some(1), 100, 50)),
+            Some("token_revoked")
+        );
+        assert_eq!(
+            code(require_token_in_force(Some(1), 100, 200)),
+            Some("token_revoked"),
+            "revocation is named first"
+        );
+    }
 
     #[test]
     fn token_kinds_follow_the_prefix_and_length() {

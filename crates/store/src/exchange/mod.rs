@@ -4,7 +4,7 @@
 //! (fail closed). Each call identifies the token, checks the grants, quota and rate, and reads
 //! the records in one read: one trip to the database pool before the audit seal.
 use serde::Serialize;
-use shuqiao_core::account::{token_kind, Principal, TokenKind};
+use shuqiao_core::account::{require_token_in_force, token_kind, Principal, TokenKind};
 use shuqiao_core::audit::entry::Entry;
 use shuqiao_core::exchange::refusals::RefusalTurn;
 use shuqiao_core::exchange::{self, CallResult, FieldUse, Verdict};
@@ -271,27 +271,10 @@ fn token_in_force(
     expires_at: i64,
     now: i64,
 ) -> std::result::Result<Caller, Refusal> {
-    if revoked_at.is_some() {
-        return Err(refusal(
-            &who,
-            unauthenticated(
-                "token_revoked",
-                "令牌已被吊销：请向平台申请新令牌",
-                "the token has been revoked: ask the platform for a new one",
-            ),
-        ));
+    match require_token_in_force(revoked_at, expires_at, now) {
+        Ok(()) => Ok(who),
+        Err(e) => Err(refusal(&who, e)),
     }
-    if expires_at <= now {
-        return Err(refusal(
-            &who,
-            unauthenticated(
-                "token_expired",
-                "令牌已过期：请向平台申请新令牌",
-                "the token has expired: ask the platform for a new one",
-            ),
-        ));
-    }
-    Ok(who)
 }
 
 /// The columns of `grants` as read through the alias `g`.
