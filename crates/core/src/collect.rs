@@ -961,6 +961,43 @@ pub fn require_record_reader(p: &Principal, provider: &str) -> Result<(), Domain
     require_collector(p, provider)
 }
 
+/// Whose collection status a caller sees: the operator and auditors any provider's, or
+/// everyone's (`None`); a collector only a provider they collect for — the one asked for, or
+/// by default their own (a system's organisation, a person's first stewardship).
+pub fn status_scope(p: &Principal, asked: Option<String>) -> Result<Option<String>, DomainError> {
+    if p.is_platform_admin() || p.has_role(Role::Auditor) {
+        return Ok(asked);
+    }
+    let org = match asked {
+        Some(org) => org,
+        None => match p {
+            Principal::System { org, .. } => org.clone(),
+            Principal::Person { roles, .. } => roles
+                .iter()
+                .find(|b| b.role == Role::DataSteward)
+                .map(|b| b.org.clone())
+                // Someone who collects for no department sees nothing: say so.
+                .unwrap_or_default(),
+            Principal::Anonymous => String::new(),
+        },
+    };
+    require_collector(p, &org)?;
+    Ok(Some(org))
+}
+
+/// Who sees the override list: the operator, auditors and stewards (who need to know why a
+/// code passed).
+pub fn require_override_reader(p: &Principal) -> Result<(), DomainError> {
+    if p.is_platform_admin() || p.has_role(Role::Auditor) || p.has_role(Role::DataSteward) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden(
+        "forbidden",
+        "只有平台管理员、审计人员和数据管理员可以查看例外清单",
+        "only the operator, auditors and data stewards may see the override list",
+    ))
+}
+
 /// What to do with a batch that has bad rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -1097,6 +1134,60 @@ mod rule_tests {
         assert!(require_record_reader(&system("gat"), "gat").is_ok());
         assert!(require_data_viewer(&system("sbj"), "gat").is_err());
         assert!(require_data_viewer(&Principal::Anonymous, "gat").is_err());
+    }
+
+    #[test]
+    fn collection_status_is_scoped_to_what_the_caller_collects() {
+        let admin = person(&[(Role::PlatformAdmin, "dsj")]);
+        assert_eq!(status_scope(&admin, None).unwrap(), None);
+        assert_eq!(
+            status_scope(&admin, Some("gat".into())).unwrap().as_deref(),
+            Some("gat")
+        );
+        let steward = person(&[(Role::ConsumerUser, "sbj"), (Role::DataSteward, "gat")]);
+        assert_eq!(
+            status_scope(&steward, None).unwrap().as_deref(),
+            Some("gat")
+        );
+        assert_eq!(
+            code(status_scope(&steward, Some("sbj".into())).map(|_| ())).as_deref(),
+            Some("not_provider")
+        );
+        assert_eq!(
+            status_scope(&system("sbj"), None).unwrap().as_deref(),
+            Some("sbj")
+        );
+        let consumer = person(&[(Role::ConsumerUser, "sbj")]);
+        assert_eq!(
+            code(status_scope(&consumer, None).map(|_| ())).as_deref(),
+            Some("not_provider")
+        );
+        assert_eq!(
+            code(status_scope(&Principal::Anonymous, None).map(|_| ())).as_deref(),
+            Some("unauthenticated")
+        );
+    }
+
+    #[test]
+    fn the_override_list_is_for_the_operator_auditors_and_stewards() {
+        for p in [
+            person(&[(Role::PlatformAdmin, "dsj")]),
+            person(&[(Role::Auditor, "sj")]),
+            person(&[(Role::DataSteward, "gat")]),
+        ] {
+            assert!(require_override_reader(&p).is_ok(), "{p:?}");
+        }
+        for p in [
+            person(&[(Role::ConsumerUser, "gat")]),
+            system("gat"),
+            Principal::Anonymous,
+        ] {
+            assert_eq!(
+                code(require_override_reader(&p)).as_deref(),
+                Some("forbidden"),
+                "{p:?}"
+            );
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! verification without disclosure (核验). No I/O: the store reads grants and records.
 use serde::Serialize;
 
+use crate::account::{Principal, Role};
 use crate::catalog::{Grade, ResourceMeta, ShareType};
 use crate::collect::check_value;
 use crate::error::{DomainError, FieldError};
@@ -78,6 +79,23 @@ fn resource_not_shared(code: &str) -> DomainError {
             "resource {code} is not shared (不予共享): it cannot be used through the exchange API"
         ),
     )
+}
+
+/// Who sees the platform-wide call figures: the operator and auditors.
+pub fn require_usage_reader(p: &Principal) -> Result<(), DomainError> {
+    if p.is_platform_admin() || p.has_role(Role::Auditor) {
+        return Ok(());
+    }
+    Err(match p {
+        Principal::Anonymous => {
+            DomainError::unauthenticated("unauthenticated", "请先登录", "sign in first")
+        }
+        _ => DomainError::forbidden(
+            "operator_or_auditor_only",
+            "只有平台管理员和审计人员可以查看全平台的调用统计",
+            "only the operator and auditors may see platform-wide usage",
+        ),
+    })
 }
 
 /// The calls a second a grant allows: its own rate, else the platform default; `None`: no
@@ -588,6 +606,37 @@ mod admission_tests {
             assert_eq!(uses.verify_only.contains(&item.code), core, "{}", item.code);
             assert_eq!(uses.clear.contains(&item.code), !core, "{}", item.code);
         }
+    }
+
+    #[test]
+    fn usage_figures_are_for_the_operator_and_auditors() {
+        let person = |role| Principal::Person {
+            username: "u".into(),
+            org: "x".into(),
+            roles: vec![crate::account::RoleBinding {
+                role,
+                org: "x".into(),
+            }],
+        };
+        assert!(require_usage_reader(&person(Role::PlatformAdmin)).is_ok());
+        assert!(require_usage_reader(&person(Role::Auditor)).is_ok());
+        assert!(matches!(
+            require_usage_reader(&person(Role::DataSteward)),
+            Err(DomainError::Forbidden {
+                code: "operator_or_auditor_only",
+                ..
+            })
+        ));
+        let system = Principal::System {
+            system: "s".into(),
+            org: "x".into(),
+            token_id: 1,
+        };
+        assert!(require_usage_reader(&system).is_err());
+        assert!(matches!(
+            require_usage_reader(&Principal::Anonymous),
+            Err(DomainError::Unauthenticated { .. })
+        ));
     }
 
     #[test]

@@ -450,6 +450,66 @@ pub fn require_member(p: &Principal, org: &str) -> Result<(), DomainError> {
     }
 }
 
+/// Who decides on a need (confirm or reject): the operator, or a steward of the provider of
+/// the resource the need names (`provider`; `None` when it names none or an unknown one).
+pub fn require_need_decider(p: &Principal, provider: Option<&str>) -> Result<(), DomainError> {
+    p.require_authenticated()?;
+    if p.is_platform_admin() || provider.is_some_and(|o| p.has_role_in(Role::DataSteward, o)) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden(
+        "not_need_decider",
+        "只有平台管理员或所需资源提供方的数据管理员可以确认或驳回需求",
+        "only the operator or a steward of the needed resource's provider may confirm or reject a need",
+    ))
+}
+
+/// Who keeps an organisation's 责任清单: the operator or the organisation's stewards.
+pub fn require_list_keeper(p: &Principal, org: &str) -> Result<(), DomainError> {
+    p.require_authenticated()?;
+    if p.is_platform_admin() || p.has_role_in(Role::DataSteward, org) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden(
+        "not_org_steward",
+        format!("只有平台管理员或 {org} 的数据管理员可以维护其责任清单"),
+        format!("only the operator or a steward of {org} may edit its responsibilities"),
+    ))
+}
+
+/// Who sets a grant's rate and daily quota: the operator or a steward of its provider.
+pub fn require_limit_setter(p: &Principal, provider: &str) -> Result<(), DomainError> {
+    if p.is_platform_admin() || p.has_role_in(Role::DataSteward, provider) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden(
+        "not_grant_provider",
+        "只有提供方的数据管理员或平台管理员可以设置授权的调用限额",
+        "only a steward of the provider, or the operator, may set a grant's limits",
+    ))
+}
+
+/// Who registers and removes an organisation's webhooks: the operator or its stewards.
+pub fn require_webhook_keeper(p: &Principal, org: &str) -> Result<(), DomainError> {
+    p.require_authenticated()?;
+    if p.is_platform_admin() || p.has_role_in(Role::DataSteward, org) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden(
+        "not_org_steward",
+        format!("只有 {org} 的数据管理员或平台管理员可以登记回调地址"),
+        format!("only a steward of {org} or the operator may register webhooks"),
+    ))
+}
+
+/// Who lists an organisation's webhooks: the operator, and the organisation's own people.
+pub fn require_webhook_reader(p: &Principal, org: &str) -> Result<(), DomainError> {
+    match p.is_platform_admin() {
+        true => Ok(()),
+        false => require_member(p, org),
+    }
+}
+
 /// Who may see sharing records of an organisation: its own people, the operator, auditors.
 pub fn may_see_org(p: &Principal, org: &str) -> bool {
     match p {
@@ -691,6 +751,74 @@ mod tests {
         );
         assert_eq!(member(&system), Some("not_org_member"));
         assert_eq!(member(&Principal::Anonymous), Some("unauthenticated"));
+    }
+
+    #[test]
+    fn needs_are_decided_by_the_operator_or_the_providers_stewards() {
+        let decide = |p: &Principal, prov| code_of(require_need_decider(p, prov));
+        let admin = person(&[(Role::PlatformAdmin, "dsj")]);
+        let steward = person(&[(Role::DataSteward, "gat")]);
+        assert_eq!(decide(&admin, None), None);
+        assert_eq!(decide(&steward, Some("gat")), None);
+        assert_eq!(decide(&steward, Some("sbj")), Some("not_need_decider"));
+        assert_eq!(decide(&steward, None), Some("not_need_decider"));
+        assert_eq!(
+            decide(&person(&[(Role::ConsumerUser, "gat")]), Some("gat")),
+            Some("not_need_decider")
+        );
+        assert_eq!(decide(&Principal::Anonymous, None), Some("unauthenticated"));
+    }
+
+    #[test]
+    fn organisation_stewards_and_the_operator_keep_lists_limits_and_webhooks() {
+        let admin = person(&[(Role::PlatformAdmin, "dsj")]);
+        let steward = person(&[(Role::DataSteward, "gat")]);
+        let consumer = person(&[(Role::ConsumerUser, "gat")]);
+        let auditor = person(&[(Role::Auditor, "sj")]);
+        for p in [&admin, &steward] {
+            assert_eq!(code_of(require_list_keeper(p, "gat")), None);
+            assert_eq!(code_of(require_limit_setter(p, "gat")), None);
+            assert_eq!(code_of(require_webhook_keeper(p, "gat")), None);
+        }
+        for p in [&consumer, &auditor, &person(&[(Role::DataSteward, "sbj")])] {
+            assert_eq!(
+                code_of(require_list_keeper(p, "gat")),
+                Some("not_org_steward")
+            );
+            assert_eq!(
+                code_of(require_limit_setter(p, "gat")),
+                Some("not_grant_provider")
+            );
+            assert_eq!(
+                code_of(require_webhook_keeper(p, "gat")),
+                Some("not_org_steward")
+            );
+        }
+        let anon = &Principal::Anonymous;
+        assert_eq!(
+            code_of(require_list_keeper(anon, "gat")),
+            Some("unauthenticated")
+        );
+        assert_eq!(
+            code_of(require_webhook_keeper(anon, "gat")),
+            Some("unauthenticated")
+        );
+        assert_eq!(
+            code_of(require_limit_setter(anon, "gat")),
+            Some("not_grant_provider")
+        );
+    }
+
+    #[test]
+    fn webhooks_are_listed_for_members_and_the_operator() {
+        let read = |p: &Principal| code_of(require_webhook_reader(p, "gat"));
+        assert_eq!(read(&person(&[(Role::PlatformAdmin, "dsj")])), None);
+        assert_eq!(read(&person(&[(Role::ConsumerUser, "gat")])), None);
+        assert_eq!(
+            read(&person(&[(Role::Auditor, "sj")])),
+            Some("not_org_member")
+        );
+        assert_eq!(read(&Principal::Anonymous), Some("unauthenticated"));
     }
 
     #[test]

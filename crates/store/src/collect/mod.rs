@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-use shuqiao_core::account::{Principal, Role};
+use shuqiao_core::account::Principal;
 use shuqiao_core::catalog::ResourceMeta;
 use shuqiao_core::collect::source::{RowSource, SourceError};
 use shuqiao_core::collect::{
@@ -723,29 +723,7 @@ impl Store {
     ) -> Result<Vec<DataStatus>> {
         let now = self.now();
         self.read(move |c| {
-            let everyone = p.is_platform_admin() || p.has_role(Role::Auditor);
-            let provider = match provider {
-                Some(org) if everyone => Some(org),
-                None if everyone => None,
-                Some(org) => {
-                    require_collector(&p, &org)?;
-                    Some(org)
-                }
-                None => {
-                    let own = match &p {
-                        Principal::System { org, .. } => Some(org.clone()),
-                        Principal::Person { roles, .. } => roles
-                            .iter()
-                            .find(|b| b.role == Role::DataSteward)
-                            .map(|b| b.org.clone()),
-                        Principal::Anonymous => None,
-                    };
-                    // Someone who collects for no department sees nothing: say so.
-                    let org = own.unwrap_or_default();
-                    require_collector(&p, &org)?;
-                    Some(org)
-                }
-            };
+            let provider = collect::status_scope(&p, provider)?;
             let rows = c.query(
                 "SELECT r.code, v.meta, COALESCE(d.records, 0), d.last_batch, d.collected_at FROM resources r
                  JOIN resource_versions v ON v.code = r.code AND v.version = r.published_version
@@ -855,14 +833,7 @@ impl Store {
     /// The override list: operator, auditors and stewards (who need to know why a code passed).
     pub async fn list_overrides(&self, p: Principal) -> Result<Vec<OverrideView>> {
         self.read(move |c| {
-            if !(p.is_platform_admin() || p.has_role(Role::Auditor) || p.has_role(Role::DataSteward)) {
-                return Err(DomainError::forbidden(
-                    "forbidden",
-                    "只有平台管理员、审计人员和数据管理员可以查看例外清单",
-                    "only the operator, auditors and data stewards may see the override list",
-                )
-                .into());
-            }
+            collect::require_override_reader(&p)?;
             let rows = c.query("SELECT id, kind, value, reason, created_by, created_at FROM collect_overrides ORDER BY id", &[])?;
             rows.iter()
                 .map(|r| {

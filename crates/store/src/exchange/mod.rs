@@ -1143,20 +1143,7 @@ impl Store {
         system: Option<String>,
         days: u32,
     ) -> Result<Vec<Usage>> {
-        use shuqiao_core::account::Role;
-        if !(p.is_platform_admin() || p.has_role(Role::Auditor)) {
-            return Err(match p {
-                Principal::Anonymous => {
-                    DomainError::unauthenticated("unauthenticated", "请先登录", "sign in first")
-                }
-                _ => DomainError::forbidden(
-                    "operator_or_auditor_only",
-                    "只有平台管理员和审计人员可以查看全平台的调用统计",
-                    "only the operator and auditors may see platform-wide usage",
-                ),
-            }
-            .into());
-        }
+        exchange::require_usage_reader(&p)?;
         let since = usage_since(self.now(), days);
         self.audit_spread().await?;
         self.read(move |c| limits::read_usage(c, system.as_deref(), &since))

@@ -1,7 +1,7 @@
 //! Subscriptions, applications and the grants they produce; the 2-working-day deadline and its
 //! escalation; the >5-departments conversion proposal.
 use serde::Serialize;
-use shuqiao_core::account::{Principal, Role};
+use shuqiao_core::account::Principal;
 use shuqiao_core::catalog::ShareType;
 use shuqiao_core::share::calendar::{china_day, NoCalendar};
 use shuqiao_core::share::{
@@ -900,14 +900,7 @@ impl Store {
             if !(share::may_see_org(&p, &g.consumer_org) || share::may_see_org(&p, &g.provider)) {
                 return Err(not_found("grant_not_found", id).into());
             }
-            if !(p.is_platform_admin() || p.has_role_in(Role::DataSteward, &g.provider)) {
-                return Err(DomainError::forbidden(
-                    "not_grant_provider",
-                    "只有提供方的数据管理员或平台管理员可以设置授权的调用限额",
-                    "only a steward of the provider, or the operator, may set a grant's limits",
-                )
-                .into());
-            }
+            share::require_limit_setter(&p, &g.provider)?;
             c.execute(
                 "UPDATE grants SET rate_per_second = $1, quota_per_day = $2 WHERE id = $3",
                 params![rate_per_second, quota_per_day, id],
