@@ -372,6 +372,57 @@ pub fn new_secret(prefix: &str) -> String {
     format!("{prefix}{}", hex::encode(random_key()))
 }
 
+/// The longest bearer secret accepted; ours are 67 (`sq_`) and 68 (`sqs_`) characters.
+pub const MAX_SECRET_LEN: usize = 80;
+
+/// Which kind of bearer secret a string is shaped as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// An information system's API token, `sq_…`.
+    System,
+    /// A person's login session, `sqs_…`.
+    Session,
+}
+
+/// The kind of bearer secret `secret` is shaped as, or `None` when it can be neither (wrong
+/// prefix, or longer than [`MAX_SECRET_LEN`]). The one place that knows the token format:
+/// anything it refuses is never looked up.
+pub fn token_kind(secret: &str) -> Option<TokenKind> {
+    if secret.len() > MAX_SECRET_LEN {
+        None
+    } else if secret.starts_with("sqs_") {
+        Some(TokenKind::Session)
+    } else if secret.starts_with("sq_") {
+        Some(TokenKind::System)
+    } else {
+        None
+    }
+}
+
+/// A known system token works until it is revoked or expires; each is refused with its own
+/// code so the system's operators know whether to ask for a new token or why.
+pub fn require_token_in_force(
+    revoked_at: Option<i64>,
+    expires_at: i64,
+    now: i64,
+) -> Result<(), DomainError> {
+    if revoked_at.is_some() {
+        return Err(DomainError::unauthenticated(
+            "token_revoked",
+            "令牌已被吊销：请向平台申请新令牌",
+            "the token has been revoked: ask the platform for a new one",
+        ));
+    }
+    if expires_at <= now {
+        return Err(DomainError::unauthenticated(
+            "token_expired",
+            "令牌已过期：请向平台申请新令牌",
+            "the token has expired: ask the platform for a new one",
+        ));
+    }
+    Ok(())
+}
+
 /// What is stored for a secret: SHA-256 hex. Tokens have 256 bits of entropy, so a fast hash
 /// is enough; the plain token is shown once and never stored.
 pub fn secret_hash(secret: &str) -> String {
@@ -381,6 +432,49 @@ pub fn secret_hash(secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_is_in_force_until_revoked_or_expired() {
+        let code = |r: Result<(), DomainError>| match r {
+            Ok(()) => None,
+            Err(DomainError::Unauthenticated { code, .. }) => Some(code),
+            Err(other) => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(code(require_token_in_force(None, 100, 99)), None);
+        assert_eq!(
+            code(require_token_in_force(None, 100, 100)),
+            Some("token_expired")
+        );
+        assert_eq!(
+            code(require_token_in_force(Some(1), 100, 50)),
+            Some("token_revoked")
+        );
+        assert_eq!(
+            code(require_token_in_force(Some(1), 100, 200)),
+            Some("token_revoked"),
+            "revocation is named first"
+        );
+    }
+
+    #[test]
+    fn token_kinds_follow_the_prefix_and_length() {
+        assert_eq!(token_kind(&new_secret("sq_")), Some(TokenKind::System));
+        assert_eq!(token_kind(&new_secret("sqs_")), Some(TokenKind::Session));
+        assert_eq!(token_kind("sq_"), Some(TokenKind::System));
+        assert_eq!(
+            token_kind(&format!("sq_{}", "a".repeat(77))),
+            Some(TokenKind::System)
+        );
+        assert_eq!(
+            token_kind(&format!("sq_{}", "a".repeat(78))),
+            None,
+            "81 characters"
+        );
+        assert_eq!(token_kind(&format!("sqs_{}", "a".repeat(77))), None);
+        for other in ["", "sq", "sqx_abc", "SQ_abc", "Bearer sq_abc", "psn_abc"] {
+            assert_eq!(token_kind(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn password_round_trip_uses_argon2id() {

@@ -5,7 +5,8 @@ pub mod source;
 
 use time::Date;
 
-use crate::catalog::{InfoItem, ItemType, ResourceMeta};
+use crate::account::{Principal, Role};
+use crate::catalog::{InfoItem, ItemType, ResourceMeta, UpdateCycle};
 use crate::error::{DomainError, Errors, FieldError};
 use crate::ident;
 
@@ -883,6 +884,120 @@ impl crate::catalog::UpdateCycle {
     }
 }
 
+/// Whether a resource's collected data is as fresh as its 更新周期 promises.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Timeliness {
+    pub update_cycle: UpdateCycle,
+    /// When data was last collected successfully (even if nothing had changed).
+    pub collected_at: Option<i64>,
+    /// After this time the data counts as stale; `None` for 不定期.
+    pub stale_after: Option<i64>,
+    pub stale: bool,
+}
+
+impl Timeliness {
+    /// The freshness at `now` of data last collected at `collected_at` (never: stale, unless
+    /// the cycle is 不定期).
+    pub fn of(cycle: UpdateCycle, collected_at: Option<i64>, now: i64) -> Self {
+        let stale_after = match (collected_at, cycle.max_age_ms()) {
+            (Some(at), Some(age)) => Some(at + age),
+            _ => None,
+        };
+        let stale = match (collected_at, cycle.max_age_ms()) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(at), Some(age)) => now > at + age,
+        };
+        Timeliness {
+            update_cycle: cycle,
+            collected_at,
+            stale_after,
+            stale,
+        }
+    }
+}
+
+/// Who may bring data into a resource: the provider's stewards and the provider's own
+/// information systems.
+pub fn require_collector(p: &Principal, provider: &str) -> Result<(), DomainError> {
+    let ok = match p {
+        Principal::Person { .. } => p.has_role_in(Role::DataSteward, provider),
+        Principal::System { org, .. } => org == provider,
+        Principal::Anonymous => false,
+    };
+    if ok {
+        Ok(())
+    } else if !p.is_authenticated() {
+        Err(DomainError::unauthenticated(
+            "unauthenticated",
+            "请先登录",
+            "sign in first",
+        ))
+    } else {
+        Err(DomainError::forbidden(
+            "not_provider",
+            format!("只有提供部门 {provider} 的数据管理员或其信息系统可以归集本资源的数据"),
+            format!("only data stewards or information systems of the provider {provider} may collect this resource's data"),
+        ))
+    }
+}
+
+/// Who may look at collected data and batches: the provider (stewards, systems), the
+/// operator (batches only: records have their own rule, [`require_record_reader`]) and
+/// auditors.
+pub fn require_data_viewer(p: &Principal, provider: &str) -> Result<(), DomainError> {
+    if p.is_platform_admin() || p.has_role(Role::Auditor) {
+        return Ok(());
+    }
+    require_collector(p, provider)
+}
+
+/// Who may read collected records: the provider's stewards and systems, and auditors — not
+/// the operator, who runs the platform but holds no department's data.
+pub fn require_record_reader(p: &Principal, provider: &str) -> Result<(), DomainError> {
+    if p.has_role(Role::Auditor) {
+        return Ok(());
+    }
+    require_collector(p, provider)
+}
+
+/// Whose collection status a caller sees: the operator and auditors any provider's, or
+/// everyone's (`None`); a collector only a provider they collect for — the one asked for, or
+/// by default their own (a system's organisation, a person's first stewardship).
+pub fn status_scope(p: &Principal, asked: Option<String>) -> Result<Option<String>, DomainError> {
+    if p.is_platform_admin() || p.has_role(Role::Auditor) {
+        return Ok(asked);
+    }
+    let org = match asked {
+        Some(org) => org,
+        None => match p {
+            Principal::System { org, .. } => org.clone(),
+            Principal::Person { roles, .. } => roles
+                .iter()
+                .find(|b| b.role == Role::DataSteward)
+                .map(|b| b.org.clone())
+                // Someone who collects for no department sees nothing: say so.
+                .unwrap_or_default(),
+            Principal::Anonymous => String::new(),
+        },
+    };
+    require_collector(p, &org)?;
+    Ok(Some(org))
+}
+
+/// Who sees the override list: the operator, auditors and stewards (who need to know why a
+/// code passed).
+pub fn require_override_reader(p: &Principal) -> Result<(), DomainError> {
+    if p.is_platform_admin() || p.has_role(Role::Auditor) || p.has_role(Role::DataSteward) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden(
+        "forbidden",
+        "只有平台管理员、审计人员和数据管理员可以查看例外清单",
+        "only the operator, auditors and data stewards may see the override list",
+    ))
+}
+
 /// What to do with a batch that has bad rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -946,6 +1061,145 @@ impl BatchMode {
     /// Whether records are replaced whole rather than merged.
     pub fn replaces(self) -> bool {
         self != BatchMode::Upsert
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+    use crate::account::RoleBinding;
+
+    fn person(roles: &[(Role, &str)]) -> Principal {
+        Principal::Person {
+            username: "u".into(),
+            org: roles.first().map_or("x", |r| r.1).into(),
+            roles: roles
+                .iter()
+                .map(|(role, org)| RoleBinding {
+                    role: *role,
+                    org: (*org).into(),
+                })
+                .collect(),
+        }
+    }
+
+    fn system(org: &str) -> Principal {
+        Principal::System {
+            system: "s".into(),
+            org: org.into(),
+            token_id: 1,
+        }
+    }
+
+    fn code(r: Result<(), DomainError>) -> Option<String> {
+        r.err().map(|e| match e {
+            DomainError::Forbidden { code, .. } | DomainError::Unauthenticated { code, .. } => {
+                code.to_string()
+            }
+            other => panic!("unexpected {other:?}"),
+        })
+    }
+
+    #[test]
+    fn collectors_are_the_providers_stewards_and_systems() {
+        let ok = |p: &Principal| code(require_collector(p, "gat"));
+        assert_eq!(ok(&person(&[(Role::DataSteward, "gat")])), None);
+        assert_eq!(ok(&system("gat")), None);
+        for other in [
+            person(&[(Role::DataSteward, "sbj")]),
+            person(&[(Role::ConsumerUser, "gat")]),
+            person(&[(Role::PlatformAdmin, "dsj")]),
+            person(&[(Role::Auditor, "sj")]),
+            system("sbj"),
+        ] {
+            assert_eq!(ok(&other).as_deref(), Some("not_provider"), "{other:?}");
+        }
+        assert_eq!(
+            ok(&Principal::Anonymous).as_deref(),
+            Some("unauthenticated")
+        );
+    }
+
+    #[test]
+    fn the_operator_sees_batches_but_not_records() {
+        let admin = person(&[(Role::PlatformAdmin, "dsj")]);
+        let auditor = person(&[(Role::Auditor, "sj")]);
+        assert!(require_data_viewer(&admin, "gat").is_ok());
+        assert!(require_data_viewer(&auditor, "gat").is_ok());
+        assert!(require_record_reader(&auditor, "gat").is_ok());
+        assert_eq!(
+            code(require_record_reader(&admin, "gat")).as_deref(),
+            Some("not_provider")
+        );
+        assert!(require_record_reader(&system("gat"), "gat").is_ok());
+        assert!(require_data_viewer(&system("sbj"), "gat").is_err());
+        assert!(require_data_viewer(&Principal::Anonymous, "gat").is_err());
+    }
+
+    #[test]
+    fn collection_status_is_scoped_to_what_the_caller_collects() {
+        let admin = person(&[(Role::PlatformAdmin, "dsj")]);
+        assert_eq!(status_scope(&admin, None).unwrap(), None);
+        assert_eq!(
+            status_scope(&admin, Some("gat".into())).unwrap().as_deref(),
+            Some("gat")
+        );
+        let steward = person(&[(Role::ConsumerUser, "sbj"), (Role::DataSteward, "gat")]);
+        assert_eq!(
+            status_scope(&steward, None).unwrap().as_deref(),
+            Some("gat")
+        );
+        assert_eq!(
+            code(status_scope(&steward, Some("sbj".into())).map(|_| ())).as_deref(),
+            Some("not_provider")
+        );
+        assert_eq!(
+            status_scope(&system("sbj"), None).unwrap().as_deref(),
+            Some("sbj")
+        );
+        let consumer = person(&[(Role::ConsumerUser, "sbj")]);
+        assert_eq!(
+            code(status_scope(&consumer, None).map(|_| ())).as_deref(),
+            Some("not_provider")
+        );
+        assert_eq!(
+            code(status_scope(&Principal::Anonymous, None).map(|_| ())).as_deref(),
+            Some("unauthenticated")
+        );
+    }
+
+    #[test]
+    fn the_override_list_is_for_the_operator_auditors_and_stewards() {
+        for p in [
+            person(&[(Role::PlatformAdmin, "dsj")]),
+            person(&[(Role::Auditor, "sj")]),
+            person(&[(Role::DataSteward, "gat")]),
+        ] {
+            assert!(require_override_reader(&p).is_ok(), "{p:?}");
+        }
+        for p in [
+            person(&[(Role::ConsumerUser, "gat")]),
+            system("gat"),
+            Principal::Anonymous,
+        ] {
+            assert_eq!(
+                code(require_override_reader(&p)).as_deref(),
+                Some("forbidden"),
+                "{p:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn data_is_stale_a_day_after_its_cycle() {
+        const DAY: i64 = 86_400_000;
+        let t = Timeliness::of(UpdateCycle::Daily, Some(0), 2 * DAY);
+        assert_eq!((t.stale_after, t.stale), (Some(2 * DAY), false));
+        assert!(Timeliness::of(UpdateCycle::Daily, Some(0), 2 * DAY + 1).stale);
+        let never = Timeliness::of(UpdateCycle::Weekly, None, 0);
+        assert_eq!((never.stale_after, never.stale), (None, true));
+        let irregular = Timeliness::of(UpdateCycle::Irregular, None, i64::MAX);
+        assert_eq!((irregular.stale_after, irregular.stale), (None, false));
     }
 }
 

@@ -2,7 +2,8 @@
 //! verification without disclosure (核验). No I/O: the store reads grants and records.
 use serde::Serialize;
 
-use crate::catalog::{Grade, ResourceMeta};
+use crate::account::{Principal, Role};
+use crate::catalog::{Grade, ResourceMeta, ShareType};
 use crate::collect::check_value;
 use crate::error::{DomainError, FieldError};
 
@@ -38,6 +39,85 @@ pub fn field_use(meta: &ResourceMeta, granted: &[String]) -> FieldUse {
         }
     }
     FieldUse { clear, verify_only }
+}
+
+/// Admission of a system's calls on a resource under its grants in force (at least one): the
+/// resource must still be shared (a resource turned 不予共享 stops every grant at once), and
+/// the calls may use the union of the grants' fields, split as [`field_use`] does. Reads the
+/// grants' field lists in place: this runs on every exchange call.
+pub fn admit<'a, G>(code: &str, meta: &ResourceMeta, grants: G) -> Result<FieldUse, DomainError>
+where
+    G: IntoIterator<Item = &'a [String]> + Clone,
+{
+    if meta.share_type == ShareType::NotShared {
+        return Err(resource_not_shared(code));
+    }
+    let granted = |item: &str| {
+        grants
+            .clone()
+            .into_iter()
+            .any(|g| g.iter().any(|f| f == item))
+    };
+    let mut uses = FieldUse {
+        clear: Vec::new(),
+        verify_only: Vec::new(),
+    };
+    for item in meta.items.iter().filter(|i| granted(&i.code)) {
+        match item.grade {
+            Grade::Core => uses.verify_only.push(item.code.clone()),
+            _ => uses.clear.push(item.code.clone()),
+        }
+    }
+    Ok(uses)
+}
+
+fn resource_not_shared(code: &str) -> DomainError {
+    DomainError::forbidden(
+        "resource_not_shared",
+        format!("资源 {code} 为不予共享资源，不能通过交换接口调用"),
+        format!(
+            "resource {code} is not shared (不予共享): it cannot be used through the exchange API"
+        ),
+    )
+}
+
+/// Who sees the platform-wide call figures: the operator and auditors.
+pub fn require_usage_reader(p: &Principal) -> Result<(), DomainError> {
+    if p.is_platform_admin() || p.has_role(Role::Auditor) {
+        return Ok(());
+    }
+    Err(match p {
+        Principal::Anonymous => {
+            DomainError::unauthenticated("unauthenticated", "请先登录", "sign in first")
+        }
+        _ => DomainError::forbidden(
+            "operator_or_auditor_only",
+            "只有平台管理员和审计人员可以查看全平台的调用统计",
+            "only the operator and auditors may see platform-wide usage",
+        ),
+    })
+}
+
+/// The calls a second a grant allows: its own rate, else the platform default; `None`: no
+/// limit. A rate that does not fit is no rate of its own.
+pub fn grant_rate(own: Option<i64>, default: Option<u32>) -> Option<u32> {
+    own.and_then(|r| u32::try_from(r).ok()).or(default)
+}
+
+/// Whether one more call fits a grant's daily quota: `used_today` calls sealed today (China
+/// time) and `in_flight` admitted but not yet sealed. No quota: always.
+pub fn check_quota(
+    quota: Option<i64>,
+    used_today: i64,
+    in_flight: i64,
+    now_ms: i64,
+) -> Result<(), DomainError> {
+    match quota {
+        Some(quota) if used_today + in_flight >= quota => {
+            Err(quota_exhausted(secs_to_china_midnight(now_ms), quota))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The fields a lookup returns: the ones asked for (all clear ones by default), each of which
@@ -287,29 +367,123 @@ pub fn parse_change_cursor(raw: Option<&str>) -> Result<i64, DomainError> {
     }
 }
 
-/// How many records an exchange answer served, from its audit result (`ok:3/5` → 3).
-pub fn served_count(result: &str) -> i64 {
-    result
-        .strip_prefix("ok:")
-        .and_then(|r| r.split('/').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+/// What one exchange call came to, as sealed in its audit entry's `result`. The text
+/// (`Display`) is hashed into the log, so it never changes: `FromStr` reads every form ever
+/// sealed, and the two round-trip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallResult {
+    /// Records served: `ok:3/5` (3 of the 5 keys asked for, or 3 of 5 claims matching) or
+    /// `ok:12` (a page of a query or a change feed).
+    Served { served: u64, asked: Option<u64> },
+    /// A whole-resource download of `total` live records, `ok:N/download@V`: the snapshot
+    /// `as_of` (the resource's last version id when it was sealed) names its data subjects —
+    /// every key live at `as_of` — rather than one by one, so sealing a download of a million
+    /// rows costs what one lookup does. `None` for downloads sealed before entries named their
+    /// snapshot (`ok:N/download`).
+    Download { total: u64, as_of: Option<u64> },
+    /// Refused with this error code: `denied:<code>`.
+    Denied(String),
+    /// Refusals of unidentified callers answered 429 without an entry each: `dropped:N`.
+    Dropped(u64),
 }
 
-/// The audit result of a whole-resource download: how many records were live and the
-/// snapshot it serves, `as_of` (the resource's last version id when it was sealed). The entry
-/// names its data subjects by that reference — every key live in the resource at `as_of` —
-/// rather than one by one, so sealing a download of a million rows costs what one lookup does.
-pub fn download_result(total: i64, as_of: i64) -> String {
-    format!("ok:{total}/download@{as_of}")
+impl CallResult {
+    /// Whether the call was answered (and counts against the daily quota).
+    pub fn is_ok(&self) -> bool {
+        matches!(
+            self,
+            CallResult::Served { .. } | CallResult::Download { .. }
+        )
+    }
+
+    /// How many records the call served (0 for a refusal).
+    pub fn served(&self) -> u64 {
+        match self {
+            CallResult::Served { served, .. } => *served,
+            CallResult::Download { total, .. } => *total,
+            CallResult::Denied(_) | CallResult::Dropped(_) => 0,
+        }
+    }
+
+    /// The snapshot a download serves, if it names one.
+    pub fn download_as_of(&self) -> Option<u64> {
+        match self {
+            CallResult::Download { as_of, .. } => *as_of,
+            _ => None,
+        }
+    }
 }
 
-/// The snapshot a download's audit result names (see [`download_result`]); `None` for a
-/// refusal, or a download sealed before entries named their snapshot.
-pub fn download_as_of(result: &str) -> Option<i64> {
-    let (count, as_of) = result.strip_prefix("ok:")?.split_once("/download@")?;
-    count.parse::<i64>().ok()?;
-    as_of.parse().ok().filter(|v: &i64| *v >= 0)
+impl std::fmt::Display for CallResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallResult::Served {
+                served,
+                asked: Some(asked),
+            } => write!(f, "ok:{served}/{asked}"),
+            CallResult::Served {
+                served,
+                asked: None,
+            } => write!(f, "ok:{served}"),
+            CallResult::Download {
+                total,
+                as_of: Some(v),
+            } => write!(f, "ok:{total}/download@{v}"),
+            CallResult::Download { total, as_of: None } => write!(f, "ok:{total}/download"),
+            CallResult::Denied(code) => write!(f, "denied:{code}"),
+            CallResult::Dropped(n) => write!(f, "dropped:{n}"),
+        }
+    }
+}
+
+/// An audit result that is not the result of an exchange call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an exchange call result")]
+pub struct NotACallResult;
+
+impl std::str::FromStr for CallResult {
+    type Err = NotACallResult;
+
+    fn from_str(s: &str) -> Result<Self, NotACallResult> {
+        // Only plain decimal digits: the text must be exactly what `Display` writes back.
+        fn number(s: &str) -> Result<u64, NotACallResult> {
+            let canonical = !s.is_empty()
+                && s.bytes().all(|b| b.is_ascii_digit())
+                && (s == "0" || !s.starts_with('0'));
+            match canonical {
+                true => s.parse().map_err(|_| NotACallResult),
+                false => Err(NotACallResult),
+            }
+        }
+        if let Some(code) = s.strip_prefix("denied:") {
+            return Ok(CallResult::Denied(code.to_string()));
+        }
+        if let Some(n) = s.strip_prefix("dropped:") {
+            return Ok(CallResult::Dropped(number(n)?));
+        }
+        let ok = s.strip_prefix("ok:").ok_or(NotACallResult)?;
+        let Some((count, rest)) = ok.split_once('/') else {
+            return Ok(CallResult::Served {
+                served: number(ok)?,
+                asked: None,
+            });
+        };
+        let count = number(count)?;
+        Ok(match rest.strip_prefix("download") {
+            Some("") => CallResult::Download {
+                total: count,
+                as_of: None,
+            },
+            Some(at) => CallResult::Download {
+                total: count,
+                as_of: Some(number(at.strip_prefix('@').ok_or(NotACallResult)?)?),
+            },
+            None => CallResult::Served {
+                served: count,
+                asked: Some(number(rest)?),
+            },
+        })
+    }
 }
 
 /// A token bucket for one grant's rate limit: `rate` calls a second with bursts of up to one
@@ -376,6 +550,119 @@ pub fn quota_exhausted(retry_after_secs: u64, quota: i64) -> DomainError {
 }
 
 #[cfg(test)]
+mod admission_tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_not_shared_resource_admits_no_grant() {
+        let mut meta = crate::catalog::tests::sample();
+        meta.share_type = ShareType::NotShared;
+        let all: Vec<String> = meta.items.iter().map(|i| i.code.clone()).collect();
+        let e = admit("R1", &meta, [all.as_slice()]).unwrap_err();
+        assert!(matches!(
+            e,
+            DomainError::Forbidden {
+                code: "resource_not_shared",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn grants_admit_the_union_of_their_fields_in_catalog_order() {
+        let mut meta = crate::catalog::tests::sample();
+        let mut birth = meta.items[1].clone();
+        birth.code = "CSRQ".into();
+        meta.items.push(birth);
+        let a = strings(&["CSRQ", "GMSFHM"]);
+        let b = strings(&["XM", "gone"]);
+        let uses = admit("R1", &meta, [a.as_slice(), b.as_slice()]).unwrap();
+        assert_eq!(
+            uses.clear,
+            strings(&["XM", "CSRQ"]),
+            "catalog order, unknown dropped"
+        );
+        assert_eq!(uses.verify_only, strings(&["GMSFHM"]));
+        let union = strings(&["CSRQ", "GMSFHM", "XM", "gone"]);
+        assert_eq!(uses, field_use(&meta, &union));
+        let only_b = admit("R1", &meta, [b.as_slice()]).unwrap();
+        assert_eq!(
+            (only_b.clear, only_b.verify_only),
+            (strings(&["XM"]), vec![])
+        );
+    }
+
+    #[test]
+    fn core_fields_are_admitted_for_verification_only() {
+        let meta = crate::catalog::tests::sample();
+        let all: Vec<String> = meta.items.iter().map(|i| i.code.clone()).collect();
+        let uses = admit("R1", &meta, [all.as_slice()]).unwrap();
+        for item in &meta.items {
+            let core = item.grade == Grade::Core;
+            assert_eq!(uses.verify_only.contains(&item.code), core, "{}", item.code);
+            assert_eq!(uses.clear.contains(&item.code), !core, "{}", item.code);
+        }
+    }
+
+    #[test]
+    fn usage_figures_are_for_the_operator_and_auditors() {
+        let person = |role| Principal::Person {
+            username: "u".into(),
+            org: "x".into(),
+            roles: vec![crate::account::RoleBinding {
+                role,
+                org: "x".into(),
+            }],
+        };
+        assert!(require_usage_reader(&person(Role::PlatformAdmin)).is_ok());
+        assert!(require_usage_reader(&person(Role::Auditor)).is_ok());
+        assert!(matches!(
+            require_usage_reader(&person(Role::DataSteward)),
+            Err(DomainError::Forbidden {
+                code: "operator_or_auditor_only",
+                ..
+            })
+        ));
+        let system = Principal::System {
+            system: "s".into(),
+            org: "x".into(),
+            token_id: 1,
+        };
+        assert!(require_usage_reader(&system).is_err());
+        assert!(matches!(
+            require_usage_reader(&Principal::Anonymous),
+            Err(DomainError::Unauthenticated { .. })
+        ));
+    }
+
+    #[test]
+    fn a_quota_counts_sealed_and_in_flight_calls() {
+        assert!(check_quota(None, i64::MAX / 2, 1000, 0).is_ok());
+        assert!(check_quota(Some(10), 8, 1, 0).is_ok());
+        let e = check_quota(Some(10), 9, 1, 0).unwrap_err();
+        assert!(matches!(
+            e,
+            DomainError::Throttled { code: "quota_exceeded", retry_after_secs, .. }
+                if retry_after_secs == secs_to_china_midnight(0)
+        ));
+        assert!(check_quota(Some(10), 10, 0, 0).is_err());
+    }
+
+    #[test]
+    fn a_grants_own_rate_wins_over_the_default() {
+        assert_eq!(grant_rate(Some(5), Some(100)), Some(5));
+        assert_eq!(grant_rate(None, Some(100)), Some(100));
+        assert_eq!(grant_rate(None, None), None);
+        assert_eq!(grant_rate(Some(-1), Some(100)), Some(100));
+        assert_eq!(grant_rate(Some(i64::MAX), None), None);
+    }
+}
+
+#[cfg(test)]
 mod limit_tests {
     use super::*;
 
@@ -398,24 +685,75 @@ mod limit_tests {
     }
 
     #[test]
-    fn served_count_reads_the_audit_result() {
-        assert_eq!(served_count("ok:3/5"), 3);
-        assert_eq!(served_count("ok:12"), 12);
-        assert_eq!(served_count("denied:no_grant"), 0);
+    fn call_results_are_read_back_from_their_sealed_text() {
+        let served = |s: &str| s.parse::<CallResult>().map(|r| r.served()).unwrap_or(0);
+        assert_eq!(served("ok:3/5"), 3);
+        assert_eq!(served("ok:12"), 12);
+        assert_eq!(served("denied:no_grant"), 0);
+        assert_eq!(
+            "ok:3/5".parse(),
+            Ok(CallResult::Served {
+                served: 3,
+                asked: Some(5)
+            })
+        );
+        assert_eq!("dropped:7".parse(), Ok(CallResult::Dropped(7)));
+        assert_eq!(
+            "denied:quota_exhausted".parse(),
+            Ok(CallResult::Denied("quota_exhausted".into()))
+        );
+        for other in [
+            "ok",
+            "ok:",
+            "ok:x",
+            "ok:1/",
+            "ok:01",
+            "ok:+1",
+            "ok:1/download#2",
+            "",
+        ] {
+            assert_eq!(other.parse::<CallResult>(), Err(NotACallResult), "{other}");
+        }
     }
 
     #[test]
     fn a_download_result_names_its_snapshot() {
-        let r = download_result(1_000_000, 42);
-        assert_eq!(served_count(&r), 1_000_000);
-        assert_eq!(download_as_of(&r), Some(42));
+        let r = CallResult::Download {
+            total: 1_000_000,
+            as_of: Some(42),
+        };
+        assert_eq!(r.to_string(), "ok:1000000/download@42");
+        let back: CallResult = r.to_string().parse().unwrap();
         assert_eq!(
-            download_as_of("ok:3/download"),
-            None,
-            "sealed before snapshots"
+            (back.served(), back.download_as_of()),
+            (1_000_000, Some(42))
         );
-        assert_eq!(download_as_of("denied:no_grant"), None);
-        assert_eq!(download_as_of("ok:3/5"), None);
+        let legacy: CallResult = "ok:3/download".parse().unwrap();
+        assert_eq!(legacy.download_as_of(), None, "sealed before snapshots");
+        assert!(legacy.is_ok());
+        let denied: CallResult = "denied:no_grant".parse().unwrap();
+        assert_eq!((denied.download_as_of(), denied.is_ok()), (None, false));
+        let lookup: CallResult = "ok:3/5".parse().unwrap();
+        assert_eq!(lookup.download_as_of(), None);
+    }
+
+    #[test]
+    fn every_call_result_round_trips_byte_for_byte() {
+        for text in [
+            "ok:0",
+            "ok:12",
+            "ok:3/5",
+            "ok:0/0",
+            "ok:7/download",
+            "ok:7/download@0",
+            "ok:1000000/download@42",
+            "denied:no_grant",
+            "denied:",
+            "dropped:1",
+        ] {
+            let r: CallResult = text.parse().unwrap();
+            assert_eq!(r.to_string(), text);
+        }
     }
 
     #[test]

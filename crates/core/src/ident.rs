@@ -1,4 +1,5 @@
-//! National identifier rules: 统一社会信用代码 (GB 32100) and 公民身份号码 (GB 11643).
+//! National identifier rules: 统一社会信用代码 (GB 32100), 组织机构代码 (GB 11714) and
+//! 公民身份号码 (GB 11643).
 use crate::error::FieldError;
 
 const CREDIT_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -20,6 +21,38 @@ pub fn credit_code_check_char(first17: &str) -> Option<char> {
         sum += v * w;
     }
     Some(CREDIT_ALPHABET[((31 - sum % 31) % 31) as usize] as char)
+}
+
+const ORG_CODE_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
+
+/// The GB 11714 check character of an 8-character organisation code body (digits and
+/// capital letters, A = 10 … Z = 35), or `None` for any other body. In a credit code the
+/// organisation code (主体标识码) is characters 9 to 17, its check character the 17th.
+pub fn org_code_check_char(body: &str) -> Option<char> {
+    if body.len() != 8 {
+        return None;
+    }
+    let mut sum = 0u32;
+    for (b, w) in body.bytes().zip(ORG_CODE_WEIGHTS) {
+        let v = match b {
+            b'0'..=b'9' => u32::from(b - b'0'),
+            b'A'..=b'Z' => u32::from(b - b'A') + 10,
+            _ => return None,
+        };
+        sum += v * w;
+    }
+    Some(match 11 - sum % 11 {
+        10 => 'X',
+        11 => '0',
+        c => char::from(b'0' + c as u8),
+    })
+}
+
+/// Whether a 9-character organisation code carries its GB 11714 check character.
+pub fn is_valid_org_code(code: &str) -> bool {
+    code.len() == 9
+        && code.is_ascii()
+        && org_code_check_char(&code[..8]) == code[8..].chars().next()
 }
 
 /// Why a credit code is not valid.
@@ -125,6 +158,22 @@ mod tests {
             check_credit_code("9144030019220382I6"),
             Err(CreditCodeProblem::Alphabet)
         );
+    }
+
+    #[test]
+    fn organisation_codes_carry_their_gb_11714_check() {
+        // The standard's own example, D2143569-X, and the code inside 914403001922038216.
+        assert_eq!(org_code_check_char("D2143569"), Some('X'));
+        assert_eq!(org_code_check_char("19220382"), Some('1'));
+        assert!(is_valid_org_code("D2143569X"));
+        assert!(is_valid_org_code("192203821"));
+        assert!(!is_valid_org_code("192203822"));
+        assert!(!is_valid_org_code("19220382"));
+        // A remainder of 0 checks with '0' (11 − 0 = 11), not with a two-digit number.
+        assert_eq!(org_code_check_char("00000000"), Some('0'));
+        assert_eq!(org_code_check_char("1922038"), None);
+        assert_eq!(org_code_check_char("1922038a"), None);
+        assert_eq!(org_code_check_char("192203８2"), None);
     }
 
     #[test]

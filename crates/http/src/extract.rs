@@ -12,7 +12,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
-use shuqiao_core::account::{Principal, Role};
+use shuqiao_core::account::{token_kind, Principal, Role};
 use shuqiao_core::{DomainError, FieldError};
 
 use crate::error::ApiError;
@@ -36,7 +36,7 @@ impl FromRequestParts<AppState> for Caller {
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
-            .filter(|s| (s.starts_with("sq_") || s.starts_with("sqs_")) && s.len() <= 80)
+            .filter(|s| token_kind(s).is_some())
             .ok_or_else(|| {
                 ApiError::new(
                     StatusCode::UNAUTHORIZED,
@@ -347,7 +347,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ExchangeCredential {
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .map(str::trim)
-                .filter(|s| (s.starts_with("sq_") || s.starts_with("sqs_")) && s.len() <= 80)
+                .filter(|s| token_kind(s).is_some())
             {
                 Some(s) => Credential::bearer(s),
                 None => Credential::malformed(),

@@ -531,7 +531,7 @@ impl Store {
     pub async fn authenticate(&self, secret: &str) -> Result<Option<Principal>> {
         let h = account::secret_hash(secret);
         let now = self.now();
-        let is_session = secret.starts_with("sqs_");
+        let is_session = account::token_kind(secret) == Some(account::TokenKind::Session);
         self.read(move |c| {
             if is_session {
                 let r = c.query_one(

@@ -11,6 +11,7 @@
 //! resources that hold them, not the rows anyone downloaded.
 use shuqiao_core::audit::entry::{subject_key, SubjectKind};
 use shuqiao_core::catalog::ResourceMeta;
+use shuqiao_core::exchange::CallResult;
 
 use crate::collect::records::subject_kind;
 use crate::db::{Conn, DbError, Value};
@@ -157,10 +158,11 @@ fn states(c: &mut dyn Conn, version: i64) -> Result<Vec<State>> {
 /// Whether a download entry's snapshot held the record: live at the entry's `as_of`; for a
 /// download sealed before entries named their snapshot, live when the entry was sealed.
 fn held(states: &[State], entry: &shuqiao_core::audit::entry::Entry) -> bool {
-    let state = match shuqiao_core::exchange::download_as_of(&entry.result) {
-        Some(as_of) => states.iter().find(|s| s.id <= as_of),
-        None if entry.result.starts_with("ok:") => states.iter().find(|s| s.at <= entry.time),
-        None => None,
+    let result = entry.result.parse::<CallResult>().ok();
+    let state = match result.as_ref().map(|r| (r.is_ok(), r.download_as_of())) {
+        Some((true, Some(as_of))) => states.iter().find(|s| s.id as u64 <= as_of),
+        Some((true, None)) => states.iter().find(|s| s.at <= entry.time),
+        _ => None,
     };
     state.is_some_and(|s| s.live)
 }

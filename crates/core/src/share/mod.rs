@@ -361,6 +361,155 @@ pub fn require_consumer_of(p: &Principal, org: &str) -> Result<(), DomainError> 
     }
 }
 
+/// Whether a system may subscribe to (`conditional` false) or apply for (`conditional` true)
+/// a resource: it must be shareable at all, and 无条件共享 resources are subscribed to while
+/// 有条件共享 ones are applied for, never the other way round.
+pub fn require_request_route(
+    meta: &ResourceMeta,
+    negative_listed: bool,
+    conditional: bool,
+) -> Result<(), DomainError> {
+    if let Some(e) = not_shareable(meta, negative_listed) {
+        return Err(e);
+    }
+    match (meta.share_type, conditional) {
+        (ShareType::Conditional, true) | (ShareType::Unconditional, false) => Ok(()),
+        (_, true) => Err(DomainError::conflict(
+            "unconditional_resource",
+            "该资源为无条件共享，请直接订阅（POST /api/v1/share/subscriptions），无需申请",
+            "this resource is shared unconditionally: subscribe (POST /api/v1/share/subscriptions) instead of applying",
+        )),
+        (_, false) => Err(DomainError::conflict(
+            "conditional_resource",
+            "该资源为有条件共享，须提出申请（POST /api/v1/share/applications），由提供方答复",
+            "this resource is shared on conditions: apply (POST /api/v1/share/applications) and wait for the provider's answer",
+        )),
+    }
+}
+
+/// Where a grant stands at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantState {
+    Active,
+    Expired,
+    Revoked,
+}
+
+impl GrantState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantState::Active => "active",
+            GrantState::Expired => "expired",
+            GrantState::Revoked => "revoked",
+        }
+    }
+}
+
+/// A grant's state at `now`: revoked whenever it was, else expired from `expires_at` on.
+pub fn grant_state(revoked_at: Option<i64>, expires_at: i64, now: i64) -> GrantState {
+    if revoked_at.is_some() {
+        GrantState::Revoked
+    } else if expires_at <= now {
+        GrantState::Expired
+    } else {
+        GrantState::Active
+    }
+}
+
+/// Who may revoke a grant: a steward of its provider or of its consumer, or the operator.
+pub fn require_grant_party(
+    p: &Principal,
+    provider: &str,
+    consumer_org: &str,
+) -> Result<(), DomainError> {
+    let ok = p.is_platform_admin()
+        || p.has_role_in(Role::DataSteward, provider)
+        || p.has_role_in(Role::DataSteward, consumer_org);
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden(
+            "not_grant_party",
+            "只有提供方或使用方的数据管理员、平台管理员可以撤销授权",
+            "only a steward of the provider or the consumer, or the operator, may revoke a grant",
+        ))
+    }
+}
+
+/// People read and manage their own organisations' notifications (those they hold a role
+/// in); systems have webhooks instead.
+pub fn require_member(p: &Principal, org: &str) -> Result<(), DomainError> {
+    p.require_authenticated()?;
+    match p {
+        Principal::Person { roles, .. } if roles.iter().any(|b| b.org == org) => Ok(()),
+        _ => Err(DomainError::forbidden(
+            "not_org_member",
+            format!("只能查看和管理本单位（{org}）的通知"),
+            format!("you can only see and manage your own organisation's ({org}) notifications"),
+        )),
+    }
+}
+
+/// Who decides on a need (confirm or reject): the operator, or a steward of the provider of
+/// the resource the need names (`provider`; `None` when it names none or an unknown one).
+pub fn require_need_decider(p: &Principal, provider: Option<&str>) -> Result<(), DomainError> {
+    p.require_authenticated()?;
+    if p.is_platform_admin() || provider.is_some_and(|o| p.has_role_in(Role::DataSteward, o)) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden(
+        "not_need_decider",
+        "只有平台管理员或所需资源提供方的数据管理员可以确认或驳回需求",
+        "only the operator or a steward of the needed resource's provider may confirm or reject a need",
+    ))
+}
+
+/// Who keeps an organisation's 责任清单: the operator or the organisation's stewards.
+pub fn require_list_keeper(p: &Principal, org: &str) -> Result<(), DomainError> {
+    p.require_authenticated()?;
+    if p.is_platform_admin() || p.has_role_in(Role::DataSteward, org) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden(
+        "not_org_steward",
+        format!("只有平台管理员或 {org} 的数据管理员可以维护其责任清单"),
+        format!("only the operator or a steward of {org} may edit its responsibilities"),
+    ))
+}
+
+/// Who sets a grant's rate and daily quota: the operator or a steward of its provider.
+pub fn require_limit_setter(p: &Principal, provider: &str) -> Result<(), DomainError> {
+    if p.is_platform_admin() || p.has_role_in(Role::DataSteward, provider) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden(
+        "not_grant_provider",
+        "只有提供方的数据管理员或平台管理员可以设置授权的调用限额",
+        "only a steward of the provider, or the operator, may set a grant's limits",
+    ))
+}
+
+/// Who registers and removes an organisation's webhooks: the operator or its stewards.
+pub fn require_webhook_keeper(p: &Principal, org: &str) -> Result<(), DomainError> {
+    p.require_authenticated()?;
+    if p.is_platform_admin() || p.has_role_in(Role::DataSteward, org) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden(
+        "not_org_steward",
+        format!("只有 {org} 的数据管理员或平台管理员可以登记回调地址"),
+        format!("only a steward of {org} or the operator may register webhooks"),
+    ))
+}
+
+/// Who lists an organisation's webhooks: the operator, and the organisation's own people.
+pub fn require_webhook_reader(p: &Principal, org: &str) -> Result<(), DomainError> {
+    match p.is_platform_admin() {
+        true => Ok(()),
+        false => require_member(p, org),
+    }
+}
+
 /// Who may see sharing records of an organisation: its own people, the operator, auditors.
 pub fn may_see_org(p: &Principal, org: &str) -> bool {
     match p {
@@ -516,6 +665,160 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    fn code_of(r: Result<(), DomainError>) -> Option<&'static str> {
+        r.err().map(|e| match e {
+            DomainError::Forbidden { code, .. }
+            | DomainError::Conflict { code, .. }
+            | DomainError::Unauthenticated { code, .. } => code,
+            other => panic!("unexpected {other:?}"),
+        })
+    }
+
+    #[test]
+    fn unconditional_resources_are_subscribed_to_and_conditional_ones_applied_for() {
+        let mut meta = crate::catalog::tests::sample();
+        meta.share_type = ShareType::Unconditional;
+        assert_eq!(code_of(require_request_route(&meta, false, false)), None);
+        assert_eq!(
+            code_of(require_request_route(&meta, false, true)),
+            Some("unconditional_resource")
+        );
+        assert_eq!(
+            code_of(require_request_route(&meta, true, false)),
+            Some("negative_listed")
+        );
+        meta.share_type = ShareType::Conditional;
+        assert_eq!(code_of(require_request_route(&meta, false, true)), None);
+        assert_eq!(
+            code_of(require_request_route(&meta, false, false)),
+            Some("conditional_resource")
+        );
+        meta.share_type = ShareType::NotShared;
+        for conditional in [false, true] {
+            assert_eq!(
+                code_of(require_request_route(&meta, false, conditional)),
+                Some("not_shared")
+            );
+        }
+    }
+
+    #[test]
+    fn a_grant_is_revoked_then_expired_then_active() {
+        assert_eq!(grant_state(Some(5), 100, 10), GrantState::Revoked);
+        assert_eq!(grant_state(Some(5), 100, 200), GrantState::Revoked);
+        assert_eq!(grant_state(None, 100, 100), GrantState::Expired);
+        assert_eq!(grant_state(None, 100, 99), GrantState::Active);
+        assert_eq!(GrantState::Active.as_str(), "active");
+    }
+
+    #[test]
+    fn grant_parties_are_both_sides_stewards_and_the_operator() {
+        let may = |p: &Principal| code_of(require_grant_party(p, "gat", "sbj"));
+        assert_eq!(may(&person(&[(Role::DataSteward, "gat")])), None);
+        assert_eq!(may(&person(&[(Role::DataSteward, "sbj")])), None);
+        assert_eq!(may(&person(&[(Role::PlatformAdmin, "dsj")])), None);
+        for other in [
+            person(&[(Role::ConsumerUser, "sbj")]),
+            person(&[(Role::Auditor, "sj")]),
+            person(&[(Role::DataSteward, "jyt")]),
+            Principal::Anonymous,
+        ] {
+            assert_eq!(may(&other), Some("not_grant_party"), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn notifications_are_for_members_of_the_organisation() {
+        let system = Principal::System {
+            system: "s".into(),
+            org: "gat".into(),
+            token_id: 1,
+        };
+        let member = |p: &Principal| code_of(require_member(p, "gat"));
+        assert_eq!(member(&person(&[(Role::ConsumerUser, "gat")])), None);
+        assert_eq!(
+            member(&person(&[
+                (Role::ConsumerUser, "sbj"),
+                (Role::DataSteward, "gat")
+            ])),
+            None
+        );
+        assert_eq!(
+            member(&person(&[(Role::PlatformAdmin, "dsj")])),
+            Some("not_org_member")
+        );
+        assert_eq!(member(&system), Some("not_org_member"));
+        assert_eq!(member(&Principal::Anonymous), Some("unauthenticated"));
+    }
+
+    #[test]
+    fn needs_are_decided_by_the_operator_or_the_providers_stewards() {
+        let decide = |p: &Principal, prov| code_of(require_need_decider(p, prov));
+        let admin = person(&[(Role::PlatformAdmin, "dsj")]);
+        let steward = person(&[(Role::DataSteward, "gat")]);
+        assert_eq!(decide(&admin, None), None);
+        assert_eq!(decide(&steward, Some("gat")), None);
+        assert_eq!(decide(&steward, Some("sbj")), Some("not_need_decider"));
+        assert_eq!(decide(&steward, None), Some("not_need_decider"));
+        assert_eq!(
+            decide(&person(&[(Role::ConsumerUser, "gat")]), Some("gat")),
+            Some("not_need_decider")
+        );
+        assert_eq!(decide(&Principal::Anonymous, None), Some("unauthenticated"));
+    }
+
+    #[test]
+    fn organisation_stewards_and_the_operator_keep_lists_limits_and_webhooks() {
+        let admin = person(&[(Role::PlatformAdmin, "dsj")]);
+        let steward = person(&[(Role::DataSteward, "gat")]);
+        let consumer = person(&[(Role::ConsumerUser, "gat")]);
+        let auditor = person(&[(Role::Auditor, "sj")]);
+        for p in [&admin, &steward] {
+            assert_eq!(code_of(require_list_keeper(p, "gat")), None);
+            assert_eq!(code_of(require_limit_setter(p, "gat")), None);
+            assert_eq!(code_of(require_webhook_keeper(p, "gat")), None);
+        }
+        for p in [&consumer, &auditor, &person(&[(Role::DataSteward, "sbj")])] {
+            assert_eq!(
+                code_of(require_list_keeper(p, "gat")),
+                Some("not_org_steward")
+            );
+            assert_eq!(
+                code_of(require_limit_setter(p, "gat")),
+                Some("not_grant_provider")
+            );
+            assert_eq!(
+                code_of(require_webhook_keeper(p, "gat")),
+                Some("not_org_steward")
+            );
+        }
+        let anon = &Principal::Anonymous;
+        assert_eq!(
+            code_of(require_list_keeper(anon, "gat")),
+            Some("unauthenticated")
+        );
+        assert_eq!(
+            code_of(require_webhook_keeper(anon, "gat")),
+            Some("unauthenticated")
+        );
+        assert_eq!(
+            code_of(require_limit_setter(anon, "gat")),
+            Some("not_grant_provider")
+        );
+    }
+
+    #[test]
+    fn webhooks_are_listed_for_members_and_the_operator() {
+        let read = |p: &Principal| code_of(require_webhook_reader(p, "gat"));
+        assert_eq!(read(&person(&[(Role::PlatformAdmin, "dsj")])), None);
+        assert_eq!(read(&person(&[(Role::ConsumerUser, "gat")])), None);
+        assert_eq!(
+            read(&person(&[(Role::Auditor, "sj")])),
+            Some("not_org_member")
+        );
+        assert_eq!(read(&Principal::Anonymous), Some("unauthenticated"));
     }
 
     #[test]

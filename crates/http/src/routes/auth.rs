@@ -4,7 +4,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use shuqiao_core::account::{Account, Principal};
+use shuqiao_core::account::{token_kind, Account, Principal, TokenKind};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, JsonBody};
@@ -51,8 +51,9 @@ pub async fn logout(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     {
-        if secret.starts_with("sqs_") {
-            st.store.logout(secret.trim()).await?;
+        let secret = secret.trim();
+        if token_kind(secret) == Some(TokenKind::Session) {
+            st.store.logout(secret).await?;
         }
     }
     Ok(StatusCode::NO_CONTENT)

@@ -4,10 +4,11 @@
 //! module keeps the configuration, the schedule and the watermark.
 use serde::{Deserialize, Serialize};
 use shuqiao_core::account::Principal;
+use shuqiao_core::collect::{require_collector, require_data_viewer};
 use shuqiao_core::error::Errors;
 use shuqiao_core::{DomainError, FieldError};
 
-use super::{load_target, require_collector, require_data_viewer};
+use super::load_target;
 use crate::db::Row;
 use crate::{params, Result, Store};
 

@@ -14,10 +14,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-use shuqiao_core::account::{Principal, Role};
-use shuqiao_core::catalog::{ResourceMeta, UpdateCycle};
+use shuqiao_core::account::Principal;
+use shuqiao_core::catalog::ResourceMeta;
 use shuqiao_core::collect::source::{RowSource, SourceError};
-use shuqiao_core::collect::{self, BatchMode, BatchPolicy, Mapping, Overrides};
+use shuqiao_core::collect::{
+    self, require_collector, require_data_viewer, BatchMode, BatchPolicy, Mapping, Overrides,
+};
 use shuqiao_core::{DomainError, FieldError, Msg};
 
 use crate::db::{Backend, Conn, DbError, Row};
@@ -122,36 +124,7 @@ pub struct BatchError {
     pub en: String,
 }
 
-/// Whether a resource's collected data is as fresh as its 更新周期 promises.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Timeliness {
-    pub update_cycle: UpdateCycle,
-    /// When data was last collected successfully (even if nothing had changed).
-    pub collected_at: Option<i64>,
-    /// After this time the data counts as stale; `None` for 不定期.
-    pub stale_after: Option<i64>,
-    pub stale: bool,
-}
-
-impl Timeliness {
-    pub fn of(cycle: UpdateCycle, collected_at: Option<i64>, now: i64) -> Self {
-        let stale_after = match (collected_at, cycle.max_age_ms()) {
-            (Some(at), Some(age)) => Some(at + age),
-            _ => None,
-        };
-        let stale = match (collected_at, cycle.max_age_ms()) {
-            (_, None) => false,
-            (None, Some(_)) => true,
-            (Some(at), Some(age)) => now > at + age,
-        };
-        Timeliness {
-            update_cycle: cycle,
-            collected_at,
-            stale_after,
-            stale,
-        }
-    }
-}
+pub use shuqiao_core::collect::Timeliness;
 
 /// The report of one batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -280,37 +253,6 @@ impl Rejects {
 
 pub(crate) fn cut(value: &str) -> String {
     value.chars().take(MAX_REJECT_VALUE_CHARS).collect()
-}
-
-/// Who may bring data into a resource: the provider's stewards and the provider's own
-/// information systems.
-fn require_collector(p: &Principal, provider: &str) -> Result<()> {
-    let ok = match p {
-        Principal::Person { .. } => p.has_role_in(Role::DataSteward, provider),
-        Principal::System { org, .. } => org == provider,
-        Principal::Anonymous => false,
-    };
-    if ok {
-        Ok(())
-    } else if !p.is_authenticated() {
-        Err(DomainError::unauthenticated("unauthenticated", "请先登录", "sign in first").into())
-    } else {
-        Err(DomainError::forbidden(
-            "not_provider",
-            format!("只有提供部门 {provider} 的数据管理员或其信息系统可以归集本资源的数据"),
-            format!("only data stewards or information systems of the provider {provider} may collect this resource's data"),
-        )
-        .into())
-    }
-}
-
-/// Who may look at collected data and batches: the provider (stewards, systems), the
-/// operator (batches only, see `records`) and auditors.
-fn require_data_viewer(p: &Principal, provider: &str) -> Result<()> {
-    if p.is_platform_admin() || p.has_role(Role::Auditor) {
-        return Ok(());
-    }
-    require_collector(p, provider)
 }
 
 fn resource_not_collectable(code: &str) -> StoreError {
@@ -692,8 +634,13 @@ impl Store {
     /// into `resource`.
     pub async fn check_collector(&self, p: Principal, resource: &str) -> Result<()> {
         let resource = resource.to_string();
-        self.read(move |c| require_collector(&p, &load_target(c, &resource)?.meta.provider))
-            .await
+        self.read(move |c| {
+            Ok(require_collector(
+                &p,
+                &load_target(c, &resource)?.meta.provider,
+            )?)
+        })
+        .await
     }
 
     pub async fn get_batch(&self, p: Principal, id: i64) -> Result<BatchReport> {
@@ -776,29 +723,7 @@ impl Store {
     ) -> Result<Vec<DataStatus>> {
         let now = self.now();
         self.read(move |c| {
-            let everyone = p.is_platform_admin() || p.has_role(Role::Auditor);
-            let provider = match provider {
-                Some(org) if everyone => Some(org),
-                None if everyone => None,
-                Some(org) => {
-                    require_collector(&p, &org)?;
-                    Some(org)
-                }
-                None => {
-                    let own = match &p {
-                        Principal::System { org, .. } => Some(org.clone()),
-                        Principal::Person { roles, .. } => roles
-                            .iter()
-                            .find(|b| b.role == Role::DataSteward)
-                            .map(|b| b.org.clone()),
-                        Principal::Anonymous => None,
-                    };
-                    // Someone who collects for no department sees nothing: say so.
-                    let org = own.unwrap_or_default();
-                    require_collector(&p, &org)?;
-                    Some(org)
-                }
-            };
+            let provider = collect::status_scope(&p, provider)?;
             let rows = c.query(
                 "SELECT r.code, v.meta, COALESCE(d.records, 0), d.last_batch, d.collected_at FROM resources r
                  JOIN resource_versions v ON v.code = r.code AND v.version = r.published_version
@@ -908,14 +833,7 @@ impl Store {
     /// The override list: operator, auditors and stewards (who need to know why a code passed).
     pub async fn list_overrides(&self, p: Principal) -> Result<Vec<OverrideView>> {
         self.read(move |c| {
-            if !(p.is_platform_admin() || p.has_role(Role::Auditor) || p.has_role(Role::DataSteward)) {
-                return Err(DomainError::forbidden(
-                    "forbidden",
-                    "只有平台管理员、审计人员和数据管理员可以查看例外清单",
-                    "only the operator, auditors and data stewards may see the override list",
-                )
-                .into());
-            }
+            collect::require_override_reader(&p)?;
             let rows = c.query("SELECT id, kind, value, reason, created_by, created_at FROM collect_overrides ORDER BY id", &[])?;
             rows.iter()
                 .map(|r| {

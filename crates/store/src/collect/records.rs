@@ -1,12 +1,12 @@
 //! Collected records: the current view and the history of each key, with the batch that put
 //! every version there. Reading personal data is itself sealed in the audit log first.
 use serde::Serialize;
-use shuqiao_core::account::{Principal, Role};
+use shuqiao_core::account::Principal;
 use shuqiao_core::audit::entry::{Entry, SubjectKind};
-use shuqiao_core::collect::{semantic_of, Semantic};
+use shuqiao_core::collect::{require_record_reader, semantic_of, Semantic};
 use shuqiao_core::DomainError;
 
-use super::{load_target, require_collector};
+use super::load_target;
 use crate::db::{Conn, Row};
 use crate::{params, Result, Store};
 
@@ -94,14 +94,6 @@ fn versions(
         next = prev;
     }
     Ok(out)
-}
-
-/// Who may read collected records: the provider's stewards and systems, and auditors.
-fn require_record_reader(p: &Principal, provider: &str) -> Result<()> {
-    if p.has_role(Role::Auditor) {
-        return Ok(());
-    }
-    require_collector(p, provider)
 }
 
 impl Store {

@@ -2,10 +2,10 @@
 //! and whole-resource downloads for the 库表/文件 sharing modes.
 use serde::Serialize;
 use shuqiao_core::catalog::ShareMode;
-use shuqiao_core::exchange::{self, Filter};
+use shuqiao_core::exchange::{self, CallResult, Filter};
 use shuqiao_core::DomainError;
 
-use super::{only_fields, Credential, Data};
+use super::{only_fields, served, Credential, Data};
 use crate::audit::Receipt;
 use crate::db::{Backend, Conn, Value};
 use crate::{from_json, Result, Store, StoreError};
@@ -260,7 +260,7 @@ impl Store {
         items.truncate(limit);
         let keys: Vec<String> = items.iter().map(|(k, _)| k.clone()).collect();
         let receipt = self
-            .seal_ok(&a, action, format!("ok:{}", items.len()), &keys)
+            .seal_ok(&a, action, served(items.len(), None), &keys)
             .await?;
         let next_cursor = more
             .then(|| {
@@ -358,7 +358,7 @@ impl Store {
             };
             let keys: Vec<String> = changes.iter().map(|c| c.key.clone()).collect();
             let receipt = self
-                .seal_ok(&a, action, format!("ok:{}", changes.len()), &keys)
+                .seal_ok(&a, action, served(changes.len(), None), &keys)
                 .await?;
             let next_cursor = changes.last().map(|c| c.seq).unwrap_or(since).to_string();
             for ch in &mut changes {
@@ -413,7 +413,15 @@ impl Store {
             Err(r) => return self.refuse(r, action, resource).await,
         };
         let receipt = self
-            .seal_ok(&a, action, exchange::download_result(total, as_of), &[])
+            .seal_ok(
+                &a,
+                action,
+                CallResult::Download {
+                    total: total as u64,
+                    as_of: Some(as_of as u64),
+                },
+                &[],
+            )
             .await?;
         Ok(DownloadPlan {
             resource: resource.to_string(),

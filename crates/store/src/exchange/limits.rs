@@ -237,10 +237,7 @@ impl ExchangeState {
         charge_rate: bool,
     ) -> Result<Admission> {
         let default = *self.default_rate.lock().unwrap_or_else(|p| p.into_inner());
-        let rate = grant
-            .rate_per_second
-            .and_then(|r| u32::try_from(r).ok())
-            .or(default);
+        let rate = exchange::grant_rate(grant.rate_per_second, default);
         if let (Some(rate), true) = (rate, charge_rate) {
             let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
             let bucket = buckets
@@ -252,15 +249,7 @@ impl ExchangeState {
         }
         let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
         let n = inflight.entry(grant.id).or_insert(0);
-        if let Some(quota) = grant.quota_per_day {
-            if used_today + *n >= quota {
-                return Err(exchange::quota_exhausted(
-                    exchange::secs_to_china_midnight(now),
-                    quota,
-                )
-                .into());
-            }
-        }
+        exchange::check_quota(grant.quota_per_day, used_today, *n, now)?;
         *n += 1;
         Ok(Admission {
             grant: grant.id,
@@ -343,11 +332,12 @@ pub(crate) fn usage_of(entries: &[&shuqiao_core::audit::entry::Entry]) -> UsageC
         let (slot, _) = lines
             .entry((day, system, resource, grant))
             .or_insert(((0, 0, 0), e.time));
-        if e.result.starts_with("ok") {
-            slot.0 += 1;
-            slot.1 += exchange::served_count(&e.result);
-        } else {
-            slot.2 += 1;
+        match e.result.parse::<exchange::CallResult>() {
+            Ok(r) if r.is_ok() => {
+                slot.0 += 1;
+                slot.1 += r.served() as i64;
+            }
+            _ => slot.2 += 1,
         }
     }
     lines

@@ -4,10 +4,10 @@
 //! (fail closed). Each call identifies the token, checks the grants, quota and rate, and reads
 //! the records in one read: one trip to the database pool before the audit seal.
 use serde::Serialize;
-use shuqiao_core::account::Principal;
+use shuqiao_core::account::{require_token_in_force, token_kind, Principal, TokenKind};
 use shuqiao_core::audit::entry::Entry;
 use shuqiao_core::exchange::refusals::RefusalTurn;
-use shuqiao_core::exchange::{self, FieldUse, Verdict};
+use shuqiao_core::exchange::{self, CallResult, FieldUse, Verdict};
 use shuqiao_core::DomainError;
 
 use crate::audit::Receipt;
@@ -235,7 +235,7 @@ fn identify_token(
     now: i64,
 ) -> std::result::Result<Caller, Refusal> {
     let unidentified = Caller::unidentified();
-    if !secret.starts_with("sq_") || secret.len() > 80 {
+    if token_kind(secret) != Some(TokenKind::System) {
         return Err(refusal(&unidentified, unknown_token()));
     }
     let h = shuqiao_core::account::secret_hash(secret);
@@ -271,27 +271,10 @@ fn token_in_force(
     expires_at: i64,
     now: i64,
 ) -> std::result::Result<Caller, Refusal> {
-    if revoked_at.is_some() {
-        return Err(refusal(
-            &who,
-            unauthenticated(
-                "token_revoked",
-                "令牌已被吊销：请向平台申请新令牌",
-                "the token has been revoked: ask the platform for a new one",
-            ),
-        ));
+    match require_token_in_force(revoked_at, expires_at, now) {
+        Ok(()) => Ok(who),
+        Err(e) => Err(refusal(&who, e)),
     }
-    if expires_at <= now {
-        return Err(refusal(
-            &who,
-            unauthenticated(
-                "token_expired",
-                "令牌已过期：请向平台申请新令牌",
-                "the token has expired: ask the platform for a new one",
-            ),
-        ));
-    }
-    Ok(who)
 }
 
 /// The columns of `grants` as read through the alias `g`.
@@ -337,7 +320,7 @@ impl TokenGrants {
             .into_iter()
             .filter(|g| g.expires_at > now)
             .map(|mut g| {
-                g.state = crate::share::access::grant_state(None, g.expires_at, now);
+                g.state = shuqiao_core::share::grant_state(None, g.expires_at, now).as_str();
                 g
             })
             .collect();
@@ -361,7 +344,7 @@ fn token_and_grants(
     now: i64,
 ) -> Result<std::result::Result<Found, Refusal>> {
     let unidentified = Caller::unidentified();
-    if !secret.starts_with("sq_") || secret.len() > 80 {
+    if token_kind(secret) != Some(TokenKind::System) {
         return Ok(Err(refusal(&unidentified, unknown_token())));
     }
     let h = shuqiao_core::account::secret_hash(secret);
@@ -491,17 +474,6 @@ impl OutgoingKeys {
     }
 }
 
-fn resource_not_shared(code: &str) -> StoreError {
-    DomainError::forbidden(
-        "resource_not_shared",
-        format!("资源 {code} 为不予共享资源，不能通过交换接口调用"),
-        format!(
-            "resource {code} is not shared (不予共享): it cannot be used through the exchange API"
-        ),
-    )
-    .into()
-}
-
 /// Identifies the token and checks its grants on `code` — token, grants, quota and rate —
 /// on whatever connection the caller reads with (a reader's, or the sequencer's).
 fn authorise_in(
@@ -525,18 +497,8 @@ fn authorise_in(
     };
     let mut inner = || -> Result<_> {
         let target = state.target_at(conn, code, version)?;
-        if target.meta.share_type == shuqiao_core::catalog::ShareType::NotShared {
-            return Err(resource_not_shared(code));
-        }
-        let mut fields: Vec<String> = Vec::new();
-        for g in &grants {
-            for f in &g.fields {
-                if !fields.contains(f) {
-                    fields.push(f.clone());
-                }
-            }
-        }
-        let uses = exchange::field_use(&target.meta, &fields);
+        let granted = grants.iter().map(|g| g.fields.as_slice());
+        let uses = exchange::admit(code, &target.meta, granted)?;
         let used_today = match grant.quota_per_day {
             Some(_) => limits::used_today(conn, grant.id, now)?,
             None => 0,
@@ -561,13 +523,21 @@ fn authorise_in(
     }))
 }
 
+/// The result of a call that served `n` records (of `asked`).
+pub(crate) fn served(n: usize, asked: Option<usize>) -> CallResult {
+    CallResult::Served {
+        served: n as u64,
+        asked: asked.map(|a| a as u64),
+    }
+}
+
 /// The entry recording one exchange call.
 fn call_entry(
     who: &Caller,
     action: &str,
     resource: Option<&str>,
     grant: Option<&GrantView>,
-    result: String,
+    result: CallResult,
     subjects: Vec<String>,
     time: i64,
 ) -> Entry {
@@ -581,7 +551,7 @@ fn call_entry(
         resource_version: None,
         grant: grant.map(|g| g.id.to_string()),
         purpose: grant.map(|g| g.purpose.clone()),
-        result,
+        result: result.to_string(),
         subjects,
     }
 }
@@ -607,7 +577,9 @@ impl Store {
         match &cred.sent {
             Sent::Missing => Err(refusal(&Caller::unidentified(), missing_credential())),
             Sent::Malformed => Err(refusal(&Caller::unidentified(), malformed_credential())),
-            Sent::Bearer(s) if s.starts_with("sqs_") => Err(self.refuse_session(s).await),
+            Sent::Bearer(s) if token_kind(s) == Some(TokenKind::Session) => {
+                Err(self.refuse_session(s).await)
+            }
             Sent::Bearer(s) => Ok(s.clone()),
         }
     }
@@ -707,7 +679,7 @@ impl Store {
         action: &str,
         resource: Option<&str>,
         grant: Option<&GrantView>,
-        result: String,
+        result: CallResult,
         subjects: Vec<String>,
     ) -> Result<Receipt> {
         let entry = call_entry(c, action, resource, grant, result, subjects, self.now());
@@ -741,7 +713,7 @@ impl Store {
             action,
             resource,
             r.grant.as_deref(),
-            format!("denied:{}", code_of(&r.error)),
+            CallResult::Denied(code_of(&r.error)),
             Vec::new(),
         )
         .await?;
@@ -768,7 +740,7 @@ impl Store {
             DROPPED_ACTION,
             None,
             None,
-            format!("dropped:{count}"),
+            CallResult::Dropped(count),
             Vec::new(),
         )
         .await
@@ -849,7 +821,7 @@ impl Store {
         &self,
         a: &Authorised,
         action: &str,
-        result: String,
+        result: CallResult,
         keys: &[String],
     ) -> Result<Receipt> {
         let subjects = self.subjects(&a.target.meta, keys)?;
@@ -918,7 +890,7 @@ impl Store {
         };
         let hits = found.iter().filter(|(_, d)| d.is_some()).count();
         let receipt = self
-            .seal_ok(&a, action, format!("ok:{hits}/{}", keys.len()), &keys)
+            .seal_ok(&a, action, served(hits, Some(keys.len())), &keys)
             .await?;
         // `read_records` has kept the granted fields alone.
         let records = found;
@@ -965,7 +937,7 @@ impl Store {
             .seal_ok(
                 &a,
                 action,
-                format!("ok:{matched}/{}", results.len()),
+                served(matched, Some(results.len())),
                 std::slice::from_ref(&key),
             )
             .await?;
@@ -1040,10 +1012,10 @@ impl Store {
                     let Ok(target) = cache.target(conn, &g.resource) else {
                         continue;
                     };
-                    if target.meta.share_type == shuqiao_core::catalog::ShareType::NotShared {
+                    let Ok(fields) = exchange::admit(&g.resource, &target.meta, [g.fields.as_slice()])
+                    else {
                         continue;
-                    }
-                    let fields = exchange::field_use(&target.meta, &g.fields);
+                    };
                     let items = target
                         .meta
                         .items
@@ -1204,20 +1176,7 @@ impl Store {
         system: Option<String>,
         days: u32,
     ) -> Result<Vec<Usage>> {
-        use shuqiao_core::account::Role;
-        if !(p.is_platform_admin() || p.has_role(Role::Auditor)) {
-            return Err(match p {
-                Principal::Anonymous => {
-                    DomainError::unauthenticated("unauthenticated", "请先登录", "sign in first")
-                }
-                _ => DomainError::forbidden(
-                    "operator_or_auditor_only",
-                    "只有平台管理员和审计人员可以查看全平台的调用统计",
-                    "only the operator and auditors may see platform-wide usage",
-                ),
-            }
-            .into());
-        }
+        exchange::require_usage_reader(&p)?;
         let since = usage_since(self.now(), days);
         self.audit_spread().await?;
         self.read(move |c| limits::read_usage(c, system.as_deref(), &since))

@@ -1,7 +1,7 @@
 //! Subscriptions, applications and the grants they produce; the 2-working-day deadline and its
 //! escalation; the >5-departments conversion proposal.
 use serde::Serialize;
-use shuqiao_core::account::{Principal, Role};
+use shuqiao_core::account::Principal;
 use shuqiao_core::catalog::ShareType;
 use shuqiao_core::share::calendar::{china_day, NoCalendar};
 use shuqiao_core::share::{
@@ -187,18 +187,8 @@ pub(crate) fn grant_from_row(r: &Row, now: i64) -> Result<GrantView> {
         revoked_by: r.opt_text(15)?,
         revoke_reason: r.opt_text(16)?,
         rate_per_second: r.opt_int(17)?,
-        state: grant_state(revoked_at, expires_at, now),
+        state: share::grant_state(revoked_at, expires_at, now).as_str(),
     })
-}
-
-pub(crate) fn grant_state(revoked_at: Option<i64>, expires_at: i64, now: i64) -> &'static str {
-    if revoked_at.is_some() {
-        "revoked"
-    } else if expires_at <= now {
-        "expired"
-    } else {
-        "active"
-    }
 }
 
 fn load_grant(c: &mut dyn Conn, id: i64, now: i64) -> Result<GrantView> {
@@ -256,30 +246,7 @@ fn check_request(
     })?;
     share::require_consumer_of(p, &system.org)?;
     let res = shareable(c, &r.resource)?;
-    if let Some(e) = share::not_shareable(&res.meta, res.negative_listed) {
-        return Err(e.into());
-    }
-    let expected = if conditional {
-        ShareType::Conditional
-    } else {
-        ShareType::Unconditional
-    };
-    if res.meta.share_type != expected {
-        return Err(if conditional {
-            DomainError::conflict(
-                "unconditional_resource",
-                "该资源为无条件共享，请直接订阅（POST /api/v1/share/subscriptions），无需申请",
-                "this resource is shared unconditionally: subscribe (POST /api/v1/share/subscriptions) instead of applying",
-            )
-        } else {
-            DomainError::conflict(
-                "conditional_resource",
-                "该资源为有条件共享，须提出申请（POST /api/v1/share/applications），由提供方答复",
-                "this resource is shared on conditions: apply (POST /api/v1/share/applications) and wait for the provider's answer",
-            )
-        }
-        .into());
-    }
+    share::require_request_route(&res.meta, res.negative_listed, conditional)?;
     share::validate_request(r, &res.meta, conditional)?;
     Ok((system.org, res))
 }
@@ -468,22 +435,6 @@ fn close_application(
         return Err(already_decided("申请", "application").into());
     }
     Ok(())
-}
-
-fn require_grant_party(p: &Principal, g: &GrantView) -> Result<()> {
-    let ok = p.is_platform_admin()
-        || p.has_role_in(Role::DataSteward, &g.provider)
-        || p.has_role_in(Role::DataSteward, &g.consumer_org);
-    if ok {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden(
-            "not_grant_party",
-            "只有提供方或使用方的数据管理员、平台管理员可以撤销授权",
-            "only a steward of the provider or the consumer, or the operator, may revoke a grant",
-        )
-        .into())
-    }
 }
 
 fn count(c: &mut dyn Conn, sql: &str, w: &Where) -> Result<u64> {
@@ -893,7 +844,7 @@ impl Store {
             if !(share::may_see_org(&p, &g.consumer_org) || share::may_see_org(&p, &g.provider)) {
                 return Err(not_found("grant_not_found", id).into());
             }
-            require_grant_party(&p, &g)?;
+            share::require_grant_party(&p, &g.provider, &g.consumer_org)?;
             end_grant(
                 c,
                 &Actor::of(&p),
@@ -949,14 +900,7 @@ impl Store {
             if !(share::may_see_org(&p, &g.consumer_org) || share::may_see_org(&p, &g.provider)) {
                 return Err(not_found("grant_not_found", id).into());
             }
-            if !(p.is_platform_admin() || p.has_role_in(Role::DataSteward, &g.provider)) {
-                return Err(DomainError::forbidden(
-                    "not_grant_provider",
-                    "只有提供方的数据管理员或平台管理员可以设置授权的调用限额",
-                    "only a steward of the provider, or the operator, may set a grant's limits",
-                )
-                .into());
-            }
+            share::require_limit_setter(&p, &g.provider)?;
             c.execute(
                 "UPDATE grants SET rate_per_second = $1, quota_per_day = $2 WHERE id = $3",
                 params![rate_per_second, quota_per_day, id],

@@ -187,30 +187,19 @@ fn load_need(c: &mut dyn Conn, id: i64) -> Result<NeedView> {
     Ok(need_from_row(&r)?)
 }
 
-/// The operator, or a steward of the provider of the need's resource, decides on a need.
+/// Loads the provider of the need's resource and asks `share::require_need_decider`.
 fn require_need_decider(c: &mut dyn Conn, p: &Principal, resource: Option<&str>) -> Result<()> {
-    p.require_authenticated()?;
-    if p.is_platform_admin() {
-        return Ok(());
-    }
-    if let Some(code) = resource {
-        let provider = c
+    let provider = match resource {
+        Some(code) => c
             .query_one(
                 "SELECT provider FROM resources WHERE code = $1",
                 params![code],
             )?
             .map(|r| r.text(0))
-            .transpose()?;
-        if provider.is_some_and(|prov| p.has_role_in(Role::DataSteward, &prov)) {
-            return Ok(());
-        }
-    }
-    Err(DomainError::forbidden(
-        "not_need_decider",
-        "只有平台管理员或所需资源提供方的数据管理员可以确认或驳回需求",
-        "only the operator or a steward of the needed resource's provider may confirm or reject a need",
-    )
-    .into())
+            .transpose()?,
+        None => None,
+    };
+    Ok(share::require_need_decider(p, provider.as_deref())?)
 }
 
 /// Marks confirmed needs of `org` for `resource` satisfied by `grant`.
@@ -715,21 +704,7 @@ pub(crate) fn add_responsibility_tx(
     input: &ResponsibilityInput,
     now: i64,
 ) -> Result<i64> {
-    p.require_authenticated()?;
-    if !(p.is_platform_admin() || p.has_role_in(Role::DataSteward, &input.org)) {
-        return Err(DomainError::forbidden(
-            "not_org_steward",
-            format!(
-                "只有平台管理员或 {} 的数据管理员可以维护其责任清单",
-                input.org
-            ),
-            format!(
-                "only the operator or a steward of {} may edit its responsibilities",
-                input.org
-            ),
-        )
-        .into());
-    }
+    share::require_list_keeper(p, &input.org)?;
     share::validate_responsibility(input)?;
     require_org_exists(c, &input.org)?;
     check_own_resource(c, &input.org, input.resource.as_deref())?;

@@ -1,8 +1,9 @@
 //! Notifications: the in-app inbox of each organisation, its webhooks, and the outbox of
 //! deliveries that a worker sends with retries.
 use serde::Serialize;
-use shuqiao_core::account::{Principal, Role};
+use shuqiao_core::account::Principal;
 use shuqiao_core::share::webhook::{self, AllowedHosts};
+use shuqiao_core::share::{self, require_member};
 use shuqiao_core::DomainError;
 
 use super::{my_orgs, not_found, Listed, ShareFilter, Where};
@@ -70,21 +71,6 @@ fn inbox_from_row(r: &Row) -> Result<InboxItem, DbError> {
         created_at: r.int(7)?,
         read_at: r.opt_int(8)?,
     })
-}
-
-/// People read and manage their own organisations' notifications.
-fn require_member(p: &Principal, org: &str) -> Result<()> {
-    p.require_authenticated()?;
-    if matches!(p, Principal::Person { .. }) && my_orgs(p).iter().any(|o| o == org) {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden(
-            "not_org_member",
-            format!("只能查看和管理本单位（{org}）的通知"),
-            format!("you can only see and manage your own organisation's ({org}) notifications"),
-        )
-        .into())
-    }
 }
 
 /// How long a webhook host's name may take to resolve at registration.
@@ -207,15 +193,7 @@ impl Store {
     /// Registers a webhook for an organisation (its steward or the operator). The signing
     /// secret is returned once.
     pub async fn add_webhook(&self, p: Principal, org: String, url: String) -> Result<WebhookView> {
-        p.require_authenticated()?;
-        if !(p.is_platform_admin() || p.has_role_in(Role::DataSteward, &org)) {
-            return Err(DomainError::forbidden(
-                "not_org_steward",
-                format!("只有 {org} 的数据管理员或平台管理员可以登记回调地址"),
-                format!("only a steward of {org} or the operator may register webhooks"),
-            )
-            .into());
-        }
+        share::require_webhook_keeper(&p, &org)?;
         let target = check_url(url.trim(), &self.webhook_allowed_hosts()).await?;
         let secret = shuqiao_core::account::new_secret("whsec_");
         let now = self.now();
@@ -245,9 +223,7 @@ impl Store {
     }
 
     pub async fn list_webhooks(&self, p: Principal, org: String) -> Result<Vec<WebhookView>> {
-        if !p.is_platform_admin() {
-            require_member(&p, &org)?;
-        }
+        share::require_webhook_reader(&p, &org)?;
         self.read(move |c| {
             Ok(c.query(
                 &format!(
@@ -267,7 +243,7 @@ impl Store {
         let now = self.now();
         self.write(move |c| {
             let w = load_webhook(c, id)?;
-            if !(p.is_platform_admin() || p.has_role_in(Role::DataSteward, &w.org)) {
+            if share::require_webhook_keeper(&p, &w.org).is_err() {
                 return Err(not_found("webhook_not_found", id).into());
             }
             c.execute(
