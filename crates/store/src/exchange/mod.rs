@@ -794,7 +794,7 @@ impl Store {
                     action,
                     Some(&a.target.code),
                     Some(&a.grant),
-                    format!("denied:{code}"),
+                    CallResult::Denied(code.to_string()),
                     Vec::new(),
                 )
                 .await?;
