@@ -4,7 +4,7 @@
 //! `serde_json::Value`, the problem is recorded, and the value is patched at that field (a
 //! probe value inserted or put in place of the wrong one, an unknown field removed) before
 //! reading it again. The probes only serve to find further problems: a body with any problem
-//! is refused. See docs/adr/0004-json-body-problems-by-probing.md.
+//! is refused. See docs/adr/0003-json-body-problems-by-probing.md.
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_path_to_error::Segment;
