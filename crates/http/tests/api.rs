@@ -5,6 +5,8 @@ mod accounts;
 mod audit;
 #[path = "api/auth.rs"]
 mod auth;
+#[path = "api/authz_matrix.rs"]
+mod authz_matrix;
 #[path = "api/bodies.rs"]
 mod bodies;
 #[path = "api/catalog.rs"]

@@ -118,3 +118,45 @@ pub(crate) fn access(org: &str, resource: &str) -> Value {
         "purpose": "政务服务身份核验", "scene": "办理社保卡", "legal_basis": "《社会保险法》", "days": 365
     })
 }
+
+/// A server loaded with the demo province (its public demo accounts and passwords), signing
+/// its audit log so identities and receipts work as in a real deployment.
+pub(crate) async fn demo_app() -> App {
+    let mut db = testkit::sqlite(shuqiao_store::system_clock()).await;
+    db.store = db
+        .store
+        .clone()
+        .with_audit(shuqiao_store::audit::AuditKeys::generate("test.shuqiao/audit").unwrap());
+    db.store
+        .load_demo(shuqiao_core::demo::DEFAULT_SEED)
+        .await
+        .unwrap()
+        .expect("an empty database loads the demo");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = shuqiao_http::AppState {
+        store: std::sync::Arc::new(db.store.clone()),
+        demo: true,
+    };
+    tokio::spawn(shuqiao_http::serve(listener, state, std::future::pending()));
+    App {
+        base,
+        http: Client::new(),
+        _db: db,
+    }
+}
+
+impl App {
+    /// Signs in with a password other than the test fixture's.
+    pub(crate) async fn login_with(&self, user: &str, password: &str) -> String {
+        let (s, v) = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"username": user, "password": password}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{user}: {v}");
+        v["session"].as_str().unwrap().to_string()
+    }
+}
