@@ -9,7 +9,7 @@
 //! looks their records up by that hash, and adds each download of those resources whose
 //! snapshot held the record live: the cost to a subject's query is the downloads of the
 //! resources that hold them, not the rows anyone downloaded.
-use shuqiao_core::audit::entry::{subject_key, SubjectKind};
+use shuqiao_core::audit::entry::{subject_key, SubjectHasher, SubjectKind};
 use shuqiao_core::catalog::ResourceMeta;
 use shuqiao_core::exchange::CallResult;
 
@@ -28,7 +28,7 @@ pub(crate) enum RecordSubjects {
     /// The resource is keyed by no personal or company identifier.
     Nobody,
     /// By their keys' hashes under the platform's subject secret.
-    Hashed { secret: [u8; 32], kind: SubjectKind },
+    Hashed(SubjectHasher),
     /// The secret is not at hand (a process without the audit keys): the records are left
     /// for `Store::fill_record_subjects`, and the resource is marked for it.
     Deferred,
@@ -38,7 +38,7 @@ impl RecordSubjects {
     pub fn new(meta: &ResourceMeta, secret: Option<[u8; 32]>) -> RecordSubjects {
         match (subject_kind(meta), secret) {
             (None, _) => RecordSubjects::Nobody,
-            (Some(kind), Some(secret)) => RecordSubjects::Hashed { secret, kind },
+            (Some(kind), Some(secret)) => RecordSubjects::Hashed(SubjectHasher::new(&secret, kind)),
             (Some(_), None) => RecordSubjects::Deferred,
         }
     }
@@ -46,9 +46,7 @@ impl RecordSubjects {
     /// The `records.subject` value of a new record with this key.
     pub fn of(&self, key: &str) -> Value {
         match self {
-            RecordSubjects::Hashed { secret, kind } => {
-                subject_prefix(&subject_key(secret, *kind, key)).into()
-            }
+            RecordSubjects::Hashed(hasher) => hasher.prefix(key).into(),
             RecordSubjects::Nobody | RecordSubjects::Deferred => Value::Null,
         }
     }
@@ -239,7 +237,8 @@ impl Store {
             };
             if let Some(kind) = kind {
                 let secret = self.audit_subject_secret()?;
-                let subjects = std::sync::Arc::new(RecordSubjects::Hashed { secret, kind });
+                let subjects =
+                    std::sync::Arc::new(RecordSubjects::Hashed(SubjectHasher::new(&secret, kind)));
                 let mut after = String::new();
                 loop {
                     let (r, s, a) = (resource.clone(), subjects.clone(), after.clone());

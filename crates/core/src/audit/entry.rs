@@ -170,17 +170,54 @@ pub enum SubjectKind {
 /// secret (kept outside the database) of the kind and the normalised identifier. Without the
 /// secret the log cannot be searched for a guessed ID number.
 pub fn subject_key(secret: &[u8], kind: SubjectKind, id: &str) -> String {
-    let tag: &[u8] = match kind {
-        SubjectKind::Person => b"person\0",
-        SubjectKind::Company => b"company\0",
-    };
-    let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(secret).unwrap_or_else(|_| {
-        // HMAC takes keys of any length; this branch cannot happen.
-        <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(&[0u8; 32]).expect("fixed key")
-    });
-    mac.update(tag);
-    mac.update(id.trim().to_ascii_uppercase().as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    hex::encode(SubjectHasher::new(secret, kind).digest(id))
+}
+
+/// [`subject_key`] for many identifiers of one kind under one secret, as an import hashes
+/// every new record's key: the HMAC key schedule is computed once and cloned, and
+/// [`SubjectHasher::prefix`] reads the digest's first 64 bits without writing it out in hex.
+#[derive(Clone)]
+pub struct SubjectHasher {
+    keyed: hmac::Hmac<Sha256>,
+}
+
+impl SubjectHasher {
+    pub fn new(secret: &[u8], kind: SubjectKind) -> SubjectHasher {
+        let tag: &[u8] = match kind {
+            SubjectKind::Person => b"person\0",
+            SubjectKind::Company => b"company\0",
+        };
+        let mut keyed =
+            <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(secret).unwrap_or_else(|_| {
+                // HMAC takes keys of any length; this branch cannot happen.
+                <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(&[0u8; 32]).expect("fixed key")
+            });
+        keyed.update(tag);
+        SubjectHasher { keyed }
+    }
+
+    /// The keyed hash of `id`, trimmed and in upper case (an ID number's x is X).
+    pub fn digest(&self, id: &str) -> [u8; 32] {
+        let id = id.trim().as_bytes();
+        let mut mac = self.keyed.clone();
+        let mut buf = [0u8; 64];
+        match buf.get_mut(..id.len()) {
+            Some(upper) => {
+                upper.copy_from_slice(id);
+                upper.make_ascii_uppercase();
+                mac.update(upper);
+            }
+            None => mac.update(&id.to_ascii_uppercase()),
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The first 64 bits of [`SubjectHasher::digest`], big-endian: the first 16 hex digits of
+    /// [`subject_key`] read as a number.
+    pub fn prefix(&self, id: &str) -> i64 {
+        let d = self.digest(id);
+        i64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+    }
 }
 
 #[cfg(test)]
@@ -234,6 +271,19 @@ mod tests {
         let mut bad_version = bytes;
         bad_version[0] = 9;
         assert!(Entry::decode(&bad_version).is_err());
+    }
+
+    #[test]
+    fn a_hashers_prefix_is_the_subject_keys_first_64_bits() {
+        for id in [
+            "11010519491231002x",
+            " 914403001922038216 ",
+            &"9".repeat(80),
+        ] {
+            let key = subject_key(b"secret-1", SubjectKind::Person, id);
+            let prefix = SubjectHasher::new(b"secret-1", SubjectKind::Person).prefix(id);
+            assert_eq!(format!("{:016x}", prefix as u64), key[..16], "{id}");
+        }
     }
 
     #[test]

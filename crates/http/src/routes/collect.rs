@@ -430,6 +430,9 @@ pub async fn rejects(
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
+    // Who is asking comes first: an anonymous caller is told to sign in, not that the batch
+    // does not exist.
+    p.require_authenticated()?;
     let id: i64 = id.parse().map_err(|_| {
         ApiError::new(
             StatusCode::NOT_FOUND,

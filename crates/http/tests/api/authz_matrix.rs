@@ -42,7 +42,7 @@ const ROWS: &[Row] = &[
     Row("POST", "/api/v1/collect/resources/{res}/batches", Json(r#"{"batch_id": "matrix-1", "upserts": [{"GMSFHM": "11010519491231002X", "XM": "张三", "XB": "1", "CSRQ": "1949-12-31", "HJDZ": "海口市龙华区"}]}"#), [401, 403, 403, 403, 403, 201, 403, 403]),
     Row("GET",  "/api/v1/collect/resources/{res}/batches", Empty,            [401, 403, 403, 403, 403, 200, 200, 200]),
     // A batch the caller may not see does not exist for them, signed in or not.
-    Row("GET",  "/api/v1/collect/batches/{batch}/rejects", Empty,            [404, 404, 404, 404, 404, 200, 200, 200]),
+    Row("GET",  "/api/v1/collect/batches/{batch}/rejects", Empty,            [401, 404, 404, 404, 404, 200, 200, 200]),
     // Sharing: applications, decisions, grants.
     Row("POST", "/api/v1/share/applications", Json("{access}"),              [401, 403, 201, 403, 403, 403, 403, 403]),
     Row("POST", "/api/v1/share/applications/{app}/approve", Json(r#"{"opinion": "同意"}"#), [401, 403, 403, 403, 403, 200, 403, 403]),
