@@ -43,6 +43,18 @@ impl RecordSubjects {
         }
     }
 
+    /// How a batch into a resource names its new records' subjects. A first load into a
+    /// resource that holds no record yet leaves it to `Store::fill_record_subjects` (the
+    /// maintenance thread, or the next subject query): inserting a million random hashes
+    /// into the `records_subject` index costs as much again as the rest of the import
+    /// (docs/bench-log/2026-12-07.md). Subject queries fill first, so none misses them.
+    pub fn for_batch(meta: &ResourceMeta, secret: Option<[u8; 32]>, holds_records: bool) -> Self {
+        match RecordSubjects::new(meta, secret) {
+            RecordSubjects::Hashed(_) if !holds_records => RecordSubjects::Deferred,
+            other => other,
+        }
+    }
+
     /// The `records.subject` value of a new record with this key.
     pub fn of(&self, key: &str) -> Value {
         match self {

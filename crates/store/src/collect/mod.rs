@@ -451,6 +451,11 @@ impl Store {
                 .int(0)?;
             let today = shuqiao_core::catalog::parse_date(&shuqiao_core::catalog::china_date(now))
                 .ok_or_else(|| DbError::Other("clock out of range".into()))?;
+            let subjects = crate::subject_records::RecordSubjects::for_batch(
+                &target.meta,
+                secret,
+                holds_records(c, &req.resource)?,
+            );
             Ok(Opened::Started {
                 batch,
                 plan: Box::new(Plan {
@@ -462,7 +467,7 @@ impl Store {
                     deletes: req.deletes.clone(),
                     today,
                     now,
-                    subjects: crate::subject_records::RecordSubjects::new(&target.meta, secret),
+                    subjects,
                     target,
                 }),
             })
@@ -1049,4 +1054,13 @@ pub(crate) async fn provider_systems(store: &Store, code: &str) -> Result<Vec<St
     store
         .read(move |c| Ok(load_target(c, &code)?.meta.systems))
         .await
+}
+
+/// Whether `resource` holds any record (live or deleted) yet.
+fn holds_records(c: &mut dyn Conn, resource: &str) -> std::result::Result<bool, DbError> {
+    Ok(c.query_one(
+        "SELECT 1 FROM records WHERE resource = $1 LIMIT 1",
+        params![resource],
+    )?
+    .is_some())
 }
