@@ -780,9 +780,18 @@ fn pg_apply(
         merge_staged(c, plan)?;
     }
     let staged_rows = ord - repeated;
+    // New records' subjects come from the stage only when this batch hashes them (a first
+    // load leaves them to the filler, and the join would only cost time).
+    let (subject, join) = match plan.subjects {
+        crate::subject_records::RecordSubjects::Hashed(_) => (
+            "s.subject",
+            " LEFT JOIN collect_stage s ON s.record_key = ins.record_key",
+        ),
+        _ => ("CAST(NULL AS BIGINT)", ""),
+    };
     let applied = c
         .query_one(
-            "WITH cur AS (
+            &format!("WITH cur AS (
                 SELECT s.ord, s.row_no, s.record_key, s.op, s.data, s.absent, r.version AS prev, r.live, v.data AS cur_data
                 FROM collect_stage s
                 LEFT JOIN records r ON r.resource = $1 AND r.record_key = s.record_key
@@ -800,14 +809,14 @@ fn pg_apply(
                 RETURNING id, record_key, op
              ), up AS (
                 INSERT INTO records (resource, record_key, version, live, subject)
-                SELECT $1, ins.record_key, ins.id, CASE WHEN ins.op = 'delete' THEN 0 ELSE 1 END, s.subject
-                FROM ins LEFT JOIN collect_stage s ON s.record_key = ins.record_key
+                SELECT $1, ins.record_key, ins.id, CASE WHEN ins.op = 'delete' THEN 0 ELSE 1 END, {subject}
+                FROM ins{join}
                 ON CONFLICT (resource, record_key) DO UPDATE SET version = EXCLUDED.version, live = EXCLUDED.live
                 RETURNING 1
              )
              SELECT (SELECT COUNT(*) FROM ins WHERE op = 'insert'), (SELECT COUNT(*) FROM ins WHERE op = 'update'),
                     (SELECT COUNT(*) FROM ins WHERE op = 'delete'), (SELECT COUNT(*) FROM up),
-                    (SELECT COUNT(*) FROM changed WHERE kind = 'update' AND absent IS NOT NULL AND cur_data::jsonb ?| absent)",
+                    (SELECT COUNT(*) FROM changed WHERE kind = 'update' AND absent IS NOT NULL AND cur_data::jsonb ?| absent)"),
             params![&plan.target.code, plan.batch, plan.now],
         )?
         .ok_or_else(|| DbError::Other("merge returned nothing".into()))?;
