@@ -14,24 +14,9 @@ pub(crate) async fn app() -> App {
 }
 
 pub(crate) async fn app_with_clock(clock: shuqiao_store::Clock) -> App {
-    let mut db = testkit::sqlite(clock).await;
-    db.store = db
-        .store
-        .clone()
-        .with_audit(shuqiao_store::audit::AuditKeys::generate("test.shuqiao/audit").unwrap());
+    let db = signing_db(clock).await;
     fixture(&db.store).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = shuqiao_http::AppState {
-        store: std::sync::Arc::new(db.store.clone()),
-        demo: true,
-    };
-    tokio::spawn(shuqiao_http::serve(listener, state, std::future::pending()));
-    App {
-        base,
-        http: Client::new(),
-        _db: db,
-    }
+    serving(db).await
 }
 
 impl App {
@@ -122,28 +107,13 @@ pub(crate) fn access(org: &str, resource: &str) -> Value {
 /// A server loaded with the demo province (its public demo accounts and passwords), signing
 /// its audit log so identities and receipts work as in a real deployment.
 pub(crate) async fn demo_app() -> App {
-    let mut db = testkit::sqlite(shuqiao_store::system_clock()).await;
-    db.store = db
-        .store
-        .clone()
-        .with_audit(shuqiao_store::audit::AuditKeys::generate("test.shuqiao/audit").unwrap());
+    let db = signing_db(shuqiao_store::system_clock()).await;
     db.store
         .load_demo(shuqiao_core::demo::DEFAULT_SEED)
         .await
         .unwrap()
         .expect("an empty database loads the demo");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = shuqiao_http::AppState {
-        store: std::sync::Arc::new(db.store.clone()),
-        demo: true,
-    };
-    tokio::spawn(shuqiao_http::serve(listener, state, std::future::pending()));
-    App {
-        base,
-        http: Client::new(),
-        _db: db,
-    }
+    serving(db).await
 }
 
 impl App {
@@ -158,5 +128,31 @@ impl App {
             .await;
         assert_eq!(s, StatusCode::OK, "{user}: {v}");
         v["session"].as_str().unwrap().to_string()
+    }
+}
+
+/// A fresh SQLite store that signs its audit log.
+async fn signing_db(clock: shuqiao_store::Clock) -> TestDb {
+    let mut db = testkit::sqlite(clock).await;
+    db.store = db
+        .store
+        .clone()
+        .with_audit(shuqiao_store::audit::AuditKeys::generate("test.shuqiao/audit").unwrap());
+    db
+}
+
+/// Serves `db` on a random port of 127.0.0.1.
+async fn serving(db: TestDb) -> App {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = shuqiao_http::AppState {
+        store: std::sync::Arc::new(db.store.clone()),
+        demo: true,
+    };
+    tokio::spawn(shuqiao_http::serve(listener, state, std::future::pending()));
+    App {
+        base,
+        http: Client::new(),
+        _db: db,
     }
 }
