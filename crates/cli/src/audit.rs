@@ -9,8 +9,8 @@ use shuqiao_core::audit::entry::Entry;
 use shuqiao_core::audit::merkle::{self, Hash};
 use shuqiao_core::audit::note::{Checkpoint, NoteVerifier, SignedNote};
 use shuqiao_core::audit::verify::{Report, Verifier};
-use shuqiao_store::audit::{AuditExtent, AuditKeys};
-use shuqiao_store::Store;
+use shuqiao_service::audit::{AuditExtent, AuditKeys};
+use shuqiao_service::Store;
 
 use crate::{open, AuditArgs, AuditCmd};
 
@@ -18,16 +18,16 @@ pub async fn run(database: &str, cmd: AuditCmd) -> Result<()> {
     match cmd {
         AuditCmd::Seal { audit } => {
             let store = open(database).await?.with_audit(audit.keys(database)?);
-            let size = store.audit_seal_pending().await?;
+            let size = store.audit().seal_pending().await?;
             // Into the audit file's tables too, for whoever reads that file next.
-            store.audit_spread().await?;
+            store.audit().spread().await?;
             println!("已封存 sealed; log size {size}");
         }
         AuditCmd::Checkpoint { audit } => {
             let store = open(database)
                 .await?
                 .with_audit(existing_keys(&audit, database)?);
-            print!("{}", store.audit_checkpoint().await?);
+            print!("{}", store.audit().checkpoint().await?);
         }
         AuditCmd::WitnessKey {
             witness_key_file,
@@ -63,7 +63,8 @@ pub async fn run(database: &str, cmd: AuditCmd) -> Result<()> {
         AuditCmd::ConsistencyProof { from, to } => {
             let proof = open(database)
                 .await?
-                .audit_consistency_proof(from, to)
+                .audit()
+                .consistency_proof(from, to)
                 .await?;
             println!(
                 "{}",
@@ -79,11 +80,11 @@ pub async fn run(database: &str, cmd: AuditCmd) -> Result<()> {
                 .await?
                 .with_audit(existing_keys(&audit, database)?);
             for w in witnesses(&witness)? {
-                store.add_audit_witness(w)?;
+                store.audit().add_witness(w)?;
             }
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let names = store.audit_add_cosignature(text).await?;
+            let names = store.audit().add_cosignature(text).await?;
             println!(
                 "已保存见证签名 stored; this checkpoint is now cosigned by: {}",
                 names.join(", ")
@@ -364,7 +365,8 @@ async fn export(store: &Store, keys: &AuditKeys, file: &Path) -> Result<()> {
     let mut count = 0u64;
     let mut failed: Option<std::io::Error> = None;
     store
-        .audit_for_each(|e| {
+        .audit()
+        .for_each(|e| {
             let leaf = e.recorded_leaf.map(hex::encode);
             // A stored entry that no longer decodes is exported as null; verification flags it.
             let entry = Entry::decode(&e.canonical).ok();
@@ -382,7 +384,7 @@ async fn export(store: &Store, keys: &AuditKeys, file: &Path) -> Result<()> {
     if let Some(err) = failed {
         return Err(err.into());
     }
-    for note in store.audit_all_checkpoints().await? {
+    for note in store.audit().all_checkpoints().await? {
         writeln!(out, "{}", json!({"checkpoint": note}))?;
     }
     out.flush()?;
@@ -398,12 +400,13 @@ async fn verify_database(
     kept: &[String],
 ) -> Result<Report> {
     // The recorded size before the replay: the entries must reach at least that far.
-    let before = store.audit_extent().await?;
-    let mut checkpoints = store.audit_all_checkpoints().await?;
+    let before = store.audit().extent().await?;
+    let mut checkpoints = store.audit().all_checkpoints().await?;
     checkpoints.extend_from_slice(kept);
     let v = std::cell::RefCell::new(Verifier::new(key, witnesses, &checkpoints));
     store
-        .audit_check_stream(
+        .audit()
+        .check_stream(
             |e| {
                 v.borrow_mut().feed(e.index, &e.canonical, e.recorded_leaf);
                 progress(e.index + 1);
@@ -412,7 +415,7 @@ async fn verify_database(
         )
         .await?;
     let mut v = v.into_inner();
-    let after = store.audit_extent().await?;
+    let after = store.audit().extent().await?;
     check_extent(&mut v, &before, &after);
     check_receipts(&mut v, receipts)?;
     Ok(v.finish())
@@ -508,9 +511,8 @@ fn verify_export(
 
 fn check_receipts(v: &mut Verifier, files: &[std::path::PathBuf]) -> Result<()> {
     for f in files {
-        let r: shuqiao_store::audit::Receipt =
-            serde_json::from_str(&std::fs::read_to_string(f)?)
-                .with_context(|| format!("{} is not a receipt", f.display()))?;
+        let r: shuqiao_service::audit::Receipt = serde_json::from_str(&std::fs::read_to_string(f)?)
+            .with_context(|| format!("{} is not a receipt", f.display()))?;
         v.check_receipt(r.index, &r.leaf_hash, &r.inclusion_proof, &r.checkpoint);
     }
     Ok(())

@@ -10,9 +10,9 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use shuqiao_core::collect::{BatchMode, BatchPolicy};
 use shuqiao_ingest::file::{EncodingChoice, FileFormat, FileOptions};
-use shuqiao_store::collect::connectors::ConnectorConfig;
-use shuqiao_store::collect::{BatchReport, BatchRequest, Channel, ImportProgress};
-use shuqiao_store::Store;
+use shuqiao_service::collect::connectors::ConnectorConfig;
+use shuqiao_service::collect::{BatchReport, BatchRequest, Channel, ImportProgress};
+use shuqiao_service::Store;
 
 use crate::erased::Json;
 use crate::{Actor, AuditArgs};
@@ -244,7 +244,7 @@ pub async fn import(store: Store, a: ImportArgs) -> Result<()> {
     let report = outcome?;
     if let Some(path) = &a.rejects {
         let rows = store.batch_rejects(p, report.id).await?;
-        let out = shuqiao_store::collect::rejects_csv(rows);
+        let out = shuqiao_http::downloads::rejects_csv(rows);
         std::fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if a.json {
@@ -393,7 +393,7 @@ pub async fn run(database: &str, store: Store, c: Collect) -> Result<()> {
             let p = store.principal_for(&actor.user).await?;
             let rows = store.batch_rejects(p, id).await?;
             if csv {
-                print!("{}", shuqiao_store::collect::rejects_csv(rows));
+                print!("{}", shuqiao_http::downloads::rejects_csv(rows));
             } else {
                 print(&rows);
             }
@@ -427,9 +427,9 @@ pub async fn run(database: &str, store: Store, c: Collect) -> Result<()> {
         Collect::Pull { resource, actor } => {
             let p = store.principal_for(&actor.user).await?;
             let due = store.connector_for_run(p, &resource).await?;
-            let report = shuqiao_http::collector::run(&store, due)
+            let report = shuqiao_service::collect::runner::run(&store, due)
                 .await
-                .map_err(api_error)?;
+                .map_err(|e| api_error(e.into()))?;
             print_report(&report, None);
         }
         Collect::Connect {
@@ -452,9 +452,9 @@ pub async fn run(database: &str, store: Store, c: Collect) -> Result<()> {
                 interval_minutes,
                 enabled: true,
             };
-            let columns = shuqiao_http::collector::check_connector(&cfg)
+            let columns = shuqiao_service::collect::runner::check_connector(&cfg)
                 .await
-                .map_err(api_error)?;
+                .map_err(|e| api_error(e.into()))?;
             eprintln!("数据库可读，列 columns: {}", columns.join(", "));
             print(&store.set_connector(p, &resource, cfg).await?);
         }
@@ -486,7 +486,7 @@ pub async fn run(database: &str, store: Store, c: Collect) -> Result<()> {
 pub async fn load_demo_data(store: &Store, seed: u64, persons: u64, companies: u64) -> Result<()> {
     let progress = Arc::new(ImportProgress::default());
     let shown = tokio::spawn(show_progress(progress.clone()));
-    let size = shuqiao_store::demo::DemoData { persons, companies };
+    let size = shuqiao_service::demo::DemoData { persons, companies };
     let outcome = store.load_demo_data(seed, size, Some(progress)).await;
     shown.abort();
     let _ = shown.await;
@@ -508,7 +508,7 @@ pub async fn load_demo_data(store: &Store, seed: u64, persons: u64, companies: u
 /// `shuqiao demo-files`: the demo's base data as CSV files with Chinese headers, plus the GBK
 /// sample with deliberately bad rows.
 pub fn write_demo_files(seed: u64, persons: u64, gbk: bool, out: &std::path::Path) -> Result<()> {
-    use shuqiao_core::demo::population as pop;
+    use shuqiao_demo::population as pop;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let path = out.join(if gbk {
         "population-gbk.csv"

@@ -7,9 +7,10 @@ use clap::{Args, Parser, Subcommand};
 use shuqiao_core::account::{Account, Principal, Role, RoleBinding};
 use shuqiao_core::catalog::ResourceMeta;
 use shuqiao_core::org::{Org, OrgKind};
-use shuqiao_core::{demo, DomainError};
-use shuqiao_store::catalog::SearchQuery;
-use shuqiao_store::{Store, StoreError};
+use shuqiao_core::DomainError;
+use shuqiao_demo as demo;
+use shuqiao_service::catalog::SearchQuery;
+use shuqiao_service::{Store, StoreError};
 
 /// mimalloc: 12–18% less CPU per exchange call than glibc's malloc in paired runs; its huge
 /// pages are off (`no_thp` in Cargo.toml), which kept 26 MB out of the server's peak memory
@@ -307,8 +308,8 @@ impl AuditArgs {
         }
     }
 
-    fn keys(&self, database: &str) -> Result<shuqiao_store::audit::AuditKeys> {
-        shuqiao_store::audit::AuditKeys::load_or_create(
+    fn keys(&self, database: &str) -> Result<shuqiao_service::audit::AuditKeys> {
+        shuqiao_service::audit::AuditKeys::load_or_create(
             &self.key_file(database),
             &self.audit_origin,
         )
@@ -552,11 +553,8 @@ fn write_sample(database: &str) -> Result<()> {
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join("population-sample-gbk.csv");
-    std::fs::write(
-        &path,
-        shuqiao_core::demo::population::sample_bad_gbk_csv().0,
-    )
-    .with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, shuqiao_demo::population::sample_bad_gbk_csv().0)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!(
         "示例文件 sample file (GBK, 含错误行 with bad rows): {}",
         path.display()
@@ -577,16 +575,16 @@ async fn serve(
         write_sample(database)?;
     }
     for w in witnesses {
-        store.add_audit_witness(
+        store.audit().add_witness(
             shuqiao_core::audit::note::NoteVerifier::parse(w)
                 .map_err(|e| anyhow::anyhow!("--witness {w}: {e}"))?,
         )?;
     }
     store.warm_search_index().await?;
-    let size = store.audit_seal_pending().await?;
+    let size = store.audit().seal_pending().await?;
     eprintln!(
         "审计日志 audit log: {size} 条 entries, key {}",
-        store.audit_public_key().unwrap_or_default()
+        store.audit().public_key().unwrap_or_default()
     );
     tokio::spawn(
         store
@@ -604,7 +602,7 @@ async fn serve(
     if interrupted > 0 {
         eprintln!("已将 {interrupted} 个中断的归集批次标记为失败 marked {interrupted} interrupted batch(es) failed");
     }
-    tokio::spawn(shuqiao_http::collector::run_scheduler(
+    tokio::spawn(shuqiao_service::collect::runner::run_scheduler(
         store.clone(),
         std::time::Duration::from_secs(30),
     ));

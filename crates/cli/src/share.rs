@@ -6,8 +6,8 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use shuqiao_core::share::calendar::YearCalendar;
 use shuqiao_core::share::Approval;
-use shuqiao_store::share::{ApplicationView, ShareFilter};
-use shuqiao_store::Store;
+use shuqiao_service::share::{ApplicationView, ShareFilter};
+use shuqiao_service::Store;
 
 use crate::erased::Json;
 use crate::Actor;

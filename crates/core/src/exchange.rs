@@ -9,6 +9,7 @@ use crate::error::{DomainError, FieldError};
 
 pub mod keys;
 pub mod refusals;
+pub mod usage;
 pub use keys::{key_in_clear, KeyShield, Pseudonyms, QueryCursor};
 
 /// Keys per batch lookup.

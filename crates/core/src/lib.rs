@@ -4,7 +4,6 @@ pub mod audit;
 pub mod catalog;
 pub mod collect;
 pub mod csv;
-pub mod demo;
 pub mod error;
 pub mod exchange;
 pub mod ident;
@@ -14,3 +13,10 @@ pub mod search;
 pub mod share;
 
 pub use error::{DomainError, FieldError, Msg};
+
+/// One page of a longer list, and how many items the whole list has.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}

@@ -4,7 +4,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use shuqiao_core::{DomainError, FieldError, Msg};
-use shuqiao_store::StoreError;
+use shuqiao_service::StoreError;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -232,6 +232,22 @@ impl From<DomainError> for ApiError {
 impl From<shuqiao_core::collect::source::SourceError> for ApiError {
     fn from(e: shuqiao_core::collect::source::SourceError) -> Self {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.reason, e.zh, e.en)
+    }
+}
+
+impl From<shuqiao_service::collect::runner::PullError> for ApiError {
+    fn from(e: shuqiao_service::collect::runner::PullError) -> Self {
+        use shuqiao_service::collect::runner::PullError;
+        match e {
+            PullError::Source(e) => e.into(),
+            PullError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<shuqiao_service::audit::AuditError> for ApiError {
+    fn from(e: shuqiao_service::audit::AuditError) -> Self {
+        StoreError::from(e).into()
     }
 }
 

@@ -333,13 +333,13 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
 /// The credential of an exchange call, exactly as sent, and the address it came from; the
 /// store identifies it in the same read that checks the grants and audits the refusal when
 /// it names nobody valid (up to a rate per address).
-pub struct ExchangeCredential(pub shuqiao_store::exchange::Credential);
+pub struct ExchangeCredential(pub shuqiao_service::exchange::Credential);
 
 impl<S: Send + Sync> FromRequestParts<S> for ExchangeCredential {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        use shuqiao_store::exchange::Credential;
+        use shuqiao_service::exchange::Credential;
         let cred = match parts.headers.get(header::AUTHORIZATION) {
             None => Credential::missing(),
             Some(value) => match value

@@ -1,5 +1,6 @@
-//! The HTTP layer: the only crate that knows about HTTP and JSON wire types.
-pub mod collector;
+//! The HTTP layer: the only crate that knows about HTTP, JSON wire types and the files people
+//! download.
+pub mod downloads;
 pub mod error;
 pub mod extract;
 mod json_problems;
@@ -11,7 +12,7 @@ use std::net::SocketAddr;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
-use shuqiao_store::Store;
+use shuqiao_service::Store;
 
 /// Largest JSON body accepted (a resource with hundreds of items fits easily).
 pub const MAX_BODY: usize = 1024 * 1024;

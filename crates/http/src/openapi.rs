@@ -349,7 +349,7 @@ fn item_schema(item: &shuqiao_core::catalog::InfoItem) -> Value {
 
 /// An OpenAPI document for one system's use of one resource: the exchange endpoints with the
 /// record schema reduced to the granted fields, like X-Road's per-service descriptions.
-pub fn resource_document(a: &shuqiao_store::exchange::Allowed) -> Value {
+pub fn resource_document(a: &shuqiao_service::exchange::Allowed) -> Value {
     let code = &a.resource;
     let clear: Map<String, Value> = a
         .items

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use shuqiao_core::share::webhook::{self, AllowedHosts};
 
-use shuqiao_store::share::Delivery;
-use shuqiao_store::Store;
+use shuqiao_service::share::Delivery;
+use shuqiao_service::Store;
 
 /// Messages claimed per round.
 const BATCH: u32 = 32;
@@ -24,7 +24,7 @@ pub async fn run_deliveries(store: Store, every: Duration) {
 }
 
 /// One round: claims due messages and sends them concurrently. Returns how many were sent.
-pub async fn deliver_due(store: &Store) -> Result<usize, shuqiao_store::StoreError> {
+pub async fn deliver_due(store: &Store) -> Result<usize, shuqiao_service::StoreError> {
     let batch = store.claim_deliveries(BATCH).await?;
     let n = batch.len();
     let allowed = store.webhook_allowed_hosts();
@@ -52,7 +52,7 @@ async fn pinned_client(url: &str, allowed: &AllowedHosts) -> Result<reqwest::Cli
     let target = webhook::parse_target(url).map_err(refused)?;
     let ips = match target.ip {
         Some(ip) => vec![ip],
-        None => shuqiao_store::share::notify::resolve_host(&target.host, target.port).await,
+        None => shuqiao_service::share::notify::resolve_host(&target.host, target.port).await,
     };
     webhook::check_addresses(&target, &ips, allowed).map_err(refused)?;
     let mut builder = reqwest::Client::builder()

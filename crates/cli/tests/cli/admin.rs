@@ -23,7 +23,7 @@ fn demo_then_search_show_and_admin_commands() {
 
     // A steward catalogues from a file; bad input names the field and changes nothing.
     let file = dir.path().join("r.json");
-    let mut meta = serde_json::to_value(shuqiao_store::testkit::sample_meta()).unwrap();
+    let mut meta = serde_json::to_value(shuqiao_service::testkit::sample_meta()).unwrap();
     meta["provider"] = "hi-gat".into();
     meta["provider_unit"] = serde_json::Value::Null;
     meta["systems"] = serde_json::json!([]);

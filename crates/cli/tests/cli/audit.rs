@@ -67,7 +67,7 @@ fn a_killed_server_keeps_every_entry_it_gave_a_receipt_for() {
     assert!(receipts.len() > 20, "only {} receipts", receipts.len());
     let (ok, out, err) = run(&db, &["audit", "verify"]);
     assert!(ok && out.contains("verified"), "{out}{err}");
-    let log = rusqlite::Connection::open(shuqiao_store::db::audit_path(&db)).unwrap();
+    let log = rusqlite::Connection::open(shuqiao_service::db::audit_path(&db)).unwrap();
     for (index, leaf) in &receipts {
         let entry: Vec<u8> = log
             .query_row(
@@ -112,7 +112,7 @@ fn audit_verify_finds_tampering_at_the_first_bad_index() {
     );
     assert!(run(&db, &["audit", "seal", "--audit-key-file", &key]).0);
     // The log lives in its own file beside the database.
-    let audit_file = shuqiao_store::db::audit_path(&db);
+    let audit_file = shuqiao_service::db::audit_path(&db);
     assert!(std::path::Path::new(&audit_file).exists(), "{audit_file}");
     let size: u64 = rusqlite::Connection::open(&audit_file)
         .unwrap()
@@ -169,7 +169,7 @@ fn audit_verify_finds_tampering_at_the_first_bad_index() {
             }
         }
         let case_db = case_dir.join("s.db").display().to_string();
-        rusqlite::Connection::open(shuqiao_store::db::audit_path(&case_db))
+        rusqlite::Connection::open(shuqiao_service::db::audit_path(&case_db))
             .unwrap()
             .execute_batch(&sql)
             .unwrap();
@@ -321,7 +321,7 @@ fn witness_cosigns_a_growing_log_and_refuses_inconsistent_checkpoints() {
 
     // Refusals. The forgeries are signed with the log's real key: only the witness's memory
     // of what it cosigned stands between them and a cosignature.
-    let log = shuqiao_store::audit::AuditKeys::load(std::path::Path::new(&key)).unwrap();
+    let log = shuqiao_service::audit::AuditKeys::load(std::path::Path::new(&key)).unwrap();
     let forge = |name: &str, size: u64, root: [u8; 32]| {
         let note = log.signer.sign(
             &shuqiao_core::audit::note::Checkpoint {

@@ -38,7 +38,7 @@ fn sealed_demo(dir: &std::path::Path, rounds: usize) -> (String, String, u64) {
 }
 
 fn audit_file(db: &str) -> rusqlite::Connection {
-    rusqlite::Connection::open(shuqiao_store::db::audit_path(db)).unwrap()
+    rusqlite::Connection::open(shuqiao_service::db::audit_path(db)).unwrap()
 }
 
 /// A copy of the three files of `db` in `dir/name`.
@@ -175,7 +175,7 @@ fn verify_and_serve_catch_tampering_outside_the_sealed_bytes() {
     )
     .unwrap();
     drop(c);
-    std::fs::write(shuqiao_store::db::journal_path(&consistent), b"").unwrap();
+    std::fs::write(shuqiao_service::audit::journal_path(&consistent), b"").unwrap();
     let (ok, out, err) = run(&consistent, &["audit", "verify", "--audit-key-file", &key]);
     assert!(ok, "nothing inside the files tells\n{out}{err}");
     let (ok, out, err) = run(

@@ -38,7 +38,7 @@ fn demo_data_and_the_gbk_sample_walk_through() {
     );
     let sample = dir.path().join("samples/population-sample-gbk.csv");
     assert!(sample.exists(), "{err}");
-    let (_, expected) = shuqiao_core::demo::population::sample_bad_gbk_csv();
+    let (_, expected) = shuqiao_demo::population::sample_bad_gbk_csv();
 
     // All-or-nothing: the batch is refused whole, nothing changes, exit code 2.
     let out = shuqiao(&db)

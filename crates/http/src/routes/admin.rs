@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use shuqiao_core::account::{Account, InfoSystem, Principal, Role, RoleBinding};
 use shuqiao_core::org::Org;
 use shuqiao_core::DomainError;
-use shuqiao_store::accounts::TokenInfo;
+use shuqiao_service::accounts::TokenInfo;
 
 use crate::error::ApiResult;
 use crate::extract::{Caller, Gate, JsonBody, Operator, Path, Query};
@@ -18,8 +18,8 @@ pub struct List<T> {
     pub total: usize,
 }
 
-impl<T> From<shuqiao_store::share::Listed<T>> for List<T> {
-    fn from(l: shuqiao_store::share::Listed<T>) -> Self {
+impl<T> From<shuqiao_service::share::Listed<T>> for List<T> {
+    fn from(l: shuqiao_service::share::Listed<T>) -> Self {
         List {
             total: l.total as usize,
             items: l.items,

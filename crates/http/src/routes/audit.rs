@@ -10,8 +10,8 @@ use serde::Serialize;
 use shuqiao_core::account::{Principal, Role};
 use shuqiao_core::audit::entry::SubjectKind;
 use shuqiao_core::DomainError;
-use shuqiao_store::audit::{AuditFilter, AuditRecord};
-use shuqiao_store::catalog::Page;
+use shuqiao_service::audit::{AuditFilter, AuditRecord};
+use shuqiao_service::catalog::Page;
 
 use super::params::{bad_param, only_known, parse_number, parse_u64, require_u64};
 use crate::error::ApiResult;
@@ -23,14 +23,15 @@ fn text(body: String) -> Response {
 }
 
 pub async fn checkpoint(State(st): State<AppState>) -> ApiResult<Response> {
-    Ok(text(st.store.audit_checkpoint().await?))
+    Ok(text(st.store.audit().checkpoint().await?))
 }
 
 pub async fn public_key(State(st): State<AppState>) -> ApiResult<Response> {
     let key = st
         .store
-        .audit_public_key()
-        .ok_or(shuqiao_store::StoreError::AuditUnavailable)?;
+        .audit()
+        .public_key()
+        .ok_or(shuqiao_service::StoreError::AuditUnavailable)?;
     Ok(text(format!("{key}\n")))
 }
 
@@ -52,8 +53,8 @@ pub async fn inclusion(
     only_known(&q, &["index", "size"])?;
     let index = require_u64(&q, "index")?;
     let size = require_u64(&q, "size")?;
-    let proof = st.store.audit_inclusion_proof(index, size).await?;
-    let (_, leaf) = st.store.audit_entry(index).await?;
+    let proof = st.store.audit().inclusion_proof(index, size).await?;
+    let (_, leaf) = st.store.audit().entry(index).await?;
     Ok(Json(Proof {
         index: Some(index),
         from: None,
@@ -70,7 +71,7 @@ pub async fn consistency(
     only_known(&q, &["from", "to"])?;
     let from = require_u64(&q, "from")?;
     let to = require_u64(&q, "to")?;
-    let proof = st.store.audit_consistency_proof(from, to).await?;
+    let proof = st.store.audit().consistency_proof(from, to).await?;
     Ok(Json(Proof {
         index: None,
         from: Some(from),
@@ -99,7 +100,7 @@ pub async fn entry(
     Path(index): Path<u64>,
 ) -> ApiResult<Json<serde_json::Value>> {
     require_auditor(&p)?;
-    let (entry, leaf) = st.store.audit_entry(index).await?;
+    let (entry, leaf) = st.store.audit().entry(index).await?;
     Ok(Json(
         serde_json::json!({"index": index, "leaf_hash": leaf, "entry": entry}),
     ))
@@ -142,7 +143,7 @@ pub async fn entries(
                 Some("company") => SubjectKind::Company,
                 Some(_) => return Err(bad_param("subject_kind", "person, company")),
             };
-            Some(st.store.audit_subject_key(kind, &id)?)
+            Some(st.store.audit().subject_key(kind, &id)?)
         }
     };
     let csv = match text("format").as_deref() {
@@ -218,7 +219,7 @@ pub async fn cosign(
     State(st): State<AppState>,
     body: String,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let witnesses = st.store.audit_add_cosignature(body).await?;
+    let witnesses = st.store.audit().add_cosignature(body).await?;
     Ok(Json(serde_json::json!({"witnesses": witnesses})))
 }
 
@@ -227,7 +228,7 @@ pub async fn my_accesses(
     State(st): State<AppState>,
     Caller(p): Caller,
     Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Json<shuqiao_store::subjects::ProvenAccesses>> {
+) -> ApiResult<Json<shuqiao_service::subjects::ProvenAccesses>> {
     p.require_authenticated()?;
     only_known(&q, &["limit", "offset"])?;
     let limit = parse_number(&q, "limit", 50, 500)?;
@@ -241,11 +242,11 @@ pub async fn register_subject(
     Caller(p): Caller,
     _: Gate<Operator>,
     crate::extract::JsonBody(r): crate::extract::JsonBody<
-        shuqiao_store::subjects::SubjectRegistration,
+        shuqiao_service::subjects::SubjectRegistration,
     >,
 ) -> ApiResult<(
     axum::http::StatusCode,
-    Json<shuqiao_store::subjects::SubjectAccount>,
+    Json<shuqiao_service::subjects::SubjectAccount>,
 )> {
     Ok((
         axum::http::StatusCode::CREATED,

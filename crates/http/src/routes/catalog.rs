@@ -7,7 +7,7 @@ use axum::Json;
 use serde::Deserialize;
 use shuqiao_core::catalog::{Category, Grade, OpenType, ResourceMeta, ShareType, Status};
 use shuqiao_core::FieldError;
-use shuqiao_store::catalog::{
+use shuqiao_service::catalog::{
     CatalogEvent, Page, ResourceDetail, ResourceSummary, SearchQuery, VersionInfo, VersionView,
     MAX_PAGE,
 };

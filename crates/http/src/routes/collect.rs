@@ -13,10 +13,10 @@ use shuqiao_core::collect::source::{Next, Progress, RawRow, RowSource, SourceErr
 use shuqiao_core::collect::{BatchMode, BatchPolicy};
 use shuqiao_core::FieldError;
 use shuqiao_ingest::file::{EncodingChoice, FileFormat, FileOptions};
-use shuqiao_store::catalog::Page;
-use shuqiao_store::collect::connectors::{ConnectorConfig, ConnectorView};
-use shuqiao_store::collect::records::RecordVersion;
-use shuqiao_store::collect::{BatchReport, BatchRequest, Channel, DataStatus, OverrideView};
+use shuqiao_service::catalog::Page;
+use shuqiao_service::collect::connectors::{ConnectorConfig, ConnectorView};
+use shuqiao_service::collect::records::RecordVersion;
+use shuqiao_service::collect::{BatchReport, BatchRequest, Channel, DataStatus, OverrideView};
 use tokio::io::AsyncWriteExt;
 
 use super::params::{bad_param, parse_number};
@@ -95,7 +95,7 @@ fn batch_response(report: BatchReport) -> Response {
     let err = report
         .error
         .clone()
-        .unwrap_or(shuqiao_store::collect::BatchError {
+        .unwrap_or(shuqiao_service::collect::BatchError {
             code: "batch_failed".into(),
             zh: "批次未应用".into(),
             en: "the batch was not applied".into(),
@@ -447,7 +447,7 @@ pub async fn rejects(
             Ok(Json(serde_json::json!({ "batch": id, "items": rows })).into_response())
         }
         Some("csv") => {
-            let out = shuqiao_store::collect::rejects_csv(rows);
+            let out = crate::downloads::rejects_csv(rows);
             let mut resp = out.into_response();
             let h = resp.headers_mut();
             h.insert(
@@ -549,7 +549,7 @@ pub async fn put_connector(
             }) => Ok(()),
             _ => Err(e),
         })?;
-    crate::collector::check_connector(&cfg).await?;
+    shuqiao_service::collect::runner::check_connector(&cfg).await?;
     Ok(Json(st.store.set_connector(p, &code, cfg).await?))
 }
 
@@ -568,7 +568,7 @@ pub async fn run_connector(
     Path(code): Path<String>,
 ) -> ApiResult<Response> {
     let due = st.store.connector_for_run(p, &code).await?;
-    let report = crate::collector::run(&st.store, due).await?;
+    let report = shuqiao_service::collect::runner::run(&st.store, due).await?;
     Ok(batch_response(report))
 }
 

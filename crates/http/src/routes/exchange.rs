@@ -10,14 +10,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
-use shuqiao_store::audit::Receipt;
+use shuqiao_service::audit::Receipt;
 
 use super::params::only_known;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, ExchangeCredential, JsonBody, JsonBytes};
 use crate::AppState;
-use shuqiao_store::exchange::Credential;
-use shuqiao_store::exchange::DownloadPlan;
+use shuqiao_service::exchange::Credential;
+use shuqiao_service::exchange::DownloadPlan;
 
 fn with_receipt(status: StatusCode, body: impl serde::Serialize, receipt: &Receipt) -> Response {
     let mut resp = (status, Json(body)).into_response();
@@ -300,7 +300,7 @@ pub async fn download(
     let fields = params.get("fields").map(|f| split_fields(f));
     let plan = st.store.exchange_download(&cred, &resource, fields).await?;
     let mut resp = Response::new(axum::body::Body::from_stream(download_stream(
-        shuqiao_store::Store::clone(&st.store),
+        shuqiao_service::Store::clone(&st.store),
         plan.clone(),
         csv,
     )));
@@ -340,12 +340,12 @@ fn receipt_header(r: &Receipt) -> String {
 /// A read failure mid-stream ends the body with an error, so the client sees a broken
 /// transfer rather than a silently short file.
 fn download_stream(
-    store: shuqiao_store::Store,
+    store: shuqiao_service::Store,
     plan: DownloadPlan,
     csv: bool,
 ) -> impl futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>> {
     struct S {
-        store: shuqiao_store::Store,
+        store: shuqiao_service::Store,
         plan: DownloadPlan,
         csv: bool,
         after: Option<String>,
@@ -379,7 +379,7 @@ fn download_stream(
                 return Some((Err(std::io::Error::other("download interrupted")), s));
             }
         };
-        if page.len() < shuqiao_store::exchange::DOWNLOAD_PAGE {
+        if page.len() < shuqiao_service::exchange::DOWNLOAD_PAGE {
             s.done = true;
         }
         s.after = page.last().map(|(k, _)| k.clone());

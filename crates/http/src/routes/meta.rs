@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use shuqiao_core::catalog::{
     self, Category, Format, Grade, ItemType, OpenType, ShareMode, ShareType, UpdateCycle,
 };
-use shuqiao_core::{demo, region};
+use shuqiao_core::region;
+use shuqiao_demo as demo;
 
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
@@ -20,7 +21,7 @@ pub async fn health(State(st): State<AppState>) -> Json<Value> {
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "database": format!("{:?}", st.store.backend()).to_lowercase(),
-        "schema_version": shuqiao_store::migrate::latest_version(),
+        "schema_version": shuqiao_service::db::migrate::latest_version(),
     }))
 }
 

@@ -11,7 +11,7 @@ use shuqiao_core::share::calendar::YearCalendar;
 use shuqiao_core::share::{
     AccessRequest, Approval, Decision, NeedInput, NegativeProposalInput, ResponsibilityInput,
 };
-use shuqiao_store::share::{
+use shuqiao_service::share::{
     ApplicationView, CalendarYearInfo, ConversionView, GrantView, InboxItem, NeedView,
     NegativeEntry, NegativeProposalView, ResponsibilityView, ShareFilter, ShareStats, WebhookView,
     APPLICATION_SORTS,

@@ -35,7 +35,7 @@ async fn audit_log_is_verifiable_by_anyone_and_readable_by_auditors() {
         json!({}),
     )
     .await;
-    app._db.store.audit_seal_pending().await.unwrap();
+    app._db.store.audit().seal_pending().await.unwrap();
 
     // Anyone: the key, the checkpoint, and proofs that check out against them.
     let (s, key) = app.get("/api/v1/audit/public-key", None).await;
@@ -75,7 +75,7 @@ async fn audit_log_is_verifiable_by_anyone_and_readable_by_auditors() {
         )
         .await;
     let path: Vec<Hash> = c["proof"].as_array().unwrap().iter().map(h).collect();
-    let first = app._db.store.audit_inclusion_proof(0, 1).await.unwrap();
+    let first = app._db.store.audit().inclusion_proof(0, 1).await.unwrap();
     assert!(first.is_empty());
     let (_, leaf0) = app
         .get("/api/v1/audit/proofs/inclusion?index=0&size=1", None)
@@ -143,7 +143,7 @@ async fn audit_log_is_verifiable_by_anyone_and_readable_by_auditors() {
 
 #[tokio::test]
 async fn without_audit_keys_the_log_fails_closed() {
-    let db = testkit::sqlite(shuqiao_store::system_clock()).await;
+    let db = testkit::sqlite(shuqiao_service::system_clock()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(shuqiao_http::serve(
@@ -175,10 +175,14 @@ async fn witnesses_cosign_checkpoints_and_strangers_cannot() {
         serde_json::to_value(sample_meta()).unwrap(),
     )
     .await;
-    app._db.store.audit_seal_pending().await.unwrap();
+    app._db.store.audit().seal_pending().await.unwrap();
     let witness = NoteSigner::new("witness.sanya", [21u8; 32]).unwrap();
     let stranger = NoteSigner::new("stranger", [22u8; 32]).unwrap();
-    app._db.store.add_audit_witness(witness.verifier()).unwrap();
+    app._db
+        .store
+        .audit()
+        .add_witness(witness.verifier())
+        .unwrap();
     let (_, note) = app.get("/api/v1/audit/checkpoint", None).await;
     let note = SignedNote::parse(note.as_str().unwrap()).unwrap();
     let post = |body: String| {
@@ -284,7 +288,7 @@ async fn security_changes_through_the_api_are_sealed() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    store.audit_seal_pending().await.unwrap();
+    store.audit().seal_pending().await.unwrap();
 
     let (s, _) = app
         .get("/api/v1/audit/entries?action=token.issue", Some(&steward))

@@ -2,7 +2,7 @@
 //! gets from it, run against the demo province. All rows run before anything is asserted, so
 //! one run reports every row that disagrees.
 use super::*;
-use shuqiao_core::demo;
+use shuqiao_demo as demo;
 
 /// The callers of every row, in the order the columns are written and run.
 const WHO: [&str; 8] = [

@@ -252,7 +252,7 @@ async fn pushes_are_idempotent_and_overrides_need_the_operator() {
         ._db
         .store
         .issue_token(
-            &shuqiao_store::testkit::admin_principal(),
+            &shuqiao_service::testkit::admin_principal(),
             "d-a-sys",
             "push",
             30,

@@ -30,7 +30,7 @@ async fn the_audit_csv_defuses_formulas() {
         result: "ok".into(),
         subjects: vec![],
     };
-    app._db.store.audit_append(vec![entry]).await.unwrap();
+    app._db.store.audit().append(vec![entry]).await.unwrap();
     let auditor = app.login("auditor").await;
     let (s, csv) = text(
         &app,
@@ -52,12 +52,12 @@ async fn the_audit_csv_defuses_formulas() {
 async fn downloads_and_rejected_rows_defuse_formulas() {
     let Setup {
         app, code, token, ..
-    } = setup_with(shuqiao_store::system_clock()).await;
+    } = setup_with(shuqiao_service::system_clock()).await;
     let s = app._db.store.clone();
     let steward = s.principal_for("steward.a").await.unwrap();
-    let mut req = shuqiao_store::collect::BatchRequest::new(
+    let mut req = shuqiao_service::collect::BatchRequest::new(
         &code,
-        shuqiao_store::collect::Channel::Import,
+        shuqiao_service::collect::Channel::Import,
         "t.csv",
     );
     req.policy = shuqiao_core::collect::BatchPolicy::AcceptValid;

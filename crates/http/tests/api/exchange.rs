@@ -15,21 +15,21 @@ pub(super) struct Setup {
 }
 
 async fn setup() -> Setup {
-    setup_with(shuqiao_store::system_clock()).await
+    setup_with(shuqiao_service::system_clock()).await
 }
 
 /// A conditional resource with two people in it, and a 30-day grant for `c1-sys` on GMSFHM
 /// (核心: verify only) and XM, but not CSRQ; `c2-sys` of another organisation has none.
-pub(super) async fn setup_with(clock: shuqiao_store::Clock) -> Setup {
+pub(super) async fn setup_with(clock: shuqiao_service::Clock) -> Setup {
     let app = app_with_clock(clock).await;
     let s = app._db.store.clone();
     let (_, code) = testkit::share_fixture(&s).await;
     let steward = s.principal_for("steward.a").await.unwrap();
     let consumer = s.principal_for("user.c1").await.unwrap();
     // Data to exchange.
-    let mut req = shuqiao_store::collect::BatchRequest::new(
+    let mut req = shuqiao_service::collect::BatchRequest::new(
         &code,
-        shuqiao_store::collect::Channel::Import,
+        shuqiao_service::collect::Channel::Import,
         "t.csv",
     );
     req.policy = shuqiao_core::collect::BatchPolicy::AllOrNothing;
@@ -68,7 +68,7 @@ pub(super) async fn setup_with(clock: shuqiao_store::Clock) -> Setup {
         .unwrap();
     let (token, _) = s
         .issue_token(
-            &shuqiao_store::testkit::admin_principal(),
+            &shuqiao_service::testkit::admin_principal(),
             "c1-sys",
             "exchange",
             30,
@@ -77,7 +77,7 @@ pub(super) async fn setup_with(clock: shuqiao_store::Clock) -> Setup {
         .unwrap();
     let (other_token, _) = s
         .issue_token(
-            &shuqiao_store::testkit::admin_principal(),
+            &shuqiao_service::testkit::admin_principal(),
             "c2-sys",
             "exchange",
             30,
@@ -288,7 +288,7 @@ async fn the_authority_matrix_refuses_and_audits() {
         .unwrap();
     app._db
         .store
-        .revoke_token(&shuqiao_store::testkit::admin_principal(), info[0].id)
+        .revoke_token(&shuqiao_service::testkit::admin_principal(), info[0].id)
         .await
         .unwrap();
     let (s, _) = app.get(&lookup, Some(&token)).await;

@@ -32,7 +32,7 @@ async fn push(app: &App, code: &str, id: &str, body: Value) {
 
 /// Publishes `meta` as the resource's next version, as its steward and the operator would.
 async fn republish(
-    store: &shuqiao_store::Store,
+    store: &shuqiao_service::Store,
     code: &str,
     meta: shuqiao_core::catalog::ResourceMeta,
 ) {
@@ -66,7 +66,7 @@ async fn raw(
 async fn queries_follow_filters_cursors_and_the_grant() {
     let Setup {
         app, code, token, ..
-    } = setup_with(shuqiao_store::system_clock()).await;
+    } = setup_with(shuqiao_service::system_clock()).await;
     let q = format!("/api/v1/exchange/{code}/query");
     let (s, v) = app.get(&format!("{q}?XM=张三"), Some(&token)).await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -132,7 +132,7 @@ async fn queries_follow_filters_cursors_and_the_grant() {
 async fn the_change_feed_resumes_from_its_cursor_and_long_polls() {
     let Setup {
         app, code, token, ..
-    } = setup_with(shuqiao_store::system_clock()).await;
+    } = setup_with(shuqiao_service::system_clock()).await;
     let feed = format!("/api/v1/exchange/{code}/changes");
     let (s, v) = app.get(&feed, Some(&token)).await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -238,7 +238,7 @@ async fn the_change_feed_resumes_from_its_cursor_and_long_polls() {
 async fn downloads_stream_the_granted_fields_with_the_receipt() {
     let Setup {
         app, code, token, ..
-    } = setup_with(shuqiao_store::system_clock()).await;
+    } = setup_with(shuqiao_service::system_clock()).await;
     let (s, h, body) = raw(&app, &format!("/api/v1/exchange/{code}/download"), &token).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(
@@ -415,7 +415,7 @@ async fn every_exchange_endpoint_refuses_and_audits_every_unauthorised_call() {
     // A token that outlives the 30-day grant, one that expires first, one revoked.
     let (long_token, _) = store
         .issue_token(
-            &shuqiao_store::testkit::admin_principal(),
+            &shuqiao_service::testkit::admin_principal(),
             "c1-sys",
             "long",
             90,
@@ -424,7 +424,7 @@ async fn every_exchange_endpoint_refuses_and_audits_every_unauthorised_call() {
         .unwrap();
     let (short_token, _) = store
         .issue_token(
-            &shuqiao_store::testkit::admin_principal(),
+            &shuqiao_service::testkit::admin_principal(),
             "c1-sys",
             "short",
             1,
@@ -433,7 +433,7 @@ async fn every_exchange_endpoint_refuses_and_audits_every_unauthorised_call() {
         .unwrap();
     let (revoked_token, info) = store
         .issue_token(
-            &shuqiao_store::testkit::admin_principal(),
+            &shuqiao_service::testkit::admin_principal(),
             "c1-sys",
             "gone",
             30,
@@ -441,7 +441,7 @@ async fn every_exchange_endpoint_refuses_and_audits_every_unauthorised_call() {
         .await
         .unwrap();
     store
-        .revoke_token(&shuqiao_store::testkit::admin_principal(), info.id)
+        .revoke_token(&shuqiao_service::testkit::admin_principal(), info.id)
         .await
         .unwrap();
     let endpoints: Vec<(Method, String, Option<Value>)> = vec![
@@ -678,11 +678,11 @@ async fn every_exchange_endpoint_refuses_and_audits_every_unauthorised_call() {
 async fn when_the_audit_append_fails_no_data_leaves() {
     let Setup {
         app, code, token, ..
-    } = setup_with(shuqiao_store::system_clock()).await;
+    } = setup_with(shuqiao_service::system_clock()).await;
     // Another process holds the audit journal (where the sequencer writes) and does not let
     // go, as a hung process or an unwritable disk would: every append gives up.
     let path = app._db.url.trim_start_matches("sqlite:").to_string();
-    let held = std::fs::File::open(shuqiao_store::db::journal_lock_path(&path)).unwrap();
+    let held = std::fs::File::open(shuqiao_service::audit::journal_lock_path(&path)).unwrap();
     held.lock().unwrap();
     let paths = [
         format!("/api/v1/exchange/{code}/records/{A}"),
@@ -731,7 +731,7 @@ async fn audit_entries(app: &App) -> Vec<Value> {
 async fn keys_a_grant_may_only_verify_never_leave_in_clear() {
     let Setup {
         app, code, token, ..
-    } = setup_with(shuqiao_store::system_clock()).await;
+    } = setup_with(shuqiao_service::system_clock()).await;
     let hex = |k: &str| k.bytes().map(|b| format!("{b:02x}")).collect::<String>();
     let hidden = [
         A.to_string(),
@@ -1015,7 +1015,7 @@ async fn citizen(app: &App, username: &str, id: &str) -> String {
 async fn citizens_see_the_downloads_that_held_their_record() {
     let Setup {
         app, code, token, ..
-    } = setup_with(shuqiao_store::system_clock()).await;
+    } = setup_with(shuqiao_service::system_clock()).await;
     let zhang = citizen(&app, "zhang.san", A).await;
     let outsider = citizen(&app, "qian.qi", "110101198001010010").await;
     let (s, h, body) = raw(&app, &format!("/api/v1/exchange/{code}/download"), &token).await;
@@ -1060,7 +1060,7 @@ async fn input_refusals_come_after_the_caller_is_checked_and_are_sealed() {
         token,
         other_token,
         grant,
-    } = setup_with(shuqiao_store::system_clock()).await;
+    } = setup_with(shuqiao_service::system_clock()).await;
     let x = format!("/api/v1/exchange/{code}");
     let record = format!("{x}/records/{A}?colour=red");
     let (s, v) = app.get(&record, None).await;

@@ -403,13 +403,13 @@ async fn sharing_over_http_with_its_authorisation_matrix() {
 
     // Every decision is sealed into the audit log with who, what and why.
     let store = app.store().await;
-    store.audit_seal_pending().await.unwrap();
+    store.audit().seal_pending().await.unwrap();
     let sealed = |action: &str| {
         let store = store.clone();
         let action = action.to_string();
         async move {
             store
-                .audit_entries(shuqiao_store::audit::AuditFilter {
+                .audit_entries(shuqiao_service::audit::AuditFilter {
                     action: Some(action),
                     limit: 10,
                     ..Default::default()

@@ -24,10 +24,12 @@ async fn identified_subjects_see_who_accessed_their_data() {
     );
 
     let key = store
-        .audit_subject_key(SubjectKind::Person, "11010519491231002X")
+        .audit()
+        .subject_key(SubjectKind::Person, "11010519491231002X")
         .unwrap();
     store
-        .audit_submit(vec![Entry {
+        .audit()
+        .submit(vec![Entry {
             time: 1_790_000_000_000,
             actor_org: "d-b".into(),
             actor_system: Some("d-b-sys".into()),

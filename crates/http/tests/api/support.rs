@@ -1,7 +1,7 @@
 //! What every HTTP test shares: a fixture-loaded server on a random port and a client for it.
 pub(crate) use reqwest::{Client, Method, StatusCode};
 pub(crate) use serde_json::{json, Value};
-pub(crate) use shuqiao_store::testkit::{self, fixture, sample_meta, TestDb};
+pub(crate) use shuqiao_service::testkit::{self, fixture, sample_meta, TestDb};
 
 pub(crate) struct App {
     pub(crate) base: String,
@@ -10,10 +10,10 @@ pub(crate) struct App {
 }
 
 pub(crate) async fn app() -> App {
-    app_with_clock(shuqiao_store::system_clock()).await
+    app_with_clock(shuqiao_service::system_clock()).await
 }
 
-pub(crate) async fn app_with_clock(clock: shuqiao_store::Clock) -> App {
+pub(crate) async fn app_with_clock(clock: shuqiao_service::Clock) -> App {
     let db = signing_db(clock).await;
     fixture(&db.store).await;
     serving(db).await
@@ -91,7 +91,7 @@ impl App {
         let (s, v, _) = self.call(Method::PUT, path, auth, Some(body)).await;
         (s, v)
     }
-    pub(crate) async fn store(&self) -> shuqiao_store::Store {
+    pub(crate) async fn store(&self) -> shuqiao_service::Store {
         self._db.store.clone()
     }
 }
@@ -107,9 +107,9 @@ pub(crate) fn access(org: &str, resource: &str) -> Value {
 /// A server loaded with the demo province (its public demo accounts and passwords), signing
 /// its audit log so identities and receipts work as in a real deployment.
 pub(crate) async fn demo_app() -> App {
-    let db = signing_db(shuqiao_store::system_clock()).await;
+    let db = signing_db(shuqiao_service::system_clock()).await;
     db.store
-        .load_demo(shuqiao_core::demo::DEFAULT_SEED)
+        .load_demo(shuqiao_demo::DEFAULT_SEED)
         .await
         .unwrap()
         .expect("an empty database loads the demo");
@@ -132,12 +132,12 @@ impl App {
 }
 
 /// A fresh SQLite store that signs its audit log.
-async fn signing_db(clock: shuqiao_store::Clock) -> TestDb {
+async fn signing_db(clock: shuqiao_service::Clock) -> TestDb {
     let mut db = testkit::sqlite(clock).await;
     db.store = db
         .store
         .clone()
-        .with_audit(shuqiao_store::audit::AuditKeys::generate("test.shuqiao/audit").unwrap());
+        .with_audit(shuqiao_service::audit::AuditKeys::generate("test.shuqiao/audit").unwrap());
     db
 }
 
