@@ -7,7 +7,7 @@ pub mod tables;
 
 use sha2::{Digest, Sha256};
 
-use shuqiao_core::account::{Account, InfoSystem, Role, RoleBinding};
+use shuqiao_core::account::{Account, InfoSystem, Principal, Role, RoleBinding};
 use shuqiao_core::catalog::{Classification, Format, InfoItem, ResourceMeta, ShareMode};
 use shuqiao_core::ident;
 use shuqiao_core::org::{Org, OrgKind};
@@ -457,6 +457,30 @@ pub fn province(seed: u64) -> Result<DemoProvince, DemoDataError> {
         tokens,
         resources,
     })
+}
+
+/// The demo steward of a provincial department.
+pub fn steward_of(org: &str) -> Principal {
+    Principal::Person {
+        username: format!("steward.{}", dept_suffix(org)),
+        org: org.to_string(),
+        roles: vec![RoleBinding {
+            role: Role::DataSteward,
+            org: org.to_string(),
+        }],
+    }
+}
+
+/// The demo platform admin.
+pub fn admin() -> Principal {
+    Principal::Person {
+        username: "admin".into(),
+        org: OPERATOR.into(),
+        roles: vec![RoleBinding {
+            role: Role::PlatformAdmin,
+            org: OPERATOR.into(),
+        }],
+    }
 }
 
 #[cfg(test)]

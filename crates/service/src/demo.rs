@@ -1,7 +1,7 @@
 //! Loads the demo province through the same rules as every other write.
 use std::collections::HashMap;
 
-use shuqiao_core::account::{self, Principal, Role, RoleBinding};
+use shuqiao_core::account::{self, Principal};
 use shuqiao_demo::{self as demo, DemoProvince, DemoState};
 
 use crate::accounts::{insert_account, insert_org, insert_system};
@@ -19,29 +19,7 @@ pub struct DemoSummary {
     pub published: usize,
 }
 
-/// The demo steward of a provincial department.
-pub fn steward_of(org: &str) -> Principal {
-    Principal::Person {
-        username: format!("steward.{}", demo::dept_suffix(org)),
-        org: org.to_string(),
-        roles: vec![RoleBinding {
-            role: Role::DataSteward,
-            org: org.to_string(),
-        }],
-    }
-}
-
-/// The demo platform admin.
-pub fn admin() -> Principal {
-    Principal::Person {
-        username: "admin".into(),
-        org: demo::OPERATOR.into(),
-        roles: vec![RoleBinding {
-            role: Role::PlatformAdmin,
-            org: demo::OPERATOR.into(),
-        }],
-    }
-}
+pub use shuqiao_demo::{admin, steward_of};
 
 impl Store {
     /// Loads the demo province for `seed` in one transaction, if the database is empty.

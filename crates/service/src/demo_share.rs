@@ -8,10 +8,9 @@ use shuqiao_core::share::{
     AccessRequest, Approval, Decision, NeedInput, NegativeAction, NegativeProposalInput,
     ResponsibilityInput, DAY_MS,
 };
-use shuqiao_demo::{self as demo, DemoProvince};
+use shuqiao_demo::{self as demo, admin, steward_of, DemoProvince};
 
 use crate::db::Conn;
-use crate::demo::{admin, steward_of};
 use crate::share::access::{apply_tx, approve_application_tx, subscribe_tx};
 use crate::share::lists::{
     add_responsibility_tx, confirm_need_tx, propose_negative_tx, review_negative_tx, state_need_tx,

@@ -11,7 +11,6 @@ use shuqiao_core::share::{
 use shuqiao_core::{DomainError, FieldError};
 
 use super::events::{emit, history, operator_orgs, Actor, Event, ShareEvent};
-use super::lists::{bad_status, satisfy_needs};
 use super::{already_decided, not_found, scope, Listed, ShareFilter, Where};
 use crate::accounts::find_system;
 use crate::catalog::{shareable, Shareable};
@@ -307,6 +306,45 @@ fn insert_grant(c: &mut dyn Conn, actor: &Actor, g: NewGrant<'_>, now: i64) -> R
     )?;
     satisfy_needs(c, g.consumer_org, g.resource, id, now)?;
     Ok(id)
+}
+
+/// Marks confirmed needs of `org` for `resource` satisfied by `grant`.
+pub(crate) fn satisfy_needs(
+    c: &mut dyn Conn,
+    org: &str,
+    resource: &str,
+    grant: i64,
+    now: i64,
+) -> Result<()> {
+    let ids = c.query(
+        "SELECT id FROM needs WHERE org = $1 AND resource = $2 AND status = 'confirmed'",
+        params![org, resource],
+    )?;
+    for r in ids {
+        let id = r.int(0)?;
+        c.execute(
+            "UPDATE needs SET status = 'satisfied', satisfied_at = $1, grant_id = $2 WHERE id = $3",
+            params![now, grant, id],
+        )?;
+        emit(
+            c,
+            &Actor::platform(),
+            Event {
+                kind: "need.satisfy",
+                subject_type: "need",
+                subject_id: id,
+                resource: Some(resource),
+                resource_version: None,
+                grant: Some(grant),
+                reason: None,
+                notify: vec![org.to_string()],
+                title_zh: format!("需求 {id} 已满足（授权 {grant}）"),
+                title_en: format!("need {id} is satisfied (grant {grant})"),
+            },
+            now,
+        )?;
+    }
+    Ok(())
 }
 
 /// Ends a grant (revocation, or the resource going onto the negative list).
@@ -725,7 +763,7 @@ impl Store {
         p.require_authenticated()?;
         if let Some(s) = &f.status {
             if ApplicationStatus::parse(s).is_none() && s != "overdue" {
-                return Err(bad_status(
+                return Err(super::bad_status(
                     "status",
                     &format!("{}, overdue", ApplicationStatus::wire_names()),
                 ));
@@ -818,7 +856,7 @@ impl Store {
                 Some("active") => w.raw(&format!("revoked_at IS NULL AND expires_at > {now}")),
                 Some("expired") => w.raw(&format!("revoked_at IS NULL AND expires_at <= {now}")),
                 Some("revoked") => w.raw("revoked_at IS NOT NULL"),
-                Some(_) => return Err(bad_status("status", "active, expired, revoked")),
+                Some(_) => return Err(super::bad_status("status", "active, expired, revoked")),
             }
             match &p {
                 Principal::System { system, .. } => w.eq("system", Some(system)),
@@ -958,7 +996,7 @@ impl Store {
         p.require_authenticated()?;
         if let Some(s) = &f.status {
             if ConversionStatus::parse(s).is_none() {
-                return Err(bad_status("status", &ConversionStatus::wire_names()));
+                return Err(super::bad_status("status", &ConversionStatus::wire_names()));
             }
         }
         self.read(move |c| {

@@ -202,45 +202,6 @@ fn require_need_decider(c: &mut dyn Conn, p: &Principal, resource: Option<&str>)
     Ok(share::require_need_decider(p, provider.as_deref())?)
 }
 
-/// Marks confirmed needs of `org` for `resource` satisfied by `grant`.
-pub(crate) fn satisfy_needs(
-    c: &mut dyn Conn,
-    org: &str,
-    resource: &str,
-    grant: i64,
-    now: i64,
-) -> Result<()> {
-    let ids = c.query(
-        "SELECT id FROM needs WHERE org = $1 AND resource = $2 AND status = 'confirmed'",
-        params![org, resource],
-    )?;
-    for r in ids {
-        let id = r.int(0)?;
-        c.execute(
-            "UPDATE needs SET status = 'satisfied', satisfied_at = $1, grant_id = $2 WHERE id = $3",
-            params![now, grant, id],
-        )?;
-        emit(
-            c,
-            &Actor::platform(),
-            Event {
-                kind: "need.satisfy",
-                subject_type: "need",
-                subject_id: id,
-                resource: Some(resource),
-                resource_version: None,
-                grant: Some(grant),
-                reason: None,
-                notify: vec![org.to_string()],
-                title_zh: format!("需求 {id} 已满足（授权 {grant}）"),
-                title_en: format!("need {id} is satisfied (grant {grant})"),
-            },
-            now,
-        )?;
-    }
-    Ok(())
-}
-
 /// The active grant of any system of `org` on `resource`, if there is one.
 fn active_grant_of_org(
     c: &mut dyn Conn,
@@ -482,7 +443,7 @@ pub(crate) fn confirm_need_tx(
         now,
     )?;
     if let Some(g) = active_grant_of_org(c, &need.org, &resource, now)? {
-        satisfy_needs(c, &need.org, &resource, g, now)?;
+        super::access::satisfy_needs(c, &need.org, &resource, g, now)?;
     }
     load_need(c, id)
 }
@@ -786,7 +747,7 @@ impl Store {
                     "(t.resource IS NULL OR NOT ({LIVE}) OR COALESCE(d.records, 0) = 0)"
                 )),
                 Some(_) => {
-                    return Err(bad_status(
+                    return Err(super::bad_status(
                         "status",
                         "gap, complete, no_resource, not_published, no_data",
                     ))
@@ -857,7 +818,7 @@ impl Store {
         p.require_authenticated()?;
         if let Some(s) = &f.status {
             if NeedStatus::parse(s).is_none() {
-                return Err(bad_status("status", &NeedStatus::wire_names()));
+                return Err(super::bad_status("status", &NeedStatus::wire_names()));
             }
         }
         self.read(move |c| {
@@ -943,7 +904,7 @@ impl Store {
         p.require_authenticated()?;
         if let Some(s) = &f.status {
             if ProposalStatus::parse(s).is_none() {
-                return Err(bad_status("status", &ProposalStatus::wire_names()));
+                return Err(super::bad_status("status", &ProposalStatus::wire_names()));
             }
         }
         let reviewer = !share::reviewer_roles(&p).is_empty();
@@ -1028,14 +989,4 @@ fn reviewer_orgs(c: &mut dyn Conn) -> Result<Vec<String>> {
     .iter()
     .map(|r| r.text(0))
     .collect::<Result<_, DbError>>()?)
-}
-
-pub(crate) fn bad_status(field: &str, allowed: &str) -> crate::StoreError {
-    DomainError::one(FieldError::new(
-        field,
-        "invalid_parameter",
-        format!("参数 {field} 的取值不正确，可选：{allowed}"),
-        format!("parameter {field} must be one of: {allowed}"),
-    ))
-    .into()
 }

@@ -172,3 +172,14 @@ pub(crate) fn already_decided(zh: &str, en: &str) -> DomainError {
         format!("the {en} has already been decided"),
     )
 }
+
+/// A list filter given a value outside its set.
+pub(crate) fn bad_status(field: &str, allowed: &str) -> crate::StoreError {
+    DomainError::one(shuqiao_core::FieldError::new(
+        field,
+        "invalid_parameter",
+        format!("参数 {field} 的取值不正确，可选：{allowed}"),
+        format!("parameter {field} must be one of: {allowed}"),
+    ))
+    .into()
+}
