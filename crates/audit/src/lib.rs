@@ -15,6 +15,7 @@ use shuqiao_core::DomainError;
 use shuqiao_db::maintenance::{Lane, Maintenance};
 use shuqiao_db::{insert_rows, params, write_on, Backend, Clock, Conn, Db, DbError, Value, Writer};
 
+pub mod backup;
 mod cache;
 mod error;
 mod journal;

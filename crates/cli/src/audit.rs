@@ -321,7 +321,7 @@ fn write_state(file: &Path, state: &WitnessState) -> Result<()> {
 }
 
 /// Verification and export open a damaged log too: reporting on it is their job.
-async fn open_to_inspect(database: &str) -> Result<Store> {
+pub(crate) async fn open_to_inspect(database: &str) -> Result<Store> {
     Store::open_to_inspect(database)
         .await
         .with_context(|| format!("cannot open database {database}"))
@@ -337,7 +337,7 @@ fn kept_checkpoints(files: &[std::path::PathBuf]) -> Result<Vec<String>> {
 }
 
 /// Verification and export must never create keys: they read the existing file.
-fn existing_keys(audit: &AuditArgs, database: &str) -> Result<AuditKeys> {
+pub(crate) fn existing_keys(audit: &AuditArgs, database: &str) -> Result<AuditKeys> {
     AuditKeys::load(&audit.key_file(database)).map_err(anyhow::Error::msg)
 }
 
@@ -392,7 +392,7 @@ async fn export(store: &Store, keys: &AuditKeys, file: &Path) -> Result<()> {
     Ok(())
 }
 
-async fn verify_database(
+pub(crate) async fn verify_database(
     store: &Store,
     key: NoteVerifier,
     witnesses: Vec<NoteVerifier>,
@@ -521,7 +521,7 @@ fn check_receipts(v: &mut Verifier, files: &[std::path::PathBuf]) -> Result<()> 
 /// Detailed problem lines printed at most; the rest are counted in the summary.
 const DETAILED: usize = 10;
 
-fn print_report(r: &Report) -> Result<()> {
+pub(crate) fn print_report(r: &Report) -> Result<()> {
     println!("条目 entries: {}\n根哈希 root: {}\n检查点 checkpoints checked: {}\n回执 receipts checked: {}", r.entries, r.root, r.checkpoints_checked, r.receipts_checked);
     for (w, sizes) in &r.witnessed {
         println!("见证 witness {w} cosigned sizes: {sizes:?}");

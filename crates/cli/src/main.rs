@@ -95,6 +95,27 @@ enum Command {
     },
     /// 执行数据库迁移 Bring the database schema up to date
     Migrate,
+    /// 在线备份（SQLite：数据库、审计库与日志文件同一时刻的副本）Back up while serving (SQLite:
+    /// the database, audit file and journal as they stood at one moment; PostgreSQL:
+    /// scripts/backup-postgres.sh)
+    Backup {
+        /// 备份目录（新建或为空）The backup folder (new or empty)
+        dir: PathBuf,
+        #[command(flatten)]
+        audit: AuditArgs,
+    },
+    /// 从备份恢复到 --database 指定的新位置，先验证 Restore a backup to the (new) --database
+    /// location, after verifying a scratch copy of it
+    Restore {
+        /// 备份目录 The backup folder
+        dir: PathBuf,
+        /// 信任的审计公钥（默认：密钥文件或备份清单中的）The audit public key to trust (default:
+        /// the key file's, else the manifest's)
+        #[arg(long)]
+        public_key: Option<String>,
+        #[command(flatten)]
+        audit: AuditArgs,
+    },
     /// 管理 Administration
     #[command(subcommand)]
     Admin(AdminCmd),
@@ -519,6 +540,12 @@ async fn run(cli: Cli) -> Result<()> {
             println!("schema version {}", store.schema_version().await?);
             Ok(())
         }
+        Command::Backup { dir, audit } => backup::backup(&cli.database, &dir, &audit).await,
+        Command::Restore {
+            dir,
+            public_key,
+            audit,
+        } => backup::restore(&cli.database, &dir, public_key, &audit).await,
         Command::Admin(a) => admin(open(&cli.database).await?, a).await,
         Command::Catalog(c) => catalog(open(&cli.database).await?, c).await,
         Command::Audit(a) => audit::run(&cli.database, a).await,
@@ -907,6 +934,7 @@ async fn catalog(store: Store, c: Catalog) -> Result<()> {
 }
 
 mod audit;
+mod backup;
 mod collect;
 mod share;
 

@@ -47,7 +47,11 @@ mod admin;
 mod audit;
 #[path = "cli/audit_log.rs"]
 mod audit_log;
+#[path = "cli/backup.rs"]
+mod backup;
 #[path = "cli/collect.rs"]
 mod collect;
+#[path = "cli/logs.rs"]
+mod logs;
 #[path = "cli/share.rs"]
 mod share;

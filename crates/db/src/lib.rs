@@ -647,6 +647,62 @@ impl SqliteDb {
         Self::connect_with_audit(&self.path, &self.audit_path)
     }
 
+    /// Copies the main and audit files to `main_to` and `audit_to` as they stood at one
+    /// moment, while they are in use. `hold` is taken before that moment and released after
+    /// `at_moment` has run on a connection that sees it (the audit log holds its journal's
+    /// lock, so no batch is sealed between the two files' snapshots, and copies its journal).
+    /// The pages are then copied from that connection's read snapshots, without holding
+    /// anyone up.
+    pub fn copy_files<G, T>(
+        &self,
+        main_to: &std::path::Path,
+        audit_to: &std::path::Path,
+        hold: impl FnOnce() -> Result<G, DbError>,
+        at_moment: impl FnOnce(&mut SqliteConn) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let mut c = self.own_connection()?;
+        let held = hold()?;
+        c.0.execute_batch("BEGIN").map_err(sqlite_err)?;
+        let copied = Self::snapshot_both(&mut c)
+            .and_then(|()| at_moment(&mut c))
+            .and_then(|t| {
+                drop(held);
+                Self::copy_schema(&c, "main", main_to)?;
+                Self::copy_schema(&c, "audit", audit_to)?;
+                Ok(t)
+            });
+        let _ = c.0.execute_batch("COMMIT");
+        copied
+    }
+
+    /// Starts the read snapshot of both files: a read transaction takes each file's when it
+    /// first reads it.
+    fn snapshot_both(c: &mut SqliteConn) -> Result<(), DbError> {
+        for schema in ["main", "audit"] {
+            c.0.query_row(
+                &format!("SELECT COUNT(*) FROM {schema}.sqlite_master"),
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(sqlite_err)?;
+        }
+        Ok(())
+    }
+
+    /// Copies one schema of `c`, as its open read transaction sees it, to a new file `to`.
+    fn copy_schema(c: &SqliteConn, schema: &str, to: &std::path::Path) -> Result<(), DbError> {
+        let mut dst = rusqlite::Connection::open(to).map_err(sqlite_err)?;
+        let backup = rusqlite::backup::Backup::new_with_names(&c.0, schema, &mut dst, "main")
+            .map_err(sqlite_err)?;
+        // All pages in one step: a step that stops half-way lets a writer restart the copy.
+        match backup.step(-1).map_err(sqlite_err)? {
+            rusqlite::backup::StepResult::Done => Ok(()),
+            other => Err(DbError::Other(format!(
+                "copy of the database stopped: {other:?}"
+            ))),
+        }
+    }
+
     /// The main file's path.
     pub fn path(&self) -> &str {
         &self.path
@@ -1306,6 +1362,51 @@ fn insert_rows_then(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A copy holds both files as they stood at the moment, not the commits made while the
+    /// pages were being copied.
+    #[test]
+    fn a_copy_is_of_one_moment_whatever_commits_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db").to_string_lossy().into_owned();
+        let db = SqliteDb::open(&path).unwrap();
+        db.write(|c| c.batch("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1);"))
+            .unwrap();
+        db.audit_write(|c| {
+            c.batch("CREATE TABLE audit.u (v INTEGER); INSERT INTO audit.u VALUES (1);")
+        })
+        .unwrap();
+        let (main_to, audit_to) = (dir.path().join("copy.db"), dir.path().join("copy-audit.db"));
+        let seen = db
+            .copy_files(
+                &main_to,
+                &audit_to,
+                || Ok(()),
+                |c| {
+                    // Another connection commits to both files after the moment.
+                    db.write(|w| w.batch("INSERT INTO t VALUES (2);"))?;
+                    db.audit_write(|w| w.batch("INSERT INTO audit.u VALUES (2);"))?;
+                    Ok(c.0
+                        .query_row("SELECT COUNT(*) FROM main.t", [], |r| r.get::<_, i64>(0))
+                        .unwrap())
+                },
+            )
+            .unwrap();
+        assert_eq!(seen, 1);
+        let count = |file: &std::path::Path, table: &str| -> i64 {
+            rusqlite::Connection::open(file)
+                .unwrap()
+                .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(count(&main_to, "t"), 1, "the main file as it stood");
+        assert_eq!(count(&audit_to, "u"), 1, "the audit file as it stood");
+        let live = db
+            .read(|c| c.query_one("SELECT COUNT(*) FROM t", &[]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(live.int(0).unwrap(), 2);
+    }
 
     /// The header a `WalWatch` reads stays put while nothing commits, and moves at every
     /// commit, whichever connection (or process) makes it.

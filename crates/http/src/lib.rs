@@ -33,8 +33,18 @@ pub fn router(state: AppState) -> Router {
             error::problem_for_bare_errors,
         ))
         .layer(axum::middleware::from_fn(error::refuse_long_uris))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// A request's span in the log: its method and the route it matched, never the path or the
+/// query themselves, which may carry an ID number, a name or a cursor.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(no route)", |m| m.as_str());
+    tracing::debug_span!("request", method = %req.method(), route)
 }
 
 /// Serves until `shutdown` resolves.
