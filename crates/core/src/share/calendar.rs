@@ -203,8 +203,8 @@ impl Calendar {
 /// Where a deadline stands on a given day, in working days, for a person's to-do list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deadline {
-    /// Working days left, today included when it is one (so a deadline at the end of today
-    /// leaves 1 on a working day): the time a person still has to act.
+    /// Whole working days left after today, counted as the deadline itself was (the day
+    /// of filing does not count): 2 on the day of filing, 0 on the last day.
     Left(u32),
     /// Working days since the deadline passed, today included; 0 on a weekend or holiday
     /// right after it, when it is overdue all the same.
@@ -216,10 +216,7 @@ impl Calendar {
     pub fn deadline(&self, now_ms: i64, due_ms: i64) -> Result<Deadline, NoCalendar> {
         let (today, due) = (china_day(now_ms), china_day(due_ms));
         if now_ms <= due_ms {
-            let today_counts = u32::from(self.is_working_day(today)?);
-            Ok(Deadline::Left(
-                today_counts + self.working_days_after(today, due)?,
-            ))
+            Ok(Deadline::Left(self.working_days_after(today, due)?))
         } else {
             Ok(Deadline::Overdue(self.working_days_after(due, today)?))
         }
@@ -300,12 +297,13 @@ mod tests {
     }
 
     #[test]
-    fn deadline_counts_today_while_left_and_working_days_once_overdue() {
+    fn deadline_in_working_days_left_or_overdue() {
         let c = cal();
         let noon = |s: &str| start_of_china_day(d(s)) + 12 * 3600 * 1000;
         let due = end_of_china_day(d("2026-02-13")); // Friday
-        assert_eq!(c.deadline(noon("2026-02-13"), due), Ok(Deadline::Left(1)));
-        assert_eq!(c.deadline(noon("2026-02-12"), due), Ok(Deadline::Left(2)));
+        assert_eq!(c.deadline(noon("2026-02-13"), due), Ok(Deadline::Left(0)));
+        assert_eq!(c.deadline(noon("2026-02-12"), due), Ok(Deadline::Left(1)));
+        assert_eq!(c.deadline(noon("2026-02-11"), due), Ok(Deadline::Left(2)));
         // Sat 14 Feb is a make-up working day, Sun 15 and the holiday are not.
         assert_eq!(
             c.deadline(noon("2026-02-14"), due),

@@ -127,6 +127,7 @@ strings! {
     left_after: " 个工作日", " working day(s) left";
     overdue_before: "已超期 ", "Overdue by ";
     overdue_after: " 个工作日", " working day(s)";
+    due_today: "今日到期", "Due today";
     overdue_plain: "已超期", "Overdue";
     deadline_unknown: "期限未定：日历未载入该年度", "Deadline unknown: that year's calendar is not loaded";
     action_answer: "查看并答复", "View and answer";

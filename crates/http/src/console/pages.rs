@@ -1,5 +1,6 @@
 //! The console's pages. Each handler gets the person from the session cookie (or sends the
 //! visitor to sign in), asks the `Store` as the API would, and renders a template.
+use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
@@ -292,11 +293,36 @@ pub async fn home(State(st): State<AppState>, person: Person) -> Result<Response
         .todos(person.principal.clone())
         .await
         .map_err(|e| person.error(e))?;
-    let page = home_page(person.frame("/console/", "home"), todos);
+    let orgs = org_names(&st, person.lang).await;
+    let page = home_page(person.frame("/console/", "home"), todos, &orgs);
     Ok(views::html(&page).into_response())
 }
 
-fn home_page(f: Frame, todos: Todos) -> views::HomePage {
+/// Organisations' names in the page's language, so lines name departments, not codes.
+async fn org_names(st: &AppState, lang: Lang) -> OrgNames {
+    let orgs = st.store.list_orgs().await.unwrap_or_default();
+    OrgNames(
+        orgs.into_iter()
+            .map(|o| {
+                let name = lang.pick(&o.name, &o.name_en).to_string();
+                (o.code, name)
+            })
+            .collect(),
+    )
+}
+
+struct OrgNames(HashMap<String, String>);
+
+impl OrgNames {
+    fn of(&self, code: &str) -> String {
+        self.0
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+}
+
+fn home_page(f: Frame, todos: Todos, orgs: &OrgNames) -> views::HomePage {
     let (lang, t) = (f.lang, f.t);
     let answers: Vec<TodoRow> = todos
         .answers
@@ -306,7 +332,7 @@ fn home_page(f: Frame, todos: Todos) -> views::HomePage {
             title: lang
                 .pick(&a.resource_name.zh, &a.resource_name.en)
                 .to_string(),
-            party: a.application.consumer_org.clone(),
+            party: orgs.of(&a.application.consumer_org),
             when: views::date(lang, a.application.filed_at),
             deadline: Some(DeadlineView::new(t, a.deadline)),
         })
@@ -325,7 +351,7 @@ fn home_page(f: Frame, todos: Todos) -> views::HomePage {
                 },
                 p.resource
             ),
-            party: p.provider,
+            party: orgs.of(&p.provider),
             when: views::date(lang, p.proposed_at),
             deadline: None,
         })
@@ -336,7 +362,7 @@ fn home_page(f: Frame, todos: Todos) -> views::HomePage {
         .map(|n| TodoRow {
             href: format!("/console/needs/{}", n.id),
             title: n.title,
-            party: n.org,
+            party: orgs.of(&n.org),
             when: views::date(lang, n.created_at),
             deadline: None,
         })
@@ -453,6 +479,7 @@ pub async fn supervision(
         .supervision_list(person.principal.clone())
         .await
         .map_err(|e| person.error(e))?;
+    let orgs = org_names(&st, person.lang).await;
     let f = person.frame("/console/supervision", "supervision");
     let (lang, t) = (f.lang, f.t);
     let rows = apps
@@ -460,7 +487,7 @@ pub async fn supervision(
         .map(|a| TodoRow {
             href: format!("/console/applications/{}", a.id),
             title: a.resource.clone(),
-            party: a.provider.clone(),
+            party: orgs.of(&a.provider),
             when: views::date(lang, a.filed_at),
             deadline: Some(DeadlineView {
                 text: a

@@ -107,6 +107,10 @@ pub struct DeadlineView {
 impl DeadlineView {
     pub fn new(t: &Strings, d: Option<Deadline>) -> DeadlineView {
         match d {
+            Some(Deadline::Left(0)) => DeadlineView {
+                text: t.due_today.to_string(),
+                overdue: false,
+            },
             Some(Deadline::Left(n)) => DeadlineView {
                 text: format!("{}{n}{}", t.left_before, t.left_after),
                 overdue: false,
