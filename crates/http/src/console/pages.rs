@@ -32,7 +32,7 @@ pub struct Person {
 
 impl Person {
     /// The frame of a page of this person's at `path`.
-    fn frame(self: &Person, path: &str, current: &'static str) -> Frame {
+    fn frame(&self, path: &str, current: &'static str) -> Frame {
         let bar = PersonBar {
             name: self.bar.name.clone(),
             org: self.bar.org.clone(),

@@ -138,6 +138,42 @@ async fn journey(c: &Client, base: &str) -> Step {
     check_accessibility(c, "home page").await?;
     save_screenshot(c, &screenshot_dir().join("console-home.png")).await;
 
+    // Mark a message read: htmx replaces the main part, the page itself stays loaded.
+    c.goto(&format!("{base}/console/inbox"))
+        .await
+        .map_err(fail("open the inbox"))?;
+    check_accessibility(c, "inbox").await?;
+    let before = count(c, "form[action^='/console/inbox/']").await?;
+    if before == 0 {
+        return Err("the demo's steward of 公安厅 has unread messages".into());
+    }
+    c.execute("window.stillTheSamePage = true;", vec![])
+        .await
+        .map_err(fail("mark the page"))?;
+    c.find(Locator::Css("form[action^='/console/inbox/'] button"))
+        .await
+        .map_err(fail("a mark-read button"))?
+        .send_keys(ENTER)
+        .await
+        .map_err(fail("press mark read"))?;
+    wait_for(c, "the notice after marking read", |c| async move {
+        Ok(count(&c, ".banner").await? == 1)
+    })
+    .await?;
+    if count(c, "form[action^='/console/inbox/']").await? != before - 1 {
+        return Err("one message fewer to mark".into());
+    }
+    let same = c
+        .execute("return window.stillTheSamePage === true;", vec![])
+        .await
+        .map_err(fail("read the mark"))?;
+    if same != Value::Bool(true) {
+        return Err("htmx should have swapped the list in place, not loaded a new page".into());
+    }
+    c.goto(&format!("{base}/console/"))
+        .await
+        .map_err(fail("back home"))?;
+
     // Switch language: remembered across pages.
     c.find(Locator::Css("a.lang-switch"))
         .await
@@ -166,6 +202,28 @@ async fn journey(c: &Client, base: &str) -> Step {
         .await
         .map_err(fail("open home again"))?;
     wait_for_path(c, "/console/login").await
+}
+
+async fn count(c: &Client, css: &str) -> Result<usize, String> {
+    Ok(c.find_all(Locator::Css(css))
+        .await
+        .map_err(fail(css))?
+        .len())
+}
+
+/// Waits up to five seconds for `ready`.
+async fn wait_for<F, Fut>(c: &Client, what: &str, ready: F) -> Step
+where
+    F: Fn(Client) -> Fut,
+    Fut: std::future::Future<Output = Result<bool, String>>,
+{
+    for _ in 0..50 {
+        if ready(c.clone()).await? {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("waited in vain for {what}"))
 }
 
 async fn text_of(c: &Client, css: &str) -> Result<String, String> {
