@@ -549,3 +549,22 @@ async fn the_inbox_lists_messages_newest_first_and_marks_them_read() {
     let p = other.post(&action, &[("csrf", &token)]).await;
     assert_eq!(p.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_session_ends_when_the_database_session_expires() {
+    let (clock, now) = testkit::manual_clock(monday_morning());
+    let app = app_with_clock(clock).await;
+    let mut b = Browser::new(&app.base);
+    // Sessions last eight hours, in the cookie as in the database.
+    let signed = b.sign_in("steward.a", PASSWORD).await;
+    assert!(signed
+        .set_cookie("shuqiao_session")
+        .unwrap()
+        .contains("Max-Age=28800"));
+    assert_eq!(b.get("/console/").await.status, StatusCode::OK);
+    // Someone signed in who opens the sign-in page goes to their to-dos.
+    assert_eq!(b.get(SIGN_IN).await.location(), "/console/");
+    now.fetch_add(8 * 3600 * 1000 + 1, std::sync::atomic::Ordering::SeqCst);
+    let p = b.get("/console/").await;
+    assert_eq!((p.status, p.location()), (StatusCode::SEE_OTHER, SIGN_IN));
+}
