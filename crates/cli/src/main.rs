@@ -64,6 +64,11 @@ enum Command {
         /// comma-separated in the variable). Others on such addresses are refused
         #[arg(long, env = "SHUQIAO_WEBHOOK_ALLOW_HOSTS", value_delimiter = ',')]
         webhook_allow_host: Vec<String>,
+        /// 用户访问本平台的地址，如 https://data.example.gov.cn（经 HTTPS 代理时工作台的 Cookie
+        /// 带 Secure）The address people reach the platform at, e.g. https://data.example.gov.cn;
+        /// over https the console's cookies are sent with `Secure`
+        #[arg(long, env = "SHUQIAO_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// 载入演示省份及其基础数据 Load the demo province and its base data into an empty database
     Demo {
@@ -499,6 +504,7 @@ async fn run(cli: Cli) -> Result<()> {
             witness,
             exchange_rate,
             webhook_allow_host,
+            public_url,
         } => {
             let demo = demo.then_some((seed, data));
             let allowed = shuqiao_core::share::webhook::AllowedHosts::parse(&webhook_allow_host)
@@ -508,7 +514,8 @@ async fn run(cli: Cli) -> Result<()> {
                 .with_audit(audit.keys(&cli.database)?)
                 .with_exchange_rate(Some(exchange_rate));
             store.set_webhook_allowed_hosts(allowed);
-            serve(store, &cli.database, demo, &listen, &witness).await
+            let console = shuqiao_http::console::Settings::for_public_url(public_url.as_deref());
+            serve(store, &cli.database, demo, &listen, &witness, console).await
         }
         Command::Demo { seed, audit, data } => {
             // With the audit keys, so the demo identities get their subject hashes.
@@ -595,6 +602,7 @@ async fn serve(
     demo: Option<(u64, DemoDataArgs)>,
     listen: &str,
     witnesses: &[String],
+    console: shuqiao_http::console::Settings,
 ) -> Result<()> {
     let with_demo = demo.is_some();
     if let Some((seed, data)) = demo {
@@ -650,6 +658,7 @@ async fn serve(
     let state = shuqiao_http::AppState {
         store: std::sync::Arc::new(store),
         demo: with_demo,
+        console,
     };
     shuqiao_http::serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;

@@ -1,5 +1,6 @@
 //! The HTTP layer: the only crate that knows about HTTP, JSON wire types and the files people
 //! download.
+pub mod console;
 pub mod downloads;
 pub mod error;
 pub mod extract;
@@ -24,14 +25,19 @@ pub struct AppState {
     pub store: std::sync::Arc<Store>,
     /// Whether the demo province was loaded, so the landing page may list its accounts.
     pub demo: bool,
+    /// How the console's cookies are sent and which origin its forms come from.
+    pub console: console::Settings,
 }
 
+/// The API and the console. The console is merged after the API's problem+json layer, so its
+/// error pages stay pages.
 pub fn router(state: AppState) -> Router {
     routes::routes()
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(
             error::problem_for_bare_errors,
         ))
+        .merge(console::routes().layer(DefaultBodyLimit::max(console::MAX_FORM)))
         .layer(axum::middleware::from_fn(error::refuse_long_uris))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)

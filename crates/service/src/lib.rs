@@ -16,6 +16,7 @@ mod subject_records;
 pub mod subjects;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod todos;
 
 use std::sync::Arc;
 

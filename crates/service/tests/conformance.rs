@@ -104,6 +104,8 @@ mod schema_cases;
 mod share_cases;
 #[path = "conformance/subjects_cases.rs"]
 mod subjects_cases;
+#[path = "conformance/todos_cases.rs"]
+mod todos_cases;
 
 /// Every case, by the name the engine runs it under.
 mod cases {
@@ -116,6 +118,7 @@ mod cases {
     pub use super::schema_cases::*;
     pub use super::share_cases::*;
     pub use super::subjects_cases::*;
+    pub use super::todos_cases::*;
 }
 
 macro_rules! conformance {
@@ -154,6 +157,7 @@ conformance!(
     deadlines_calendar_and_escalation,
     concurrent_approvals_make_one_decision,
     negative_list_needs_three_reviewers,
+    todos_are_what_each_person_must_act_on,
     needs_responsibilities_and_conversion,
     webhook_outbox_retries,
     security_changes_are_sealed,

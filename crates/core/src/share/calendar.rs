@@ -200,6 +200,40 @@ impl Calendar {
     }
 }
 
+/// Where a deadline stands on a given day, in working days, for a person's to-do list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    /// Whole working days left after today, counted as the deadline itself was (the day
+    /// of filing does not count): 2 on the day of filing, 0 on the last day.
+    Left(u32),
+    /// Working days since the deadline passed, today included; 0 on a weekend or holiday
+    /// right after it, when it is overdue all the same.
+    Overdue(u32),
+}
+
+impl Calendar {
+    /// Where the deadline `due_ms` (the end of its China day) stands at `now_ms`.
+    pub fn deadline(&self, now_ms: i64, due_ms: i64) -> Result<Deadline, NoCalendar> {
+        let (today, due) = (china_day(now_ms), china_day(due_ms));
+        if now_ms <= due_ms {
+            Ok(Deadline::Left(self.working_days_after(today, due)?))
+        } else {
+            Ok(Deadline::Overdue(self.working_days_after(due, today)?))
+        }
+    }
+
+    /// How many working days fall after `from` up to and including `to`.
+    fn working_days_after(&self, from: Date, to: Date) -> Result<u32, NoCalendar> {
+        let mut n = 0;
+        let mut d = from;
+        while d < to {
+            d = d.next_day().ok_or(NoCalendar { year: d.year() + 1 })?;
+            n += u32::from(self.is_working_day(d)?);
+        }
+        Ok(n)
+    }
+}
+
 const CST_OFFSET_MS: i64 = 8 * 3600 * 1000;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -258,6 +292,39 @@ mod tests {
         assert!(c.is_working_day(d("2026-01-04")).unwrap()); // make-up Sunday
         assert_eq!(
             c.is_working_day(d("2027-01-04")),
+            Err(NoCalendar { year: 2027 })
+        );
+    }
+
+    #[test]
+    fn deadline_in_working_days_left_or_overdue() {
+        let c = cal();
+        let noon = |s: &str| start_of_china_day(d(s)) + 12 * 3600 * 1000;
+        let due = end_of_china_day(d("2026-02-13")); // Friday
+        assert_eq!(c.deadline(noon("2026-02-13"), due), Ok(Deadline::Left(0)));
+        assert_eq!(c.deadline(noon("2026-02-12"), due), Ok(Deadline::Left(1)));
+        assert_eq!(c.deadline(noon("2026-02-11"), due), Ok(Deadline::Left(2)));
+        // Sat 14 Feb is a make-up working day, Sun 15 and the holiday are not.
+        assert_eq!(
+            c.deadline(noon("2026-02-14"), due),
+            Ok(Deadline::Overdue(1))
+        );
+        assert_eq!(
+            c.deadline(noon("2026-02-20"), due),
+            Ok(Deadline::Overdue(1))
+        );
+        assert_eq!(
+            c.deadline(noon("2026-02-25"), due),
+            Ok(Deadline::Overdue(3))
+        );
+        // A plain weekend right after a Friday deadline: overdue, no working day gone yet.
+        let due = end_of_china_day(d("2026-03-06"));
+        assert_eq!(
+            c.deadline(noon("2026-03-07"), due),
+            Ok(Deadline::Overdue(0))
+        );
+        assert_eq!(
+            c.deadline(noon("2026-12-30"), end_of_china_day(d("2027-01-05"))),
             Err(NoCalendar { year: 2027 })
         );
     }

@@ -147,6 +147,7 @@ pub async fn landing(State(st): State<AppState>) -> Html<String> {
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccd;padding:.3em .6em;text-align:left}}code{{background:#f3f5f8;padding:0 .2em}}</style></head>
 <body><h1>数桥 · 政务数据共享交换平台</h1><p>Shuqiao — government data sharing and exchange platform</p>
 <ul>
+<li><a href="/console/login">工作台 Web console</a>（部门人员在浏览器中登录 / sign in with a browser）</li>
 <li><a href="/docs">接口文档 API documentation</a></li>
 <li><a href="/api/v1/openapi.json">OpenAPI 3 描述 OpenAPI description</a></li>
 <li><a href="/api/v1/catalog/resources?q=%E4%BA%BA%E5%8F%A3">目录检索示例：人口 Catalog search example</a>（匿名只能看到可开放的资源 / anonymous callers see only openable resources）</li>

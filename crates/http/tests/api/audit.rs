@@ -151,6 +151,7 @@ async fn without_audit_keys_the_log_fails_closed() {
         shuqiao_http::AppState {
             store: std::sync::Arc::new(db.store.clone()),
             demo: false,
+            console: Default::default(),
         },
         std::future::pending(),
     ));

@@ -132,7 +132,7 @@ impl App {
 }
 
 /// A fresh SQLite store that signs its audit log.
-async fn signing_db(clock: shuqiao_service::Clock) -> TestDb {
+pub(crate) async fn signing_db(clock: shuqiao_service::Clock) -> TestDb {
     let mut db = testkit::sqlite(clock).await;
     db.store = db
         .store
@@ -143,11 +143,17 @@ async fn signing_db(clock: shuqiao_service::Clock) -> TestDb {
 
 /// Serves `db` on a random port of 127.0.0.1.
 async fn serving(db: TestDb) -> App {
+    serving_with(db, shuqiao_http::console::Settings::default()).await
+}
+
+/// Serves `db` with the console's cookies sent as `console` says.
+pub(crate) async fn serving_with(db: TestDb, console: shuqiao_http::console::Settings) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let state = shuqiao_http::AppState {
         store: std::sync::Arc::new(db.store.clone()),
         demo: true,
+        console,
     };
     tokio::spawn(shuqiao_http::serve(listener, state, std::future::pending()));
     App {

@@ -120,9 +120,9 @@ pub struct SweepReport {
 /// Sort orders the application list accepts.
 pub const APPLICATION_SORTS: &[&str] = &["newest", "due"];
 
-const APP_COLS: &str = "id, system, consumer_org, resource, provider, fields, purpose, scene, legal_basis, days, status, filed_by, filed_at, due_at, due_unknown_year, escalated_at, decided_by, decided_at, opinion, grant_id";
+pub(crate) const APP_COLS: &str = "id, system, consumer_org, resource, provider, fields, purpose, scene, legal_basis, days, status, filed_by, filed_at, due_at, due_unknown_year, escalated_at, decided_by, decided_at, opinion, grant_id";
 
-fn app_from_row(r: &Row, now: i64) -> Result<ApplicationView> {
+pub(crate) fn app_from_row(r: &Row, now: i64) -> Result<ApplicationView> {
     let status = r.text(10)?;
     let due_at = r.opt_int(13)?;
     Ok(ApplicationView {

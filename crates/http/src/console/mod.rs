@@ -1,0 +1,172 @@
+//! The web console (工作台) under `/console/`: pages rendered on the server from askama
+//! templates, usable before any script runs; htmx (vendored, embedded) only enhances. The
+//! same `Store` methods and core rules as the API decide what a person sees and may do.
+mod assets;
+pub mod i18n;
+mod pages;
+pub mod session;
+mod views;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use shuqiao_core::{DomainError, Msg};
+use shuqiao_service::StoreError;
+
+use crate::AppState;
+use i18n::Lang;
+
+pub use session::Settings;
+
+/// Largest form body accepted: the console's forms are a few fields.
+pub const MAX_FORM: usize = 64 * 1024;
+
+/// No inline script or style anywhere; nothing framed; forms post only here.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// Every console route; `router` mounts them beside the API, outside its problem+json layer.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/console",
+            get(|| async { Redirect::permanent("/console/") }),
+        )
+        .route("/console/", get(pages::home))
+        .route("/console/login", get(pages::login_form).post(pages::login))
+        .route("/console/logout", post(pages::logout))
+        .route("/console/lang/{code}", get(pages::switch_language))
+        .route("/console/inbox", get(pages::inbox))
+        .route("/console/inbox/{id}/read", post(pages::mark_read))
+        .route("/console/supervision", get(pages::supervision))
+        .route("/console/applications/{id}", get(pages::application))
+        .route("/console/negative-proposals/{id}", get(pages::proposal))
+        .route("/console/needs/{id}", get(pages::need))
+        .route("/console/batches/{id}", get(pages::batch))
+        .route("/console/assets/{name}", get(assets::serve))
+        .route(
+            "/console/{*rest}",
+            get(pages::not_found).post(pages::not_found),
+        )
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+/// The headers every console response carries. Pages hold personal data, so none is stored
+/// by a browser or a proxy; the assets set their own long cache before this runs.
+async fn security_headers(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+/// Why a page could not be shown, rendered as a page in the person's language.
+#[derive(Debug)]
+pub enum PageError {
+    /// Nobody (or an expired or revoked session) is signed in: to the sign-in page.
+    SignIn,
+    /// Signed in, but core's rules refuse: 403 with the rule's own reason.
+    Forbidden(Lang, Msg),
+    NotFound(Lang),
+    /// A state-changing request without the right form token, or from another site.
+    CrossSite(Lang),
+    Unavailable(Lang),
+    Internal(Lang),
+}
+
+impl PageError {
+    /// The page for a store error: the caller's mistakes say what they are; ours are logged.
+    pub fn from_store(lang: Lang, e: StoreError) -> PageError {
+        match e {
+            StoreError::Domain(d) => PageError::from_domain(lang, d),
+            StoreError::AuditUnavailable => PageError::Unavailable(lang),
+            other => {
+                tracing::error!(error = %other, "console: storage failure");
+                PageError::Internal(lang)
+            }
+        }
+    }
+
+    pub fn from_domain(lang: Lang, d: DomainError) -> PageError {
+        match d {
+            DomainError::Forbidden { msg, .. } => PageError::Forbidden(lang, msg),
+            DomainError::Unauthenticated { .. } => PageError::SignIn,
+            DomainError::NotFound { .. } => PageError::NotFound(lang),
+            other => {
+                tracing::error!(error = %other, "console: unexpected domain error");
+                PageError::Internal(lang)
+            }
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, lang, title, text, reason) = match &self {
+            PageError::SignIn => return Redirect::to("/console/login").into_response(),
+            PageError::Forbidden(lang, msg) => {
+                let t = lang.strings();
+                let why = lang.pick(&msg.zh, &msg.en).to_string();
+                let text = t.forbidden_fix;
+                (
+                    StatusCode::FORBIDDEN,
+                    *lang,
+                    t.forbidden_title,
+                    text,
+                    Some(why),
+                )
+            }
+            PageError::NotFound(lang) => {
+                let t = lang.strings();
+                (
+                    StatusCode::NOT_FOUND,
+                    *lang,
+                    t.not_found_title,
+                    t.not_found_text,
+                    None,
+                )
+            }
+            PageError::CrossSite(lang) => {
+                let t = lang.strings();
+                (
+                    StatusCode::FORBIDDEN,
+                    *lang,
+                    t.csrf_title,
+                    t.csrf_text,
+                    None,
+                )
+            }
+            PageError::Unavailable(lang) => {
+                let t = lang.strings();
+                let status = StatusCode::SERVICE_UNAVAILABLE;
+                (status, *lang, t.error_title, t.unavailable_text, None)
+            }
+            PageError::Internal(lang) => {
+                let t = lang.strings();
+                let status = StatusCode::INTERNAL_SERVER_ERROR;
+                (status, *lang, t.error_title, t.error_text, None)
+            }
+        };
+        let page = views::ErrorPage {
+            f: views::Frame::anonymous(lang, ""),
+            title,
+            reason,
+            text,
+        };
+        (status, views::html(&page)).into_response()
+    }
+}

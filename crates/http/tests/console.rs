@@ -1,0 +1,12 @@
+//! The web console against a real server on a random port: its pages over HTTP, and in a
+//! real browser when one is installed.
+#[path = "console/browser.rs"]
+mod browser;
+#[path = "console/client.rs"]
+mod client;
+#[path = "console/pages.rs"]
+mod pages;
+// Shared with the API tests; not every helper is used here.
+#[allow(dead_code, unused_imports)]
+#[path = "api/support.rs"]
+mod support;

@@ -1,0 +1,336 @@
+//! The console in a real browser (Debian's chromium through chromedriver): sign in with the
+//! keyboard, see the to-dos, switch language, sign out; axe-core checks every page on the
+//! way. Where chromium is not installed the test says SKIPPED and passes; CI installs it.
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+use crate::support::demo_app;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// axe-core from npm (MPL-2.0, `axe.LICENSE` beside it), injected through WebDriver: the
+/// page's own policy forbids inline scripts, and the page must not load test code.
+const AXE: &str = include_str!("axe.min.js");
+
+const TAB: &str = "\u{e004}";
+const ENTER: &str = "\u{e007}";
+
+/// Stops chromedriver when the test ends, however it ends.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn sign_in_with_the_keyboard_switch_language_and_sign_out_in_chromium() {
+    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        println!("SKIPPED: {CHROMIUM} or {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let app = demo_app().await;
+    let (_driver, client) = start_browser().await;
+    let outcome = journey(&client, &app.base).await;
+    if let Err(e) = &outcome {
+        let shot = screenshot_dir().join("failure.png");
+        save_screenshot(&client, &shot).await;
+        let _ = client.clone().close().await;
+        panic!("{e}\n(screenshot: {})", shot.display());
+    }
+    let _ = client.close().await;
+}
+
+async fn start_browser() -> (Driver, Client) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver(child);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--no-first-run", "--window-size=1280,900",
+                     "--lang=zh-CN"]
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let mut builder = ClientBuilder::new(connector);
+        builder.capabilities(caps.clone());
+        if let Ok(c) = builder.connect(&url).await {
+            return (driver, c);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("chromedriver did not answer on {url}");
+}
+
+type Step = Result<(), String>;
+
+fn fail(what: &str) -> impl Fn(fantoccini::error::CmdError) -> String + '_ {
+    move |e| format!("{what}: {e}")
+}
+
+async fn journey(c: &Client, base: &str) -> Step {
+    c.goto(&format!("{base}/console/login"))
+        .await
+        .map_err(fail("open the sign-in page"))?;
+    expect_lang(c, "zh-CN").await?;
+    check_accessibility(c, "sign-in page").await?;
+    save_screenshot(c, &screenshot_dir().join("console-login.png")).await;
+
+    // The username field has the focus; type, Tab to the password, Enter to submit.
+    let focused = c.active_element().await.map_err(fail("focused element"))?;
+    let id = focused.attr("id").await.map_err(fail("its id"))?;
+    if id.as_deref() != Some("username") {
+        return Err(format!(
+            "the sign-in page should focus 用户名, focused {id:?}"
+        ));
+    }
+    focused
+        .send_keys(&format!("steward.gat{TAB}"))
+        .await
+        .map_err(fail("type the username"))?;
+    let password = c.active_element().await.map_err(fail("focused element"))?;
+    if password
+        .attr("id")
+        .await
+        .map_err(fail("its id"))?
+        .as_deref()
+        != Some("password")
+    {
+        return Err("Tab from 用户名 should reach 密码".into());
+    }
+    password
+        .send_keys(&format!("{}{ENTER}", shuqiao_demo::STEWARD_PASSWORD))
+        .await
+        .map_err(fail("type the password"))?;
+    wait_for_path(c, "/console/").await?;
+    let heading = text_of(c, "h1").await?;
+    if heading != "待办事项" {
+        return Err(format!("home heading: {heading}"));
+    }
+    let body = text_of(c, "main").await?;
+    if !body.contains("待我答复的共享申请") {
+        return Err(format!(
+            "the demo's steward of 公安厅 has applications to answer:\n{body}"
+        ));
+    }
+    check_accessibility(c, "home page").await?;
+    save_screenshot(c, &screenshot_dir().join("console-home.png")).await;
+
+    // Mark a message read: htmx replaces the main part, the page itself stays loaded.
+    c.goto(&format!("{base}/console/inbox"))
+        .await
+        .map_err(fail("open the inbox"))?;
+    check_accessibility(c, "inbox").await?;
+    let before = count(c, "form[action^='/console/inbox/']").await?;
+    if before == 0 {
+        return Err("the demo's steward of 公安厅 has unread messages".into());
+    }
+    c.execute("window.stillTheSamePage = true;", vec![])
+        .await
+        .map_err(fail("mark the page"))?;
+    c.find(Locator::Css("form[action^='/console/inbox/'] button"))
+        .await
+        .map_err(fail("a mark-read button"))?
+        .send_keys(ENTER)
+        .await
+        .map_err(fail("press mark read"))?;
+    wait_for(c, "the notice after marking read", |c| async move {
+        Ok(count(&c, ".banner").await? == 1)
+    })
+    .await?;
+    if count(c, "form[action^='/console/inbox/']").await? != before - 1 {
+        return Err("one message fewer to mark".into());
+    }
+    let same = c
+        .execute("return window.stillTheSamePage === true;", vec![])
+        .await
+        .map_err(fail("read the mark"))?;
+    if same != Value::Bool(true) {
+        return Err("htmx should have swapped the list in place, not loaded a new page".into());
+    }
+    c.goto(&format!("{base}/console/"))
+        .await
+        .map_err(fail("back home"))?;
+
+    // Switch language: remembered across pages.
+    c.find(Locator::Css("a.lang-switch"))
+        .await
+        .map_err(fail("the language switch"))?
+        .click()
+        .await
+        .map_err(fail("switch language"))?;
+    wait_for_lang(c, "en").await?;
+    c.goto(&format!("{base}/console/inbox"))
+        .await
+        .map_err(fail("open the inbox"))?;
+    expect_lang(c, "en").await?;
+    check_accessibility(c, "inbox in English").await?;
+
+    // Sign out with the keyboard: focus the button, press Enter.
+    let button = c
+        .find(Locator::Css("form.sign-out button"))
+        .await
+        .map_err(fail("the sign-out button"))?;
+    button
+        .send_keys(ENTER)
+        .await
+        .map_err(fail("press sign out"))?;
+    wait_for_path(c, "/console/login").await?;
+    c.goto(&format!("{base}/console/"))
+        .await
+        .map_err(fail("open home again"))?;
+    wait_for_path(c, "/console/login").await
+}
+
+async fn count(c: &Client, css: &str) -> Result<usize, String> {
+    Ok(c.find_all(Locator::Css(css))
+        .await
+        .map_err(fail(css))?
+        .len())
+}
+
+/// Waits up to five seconds for `ready`.
+async fn wait_for<F, Fut>(c: &Client, what: &str, ready: F) -> Step
+where
+    F: Fn(Client) -> Fut,
+    Fut: std::future::Future<Output = Result<bool, String>>,
+{
+    for _ in 0..50 {
+        if ready(c.clone()).await? {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("waited in vain for {what}"))
+}
+
+async fn text_of(c: &Client, css: &str) -> Result<String, String> {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(fail(css))?
+        .text()
+        .await
+        .map_err(fail(css))
+}
+
+async fn page_lang(c: &Client) -> Result<String, String> {
+    let v = c
+        .execute("return document.documentElement.lang;", vec![])
+        .await
+        .map_err(fail("read <html lang>"))?;
+    Ok(v.as_str().unwrap_or("").to_string())
+}
+
+async fn expect_lang(c: &Client, lang: &str) -> Step {
+    let found = page_lang(c).await?;
+    if found == lang {
+        Ok(())
+    } else {
+        Err(format!("<html lang> is {found:?}, expected {lang:?}"))
+    }
+}
+
+async fn wait_for_lang(c: &Client, lang: &str) -> Step {
+    for _ in 0..50 {
+        if page_lang(c).await? == lang {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    expect_lang(c, lang).await
+}
+
+async fn wait_for_path(c: &Client, path: &str) -> Step {
+    let mut last = String::new();
+    for _ in 0..50 {
+        last = c
+            .current_url()
+            .await
+            .map_err(fail("current URL"))?
+            .path()
+            .to_string();
+        if last == path {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("expected to reach {path}, still at {last}"))
+}
+
+/// Runs axe-core in the page; serious and critical violations fail the journey.
+async fn check_accessibility(c: &Client, page: &str) -> Step {
+    c.execute(AXE, vec![])
+        .await
+        .map_err(fail("inject axe-core"))?;
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        axe.run(document, { resultTypes: ['violations'] })
+          .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5) }))))
+          .catch(e => done([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }]));
+    "#;
+    let found = c
+        .execute_async(script, vec![])
+        .await
+        .map_err(fail("run axe-core"))?;
+    let Some(violations) = found.as_array() else {
+        return Err(format!("axe-core did not run on the {page}: {found}"));
+    };
+    let bad: Vec<&Value> = violations
+        .iter()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .collect();
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "axe-core on the {page}: {}",
+            Value::from(bad.into_iter().cloned().collect::<Vec<_>>())
+        ))
+    }
+}
+
+/// Where screenshots go: `target/console-screenshots`, or the folder named by
+/// `SHUQIAO_SCREENSHOTS` (e.g. `docs/screenshots` to refresh the README's).
+fn screenshot_dir() -> PathBuf {
+    let dir = std::env::var_os("SHUQIAO_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/console-screenshots")
+        });
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+async fn save_screenshot(c: &Client, path: &Path) {
+    match c.screenshot().await {
+        Ok(png) => {
+            if let Err(e) = std::fs::write(path, png) {
+                eprintln!("cannot save {}: {e}", path.display());
+            }
+        }
+        Err(e) => eprintln!("no screenshot: {e}"),
+    }
+}
