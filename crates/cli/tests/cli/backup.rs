@@ -2,28 +2,31 @@
 //! scratch copy verifies, never over an existing database.
 use super::*;
 
-/// Lookups through `url` until `stop`, each answer's receipt (index, leaf hash) kept.
+/// Lookups through `url` until `stop` (or `most` of them), each answer's receipt (index,
+/// leaf hash) kept.
 async fn call_until(
     url: String,
     token: String,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    most: u64,
 ) -> Vec<(u64, String)> {
     let client = reqwest::Client::new();
     let mut got = Vec::new();
-    for i in 0u64.. {
+    for i in 0..most {
         if stop.load(std::sync::atomic::Ordering::Relaxed) {
             break;
         }
         let key = format!("4600001990010{i:05}");
-        let v: serde_json::Value = client
+        let v = client
             .get(format!("{url}/api/v1/exchange/101001-000001/records/{key}"))
             .bearer_auth(&token)
             .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .await;
+        // A server that ended is reported after the callers stop, with its log.
+        let Ok(answer) = v else { break };
+        let Ok(v) = answer.json::<serde_json::Value>().await else {
+            break;
+        };
         let r = &v["receipt"];
         got.push((
             r["index"].as_u64().expect("a sealed lookup"),
@@ -54,19 +57,40 @@ fn a_backup_taken_while_serving_restores_verified_and_a_damaged_one_does_not() {
     let (ok, key, err) = run(&db, &["audit", "public-key"]);
     assert!(ok, "{err}");
     let key = key.trim().to_string();
-    let (mut child, url) = serve(&db, &["--exchange-rate", "0"]);
+    // The server's log is kept: if it ends while the backup runs, the log says why.
+    let server_log = dir.path().join("server.log");
+    let mut child = shuqiao(&db)
+        .args(["serve", "--listen", "127.0.0.1:0", "--exchange-rate", "0"])
+        .env("RUST_BACKTRACE", "1")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&server_log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
     let backup = dir.path().join("backup");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (before, during) = rt.block_on(async {
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let first = tokio::spawn(call_until(url.clone(), token.clone(), stop.clone()));
-        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        let before = first.await.unwrap();
+        let before = call_until(url.clone(), token.clone(), stop.clone(), 30).await;
         // The backup runs as its own process while callers go on sealing.
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let callers: Vec<_> = (0..4)
-            .map(|_| tokio::spawn(call_until(url.clone(), token.clone(), stop.clone())))
+            .map(|_| {
+                tokio::spawn(call_until(
+                    url.clone(),
+                    token.clone(),
+                    stop.clone(),
+                    u64::MAX,
+                ))
+            })
             .collect();
         let (ok, out, err) = run(&db, &["backup", backup.to_str().unwrap()]);
         assert!(ok, "{out}{err}");
@@ -77,13 +101,16 @@ fn a_backup_taken_while_serving_restores_verified_and_a_damaged_one_does_not() {
         }
         (before, during)
     });
+    let ended = child.try_wait().unwrap();
+    assert!(
+        ended.is_none(),
+        "the server ended ({ended:?}) while the backup ran:\n{}",
+        std::fs::read_to_string(&server_log).unwrap()
+    );
     child.kill().unwrap();
     let _ = child.wait();
-    assert!(
-        before.len() > 10 && during > 10,
-        "{} and {during} calls",
-        before.len()
-    );
+    assert_eq!(before.len(), 30, "every call before the backup answered");
+    assert!(during > 0, "no call answered while the backup ran");
 
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(backup.join("backup.json")).unwrap())
