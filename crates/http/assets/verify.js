@@ -1,7 +1,8 @@
 // 数桥: checks, in the person's own browser, that every access listed on 谁用了我的数据 is in
 // the audit log the platform signed. Nothing the server says is taken on trust: the
-// checkpoint's Ed25519 signature is checked against the published key (C2SP signed note), and
-// each entry's RFC 9162 inclusion proof must lead from its leaf hash to the signed root.
+// checkpoint's Ed25519 signature is checked against the published key (C2SP signed note), each
+// entry's leaf hash is computed from its canonical bytes, which must say what the row shows,
+// and its RFC 9162 inclusion proof must lead from that leaf to the signed root.
 (function () {
   'use strict';
 
@@ -89,6 +90,64 @@
     });
   }
 
+  // The entry's canonical encoding (crates/core/src/audit/entry.rs): a version byte, the time
+  // (i64 big-endian), then strings length-prefixed (u32 big-endian), optional ones flagged.
+  function decodeEntry(bytes) {
+    var view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    var at = 0;
+    var dec = new TextDecoder('utf-8', { fatal: true });
+    function take(n) {
+      if (at + n > bytes.length) throw new Error('truncated');
+      var out = bytes.subarray(at, at + n);
+      at += n;
+      return out;
+    }
+    function u32() { var v = view.getUint32(at); take(4); return v; }
+    function i64() { var v = view.getBigInt64(at); take(8); return Number(v); }
+    function str() { return dec.decode(take(u32())); }
+    function opt(f) {
+      var flag = take(1)[0];
+      if (flag === 0) return null;
+      if (flag !== 1) throw new Error('flag');
+      return f();
+    }
+    if (take(1)[0] !== 1) throw new Error('version');
+    var e = { time: i64(), org: str() };
+    e.system = opt(str);
+    e.person = opt(str);
+    e.action = str();
+    e.resource = opt(str);
+    e.version = opt(i64);
+    e.grant = opt(str);
+    e.purpose = opt(str);
+    e.result = str();
+    var n = u32();
+    for (var i = 0; i < n; i++) str();
+    if (at !== bytes.length) throw new Error('trailing bytes');
+    return e;
+  }
+
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+
+  // Whether the row shows what the entry says: each cell names the code, the purpose and
+  // grant as recorded, the time as China time (either language's date).
+  function rowMatches(row, e) {
+    function cell(name) {
+      var c = row.querySelector('[data-field="' + name + '"]');
+      return c ? c.textContent : '';
+    }
+    var has = function (name, v) { return v === null || v === '' || cell(name).indexOf(v) >= 0; };
+    var t = new Date(e.time + 8 * 3600 * 1000);
+    var y = t.getUTCFullYear();
+    var m = t.getUTCMonth() + 1;
+    var d = t.getUTCDate();
+    var when = cell('time');
+    var clock = pad(t.getUTCHours()) + ':' + pad(t.getUTCMinutes()) + ':' + pad(t.getUTCSeconds());
+    var day = when.indexOf(y + '年' + m + '月' + d + '日') >= 0 || when.indexOf(y + '-' + pad(m) + '-' + pad(d)) >= 0;
+    return day && when.indexOf(clock) >= 0 && has('org', e.org) && has('system', e.system) &&
+      has('resource', e.resource) && cell('purpose') === (e.purpose || '') && cell('grant') === (e.grant || '');
+  }
+
   function node(left, right) {
     return sha256(concat([new Uint8Array([1]), left, right]));
   }
@@ -163,10 +222,15 @@
         var el = row.querySelector('.verify-state');
         var check;
         try {
+          // The leaf is hashed here from the entry's own bytes, and the row must show what
+          // those bytes say: a proof of some other entry proves nothing about this row.
+          var bytes = b64(row.getAttribute('data-entry') || '');
+          var shown = rowMatches(row, decodeEntry(bytes));
           var proofText = row.getAttribute('data-proof') || '';
           var proof = proofText === '' ? [] : proofText.split(',').map(unhex);
-          check = inclusionValid(unhex(row.getAttribute('data-leaf') || ''),
-            Number(row.getAttribute('data-index')), note.size, proof, note.root);
+          check = sha256(concat([new Uint8Array([0]), bytes])).then(function (leaf) {
+            return shown && inclusionValid(leaf, Number(row.getAttribute('data-index')), note.size, proof, note.root);
+          });
         } catch (e) {
           check = Promise.resolve(false);
         }

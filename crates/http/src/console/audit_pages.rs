@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use base64::Engine;
 use shuqiao_core::audit::entry::SubjectKind;
 use shuqiao_core::audit::merkle::{self, Hash};
 use shuqiao_core::audit::note::{Checkpoint, NoteVerifier, SignedNote};
@@ -537,6 +538,7 @@ pub async fn my_data(
     let mut resources: HashMap<String, String> = HashMap::new();
     let mut rows = Vec::with_capacity(mine.items.len());
     for a in mine.items {
+        let canonical = base64::engine::general_purpose::STANDARD.encode(a.record.entry.encode());
         let e = a.record.entry;
         let resource = match e.resource {
             None => String::new(),
@@ -556,6 +558,7 @@ pub async fn my_data(
             resource,
             purpose: e.purpose.unwrap_or_default(),
             grant: e.grant.unwrap_or_default(),
+            entry: canonical,
             leaf_hash: a.leaf_hash,
             proof: a.inclusion_proof.join(","),
         });

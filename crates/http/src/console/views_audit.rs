@@ -116,6 +116,9 @@ pub struct AccessRow {
     pub resource: String,
     pub purpose: String,
     pub grant: String,
+    /// The entry's canonical bytes, base64: the browser hashes them itself.
+    pub entry: String,
+    /// Kept beside them for anyone who reads the page's source.
     pub leaf_hash: String,
     /// The proof's hashes, hex, comma-separated.
     pub proof: String,

@@ -503,6 +503,10 @@ async fn a_citizen_sees_only_their_own_accesses_with_what_the_browser_checks() {
         .body
         .contains(&format!("data-checkpoint=\"{origin_line}\n")));
     // Checked by our own script, loaded from the console; without script the page says so.
+    assert!(
+        p.body.contains("data-entry=\""),
+        "the entry's own bytes, for the browser to hash"
+    );
     assert!(p.body.contains("<script src=\"/console/assets/verify."));
     assert!(!p.body.contains("<script>"));
     assert!(p.body.contains("需启用浏览器脚本才能验证"));

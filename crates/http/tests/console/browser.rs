@@ -476,19 +476,35 @@ async fn citizen_journey(c: &Client, base: &str) -> Step {
     if rows != ["ok:已验证", "bad:未通过验证", "ok:已验证"] {
         return Err(format!("only the changed row fails: {rows:?}"));
     }
-    // Another entry's leaf hash claimed for this row fails too.
+    // Another entry's bytes claimed for this row fail too: the proof is of its own entry.
     c.execute(
         "const rs = document.querySelectorAll('tr[data-leaf]');
          rs[1].setAttribute('data-proof', rs[1].getAttribute('data-original'));
-         rs[1].setAttribute('data-leaf', rs[0].getAttribute('data-leaf'));",
+         rs[1].setAttribute('data-entry', rs[0].getAttribute('data-entry'));",
         vec![],
     )
     .await
-    .map_err(fail("swap a leaf hash"))?;
+    .map_err(fail("swap an entry"))?;
     verify_again(c).await?;
     let rows = wait_for_overall(c, "bad").await?;
     if rows.get(1).map(String::as_str) != Some("bad:未通过验证") {
-        return Err(format!("a leaf hash of another entry fails: {rows:?}"));
+        return Err(format!("the bytes of another entry fail: {rows:?}"));
+    }
+    // A row that shows another purpose than its sealed entry is not verified either.
+    c.refresh().await.map_err(fail("reload"))?;
+    wait_for_overall(c, "ok").await?;
+    c.execute(
+        "document.querySelectorAll('tr[data-leaf] td[data-field=purpose]')[2].textContent = '学校招生';",
+        vec![],
+    )
+    .await
+    .map_err(fail("change a purpose"))?;
+    verify_again(c).await?;
+    let rows = wait_for_overall(c, "bad").await?;
+    if rows != ["ok:已验证", "ok:已验证", "bad:未通过验证"] {
+        return Err(format!(
+            "only the row showing another purpose fails: {rows:?}"
+        ));
     }
     // The checkpoint with a different size: the signature no longer holds, nothing passes.
     c.refresh().await.map_err(fail("reload"))?;
@@ -512,6 +528,27 @@ async fn citizen_journey(c: &Client, base: &str) -> Step {
         return Err(format!("the overall line names the signature: {overall}"));
     }
     check_accessibility(c, "citizen's page after a failed check").await?;
+
+    // On a phone (360 px) the page still checks, and nothing widens it beyond the screen.
+    c.set_window_size(360, 800)
+        .await
+        .map_err(fail("a phone-sized window"))?;
+    c.refresh().await.map_err(fail("reload"))?;
+    wait_for_overall(c, "ok").await?;
+    let wide = c
+        .execute(
+            "return document.documentElement.scrollWidth > document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .map_err(fail("measure the page"))?;
+    save_screenshot(c, &screenshot_dir().join("console-my-data-phone.png")).await;
+    if wide != Value::Bool(false) {
+        return Err("the citizen's page is wider than a 360 px screen".into());
+    }
+    c.set_window_size(1280, 900)
+        .await
+        .map_err(fail("back to a laptop window"))?;
 
     // The auditor's pages, in the same browser.
     sign_in_as(c, base, "auditor", shuqiao_service::testkit::PASSWORD).await?;
