@@ -7,6 +7,8 @@ mod client;
 #[path = "console/pages.rs"]
 mod pages;
 // Shared with the API tests; not every helper is used here.
+#[path = "console/audit_pages.rs"]
+mod audit_pages;
 #[allow(dead_code, unused_imports)]
 #[path = "api/support.rs"]
 mod support;

@@ -43,6 +43,21 @@ static HTMX: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+/// The subject's page checks proofs and the checkpoint's signature with this, in the browser.
+static VERIFY: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        "verify",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/verify.js"),
+    )
+});
+
+/// Where the subject's page loads its checker from.
+pub fn verify_src() -> String {
+    format!("/console/assets/{}", VERIFY.name)
+}
+
 /// Where pages link the stylesheet.
 pub fn css_href() -> String {
     format!("/console/assets/{}", CSS.name)
@@ -54,7 +69,10 @@ pub fn htmx_src() -> String {
 }
 
 pub async fn serve(Path(name): Path<String>) -> Response {
-    let Some(asset) = [&*CSS, &*HTMX].into_iter().find(|a| a.name == name) else {
+    let Some(asset) = [&*CSS, &*HTMX, &*VERIFY]
+        .into_iter()
+        .find(|a| a.name == name)
+    else {
         return (StatusCode::NOT_FOUND, "no such asset").into_response();
     };
     (

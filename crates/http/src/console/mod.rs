@@ -2,6 +2,7 @@
 //! templates, usable before any script runs; htmx (vendored, embedded) only enhances. The
 //! same `Store` methods and core rules as the API decide what a person sees and may do.
 mod assets;
+mod audit_pages;
 pub mod i18n;
 mod pages;
 pub mod session;
@@ -39,6 +40,17 @@ pub fn routes() -> Router<AppState> {
         .route("/console/inbox", get(pages::inbox))
         .route("/console/inbox/{id}/read", post(pages::mark_read))
         .route("/console/supervision", get(pages::supervision))
+        .route(
+            "/console/audit",
+            get(audit_pages::search).post(audit_pages::search_subject),
+        )
+        .route(
+            "/console/audit/export",
+            get(audit_pages::export).post(audit_pages::export_subject),
+        )
+        .route("/console/audit/entries/{index}", get(audit_pages::entry))
+        .route("/console/audit/checkpoint", get(audit_pages::checkpoint))
+        .route("/console/my-data", get(audit_pages::my_data))
         .route("/console/applications/{id}", get(pages::application))
         .route("/console/negative-proposals/{id}", get(pages::proposal))
         .route("/console/needs/{id}", get(pages::need))

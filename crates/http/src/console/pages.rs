@@ -32,12 +32,13 @@ pub struct Person {
 
 impl Person {
     /// The frame of a page of this person's at `path`.
-    fn frame(&self, path: &str, current: &'static str) -> Frame {
+    pub(super) fn frame(&self, path: &str, current: &'static str) -> Frame {
         let bar = PersonBar {
             name: self.bar.name.clone(),
             org: self.bar.org.clone(),
             csrf: self.bar.csrf.clone(),
             may_supervise: self.bar.may_supervise,
+            principal: self.principal.clone(),
         };
         Frame::signed_in(self.lang, path, current, bar)
     }
@@ -47,7 +48,12 @@ impl Person {
     }
 
     /// Refuses a state-changing request from another site or without this session's token.
-    fn check_form(&self, headers: &HeaderMap, st: &AppState, token: &str) -> Result<(), PageError> {
+    pub(super) fn check_form(
+        &self,
+        headers: &HeaderMap,
+        st: &AppState,
+        token: &str,
+    ) -> Result<(), PageError> {
         if session::cross_site(headers, &st.console) || !session::csrf_ok(&self.secret, token) {
             return Err(PageError::CrossSite(self.lang));
         }
@@ -86,6 +92,7 @@ impl FromRequestParts<AppState> for Person {
             org,
             csrf: session::csrf_token(&secret),
             may_supervise: may_supervise(&principal),
+            principal: principal.clone(),
         };
         Ok(Person {
             principal,

@@ -29,6 +29,20 @@ pub struct PersonBar {
     pub csrf: String,
     /// Whether the supervision list (督办) is theirs to see, as core decides.
     pub may_supervise: bool,
+    /// Who is signed in, so the navigation offers what their roles open.
+    pub principal: shuqiao_core::account::Principal,
+}
+
+impl PersonBar {
+    /// Whether the person holds the role of this wire name (`auditor`, `platform_admin`, …).
+    pub fn has_role(&self, role: &str) -> bool {
+        shuqiao_core::account::Role::parse(role).is_some_and(|r| self.principal.has_role(r))
+    }
+
+    /// A citizen or company representative: a person who acts for no organisation.
+    pub fn is_subject(&self) -> bool {
+        matches!(&self.principal, shuqiao_core::account::Principal::Person { roles, .. } if roles.is_empty())
+    }
 }
 
 impl Frame {

@@ -81,7 +81,7 @@ pub async fn consistency(
     }))
 }
 
-fn require_auditor(p: &Principal) -> Result<(), DomainError> {
+pub(crate) fn require_auditor(p: &Principal) -> Result<(), DomainError> {
     p.require_authenticated()?;
     if p.has_role(Role::Auditor) || p.is_platform_admin() {
         Ok(())
@@ -187,7 +187,7 @@ pub async fn entries(
     Ok(Json(page).into_response())
 }
 
-fn to_csv(page: &Page<AuditRecord>) -> String {
+pub(crate) fn to_csv(page: &Page<AuditRecord>) -> String {
     let mut out = String::from("index,time,actor_org,actor_system,actor_person,action,resource,resource_version,grant,purpose,result\n");
     for r in &page.items {
         let e = &r.entry;

@@ -1,5 +1,5 @@
 mod admin;
-mod audit;
+pub(crate) mod audit;
 mod auth;
 mod catalog;
 pub mod collect;

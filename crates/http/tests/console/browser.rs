@@ -334,3 +334,242 @@ async fn save_screenshot(c: &Client, path: &Path) {
         Err(e) => eprintln!("no screenshot: {e}"),
     }
 }
+
+/// 谁用了我的数据 in chromium: the citizen's own browser checks every access (Ed25519 over the
+/// checkpoint, the inclusion proofs) and says verified; a proof or a checkpoint changed in the
+/// page is not verified. The auditor's pages pass axe-core on the way.
+#[tokio::test]
+async fn a_citizen_verifies_every_access_in_chromium_and_tampering_is_caught() {
+    use crate::audit_pages::{entry, register_citizen, seal, subject_key, ZHANG};
+    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        println!("SKIPPED: {CHROMIUM} or {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let app = crate::support::app().await;
+    register_citizen(&app, "zhang.san", ZHANG).await;
+    let key = subject_key(&app, ZHANG).await;
+    // Eleven entries, three of them the citizen's, so the proofs have several steps.
+    let entries = (0..11)
+        .map(|i| {
+            let mut e = entry(
+                "d-b",
+                "exchange.lookup",
+                1_790_000_000_000 + i,
+                "办理社保卡",
+            );
+            if i % 4 == 1 {
+                e.subjects = vec![key.clone()];
+            }
+            e
+        })
+        .collect();
+    seal(&app, entries).await;
+    let (_driver, client) = start_browser().await;
+    let outcome = citizen_journey(&client, &app.base).await;
+    if let Err(e) = &outcome {
+        let shot = screenshot_dir().join("failure-my-data.png");
+        save_screenshot(&client, &shot).await;
+        let _ = client.clone().close().await;
+        panic!("{e}\n(screenshot: {})", shot.display());
+    }
+    let _ = client.close().await;
+}
+
+async fn sign_in_as(c: &Client, base: &str, user: &str, password: &str) -> Step {
+    c.delete_all_cookies()
+        .await
+        .map_err(fail("forget the last session"))?;
+    c.goto(&format!("{base}/console/login"))
+        .await
+        .map_err(fail("open the sign-in page"))?;
+    c.find(Locator::Id("username"))
+        .await
+        .map_err(fail("用户名"))?
+        .send_keys(user)
+        .await
+        .map_err(fail("type the username"))?;
+    c.find(Locator::Id("password"))
+        .await
+        .map_err(fail("密码"))?
+        .send_keys(&format!("{password}{ENTER}"))
+        .await
+        .map_err(fail("type the password"))?;
+    wait_for_path(c, "/console/").await
+}
+
+/// The states the page's checker shows: the overall line's and each row's.
+async fn verify_states(c: &Client) -> Result<(String, Vec<String>), String> {
+    let v = c
+        .execute(
+            "return [document.getElementById('verify-overall').getAttribute('data-state'),
+                     Array.from(document.querySelectorAll('.verify-state')).map(e => e.getAttribute('data-state') + ':' + e.textContent)];",
+            vec![],
+        )
+        .await
+        .map_err(fail("read the check's states"))?;
+    let overall = v[0].as_str().unwrap_or("").to_string();
+    let rows = v[1]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| s.as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((overall, rows))
+}
+
+async fn wait_for_overall(c: &Client, state: &str) -> Result<Vec<String>, String> {
+    let waited = wait_for(
+        c,
+        &format!("the overall check to say {state}"),
+        |c| async move { Ok(verify_states(&c).await?.0 == state) },
+    )
+    .await;
+    let (overall, rows) = verify_states(c).await?;
+    waited.map_err(|e| format!("{e}; found {overall}: {rows:?}"))?;
+    Ok(rows)
+}
+
+async fn verify_again(c: &Client) -> Step {
+    c.find(Locator::Id("verify-again"))
+        .await
+        .map_err(fail("the verify-again button"))?
+        .click()
+        .await
+        .map_err(fail("press verify again"))?;
+    Ok(())
+}
+
+async fn citizen_journey(c: &Client, base: &str) -> Step {
+    sign_in_as(c, base, "zhang.san", crate::audit_pages::CITIZEN_PASSWORD).await?;
+    c.find(Locator::LinkText("谁用了我的数据"))
+        .await
+        .map_err(fail("the 谁用了我的数据 link"))?
+        .click()
+        .await
+        .map_err(fail("open 谁用了我的数据"))?;
+    wait_for_path(c, "/console/my-data").await?;
+    let rows = wait_for_overall(c, "ok").await?;
+    if rows.len() != 3 || !rows.iter().all(|r| r == "ok:已验证") {
+        return Err(format!("every row should say 已验证: {rows:?}"));
+    }
+    let overall = text_of(c, "#verify-overall").await?;
+    if !overall.contains("全部记录已在您的浏览器中验证") {
+        return Err(format!("the overall line: {overall}"));
+    }
+    check_accessibility(c, "citizen's page").await?;
+    save_screenshot(c, &screenshot_dir().join("console-my-data.png")).await;
+
+    // One proof changed in the page: that row fails, the others still pass.
+    c.execute(
+        "const r = document.querySelectorAll('tr[data-leaf]')[1];
+         const p = r.getAttribute('data-proof');
+         r.setAttribute('data-original', p);
+         r.setAttribute('data-proof', (p[0] === '0' ? '1' : '0') + p.slice(1));",
+        vec![],
+    )
+    .await
+    .map_err(fail("change a proof"))?;
+    verify_again(c).await?;
+    let rows = wait_for_overall(c, "bad").await?;
+    if rows != ["ok:已验证", "bad:未通过验证", "ok:已验证"] {
+        return Err(format!("only the changed row fails: {rows:?}"));
+    }
+    // Another entry's bytes claimed for this row fail too: the proof is of its own entry.
+    c.execute(
+        "const rs = document.querySelectorAll('tr[data-leaf]');
+         rs[1].setAttribute('data-proof', rs[1].getAttribute('data-original'));
+         rs[1].setAttribute('data-entry', rs[0].getAttribute('data-entry'));",
+        vec![],
+    )
+    .await
+    .map_err(fail("swap an entry"))?;
+    verify_again(c).await?;
+    let rows = wait_for_overall(c, "bad").await?;
+    if rows.get(1).map(String::as_str) != Some("bad:未通过验证") {
+        return Err(format!("the bytes of another entry fail: {rows:?}"));
+    }
+    // A row that shows another purpose than its sealed entry is not verified either.
+    c.refresh().await.map_err(fail("reload"))?;
+    wait_for_overall(c, "ok").await?;
+    c.execute(
+        "document.querySelectorAll('tr[data-leaf] td[data-field=purpose]')[2].textContent = '学校招生';",
+        vec![],
+    )
+    .await
+    .map_err(fail("change a purpose"))?;
+    verify_again(c).await?;
+    let rows = wait_for_overall(c, "bad").await?;
+    if rows != ["ok:已验证", "ok:已验证", "bad:未通过验证"] {
+        return Err(format!(
+            "only the row showing another purpose fails: {rows:?}"
+        ));
+    }
+    // The checkpoint with a different size: the signature no longer holds, nothing passes.
+    c.refresh().await.map_err(fail("reload"))?;
+    wait_for_overall(c, "ok").await?;
+    c.execute(
+        "const v = document.getElementById('verify');
+         const cp = v.getAttribute('data-checkpoint').split('\\n');
+         cp[1] = String(Number(cp[1]) + 1);
+         v.setAttribute('data-checkpoint', cp.join('\\n'));",
+        vec![],
+    )
+    .await
+    .map_err(fail("change the checkpoint"))?;
+    verify_again(c).await?;
+    let rows = wait_for_overall(c, "bad").await?;
+    if !rows.iter().all(|r| r == "bad:未通过验证") {
+        return Err(format!("a changed checkpoint fails every row: {rows:?}"));
+    }
+    let overall = text_of(c, "#verify-overall").await?;
+    if !overall.contains("检查点签名未通过验证") {
+        return Err(format!("the overall line names the signature: {overall}"));
+    }
+    check_accessibility(c, "citizen's page after a failed check").await?;
+
+    // On a phone (360 px) the page still checks, and nothing widens it beyond the screen.
+    c.set_window_size(360, 800)
+        .await
+        .map_err(fail("a phone-sized window"))?;
+    c.refresh().await.map_err(fail("reload"))?;
+    wait_for_overall(c, "ok").await?;
+    let wide = c
+        .execute(
+            "return document.documentElement.scrollWidth > document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .map_err(fail("measure the page"))?;
+    save_screenshot(c, &screenshot_dir().join("console-my-data-phone.png")).await;
+    if wide != Value::Bool(false) {
+        return Err("the citizen's page is wider than a 360 px screen".into());
+    }
+    c.set_window_size(1280, 900)
+        .await
+        .map_err(fail("back to a laptop window"))?;
+
+    // The auditor's pages, in the same browser.
+    sign_in_as(c, base, "auditor", shuqiao_service::testkit::PASSWORD).await?;
+    c.goto(&format!("{base}/console/audit"))
+        .await
+        .map_err(fail("open the audit search"))?;
+    check_accessibility(c, "audit search").await?;
+    save_screenshot(c, &screenshot_dir().join("console-audit.png")).await;
+    c.find(Locator::Css("tbody a"))
+        .await
+        .map_err(fail("an entry's link"))?
+        .click()
+        .await
+        .map_err(fail("open an entry"))?;
+    let body = text_of(c, "main").await?;
+    if !body.contains("证明有效") {
+        return Err(format!("the entry's proof is checked: {body}"));
+    }
+    check_accessibility(c, "audit entry").await?;
+    c.goto(&format!("{base}/console/audit/checkpoint"))
+        .await
+        .map_err(fail("open the checkpoint"))?;
+    check_accessibility(c, "checkpoint").await
+}
