@@ -6,6 +6,8 @@ mod browser;
 mod client;
 #[path = "console/pages.rs"]
 mod pages;
+#[path = "console/consumer_pages.rs"]
+mod consumer_pages;
 // Shared with the API tests; not every helper is used here.
 #[allow(dead_code, unused_imports)]
 #[path = "api/support.rs"]

@@ -32,7 +32,7 @@ pub struct Person {
 
 impl Person {
     /// The frame of a page of this person's at `path`.
-    fn frame(&self, path: &str, current: &'static str) -> Frame {
+    pub(super) fn frame(&self, path: &str, current: &'static str) -> Frame {
         let bar = PersonBar {
             name: self.bar.name.clone(),
             org: self.bar.org.clone(),
@@ -42,12 +42,17 @@ impl Person {
         Frame::signed_in(self.lang, path, current, bar)
     }
 
-    fn error(&self, e: StoreError) -> PageError {
+    pub(super) fn error(&self, e: StoreError) -> PageError {
         PageError::from_store(self.lang, e)
     }
 
     /// Refuses a state-changing request from another site or without this session's token.
-    fn check_form(&self, headers: &HeaderMap, st: &AppState, token: &str) -> Result<(), PageError> {
+    pub(super) fn check_form(
+        &self,
+        headers: &HeaderMap,
+        st: &AppState,
+        token: &str,
+    ) -> Result<(), PageError> {
         if session::cross_site(headers, &st.console) || !session::csrf_ok(&self.secret, token) {
             return Err(PageError::CrossSite(self.lang));
         }
