@@ -6,6 +6,7 @@ mod browser;
 mod client;
 #[path = "console/pages.rs"]
 mod pages;
+// The consumer department's pages.
 #[path = "console/consumer_pages.rs"]
 mod consumer_pages;
 // Shared with the API tests; not every helper is used here.

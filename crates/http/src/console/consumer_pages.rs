@@ -189,7 +189,7 @@ fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -253,16 +253,24 @@ impl SearchState {
     }
 
     fn with(&self, key: &'static str, value: &str) -> String {
-        let mut f: Vec<(&'static str, String)> =
-            self.filters.iter().filter(|(k, _)| *k != key).cloned().collect();
+        let mut f: Vec<(&'static str, String)> = self
+            .filters
+            .iter()
+            .filter(|(k, _)| *k != key)
+            .cloned()
+            .collect();
         f.push((key, value.to_string()));
         f.sort_by_key(|(k, _)| FILTERS.iter().position(|x| x == k));
         self.href(&f, 1)
     }
 
     fn without(&self, key: &str) -> String {
-        let f: Vec<(&'static str, String)> =
-            self.filters.iter().filter(|(k, _)| *k != key).cloned().collect();
+        let f: Vec<(&'static str, String)> = self
+            .filters
+            .iter()
+            .filter(|(k, _)| *k != key)
+            .cloned()
+            .collect();
         self.href(&f, 1)
     }
 
@@ -374,7 +382,9 @@ pub async fn catalog(
             _ => region_label(lang, value),
         }
     };
-    let group = |key: &'static str, title: &'static str, counts: &[shuqiao_service::consumer::FacetCount]| {
+    let group = |key: &'static str,
+                 title: &'static str,
+                 counts: &[shuqiao_service::consumer::FacetCount]| {
         let chosen = state.value(key);
         FacetGroup {
             id: key,
@@ -595,12 +605,15 @@ fn facts(
     }
     rows.push((
         t.cs_fact_version,
-        format!("{}（{}）", v.version, frame_views::date(lang, v.published_at)),
+        format!(
+            "{}（{}）",
+            v.version,
+            frame_views::date(lang, v.published_at)
+        ),
     ));
     rows
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn resource_page(
     st: &AppState,
     person: &Person,
@@ -610,7 +623,10 @@ async fn resource_page(
     errors: FormErrors,
     status: StatusCode,
 ) -> Response {
-    let f = person.frame(&format!("/console/catalog/{}", path_segment(code)), "catalog");
+    let f = person.frame(
+        &format!("/console/catalog/{}", path_segment(code)),
+        "catalog",
+    );
     let lang = f.lang;
     let orgs = org_names(st, lang).await;
     let systems = my_systems(st, &person.principal).await;
@@ -643,7 +659,16 @@ pub async fn resource(
         days: "365".into(),
         ..RequestInput::default()
     };
-    Ok(resource_page(&st, &person, &code, &v, input, FormErrors::default(), StatusCode::OK).await)
+    Ok(resource_page(
+        &st,
+        &person,
+        &code,
+        &v,
+        input,
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await)
 }
 
 // ---- the request forms ----
@@ -731,7 +756,15 @@ fn check_request(
         push_field_errors(lang, &mut errors, &errs);
     }
     // The form's own order, so the summary reads top to bottom.
-    let order = ["form", "system", "fields", "purpose", "scene", "legal_basis", "days"];
+    let order = [
+        "form",
+        "system",
+        "fields",
+        "purpose",
+        "scene",
+        "legal_basis",
+        "days",
+    ];
     errors
         .items
         .sort_by_key(|e| order.iter().position(|o| *o == e.id).unwrap_or(order.len()));
@@ -758,10 +791,7 @@ pub async fn subscribe(
         .request_refusal(&code)
         .await
         .map_err(|e| person.error(e))?
-        .map_or_else(
-            || share::require_request_route(&v.meta, false, false),
-            Err,
-        )
+        .map_or_else(|| share::require_request_route(&v.meta, false, false), Err)
     {
         let mut errors = FormErrors::default();
         errors.push("form", domain_text(lang, &e));
@@ -857,7 +887,16 @@ pub async fn apply_form(
         Err(back) => return Ok(back),
     };
     let input = RequestInput::default();
-    Ok(apply_page(&st, &person, &code, &v, input, FormErrors::default(), StatusCode::OK).await)
+    Ok(apply_page(
+        &st,
+        &person,
+        &code,
+        &v,
+        input,
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await)
 }
 
 /// `POST /console/catalog/{code}/apply`: `step=check` validates and shows the answers with
@@ -1063,7 +1102,10 @@ pub async fn my_application(
         (t.col_resource, resource_name(lang, &metas, &a.resource)),
         (t.cs_fact_provider, name_of(&orgs, &a.provider)),
         (t.cs_label_system, a.system.clone()),
-        (t.cs_check_fields, field_names(&metas, &a.resource, &a.fields)),
+        (
+            t.cs_check_fields,
+            field_names(&metas, &a.resource, &a.fields),
+        ),
         (t.cs_label_purpose, a.purpose.clone()),
         (t.cs_label_scene, a.scene.clone()),
         (t.cs_label_legal_basis, a.legal_basis.clone()),
@@ -1143,7 +1185,12 @@ pub async fn grants(
             let (state, state_class) = grant_state(t, g.state);
             let left = if g.state == "active" {
                 let days = (g.expires_at - now + DAY_MS - 1) / DAY_MS;
-                format!("{}{}{}", t.cs_days_left_before, thousands(days), t.cs_days_left_after)
+                format!(
+                    "{}{}{}",
+                    t.cs_days_left_before,
+                    thousands(days),
+                    t.cs_days_left_after
+                )
             } else {
                 String::new()
             };
@@ -1264,7 +1311,16 @@ pub async fn needs(
     let notice = (q.done.as_deref() == Some("stated"))
         .then(|| person.lang.strings().cs_need_stated.to_string());
     let input = NeedInputView::default();
-    needs_page(&st, &person, &org, notice, input, FormErrors::default(), StatusCode::OK).await
+    needs_page(
+        &st,
+        &person,
+        &org,
+        notice,
+        input,
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize)]

@@ -3,6 +3,7 @@
 //! same `Store` methods and core rules as the API decide what a person sees and may do.
 mod assets;
 pub mod i18n;
+// The consumer department's pages: search, requests, grants and needs.
 mod consumer_pages;
 mod pages;
 pub mod session;

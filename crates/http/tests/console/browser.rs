@@ -440,7 +440,8 @@ async fn consumer_journey(c: &Client, base: &str) -> Step {
         return Err(format!("the due date should be shown: {due}"));
     }
     let main = text_of(c, "main").await?;
-    if !(main.contains("男方姓名") && main.contains("女方姓名") && !main.contains("登记日期")) {
+    if !(main.contains("男方姓名") && main.contains("女方姓名") && !main.contains("登记日期"))
+    {
         return Err(format!("the two chosen fields, and only they:\n{main}"));
     }
     press(c, ".check-actions form:first-child button", ENTER).await?;

@@ -70,13 +70,21 @@ async fn the_search_finds_by_chinese_and_english_and_facets_narrow_it() {
 
     let p = b.get("/console/catalog?q=%E5%85%A8%E5%91%98").await; // 全员
     assert_eq!(p.status, StatusCode::OK, "{}", p.body);
-    assert!(p.body.contains(&format!("href=\"/console/catalog/{cond}\"")));
-    assert!(!p.body.contains(&format!("href=\"/console/catalog/{open}\"")));
+    assert!(p
+        .body
+        .contains(&format!("href=\"/console/catalog/{cond}\"")));
+    assert!(!p
+        .body
+        .contains(&format!("href=\"/console/catalog/{open}\"")));
     assert!(p.body.contains("共 1 条"), "{}", p.body);
 
     let p = b.get("/console/catalog?q=%E6%B3%95%E4%BA%BA").await; // 法人
-    assert!(p.body.contains(&format!("href=\"/console/catalog/{open}\"")));
-    assert!(!p.body.contains(&format!("href=\"/console/catalog/{cond}\"")));
+    assert!(p
+        .body
+        .contains(&format!("href=\"/console/catalog/{open}\"")));
+    assert!(!p
+        .body
+        .contains(&format!("href=\"/console/catalog/{cond}\"")));
 
     // English finds both; the share-type facet counts each and narrows to one.
     let p = b.get("/console/catalog?q=population").await;
@@ -87,14 +95,22 @@ async fn the_search_finds_by_chinese_and_english_and_facets_narrow_it() {
         "{}",
         p.body
     );
-    assert!(p.body.contains("有条件共享 <span class=\"facet-count\">(1)</span>"));
-    assert!(p.body.contains("机构d-a <span class=\"facet-count\">(2)</span>"));
+    assert!(p
+        .body
+        .contains("有条件共享 <span class=\"facet-count\">(1)</span>"));
+    assert!(p
+        .body
+        .contains("机构d-a <span class=\"facet-count\">(2)</span>"));
     let p = b
         .get("/console/catalog?q=population&share_type=conditional")
         .await;
     assert!(p.body.contains("共 1 条"), "{}", p.body);
-    assert!(p.body.contains(&format!("href=\"/console/catalog/{cond}\"")));
-    assert!(!p.body.contains(&format!("href=\"/console/catalog/{open}\"")));
+    assert!(p
+        .body
+        .contains(&format!("href=\"/console/catalog/{cond}\"")));
+    assert!(!p
+        .body
+        .contains(&format!("href=\"/console/catalog/{open}\"")));
     // The filter stays in the address: the search box keeps it and it can be removed.
     assert!(p
         .body
@@ -104,8 +120,12 @@ async fn the_search_finds_by_chinese_and_english_and_facets_narrow_it() {
     let p = b
         .get("/console/catalog?q=population&share_type=unconditional")
         .await;
-    assert!(p.body.contains(&format!("href=\"/console/catalog/{open}\"")));
-    assert!(!p.body.contains(&format!("href=\"/console/catalog/{cond}\"")));
+    assert!(p
+        .body
+        .contains(&format!("href=\"/console/catalog/{open}\"")));
+    assert!(!p
+        .body
+        .contains(&format!("href=\"/console/catalog/{cond}\"")));
 
     // Nothing found: the page says what to do next.
     let p = b.get("/console/catalog?q=zzzqqq").await;
@@ -157,7 +177,9 @@ async fn the_apply_form_refuses_every_problem_at_once_and_keeps_input() {
     let form = format!("/console/catalog/{cond}/apply");
     let p = b.get(&form).await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.body);
-    assert!(p.body.contains("type=\"checkbox\" id=\"fields\" name=\"fields\" value=\"GMSFHM\""));
+    assert!(p
+        .body
+        .contains("type=\"checkbox\" id=\"fields\" name=\"fields\" value=\"GMSFHM\""));
 
     let purpose = "为办理社保业务核对<身份>";
     let p = post_with_token(
@@ -188,7 +210,11 @@ async fn the_apply_form_refuses_every_problem_at_once_and_keeps_input() {
         );
     }
     // What was typed stays, escaped.
-    assert!(p.body.contains("为办理社保业务核对&#60;身份&#62;"), "{}", p.body);
+    assert!(
+        p.body.contains("为办理社保业务核对&#60;身份&#62;"),
+        "{}",
+        p.body
+    );
     assert!(p.body.contains("value=\"三十\""));
 
     // Fields chosen before the error stay chosen.
@@ -224,9 +250,7 @@ async fn checking_the_answers_shows_the_due_date_and_the_chosen_fields() {
     assert!(p.body.contains("《社会保险法》第五十八条"));
     // Nothing is filed until it is sent.
     let steward = app.login("steward.a").await;
-    let (_, v) = app
-        .get("/api/v1/share/applications", Some(&steward))
-        .await;
+    let (_, v) = app.get("/api/v1/share/applications", Some(&steward)).await;
     assert_eq!(v["total"], 0, "{v}");
 
     // Change goes back to the form with every answer kept.
@@ -253,7 +277,11 @@ async fn applying_files_it_for_the_providers_steward_and_shows_the_banner() {
         .unwrap();
     let page = b.get(&to).await;
     assert!(page.body.contains("class=\"banner\" role=\"status\""));
-    assert!(page.body.contains(&format!("申请已提交，编号 {id}")), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("申请已提交，编号 {id}")),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("2026年3月4日（周三）"));
     assert!(page.body.contains("待答复"));
 
@@ -292,7 +320,9 @@ async fn subscribing_works_for_unconditional_and_is_refused_for_conditional() {
     let page = format!("/console/catalog/{open}");
     let p = post_with_token(&mut b, &page, &format!("{page}/subscribe"), &subscribe).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-    assert!(p.location().starts_with("/console/grants?done=subscribed&grant="));
+    assert!(p
+        .location()
+        .starts_with("/console/grants?done=subscribed&grant="));
     let grants = b.get(p.location()).await;
     assert!(grants.body.contains("订阅已生效"), "{}", grants.body);
     assert!(grants.body.contains("姓名（XM）"));
@@ -393,7 +423,11 @@ async fn the_grants_page_shows_expiry_and_todays_calls_against_the_quota() {
     assert!(p.body.contains("本单位还没有授权"));
     let p = other.get("/console/grants?org=c1").await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
-    assert!(p.body.contains("只能为本单位（c1）的应用系统申请"), "{}", p.body);
+    assert!(
+        p.body.contains("只能为本单位（c1）的应用系统申请"),
+        "{}",
+        p.body
+    );
 }
 
 #[tokio::test]
@@ -462,7 +496,11 @@ async fn who_may_and_may_not() {
         let mut b = Browser::signed_in(&app.base, who, PASSWORD).await;
         assert_eq!(b.get(&pages[0]).await.status, StatusCode::OK, "{who}");
         let r = b.get(&pages[1]).await;
-        assert!(r.body.contains("订阅和申请由使用部门办理"), "{who}: {}", r.body);
+        assert!(
+            r.body.contains("订阅和申请由使用部门办理"),
+            "{who}: {}",
+            r.body
+        );
         for p in &pages[2..] {
             let r = b.get(p).await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{who} {p}");
@@ -491,13 +529,20 @@ async fn cross_site_form_posts_are_refused() {
         ("days", "30"),
     ];
     let r = b
-        .post_with(&format!("/console/catalog/{open}/subscribe"), &subscribe, &evil)
+        .post_with(
+            &format!("/console/catalog/{open}/subscribe"),
+            &subscribe,
+            &evil,
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("请求未被接受"), "{}", r.body);
     // Without the token, from this site, just as refused.
     let r = b
-        .post(&format!("/console/catalog/{open}/subscribe"), &subscribe[1..])
+        .post(
+            &format!("/console/catalog/{open}/subscribe"),
+            &subscribe[1..],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let mut apply = good_application("send");
@@ -509,7 +554,11 @@ async fn cross_site_form_posts_are_refused() {
     let r = b
         .post_with(
             "/console/needs",
-            &[("csrf", token.as_str()), ("title", "t"), ("description", "d")],
+            &[
+                ("csrf", token.as_str()),
+                ("title", "t"),
+                ("description", "d"),
+            ],
             &[("sec-fetch-site", "cross-site")],
         )
         .await;
@@ -519,7 +568,10 @@ async fn cross_site_form_posts_are_refused() {
     let (_, g) = app.get("/api/v1/share/grants", Some(&c1)).await;
     let (_, a) = app.get("/api/v1/share/applications", Some(&c1)).await;
     let (_, n) = app.get("/api/v1/share/needs", Some(&c1)).await;
-    assert_eq!((g["total"].clone(), a["total"].clone(), n["total"].clone()), (json!(0), json!(0), json!(0)));
+    assert_eq!(
+        (g["total"].clone(), a["total"].clone(), n["total"].clone()),
+        (json!(0), json!(0), json!(0))
+    );
 }
 
 #[tokio::test]
