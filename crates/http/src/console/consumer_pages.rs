@@ -1017,10 +1017,8 @@ async fn check_page(
 }
 
 fn working_days_note(lang: Lang, n: u32) -> String {
-    match lang {
-        Lang::Zh => format!("（{n} 个工作日）"),
-        Lang::En => format!(" ({n} working days)"),
-    }
+    let t = lang.strings();
+    format!("{}{n}{}", t.cs_working_days_before, t.cs_working_days_after)
 }
 
 // ---- the department's applications and grants ----

@@ -226,6 +226,8 @@ strings! {
     cs_need_confirmed: "已确认", "Confirmed";
     cs_need_satisfied: "已满足", "Satisfied";
     cs_need_rejected: "已驳回", "Rejected";
+    cs_working_days_before: "（", " (";
+    cs_working_days_after: " 个工作日）", " working days)";
     action_view: "查看", "View";
     nav_api_docs: "接口文档", "API documentation";
     login_title: "登录工作台", "Sign in to the console";

@@ -127,6 +127,14 @@ async fn the_search_finds_by_chinese_and_english_and_facets_narrow_it() {
         .body
         .contains(&format!("href=\"/console/catalog/{cond}\"")));
 
+    // In English too, the same search and words.
+    b.cookies.insert("shuqiao_lang".into(), "en".into());
+    let p = b.get("/console/catalog?q=population").await;
+    assert!(p.body.contains("<html lang=\"en\">"));
+    assert!(p.body.contains("Find data resources") && p.body.contains("Shared on conditions"));
+    assert!(p.body.contains("2 in all"), "{}", p.body);
+    b.cookies.remove("shuqiao_lang");
+
     // Nothing found: the page says what to do next.
     let p = b.get("/console/catalog?q=zzzqqq").await;
     assert!(p.body.contains("没有找到符合条件的资源"), "{}", p.body);
