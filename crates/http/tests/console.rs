@@ -6,6 +6,9 @@ mod browser;
 mod client;
 #[path = "console/pages.rs"]
 mod pages;
+// The consumer department's pages.
+#[path = "console/consumer_pages.rs"]
+mod consumer_pages;
 // Shared with the API tests; not every helper is used here.
 #[path = "console/audit_pages.rs"]
 mod audit_pages;

@@ -216,6 +216,37 @@ impl Index {
             .collect()
     }
 
+    /// Every live resource the query matches, in no particular order.
+    fn each_hit(&self, vis: &Visibility, q: &SearchQuery, f: &mut dyn FnMut(&ResourceSummary)) {
+        let within: Option<Vec<&str>> = q.region.as_ref().map(|reg| {
+            region::REGIONS
+                .iter()
+                .filter(|r| region::is_within(r.code, reg))
+                .map(|r| r.code)
+                .collect()
+        });
+        let terms: Vec<String> =
+            q.q.as_deref()
+                .map(search::query_terms)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+        let mut visit = |id: u32| {
+            if let Some(d) = self.live(id) {
+                if d.passes(vis, q, within.as_deref()) {
+                    f(&d.summary);
+                }
+            }
+        };
+        if terms.is_empty() {
+            self.ordered.iter().for_each(|&id| visit(id));
+        } else {
+            self.matching(&terms)
+                .into_iter()
+                .for_each(|(id, _)| visit(id));
+        }
+    }
+
     fn search(&self, vis: &Visibility, q: &SearchQuery) -> Page<ResourceSummary> {
         let limit = q.limit.clamp(1, MAX_PAGE) as usize;
         let offset = q.offset as usize;
@@ -290,17 +321,33 @@ impl SearchIndex {
         vis: &Visibility,
         q: &SearchQuery,
     ) -> Result<Page<ResourceSummary>> {
+        self.with_current(c, |idx| idx.search(vis, q))
+    }
+
+    /// Visits every resource the search matches (not only one page), for counts by facet.
+    pub(crate) fn for_each_hit(
+        &self,
+        c: &mut dyn Conn,
+        vis: &Visibility,
+        q: &SearchQuery,
+        mut f: impl FnMut(&ResourceSummary),
+    ) -> Result<()> {
+        self.with_current(c, |idx| idx.each_hit(vis, q, &mut f))
+    }
+
+    /// Runs `f` on the index once it holds every catalog change committed so far.
+    fn with_current<R>(&self, c: &mut dyn Conn, f: impl FnOnce(&Index) -> R) -> Result<R> {
         let last = current_seq(c)?;
         {
             let idx = self.0.read().unwrap_or_else(|p| p.into_inner());
             if idx.loaded && idx.seq >= last {
-                return Ok(idx.search(vis, q));
+                return Ok(f(&idx));
             }
         }
         let mut idx = self.0.write().unwrap_or_else(|p| p.into_inner());
         if !idx.loaded || idx.seq < last {
             idx.catch_up(c, last)?;
         }
-        Ok(idx.search(vis, q))
+        Ok(f(&idx))
     }
 }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod backup;
 pub mod catalog;
 pub mod collect;
+pub mod consumer;
 pub mod demo;
 mod demo_share;
 pub mod exchange;

@@ -4,6 +4,8 @@
 mod assets;
 mod audit_pages;
 pub mod i18n;
+// The consumer department's pages: search, requests, grants and needs.
+mod consumer_pages;
 mod pages;
 pub mod session;
 mod views;
@@ -39,6 +41,25 @@ pub fn routes() -> Router<AppState> {
         .route("/console/lang/{code}", get(pages::switch_language))
         .route("/console/inbox", get(pages::inbox))
         .route("/console/inbox/{id}/read", post(pages::mark_read))
+        .route("/console/catalog", get(consumer_pages::catalog))
+        .route("/console/catalog/{code}", get(consumer_pages::resource))
+        .route(
+            "/console/catalog/{code}/subscribe",
+            post(consumer_pages::subscribe),
+        )
+        .route(
+            "/console/catalog/{code}/apply",
+            get(consumer_pages::apply_form).post(consumer_pages::apply),
+        )
+        .route(
+            "/console/my-applications/{id}",
+            get(consumer_pages::my_application),
+        )
+        .route("/console/grants", get(consumer_pages::grants))
+        .route(
+            "/console/needs",
+            get(consumer_pages::needs).post(consumer_pages::state_need),
+        )
         .route("/console/supervision", get(pages::supervision))
         .route(
             "/console/audit",

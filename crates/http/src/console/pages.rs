@@ -43,7 +43,7 @@ impl Person {
         Frame::signed_in(self.lang, path, current, bar)
     }
 
-    fn error(&self, e: StoreError) -> PageError {
+    pub(super) fn error(&self, e: StoreError) -> PageError {
         PageError::from_store(self.lang, e)
     }
 

@@ -573,3 +573,132 @@ async fn citizen_journey(c: &Client, base: &str) -> Step {
         .map_err(fail("open the checkpoint"))?;
     check_accessibility(c, "checkpoint").await
 }
+
+/// A consumer department's user of 人社厅 finds 婚姻登记信息 (民政厅, 有条件共享), applies for
+/// two of its fields with the keyboard, checks the answers with the due date, sends, and sees
+/// the banner; axe-core checks each of the consumer pages on the way.
+#[tokio::test]
+async fn a_consumer_searches_and_applies_for_two_fields_by_keyboard_in_chromium() {
+    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        println!("SKIPPED: {CHROMIUM} or {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let app = demo_app().await;
+    let (_driver, client) = start_browser().await;
+    let outcome = consumer_journey(&client, &app.base).await;
+    if let Err(e) = &outcome {
+        let shot = screenshot_dir().join("consumer-failure.png");
+        save_screenshot(&client, &shot).await;
+        let _ = client.clone().close().await;
+        panic!("{e}\n(screenshot: {})", shot.display());
+    }
+    let _ = client.close().await;
+}
+
+async fn press(c: &Client, css: &str, keys: &str) -> Step {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(fail(css))?
+        .send_keys(keys)
+        .await
+        .map_err(fail(css))
+}
+
+async fn consumer_journey(c: &Client, base: &str) -> Step {
+    c.goto(&format!("{base}/console/login"))
+        .await
+        .map_err(fail("open the sign-in page"))?;
+    press(c, "#username", &format!("user.rst{TAB}")).await?;
+    let password = c.active_element().await.map_err(fail("focused element"))?;
+    password
+        .send_keys(&format!("{}{ENTER}", shuqiao_demo::CONSUMER_PASSWORD))
+        .await
+        .map_err(fail("type the password"))?;
+    wait_for_path(c, "/console/").await?;
+
+    // Search from the navigation's catalog page.
+    c.goto(&format!("{base}/console/catalog"))
+        .await
+        .map_err(fail("open the catalog"))?;
+    check_accessibility(c, "catalog").await?;
+    press(c, "#q", &format!("婚姻登记{ENTER}")).await?;
+    wait_for(c, "search results", |c| async move {
+        Ok(c.find_all(Locator::LinkText("婚姻登记信息"))
+            .await
+            .map_err(fail("result links"))?
+            .len()
+            == 1)
+    })
+    .await?;
+    check_accessibility(c, "catalog results with facets").await?;
+    save_screenshot(c, &screenshot_dir().join("console-catalog.png")).await;
+    c.find(Locator::LinkText("婚姻登记信息"))
+        .await
+        .map_err(fail("the result"))?
+        .send_keys(ENTER)
+        .await
+        .map_err(fail("open the result"))?;
+    wait_for(c, "the resource page", |c| async move {
+        Ok(text_of(&c, "h1").await.unwrap_or_default() == "婚姻登记信息")
+    })
+    .await?;
+    check_accessibility(c, "resource page").await?;
+    if !text_of(c, "main").await?.contains("仅核验，不返回原值") {
+        return Err("核心 fields should be marked verify-only".into());
+    }
+    press(c, "a[href$='/apply']", ENTER).await?;
+    wait_for(c, "the application form", |c| async move {
+        Ok(count(&c, "form input[name='fields']").await? > 0)
+    })
+    .await?;
+
+    // Continue with nothing filled in: every problem at once, then fix them by keyboard.
+    press(c, "form.form button[type='submit']", ENTER).await?;
+    wait_for(c, "the error summary", |c| async move {
+        Ok(count(&c, ".error-summary").await? == 1)
+    })
+    .await?;
+    check_accessibility(c, "application form with errors").await?;
+    let arrow_down = "\u{e015}";
+    press(c, "#system", arrow_down).await?;
+    // 男方姓名 and 女方姓名: the second and fourth fields; Space ticks a checkbox.
+    press(c, "#fields-1", " ").await?;
+    press(c, "#fields-3", " ").await?;
+    press(c, "#purpose", "办理婚姻状况相关的社会保险待遇").await?;
+    press(c, "#scene", "社保经办窗口").await?;
+    press(c, "#legal_basis", "《社会保险法》").await?;
+    press(c, "#days", &format!("90{ENTER}")).await?;
+    wait_for(c, "the check-your-answers page", |c| async move {
+        Ok(count(&c, "#due").await? == 1)
+    })
+    .await?;
+    check_accessibility(c, "check your answers").await?;
+    save_screenshot(c, &screenshot_dir().join("console-apply-check.png")).await;
+    let due = text_of(c, "#due").await?;
+    if !due.contains("答复") {
+        return Err(format!("the due date should be shown: {due}"));
+    }
+    let main = text_of(c, "main").await?;
+    if !(main.contains("男方姓名") && main.contains("女方姓名") && !main.contains("登记日期"))
+    {
+        return Err(format!("the two chosen fields, and only they:\n{main}"));
+    }
+    press(c, ".check-actions form:first-child button", ENTER).await?;
+    wait_for(c, "the application's page", |c| async move {
+        Ok(count(&c, ".banner").await? == 1)
+    })
+    .await?;
+    let banner = text_of(c, ".banner").await?;
+    if !banner.contains("申请已提交") {
+        return Err(format!("the banner: {banner}"));
+    }
+    check_accessibility(c, "application page").await?;
+    c.goto(&format!("{base}/console/grants"))
+        .await
+        .map_err(fail("open grants"))?;
+    check_accessibility(c, "grants page").await?;
+    c.goto(&format!("{base}/console/needs"))
+        .await
+        .map_err(fail("open needs"))?;
+    check_accessibility(c, "needs page").await
+}
