@@ -11,6 +11,7 @@ mod demo_share;
 pub mod exchange;
 mod index;
 mod sealing;
+pub mod review;
 pub mod share;
 mod subject_records;
 pub mod subjects;

@@ -4,6 +4,7 @@
 mod assets;
 pub mod i18n;
 mod pages;
+mod decisions;
 pub mod session;
 mod views;
 
@@ -43,6 +44,19 @@ pub fn routes() -> Router<AppState> {
         .route("/console/negative-proposals/{id}", get(pages::proposal))
         .route("/console/needs/{id}", get(pages::need))
         .route("/console/batches/{id}", get(pages::batch))
+        .route(
+            "/console/applications/{id}/decision",
+            post(decisions::decide_application),
+        )
+        .route(
+            "/console/negative-proposals/{id}/review",
+            post(decisions::review_proposal),
+        )
+        .route("/console/review", get(decisions::review_queue))
+        .route(
+            "/console/review/{code}",
+            get(decisions::review_resource).post(decisions::review_decide),
+        )
         .route("/console/assets/{name}", get(assets::serve))
         .route(
             "/console/{*rest}",
