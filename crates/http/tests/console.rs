@@ -4,6 +4,8 @@
 mod browser;
 #[path = "console/client.rs"]
 mod client;
+#[path = "console/decisions.rs"]
+mod decisions;
 #[path = "console/pages.rs"]
 mod pages;
 // Shared with the API tests; not every helper is used here.

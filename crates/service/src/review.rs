@@ -4,8 +4,8 @@
 use serde::Serialize;
 use shuqiao_core::account::Principal;
 use shuqiao_core::catalog::ResourceMeta;
-use shuqiao_core::share::calendar::Deadline;
 use shuqiao_core::share;
+use shuqiao_core::share::calendar::Deadline;
 
 use crate::audit::AuditFilter;
 use crate::share::access::{app_from_row, APP_COLS};

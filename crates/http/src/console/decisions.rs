@@ -117,7 +117,11 @@ fn status_label(t: &Strings, status: &str) -> String {
 /// Who decided, as the log names them (`user:steward.a`): the username is what a colleague
 /// recognises.
 fn actor_label(actor: &str) -> String {
-    actor.split_once(':').map(|(_, n)| n).unwrap_or(actor).to_string()
+    actor
+        .split_once(':')
+        .map(|(_, n)| n)
+        .unwrap_or(actor)
+        .to_string()
 }
 
 /// The metadata of a resource as its latest version or submitted draft has it.
@@ -268,7 +272,8 @@ async fn application_page(
     let consumer = org_name(st, lang, &a.consumer_org).await;
     let system = system_name(st, lang, &a.system).await;
     let pending = a.status == "pending";
-    let may_decide = pending && share::require_provider_steward(&person.principal, &a.provider).is_ok();
+    let may_decide =
+        pending && share::require_provider_steward(&person.principal, &a.provider).is_ok();
     let form = form.unwrap_or_else(|| DecisionForm {
         fields: a.fields.clone(),
         ..DecisionForm::default()
@@ -514,7 +519,12 @@ fn check_decision(lang: Lang, a: &ApplicationView, form: &DecisionForm) -> Vec<P
     problems
 }
 
-async fn check_page(st: &AppState, person: &Person, a: &ApplicationView, form: DecisionForm) -> Response {
+async fn check_page(
+    st: &AppState,
+    person: &Person,
+    a: &ApplicationView,
+    form: DecisionForm,
+) -> Response {
     let f = person.frame(&format!("/console/applications/{}", a.id), "");
     let (lang, t) = (f.lang, f.t);
     let meta = resource_meta(st, &person.principal, &a.resource).await;
@@ -739,11 +749,6 @@ pub async fn review_proposal(
     person.check_form(&headers, &st, &posted.one("csrf"))?;
     let lang = person.lang;
     let t = lang.strings();
-    let p = st
-        .store
-        .get_negative_proposal(person.principal.clone(), id)
-        .await
-        .map_err(|e| person.error(e))?;
     let (role, decision, opinion) = (
         posted.one("role"),
         posted.one("decision"),
@@ -756,13 +761,24 @@ pub async fn review_proposal(
         // Not a reviewer: the rule refuses, with its own reason, before anything is written.
         return match st
             .store
-            .review_negative(person.principal.clone(), id, Decision::Approve, opinion, None)
+            .review_negative(
+                person.principal.clone(),
+                id,
+                Decision::Approve,
+                opinion,
+                None,
+            )
             .await
         {
             Ok(_) => Ok(Redirect::to(&format!("/console/negative-proposals/{id}")).into_response()),
             Err(e) => Err(person.error(e)),
         };
     }
+    let p = st
+        .store
+        .get_negative_proposal(person.principal.clone(), id)
+        .await
+        .map_err(|e| person.error(e))?;
     if held.len() > 1 && as_role.is_none() {
         problems.push(Problem {
             field: "role".into(),
@@ -920,7 +936,15 @@ pub async fn review_resource(
         .principal
         .require_platform_admin()
         .map_err(|e| PageError::from_domain(person.lang, e))?;
-    resource_page(&st, &person, &code, String::new(), Vec::new(), StatusCode::OK).await
+    resource_page(
+        &st,
+        &person,
+        &code,
+        String::new(),
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn resource_page(
@@ -971,7 +995,10 @@ async fn resource_page(
             meta.legal_basis.clone().unwrap_or_default(),
         ),
         (t.meta_key_fields, meta.key_fields.join("、")),
-        (t.col_status, label(d.status.label_zh(), d.status.as_str()).to_string()),
+        (
+            t.col_status,
+            label(d.status.label_zh(), d.status.as_str()).to_string(),
+        ),
     ];
     let items = meta
         .items

@@ -2,9 +2,9 @@
 //! templates, usable before any script runs; htmx (vendored, embedded) only enhances. The
 //! same `Store` methods and core rules as the API decide what a person sees and may do.
 mod assets;
+mod decisions;
 pub mod i18n;
 mod pages;
-mod decisions;
 pub mod session;
 mod views;
 

@@ -47,7 +47,12 @@ impl Person {
     }
 
     /// Refuses a state-changing request from another site or without this session's token.
-    pub(super) fn check_form(&self, headers: &HeaderMap, st: &AppState, token: &str) -> Result<(), PageError> {
+    pub(super) fn check_form(
+        &self,
+        headers: &HeaderMap,
+        st: &AppState,
+        token: &str,
+    ) -> Result<(), PageError> {
         if session::cross_site(headers, &st.console) || !session::csrf_ok(&self.secret, token) {
             return Err(PageError::CrossSite(self.lang));
         }
