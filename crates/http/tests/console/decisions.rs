@@ -148,7 +148,7 @@ async fn the_steward_approves_fewer_fields_after_checking_and_the_grant_has_exac
         .await;
     assert_eq!(s, StatusCode::OK, "{entry}");
     assert_eq!(
-        entry["action"],
+        entry["entry"]["action"],
         json!("share.application.approve"),
         "{entry}"
     );
