@@ -53,35 +53,34 @@ impl Store {
         .await
     }
 
-    /// The index in the audit log of the entry `action` on `resource` at `at` by `actor_org`,
-    /// sealing what is pending first: a decision's entry is queued in its transaction and
-    /// would otherwise wait for the sealer's next tick. `None` if no such entry is sealed.
+    /// The index in the audit log of the entry `action` on `resource` at `at`.
+    /// A decision's entry is queued in its transaction and sealed on the sealer's next tick;
+    /// when it is not sealed yet, the pending entries are sealed now (once) rather than
+    /// leaving the person who decided without the index. `None` if there is no such entry.
     pub async fn sealed_entry_index(
         &self,
         action: &str,
         resource: &str,
-        actor_org: &str,
         at: i64,
     ) -> Result<Option<u64>> {
+        let filter = AuditFilter {
+            actor_org: None,
+            actor_system: None,
+            resource: Some(resource.to_string()),
+            action: Some(action.to_string()),
+            subject: None,
+            since: Some(at),
+            until: Some(at + 1),
+            limit: 1,
+            offset: 0,
+        };
+        let found = self.audit.entries(filter.clone(), Vec::new()).await?;
+        if let Some(r) = found.items.first() {
+            return Ok(Some(r.index));
+        }
         self.audit.seal_pending().await?;
-        let page = self
-            .audit
-            .entries(
-                AuditFilter {
-                    actor_org: Some(actor_org.to_string()),
-                    actor_system: None,
-                    resource: Some(resource.to_string()),
-                    action: Some(action.to_string()),
-                    subject: None,
-                    since: Some(at),
-                    until: Some(at + 1),
-                    limit: 1,
-                    offset: 0,
-                },
-                Vec::new(),
-            )
-            .await?;
-        Ok(page.items.first().map(|r| r.index))
+        let found = self.audit.entries(filter, Vec::new()).await?;
+        Ok(found.items.first().map(|r| r.index))
     }
 
     /// How long is left before `due_at` in working days (or how late it is), by the

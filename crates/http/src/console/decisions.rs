@@ -311,11 +311,10 @@ async fn application_page(
         if let Some(o) = a.opinion.as_deref().filter(|o| !o.is_empty()) {
             decided.push((t.col_opinion, o.to_string()));
         }
-        let action = format!("share.application.{}", approve_or_reject(&a.status));
-        let actor_org = a.provider.clone();
+        let action = format!("share.application.{}", closing_action(&a.status));
         receipt = st
             .store
-            .sealed_entry_index(&action, &a.resource, &actor_org, at)
+            .sealed_entry_index(&action, &a.resource, at)
             .await
             .ok()
             .flatten();
@@ -357,11 +356,12 @@ async fn application_page(
     }
 }
 
-fn approve_or_reject(status: &str) -> &'static str {
-    if status == "approved" {
-        "approve"
-    } else {
-        "reject"
+/// The log's action of the event that closed an application in `status`.
+fn closing_action(status: &str) -> &'static str {
+    match status {
+        "approved" => "approve",
+        "withdrawn" => "withdraw",
+        _ => "reject",
     }
 }
 

@@ -531,7 +531,7 @@ async fn cross_site_decision_posts_are_refused() {
     let steward_token = steward.get("/console/").await.csrf();
     let admin_token = admin.get("/console/").await.csrf();
     let evil = [("origin", "https://evil.example")];
-    let cases: [(bool, String, Vec<(&str, &str)>); 3] = [
+    let cases = [
         (
             true,
             format!("/console/applications/{id}/decision"),
