@@ -2,9 +2,10 @@
 //! templates, usable before any script runs; htmx (vendored, embedded) only enhances. The
 //! same `Store` methods and core rules as the API decide what a person sees and may do.
 mod assets;
-mod decisions;
 pub mod i18n;
 mod pages;
+// Decisions: answering applications, reviewing the negative list, publishing resources.
+mod decisions;
 pub mod session;
 mod views;
 
