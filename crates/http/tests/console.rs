@@ -4,6 +4,8 @@
 mod browser;
 #[path = "console/client.rs"]
 mod client;
+#[path = "console/decisions.rs"]
+mod decisions;
 #[path = "console/pages.rs"]
 mod pages;
 // The consumer department's pages.

@@ -7,6 +7,8 @@ pub mod i18n;
 // The consumer department's pages: search, requests, grants and needs.
 mod consumer_pages;
 mod pages;
+// Decisions: answering applications, reviewing the negative list, publishing resources.
+mod decisions;
 pub mod session;
 mod views;
 
@@ -76,6 +78,19 @@ pub fn routes() -> Router<AppState> {
         .route("/console/negative-proposals/{id}", get(pages::proposal))
         .route("/console/needs/{id}", get(pages::need))
         .route("/console/batches/{id}", get(pages::batch))
+        .route(
+            "/console/applications/{id}/decision",
+            post(decisions::decide_application),
+        )
+        .route(
+            "/console/negative-proposals/{id}/review",
+            post(decisions::review_proposal),
+        )
+        .route("/console/review", get(decisions::review_queue))
+        .route(
+            "/console/review/{code}",
+            get(decisions::review_resource).post(decisions::review_decide),
+        )
         .route("/console/assets/{name}", get(assets::serve))
         .route(
             "/console/{*rest}",

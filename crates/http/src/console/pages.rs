@@ -520,68 +520,21 @@ fn detail(f: Frame, title: &str, rows: Vec<(&'static str, String)>) -> Response 
 }
 
 pub async fn application(
-    State(st): State<AppState>,
+    st: State<AppState>,
     person: Person,
-    Path(id): Path<i64>,
+    id: Path<i64>,
+    q: Query<super::decisions::DoneQuery>,
 ) -> Result<Response, PageError> {
-    let a = st
-        .store
-        .get_application(person.principal.clone(), id)
-        .await
-        .map_err(|e| person.error(e))?;
-    let f = person.frame(&format!("/console/applications/{id}"), "");
-    let t = f.t;
-    let title = format!("{} {}", t.detail_title_application, a.id);
-    let rows = vec![
-        (t.col_resource, a.resource),
-        (t.col_provider, a.provider),
-        (t.col_consumer, a.consumer_org),
-        (t.field_system, a.system),
-        (t.field_fields, a.fields.join("、")),
-        (t.field_purpose, a.purpose),
-        (t.field_scene, a.scene),
-        (t.field_legal_basis, a.legal_basis),
-        (t.field_days, a.days.to_string()),
-        (t.col_status, a.status),
-        (t.field_filed_by, a.filed_by),
-        (t.col_filed, views::date(f.lang, a.filed_at)),
-        (
-            t.field_due,
-            a.due_date.unwrap_or_else(|| t.deadline_unknown.into()),
-        ),
-    ];
-    Ok(detail(f, &title, rows))
+    super::decisions::application(st, person, id, q).await
 }
 
 pub async fn proposal(
-    State(st): State<AppState>,
+    st: State<AppState>,
     person: Person,
-    Path(id): Path<i64>,
+    id: Path<i64>,
+    q: Query<super::decisions::DoneQuery>,
 ) -> Result<Response, PageError> {
-    let p = st
-        .store
-        .get_negative_proposal(person.principal.clone(), id)
-        .await
-        .map_err(|e| person.error(e))?;
-    let f = person.frame(&format!("/console/negative-proposals/{id}"), "");
-    let t = f.t;
-    let title = format!("{} {}", t.detail_title_proposal, p.id);
-    let change = if p.action == "remove" {
-        t.remove_from_list
-    } else {
-        t.add_to_list
-    };
-    let rows = vec![
-        (t.col_resource, p.resource),
-        (t.col_provider, p.provider),
-        (t.col_change, change.to_string()),
-        (t.field_legal_basis, p.legal_basis),
-        (t.field_reason, p.reason),
-        (t.col_status, p.status),
-        (t.field_awaiting, p.awaiting.join("、")),
-        (t.col_filed, views::date(f.lang, p.proposed_at)),
-    ];
-    Ok(detail(f, &title, rows))
+    super::decisions::proposal(st, person, id, q).await
 }
 
 pub async fn need(

@@ -702,3 +702,158 @@ async fn consumer_journey(c: &Client, base: &str) -> Step {
         .map_err(fail("open needs"))?;
     check_accessibility(c, "needs page").await
 }
+
+/// A steward answers an application with the keyboard: a rejection without a reason shows its
+/// problem, then fewer fields are approved through the check-your-answers step and the banner
+/// says what was granted. axe-core checks each decision page, the reviewers' and the
+/// operator's too.
+#[tokio::test]
+async fn the_steward_answers_an_application_by_keyboard_in_chromium() {
+    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        println!("SKIPPED: {CHROMIUM} or {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let app = crate::support::app().await;
+    let store = app.store().await;
+    let (open, cond) = shuqiao_service::testkit::share_fixture(&store).await;
+    let c1 = app.login("user.c1").await;
+    let (_, a) = app
+        .post(
+            "/api/v1/share/applications",
+            Some(&c1),
+            crate::support::access("c1", &cond),
+        )
+        .await;
+    let id = a["id"].as_i64().expect("an application");
+    let steward = app.login("steward.a").await;
+    let (_, p) = app
+        .post(
+            "/api/v1/share/negative-proposals",
+            Some(&steward),
+            json!({"resource": open, "action": "add", "legal_basis": "《保守国家秘密法》", "reason": "涉密"}),
+        )
+        .await;
+    let proposal = p["id"].as_i64().expect("a proposal");
+    let (_, r) = app
+        .post(
+            "/api/v1/catalog/resources",
+            Some(&steward),
+            serde_json::to_value(shuqiao_service::testkit::sample_meta()).unwrap(),
+        )
+        .await;
+    let code = r["code"].as_str().expect("a resource").to_string();
+    app.post(
+        &format!("/api/v1/catalog/resources/{code}/submit"),
+        Some(&steward),
+        json!({}),
+    )
+    .await;
+
+    let (_driver, client) = start_browser().await;
+    let outcome = decision_journey(&client, &app.base, id, proposal, &code).await;
+    if let Err(e) = &outcome {
+        let shot = screenshot_dir().join("failure-decision.png");
+        save_screenshot(&client, &shot).await;
+        let _ = client.clone().close().await;
+        panic!("{e}\n(screenshot: {})", shot.display());
+    }
+    let _ = client.close().await;
+}
+
+async fn decision_journey(c: &Client, base: &str, id: i64, proposal: i64, code: &str) -> Step {
+    let password = shuqiao_service::testkit::PASSWORD;
+    let sign_in = |user: &'static str| async move {
+        c.delete_all_cookies()
+            .await
+            .map_err(fail("forget the last person"))?;
+        c.goto(&format!("{base}/console/login"))
+            .await
+            .map_err(fail("open the sign-in page"))?;
+        let field = c.active_element().await.map_err(fail("focused element"))?;
+        field
+            .send_keys(&format!("{user}{TAB}"))
+            .await
+            .map_err(fail("type the username"))?;
+        c.active_element()
+            .await
+            .map_err(fail("focused element"))?
+            .send_keys(&format!("{password}{ENTER}"))
+            .await
+            .map_err(fail("type the password"))?;
+        wait_for_path(c, "/console/").await
+    };
+    let key = |css: &'static str, keys: String| async move {
+        c.find(Locator::Css(css))
+            .await
+            .map_err(|e| format!("{css}: {e}"))?
+            .send_keys(&keys)
+            .await
+            .map_err(|e| format!("keys to {css}: {e}"))
+    };
+    let path = format!("/console/applications/{id}");
+
+    sign_in("steward.a").await?;
+    c.goto(&format!("{base}{path}"))
+        .await
+        .map_err(fail("open the application"))?;
+    check_accessibility(c, "application page").await?;
+
+    // Reject without a reason: Enter in the duration field submits; the problem is shown.
+    key("#decision-reject", " ".into()).await?;
+    key("#days", ENTER.into()).await?;
+    wait_for(c, "the error summary", |c| async move {
+        Ok(count(&c, ".error-summary").await? == 1)
+    })
+    .await?;
+    if count(c, "#reason-error").await? != 1 {
+        return Err("the reason's own message is missing".into());
+    }
+    check_accessibility(c, "application page with a problem").await?;
+
+    // Approve only 姓名 for 180 days: untick 公民身份号码, type the days, Enter.
+    key("#decision-approve", " ".into()).await?;
+    key("#field-0", " ".into()).await?;
+    key("#days", format!("180{ENTER}")).await?;
+    wait_for(c, "the check-your-answers step", |c| async move {
+        Ok(text_of(&c, "h1").await? == "确认您的决定")
+    })
+    .await?;
+    let check = text_of(c, "main").await?;
+    if !check.contains("姓名") || !check.contains("机构c1") {
+        return Err(format!(
+            "the check step should name the field and who is told:\n{check}"
+        ));
+    }
+    check_accessibility(c, "check-your-answers page").await?;
+    save_screenshot(c, &screenshot_dir().join("console-check-answers.png")).await;
+    key("button[value='confirm']", ENTER.into()).await?;
+    wait_for(c, "the banner", |c| async move {
+        Ok(count(&c, ".banner").await? == 1)
+    })
+    .await?;
+    let banner = text_of(c, ".banner-text").await?;
+    if !banner.starts_with("已批准：系统c1-sys 可读取 姓名，至 ") {
+        return Err(format!("banner: {banner}"));
+    }
+    if count(c, "a.receipt").await? != 1 {
+        return Err("the audit entry's index should be linked".into());
+    }
+    check_accessibility(c, "application page after the decision").await?;
+    save_screenshot(c, &screenshot_dir().join("console-approved.png")).await;
+
+    sign_in("legal").await?;
+    c.goto(&format!("{base}/console/negative-proposals/{proposal}"))
+        .await
+        .map_err(fail("open the proposal"))?;
+    check_accessibility(c, "negative-list proposal").await?;
+
+    sign_in("admin").await?;
+    c.goto(&format!("{base}/console/review"))
+        .await
+        .map_err(fail("open the review queue"))?;
+    check_accessibility(c, "review queue").await?;
+    c.goto(&format!("{base}/console/review/{code}"))
+        .await
+        .map_err(fail("open the submitted resource"))?;
+    check_accessibility(c, "submitted resource").await
+}
