@@ -1,6 +1,7 @@
 //! The console in a real browser (Debian's chromium through chromedriver): sign in with the
 //! keyboard, see the to-dos, switch language, sign out; axe-core checks every page on the
-//! way. Where chromium is not installed the test says SKIPPED and passes; CI installs it and sets `SHUQIAO_REQUIRE_BROWSER`, so there it fails instead.
+//! way. Where chromium is not installed the test says SKIPPED and passes; CI installs it and
+//! sets `SHUQIAO_REQUIRE_BROWSER`, so there it fails instead.
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
