@@ -8,7 +8,6 @@
 use std::time::Instant;
 
 use shuqiao_core::catalog::{ShareType, Status};
-use shuqiao_core::region;
 use shuqiao_demo as demo;
 use shuqiao_service::catalog::SearchQuery;
 use shuqiao_service::demo::{admin, steward_of};
@@ -59,38 +58,7 @@ fn queries() -> Vec<(&'static str, SearchQuery)> {
 
 async fn fill(store: &Store) {
     store.load_demo(demo::DEFAULT_SEED).await.unwrap();
-    let base = demo::province(demo::DEFAULT_SEED)
-        .expect("the demo data reads")
-        .resources;
-    let places: Vec<&str> = region::REGIONS.iter().map(|r| r.name).collect();
-    let have = store
-        .search(
-            admin(),
-            SearchQuery {
-                limit: 1,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .total as usize;
-    let mut batch = Vec::new();
-    for i in 0..RESOURCES.saturating_sub(have) {
-        let mut meta = base[i % base.len()].meta.clone();
-        meta.name = format!(
-            "{}（{}第{}批）",
-            meta.name,
-            places[i % places.len()],
-            i / base.len() + 1
-        );
-        batch.push((steward_of(&meta.provider), meta));
-    }
-    for chunk in batch.chunks(2000) {
-        store
-            .catalogue_published(admin(), chunk.to_vec())
-            .await
-            .unwrap();
-    }
+    testkit::published_copies(store, RESOURCES).await.unwrap();
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

@@ -351,3 +351,38 @@ pub async fn expire_retry_delays(store: &Store) {
         .await
         .expect("expire retry delays");
 }
+
+/// Publishes copies of the demo province's resources until the catalog holds `total`, each
+/// named after a region and a batch so searches find many but not all: the catalog of a
+/// province with several thousand resources, for benchmarks. The demo must be loaded.
+pub async fn published_copies(store: &Store, total: usize) -> Result<(), crate::StoreError> {
+    use crate::catalog::SearchQuery;
+    use crate::demo::{admin, steward_of};
+    let base = shuqiao_demo::province(shuqiao_demo::DEFAULT_SEED)
+        .expect("the demo data reads")
+        .resources;
+    let places: Vec<&str> = shuqiao_core::region::REGIONS
+        .iter()
+        .map(|r| r.name)
+        .collect();
+    let everything = SearchQuery {
+        limit: 1,
+        ..Default::default()
+    };
+    let have = store.search(admin(), everything).await?.total as usize;
+    let mut batch = Vec::new();
+    for i in 0..total.saturating_sub(have) {
+        let mut meta = base[i % base.len()].meta.clone();
+        meta.name = format!(
+            "{}（{}第{}批）",
+            meta.name,
+            places[i % places.len()],
+            i / base.len() + 1
+        );
+        batch.push((steward_of(&meta.provider), meta));
+    }
+    for chunk in batch.chunks(2000) {
+        store.catalogue_published(admin(), chunk.to_vec()).await?;
+    }
+    Ok(())
+}
