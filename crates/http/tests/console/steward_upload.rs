@@ -523,3 +523,111 @@ async fn a_connectors_password_is_never_shown_back() {
     assert!(page.body.contains("已删除数据库连接"), "{}", page.body);
     assert!(page.body.contains("尚未配置数据库连接"), "{}", page.body);
 }
+
+/// Rows that wait for the test's word before the first one, so a batch stays running.
+struct HeldRows {
+    columns: Vec<String>,
+    release: std::sync::mpsc::Receiver<()>,
+    sent: bool,
+}
+
+impl shuqiao_core::collect::source::RowSource for HeldRows {
+    fn columns(&self) -> &[String] {
+        &self.columns
+    }
+    fn next_row(
+        &mut self,
+        row: &mut shuqiao_core::collect::source::RawRow,
+    ) -> Result<shuqiao_core::collect::source::Next, shuqiao_core::collect::source::SourceError>
+    {
+        if self.sent {
+            return Ok(shuqiao_core::collect::source::Next::End);
+        }
+        // Never longer than the test could wait: a stuck test fails instead of hanging.
+        let _ = self.release.recv_timeout(Duration::from_secs(20));
+        self.sent = true;
+        row.row_no = 2;
+        row.cells = vec![A.into(), "张三".into(), "1949-12-31".into()];
+        row.absent.clear();
+        Ok(shuqiao_core::collect::source::Next::Row)
+    }
+    fn progress(&self) -> shuqiao_core::collect::source::Progress {
+        shuqiao_core::collect::source::Progress {
+            done: 0,
+            total: None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_running_batch_is_polled_until_done_then_shows_its_report_in_english() {
+    let app = app().await;
+    let code = published(&app).await;
+    // Signed in first: signing in writes, and a running batch holds SQLite's one writer.
+    let mut steward = Browser::signed_in(&app.base, "steward.a", PASSWORD).await;
+    steward.cookies.insert("shuqiao_lang".into(), "en".into());
+    let store = app.store().await;
+    let p = store.principal_for("steward.a").await.unwrap();
+    let (release, held) = std::sync::mpsc::channel();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let source = HeldRows {
+        columns: vec!["公民身份号码".into(), "姓名".into(), "出生日期".into()],
+        release: held,
+        sent: false,
+    };
+    let req = shuqiao_service::collect::BatchRequest::new(
+        &code,
+        shuqiao_service::collect::Channel::Import,
+        "held.csv",
+    );
+    let running = tokio::spawn(async move {
+        store
+            .collect_batch_watched(p, req, source, None, Some(tx))
+            .await
+    });
+    let id = rx.await.expect("the batch starts");
+    let href = format!("/console/batches/{id}");
+
+    let page = steward.get(&href).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for text in [
+        &format!("hx-get=\"{href}/status\" hx-trigger=\"every 1s\""),
+        "Running",
+        "<progress id=\"batch-progress\" max=\"100\"></progress>",
+        "Reload this page to see the progress",
+    ] {
+        assert!(page.body.contains(text), "{text}: {}", page.body);
+    }
+    assert!(!page.body.contains("Rejected rows"), "{}", page.body);
+    let status = steward.get(&format!("{href}/status")).await;
+    assert!(status.headers.get("hx-refresh").is_none());
+    assert!(
+        status.body.contains("hx-trigger=\"every 1s\""),
+        "{}",
+        status.body
+    );
+    let landing = steward.get("/console/collect").await;
+    assert!(landing.body.contains("Running"), "{}", landing.body);
+
+    release.send(()).unwrap();
+    let report = running.await.unwrap().unwrap();
+    assert_eq!((report.status.as_str(), report.inserted), ("applied", 1));
+    let status = steward.get(&format!("{href}/status")).await;
+    assert_eq!(status.headers["hx-refresh"], "true");
+    assert!(
+        !status.body.contains("hx-trigger"),
+        "polling stops: {}",
+        status.body
+    );
+    let page = steward.get(&href).await;
+    for text in [
+        "Applied",
+        "<dt>Rows accepted</dt><dd>1</dd>",
+        "<dt>Records added</dt><dd>1</dd>",
+        "No row was rejected.",
+        "Upload another file",
+    ] {
+        assert!(page.body.contains(text), "{text}: {}", page.body);
+    }
+    assert!(!page.body.contains("hx-trigger"), "{}", page.body);
+}
