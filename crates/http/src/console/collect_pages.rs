@@ -15,7 +15,7 @@ use serde::Deserialize;
 use shuqiao_core::account::{Principal, Role};
 use shuqiao_core::collect::{BatchMode, BatchPolicy};
 use shuqiao_core::DomainError;
-use shuqiao_ingest::file::{EncodingChoice, FileFormat, FileOptions};
+use shuqiao_ingest::file::{EncodingChoice, FileOptions};
 use shuqiao_service::collect::connectors::{self, ConnectorConfig, ConnectorView};
 use shuqiao_service::collect::runner::{self, PullError};
 use shuqiao_service::collect::{BatchReport, BatchRequest, Channel, ImportProgress};
@@ -447,9 +447,9 @@ pub async fn upload(
     else {
         return Ok(retry(input, errors));
     };
+    // As the API: the format from the file's name, unless the content says otherwise.
     let opts = FileOptions {
-        format: FileFormat::parse(filename.rsplit('.').next().unwrap_or(""))
-            .filter(|_| filename.contains('.')),
+        format: None,
         encoding,
         sheet: None,
         delimiter: None,

@@ -635,7 +635,8 @@ strings! {
     sc_connector_last_batch: "上次批次", "Last batch";
     sc_connector_next_run: "下次计划运行", "Next scheduled run";
     sc_connector_watermark: "增量位置", "Watermark";
-    sc_yes: "是", "Yes";
-    sc_no: "否", "No";
+    sc_set: "已设置", "Set";
+    sc_unset: "未设置", "Not set";
+    sc_connector_form_title: "配置连接", "Set up the connector";
     sc_err_interval: "拉取间隔应为 1 到 527040 之间的整数分钟", "The interval is a whole number of minutes from 1 to 527040";
 }

@@ -874,6 +874,24 @@ async fn a_steward_uploads_a_gbk_file_and_reads_its_rejects_in_chromium() {
     let file = dir.path().join("人口-导出.csv");
     // Enough rows for the bar to have something to follow; four of them are bad.
     std::fs::write(&file, crate::steward_upload::bad_gbk_csv(2000)).unwrap();
+    // A connector saved with a password (its check skipped: no database here).
+    let store = app.store().await;
+    store
+        .set_connector(
+            store.principal_for("steward.a").await.unwrap(),
+            &code,
+            shuqiao_service::collect::connectors::ConnectorConfig {
+                url: "postgres://etl:s3cret@db.d-a.example:5432/ods".into(),
+                table: Some("population".into()),
+                query: None,
+                updated_column: Some("updated_at".into()),
+                source_system: Some("d-a-sys".into()),
+                interval_minutes: None,
+                enabled: true,
+            },
+        )
+        .await
+        .unwrap();
     let (_driver, client) = start_browser().await;
     let outcome = upload_journey(&client, &app.base, &code, &file).await;
     if let Err(e) = &outcome {
@@ -1023,13 +1041,17 @@ async fn upload_journey(c: &Client, base: &str, code: &str, file: &Path) -> Step
     check_accessibility(c, "batch page").await?;
     save_screenshot(c, &screenshot_dir().join("console-upload-batch.png")).await;
 
-    // The connector page: nothing set up yet; the form is checked too.
+    // The connector page: the password only as 已设置, the address without it.
     c.goto(&format!("{base}/console/collect/{code}/connector"))
         .await
         .map_err(fail("open the connector page"))?;
     let main = text_of(c, "main").await?;
-    if !main.contains("尚未配置数据库连接") {
+    if !main.contains("已设置") || !main.contains("立即运行") {
         return Err(format!("the connector page: {main}"));
+    }
+    let html = c.source().await.map_err(fail("page source"))?;
+    if html.contains("s3cret") || !html.contains("postgres://etl@db.d-a.example:5432/ods") {
+        return Err(format!("the password must never reach the page:\n{html}"));
     }
     check_accessibility(c, "connector page").await?;
     save_screenshot(c, &screenshot_dir().join("console-upload-connector.png")).await;
