@@ -301,6 +301,34 @@ async fn accepting_valid_rows_applies_them_and_an_empty_form_says_what_to_fix() 
         page.body
     );
 
+    // JSON Lines go the same way, their format known from the file's name.
+    let token = steward
+        .get(&format!("/console/collect/{code}/upload"))
+        .await
+        .csrf();
+    let jsonl = format!("{{\"公民身份号码\":\"{B}\",\"姓名\":\"李四\"}}\n");
+    let r = steward
+        .post_multipart(
+            &format!("/console/collect/{code}/upload"),
+            &[
+                Part::Text("csrf", &token),
+                Part::Text("encoding", "auto"),
+                Part::Text("mode", "upsert"),
+                Part::Text("policy", "all_or_nothing"),
+                Part::File("file", "people.jsonl", jsonl.as_bytes()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = finished_batch(&mut steward, r.location()).await;
+    assert!(page.body.contains("已应用"), "{}", page.body);
+    assert!(
+        page.body.contains("<dt>新增记录</dt><dd>1</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("jsonl"), "{}", page.body);
+
     // No file, an unknown encoding: both said at once, the choices kept.
     let token = steward
         .get(&format!("/console/collect/{code}/upload"))
