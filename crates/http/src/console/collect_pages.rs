@@ -1065,6 +1065,25 @@ pub struct TokenForm {
     csrf: String,
 }
 
+/// Asks before deleting: the password and the watermark go with the connector.
+pub async fn delete_connector_form(
+    State(st): State<AppState>,
+    person: Person,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let Some(_) = stored_connector(&st, &person, &code).await? else {
+        return Ok(Redirect::to(&format!("/console/collect/{code}/connector")).into_response());
+    };
+    let base = format!("/console/collect/{code}/connector");
+    let page = ConnectorDeletePage {
+        f: person.frame(&format!("{base}/delete"), "collect"),
+        csrf: session::csrf_token(&person.secret),
+        name: resource_name(&st, &person, &code).await,
+        base,
+    };
+    Ok(frame_views::html(&page).into_response())
+}
+
 pub async fn delete_connector(
     State(st): State<AppState>,
     person: Person,

@@ -103,7 +103,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/console/collect/{code}/connector/delete",
-            post(collect_pages::delete_connector),
+            get(collect_pages::delete_connector_form).post(collect_pages::delete_connector),
         )
         .route(
             "/console/collect/{code}/connector/run",

@@ -1055,6 +1055,21 @@ async fn upload_journey(c: &Client, base: &str, code: &str, file: &Path) -> Step
     }
     check_accessibility(c, "connector page").await?;
     save_screenshot(c, &screenshot_dir().join("console-upload-connector.png")).await;
+    c.find(Locator::Css(&format!(
+        "a[href=\"/console/collect/{code}/connector/delete\"]"
+    )))
+    .await
+    .map_err(fail("删除连接"))?
+    .click()
+    .await
+    .map_err(fail("ask to delete"))?;
+    wait_for_path(c, &format!("/console/collect/{code}/connector/delete")).await?;
+    check_accessibility(c, "connector deletion check").await?;
+    save_screenshot(
+        c,
+        &screenshot_dir().join("console-upload-connector-delete.png"),
+    )
+    .await;
 
     // Back on the landing page the rejected batch comes first.
     c.goto(&format!("{base}/console/collect"))

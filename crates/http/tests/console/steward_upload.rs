@@ -536,7 +536,11 @@ async fn a_connectors_password_is_never_shown_back() {
     let r = auditor.get(&path).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 
-    // Deleting it.
+    // Deleting it, after saying what goes with it.
+    let check = steward.get(&format!("{path}/delete")).await;
+    assert_eq!(check.status, StatusCode::OK, "{}", check.body);
+    assert!(check.body.contains("确认删除"), "{}", check.body);
+    assert!(!check.body.contains("s3cret"), "{}", check.body);
     let r = steward
         .post(&format!("{path}/delete"), &[("csrf", &token)])
         .await;

@@ -186,3 +186,13 @@ pub struct ConnectorPage {
     pub notice: Option<String>,
     pub failure: Option<String>,
 }
+
+/// Deleting a connector, checked first: what goes with it is said before it goes.
+#[derive(Template)]
+#[template(path = "console/collect_connector_delete.html")]
+pub struct ConnectorDeletePage {
+    pub f: Frame,
+    pub csrf: String,
+    pub name: String,
+    pub base: String,
+}
