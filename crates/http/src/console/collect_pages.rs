@@ -104,6 +104,22 @@ fn policy_label(t: &Strings, policy: &str) -> String {
     .to_string()
 }
 
+/// A count with thousands separators, as the console writes numbers: `12,345`.
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
 /// Rows that made it in: none when the batch changed nothing.
 fn accepted(b: &BatchReport) -> i64 {
     if b.status == "applied" {
@@ -210,7 +226,7 @@ pub async fn home(State(st): State<AppState>, person: Person) -> Result<Response
                 connector_href: format!("/console/collect/{}/connector", d.resource),
                 name,
                 code: d.resource,
-                records: d.records,
+                records: thousands(d.records),
                 stale: d.timeliness.stale,
             });
         }
@@ -239,9 +255,9 @@ pub async fn home(State(st): State<AppState>, person: Person) -> Result<Response
                 channel: channel_label(t, &b.channel),
                 status,
                 status_class,
-                received: b.rows_read,
-                accepted: accepted(&b),
-                rejected: b.rejected,
+                received: thousands(b.rows_read),
+                accepted: thousands(accepted(&b)),
+                rejected: thousands(b.rejected),
                 started: frame_views::date(lang, b.started_at),
             }
         })
@@ -521,7 +537,8 @@ fn status_view(t: &Strings, b: &BatchReport) -> StatusView {
         Some(p) => {
             let done = p.done.load(std::sync::atomic::Ordering::Relaxed);
             let total = p.total.load(std::sync::atomic::Ordering::Relaxed);
-            let rows = p.rows.load(std::sync::atomic::Ordering::Relaxed) as i64;
+            let rows = i64::try_from(p.rows.load(std::sync::atomic::Ordering::Relaxed))
+                .unwrap_or(i64::MAX);
             ((total > 0).then(|| (done * 100 / total).min(100)), rows)
         }
         None => (None, b.rows_read),
@@ -531,7 +548,7 @@ fn status_view(t: &Strings, b: &BatchReport) -> StatusView {
         label,
         class,
         percent,
-        rows,
+        rows: thousands(rows),
         poll_href: format!("/console/batches/{}/status", b.id),
         self_href: format!("/console/batches/{}", b.id),
     }
@@ -597,13 +614,15 @@ pub async fn batch(
             value: r.value.unwrap_or_default(),
         })
         .collect();
+    let count = |n: usize| thousands(i64::try_from(n).unwrap_or(i64::MAX));
     let range = format!(
-        "{}{}{}{}{}{total}{}",
+        "{}{}{}{}{}{}{}",
         t.sc_rejects_range_before,
-        start + 1,
+        count(start + 1),
         t.sc_rejects_range_middle,
-        start + shown.len(),
+        count(start + shown.len()),
         t.sc_rejects_range_after,
+        count(total),
         t.sc_rejects_range_end
     );
     let page_at = |p: usize| format!("/console/batches/{id}?page={p}#rejects");
@@ -634,7 +653,7 @@ pub async fn batch(
     let counts = if s.running {
         Vec::new()
     } else {
-        vec![
+        [
             (t.sc_count_received, b.rows_read),
             (t.sc_count_accepted, accepted(&b)),
             (t.sc_count_rejected, b.rejected),
@@ -645,6 +664,9 @@ pub async fn batch(
             (t.sc_count_merged, b.merged),
             (t.sc_count_replaced, b.replaced),
         ]
+        .into_iter()
+        .map(|(label, n)| (label, thousands(n)))
+        .collect()
     };
     let page = BatchPage {
         t,
@@ -658,7 +680,7 @@ pub async fn batch(
             .as_ref()
             .map(|e| lang.pick(&e.zh, &e.en).to_string()),
         rejects: shown,
-        rejects_total: total,
+        rejects_total: count(total),
         range,
         download_href: format!("/console/batches/{id}/rejects.csv"),
         prev: (page > 1).then(|| page_at(page - 1)),
@@ -1185,5 +1207,10 @@ mod tests {
             "postgres://db/ods"
         );
         assert_eq!(scrub("bad s3cret here", Some("s3cret")), "bad *** here");
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(2_003_004), "2,003,004");
+        assert_eq!(thousands(-12_345), "-12,345");
     }
 }

@@ -515,7 +515,7 @@ strings! {
     sc_resources_title: "本单位的数据资源", "My department's resources";
     sc_resources_empty: "本单位还没有已发布的数据资源。资源在目录中发布后才能归集数据。", "Your department has no published resource yet. Data can be collected once a resource is published in the catalog.";
     sc_batches_title: "最近的导入批次", "Recent batches";
-    sc_batches_empty: "还没有导入批次。选择上面的资源，上传文件或立即运行数据库连接。", "No batch yet. Pick a resource above and upload a file or run its database connector.";
+    sc_batches_empty: "还没有导入批次。在下面选择资源，上传文件或立即运行数据库连接。", "No batch yet. Pick a resource below and upload a file or run its database connector.";
     sc_col_records: "记录数", "Records";
     sc_col_fresh: "时效", "Timeliness";
     sc_col_batch: "批次", "Batch";

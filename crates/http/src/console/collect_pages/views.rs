@@ -49,7 +49,7 @@ impl FormErrors {
 pub struct ResourceRow {
     pub name: String,
     pub code: String,
-    pub records: i64,
+    pub records: String,
     pub stale: bool,
     pub upload_href: String,
     pub connector_href: String,
@@ -63,9 +63,9 @@ pub struct BatchRow {
     pub channel: String,
     pub status: String,
     pub status_class: &'static str,
-    pub received: i64,
-    pub accepted: i64,
-    pub rejected: i64,
+    pub received: String,
+    pub accepted: String,
+    pub rejected: String,
     pub started: String,
 }
 
@@ -114,7 +114,7 @@ pub struct StatusView {
     pub class: &'static str,
     /// Percent of the file read, when known.
     pub percent: Option<u64>,
-    pub rows: i64,
+    pub rows: String,
     pub poll_href: String,
     pub self_href: String,
 }
@@ -146,10 +146,10 @@ pub struct BatchPage {
     pub upload_href: String,
     /// The report's labelled values (empty while running).
     pub facts: Vec<(&'static str, String)>,
-    pub counts: Vec<(&'static str, i64)>,
+    pub counts: Vec<(&'static str, String)>,
     pub error: Option<String>,
     pub rejects: Vec<RejectRow>,
-    pub rejects_total: usize,
+    pub rejects_total: String,
     pub range: String,
     pub download_href: String,
     pub prev: Option<String>,
