@@ -582,7 +582,15 @@ pub async fn batch(
         forget(id);
     }
     let name = resource_name(&st, &person, &b.resource).await;
-    let f = person.frame(&format!("/console/batches/{id}"), "collect");
+    let may_collect = st
+        .store
+        .check_collector(person.principal.clone(), &b.resource)
+        .await
+        .is_ok();
+    let f = person.frame(
+        &format!("/console/batches/{id}"),
+        if may_collect { "collect" } else { "" },
+    );
     let (lang, t) = (f.lang, f.t);
     let s = status_view(t, &b);
     let rejects = if s.running {
@@ -673,6 +681,7 @@ pub async fn batch(
         title: format!("{} {}：{name}", t.sc_batch_title, b.id),
         s,
         upload_href: format!("/console/collect/{}/upload", b.resource),
+        may_collect,
         facts,
         counts,
         error: b

@@ -279,6 +279,12 @@ async fn a_gbk_upload_with_bad_rows_shows_its_report_and_rejects_escaped_and_pag
     let mut auditor = Browser::signed_in(&app.base, "auditor", PASSWORD).await;
     let r = auditor.get(&href).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("110105194912310021"), "{}", r.body);
+    assert!(
+        !r.body.contains("/upload\""),
+        "no upload link for who may not upload: {}",
+        r.body
+    );
 }
 
 #[tokio::test]

@@ -144,6 +144,8 @@ pub struct BatchPage {
     pub title: String,
     pub s: StatusView,
     pub upload_href: String,
+    /// Whether the person collects into this resource (and so may upload again).
+    pub may_collect: bool,
     /// The report's labelled values (empty while running).
     pub facts: Vec<(&'static str, String)>,
     pub counts: Vec<(&'static str, String)>,
