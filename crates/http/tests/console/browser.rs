@@ -883,8 +883,7 @@ async fn decision_journey(c: &Client, base: &str, id: i64, proposal: i64, code: 
 /// batch page and the connector page.
 #[tokio::test]
 async fn a_steward_uploads_a_gbk_file_and_reads_its_rejects_in_chromium() {
-    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
-        println!("SKIPPED: {CHROMIUM} or {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)");
+    if browser_missing() {
         return;
     }
     let app = crate::support::app().await;
