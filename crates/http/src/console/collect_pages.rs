@@ -640,7 +640,13 @@ pub async fn batch(
         _ => String::new(),
     };
     let mut facts = vec![
-        (t.col_resource, format!("{name}（{}）", b.resource)),
+        (
+            t.col_resource,
+            format!(
+                "{name}{}{}{}",
+                t.sc_paren_open, b.resource, t.sc_paren_close
+            ),
+        ),
         (t.sc_col_channel, channel_label(t, &b.channel)),
         (t.sc_field_file, b.source.clone()),
         (t.sc_field_format, source),
@@ -656,7 +662,7 @@ pub async fn batch(
         facts.push((t.sc_field_duration, ms.to_string()));
     }
     if !b.ignored_columns.is_empty() {
-        facts.push((t.sc_ignored_columns, b.ignored_columns.join("、")));
+        facts.push((t.sc_ignored_columns, b.ignored_columns.join(t.sc_list_sep)));
     }
     let counts = if s.running {
         Vec::new()
@@ -678,7 +684,7 @@ pub async fn batch(
     };
     let page = BatchPage {
         t,
-        title: format!("{} {}：{name}", t.sc_batch_title, b.id),
+        title: format!("{} {}{}{name}", t.sc_batch_title, b.id, t.sc_colon),
         s,
         upload_href: format!("/console/collect/{}/upload", b.resource),
         may_collect,
@@ -1084,7 +1090,11 @@ pub async fn save_connector(
     let state = ConnectorState {
         input: connector_input(&saved, password.is_some()),
         errors: FormErrors::default(),
-        notice: Some(format!("{}{}", t.sc_connector_saved, columns.join("、"))),
+        notice: Some(format!(
+            "{}{}",
+            t.sc_connector_saved,
+            columns.join(t.sc_list_sep)
+        )),
         failure: None,
     };
     connector_page(&st, &person, &code, Some(state), StatusCode::OK).await

@@ -642,5 +642,9 @@ strings! {
     sc_delete_text: "删除后平台不再从该数据库拉取数据；保存的密码和增量位置一并清除，已归集的数据和批次保留。如需恢复，须重新填写全部配置（包括密码）。", "After deleting, the platform no longer pulls from this database; the stored password and watermark are cleared, collected data and batches stay. To restore it you must fill in the whole set-up again, password included.";
     sc_delete_confirm: "确认删除", "Delete it";
     sc_cancel: "取消，返回", "Cancel and go back";
+    sc_colon: "：", ": ";
+    sc_list_sep: "、", ", ";
+    sc_paren_open: "（", " (";
+    sc_paren_close: "）", ")";
     sc_err_interval: "拉取间隔应为 1 到 527040 之间的整数分钟", "The interval is a whole number of minutes from 1 to 527040";
 }
