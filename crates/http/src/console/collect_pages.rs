@@ -120,6 +120,18 @@ fn thousands(n: i64) -> String {
     out
 }
 
+/// A moment in China time: the day as the console writes days, then `HH:MM:SS`.
+fn moment(lang: Lang, ms: i64) -> String {
+    let secs = (ms.div_euclid(1000) + 8 * 3600).rem_euclid(86_400);
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        frame_views::date(lang, ms),
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 /// Rows that made it in: none when the batch changed nothing.
 fn accepted(b: &BatchReport) -> i64 {
     if b.status == "applied" {
@@ -258,7 +270,7 @@ pub async fn home(State(st): State<AppState>, person: Person) -> Result<Response
                 received: thousands(b.rows_read),
                 accepted: thousands(accepted(&b)),
                 rejected: thousands(b.rejected),
-                started: frame_views::date(lang, b.started_at),
+                started: moment(lang, b.started_at),
             }
         })
         .collect();
@@ -653,10 +665,10 @@ pub async fn batch(
         (t.sc_field_mode, mode_label(t, &b.mode)),
         (t.sc_field_policy, policy_label(t, &b.policy)),
         (t.sc_field_actor, b.actor.clone()),
-        (t.col_started, frame_views::date(lang, b.started_at)),
+        (t.col_started, moment(lang, b.started_at)),
     ];
     if let Some(done) = b.finished_at {
-        facts.push((t.sc_field_finished, frame_views::date(lang, done)));
+        facts.push((t.sc_field_finished, moment(lang, done)));
     }
     if let Some(ms) = b.duration_ms {
         facts.push((t.sc_field_duration, ms.to_string()));
@@ -876,7 +888,7 @@ async fn connector_page(
     let mut last_batch_href = None;
     if let Some((v, _)) = &stored {
         if let Some(at) = v.next_run_at {
-            facts.push((t.sc_connector_next_run, frame_views::date(lang, at)));
+            facts.push((t.sc_connector_next_run, moment(lang, at)));
         }
         if let Some(w) = &v.watermark {
             facts.push((t.sc_connector_watermark, w.clone()));
@@ -1226,6 +1238,12 @@ mod tests {
             "postgres://db/ods"
         );
         assert_eq!(scrub("bad s3cret here", Some("s3cret")), "bad *** here");
+    }
+
+    #[test]
+    fn counts_and_moments_are_written_as_the_console_writes_them() {
+        // 2026-12-09 01:02:03 UTC is 09:02:03 in China, a Wednesday.
+        assert_eq!(moment(Lang::En, 1_796_778_123_000), "2026-12-09 09:02:03");
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
