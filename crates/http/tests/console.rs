@@ -17,3 +17,6 @@ mod audit_pages;
 #[allow(dead_code, unused_imports)]
 #[path = "api/support.rs"]
 mod support;
+// The provider steward's uploads, batches and connectors.
+#[path = "console/steward_upload.rs"]
+mod steward_upload;

@@ -53,6 +53,21 @@ static VERIFY: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+/// The upload form sends its file with a progress bar, then goes to the batch's page.
+static UPLOAD: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        "upload",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/upload.js"),
+    )
+});
+
+/// Where the upload form loads its script from.
+pub fn upload_src() -> String {
+    format!("/console/assets/{}", UPLOAD.name)
+}
+
 /// Where the subject's page loads its checker from.
 pub fn verify_src() -> String {
     format!("/console/assets/{}", VERIFY.name)
@@ -69,7 +84,7 @@ pub fn htmx_src() -> String {
 }
 
 pub async fn serve(Path(name): Path<String>) -> Response {
-    let Some(asset) = [&*CSS, &*HTMX, &*VERIFY]
+    let Some(asset) = [&*CSS, &*HTMX, &*VERIFY, &*UPLOAD]
         .into_iter()
         .find(|a| a.name == name)
     else {

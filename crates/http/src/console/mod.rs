@@ -3,6 +3,8 @@
 //! same `Store` methods and core rules as the API decide what a person sees and may do.
 mod assets;
 mod audit_pages;
+// The provider steward's collection: uploads, batches, connectors.
+mod collect_pages;
 pub mod i18n;
 // The consumer department's pages: search, requests, grants and needs.
 mod consumer_pages;
@@ -78,6 +80,35 @@ pub fn routes() -> Router<AppState> {
         .route("/console/negative-proposals/{id}", get(pages::proposal))
         .route("/console/needs/{id}", get(pages::need))
         .route("/console/batches/{id}", get(pages::batch))
+        .route(
+            "/console/batches/{id}/status",
+            get(collect_pages::batch_status),
+        )
+        .route(
+            "/console/batches/{id}/rejects.csv",
+            get(collect_pages::rejects_csv),
+        )
+        .route("/console/collect", get(collect_pages::home))
+        .route(
+            "/console/collect/{code}/upload",
+            get(collect_pages::upload_form)
+                .post(collect_pages::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::routes::collect::MAX_UPLOAD as usize + 64 * 1024,
+                )),
+        )
+        .route(
+            "/console/collect/{code}/connector",
+            get(collect_pages::connector).post(collect_pages::save_connector),
+        )
+        .route(
+            "/console/collect/{code}/connector/delete",
+            get(collect_pages::delete_connector_form).post(collect_pages::delete_connector),
+        )
+        .route(
+            "/console/collect/{code}/connector/run",
+            post(collect_pages::run_connector),
+        )
         .route(
             "/console/applications/{id}/decision",
             post(decisions::decide_application),

@@ -562,32 +562,12 @@ pub async fn need(
 }
 
 pub async fn batch(
-    State(st): State<AppState>,
+    st: State<AppState>,
     person: Person,
-    Path(id): Path<i64>,
+    id: Path<i64>,
+    q: Query<super::collect_pages::RejectsQuery>,
 ) -> Result<Response, PageError> {
-    let b = st
-        .store
-        .get_batch(person.principal.clone(), id)
-        .await
-        .map_err(|e| person.error(e))?;
-    let f = person.frame(&format!("/console/batches/{id}"), "");
-    let (lang, t) = (f.lang, f.t);
-    let title = format!("{} {}", t.detail_title_batch, b.id);
-    let error = b
-        .error
-        .as_ref()
-        .map(|e| lang.pick(&e.zh, &e.en).to_string())
-        .unwrap_or_default();
-    let rows = vec![
-        (t.col_resource, b.resource),
-        (t.col_status, b.status),
-        (t.field_rows_read, b.rows_read.to_string()),
-        (t.col_rejected_rows, b.rejected.to_string()),
-        (t.field_error, error),
-        (t.col_started, views::date(lang, b.started_at)),
-    ];
-    Ok(detail(f, &title, rows))
+    super::collect_pages::batch(st, person, id, q).await
 }
 
 /// Any other console address: a page, not the API's problem+json.

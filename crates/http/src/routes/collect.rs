@@ -199,11 +199,30 @@ pub async fn import(
     st.store.check_collector(p.clone(), &code).await?;
     let path = spool(body).await?;
     let name = params.get("filename").cloned();
-    let (source, format, encoding) = tokio::task::spawn_blocking(move || {
+    let (source, format, encoding) = open_upload(path, name, opts)
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(ApiError::from)?;
+    req.format = format;
+    req.encoding = encoding;
+    let report = st.store.collect_batch(p, req, source, None).await?;
+    Ok(batch_response(report))
+}
+
+/// A spooled upload's rows with its format and encoding as read, opened in the blocking
+/// pool: the same reading for the API and the console.
+pub(crate) type OpenedUpload = (KeepPath, Option<String>, Option<String>);
+
+pub(crate) async fn open_upload(
+    path: tempfile::TempPath,
+    name: Option<String>,
+    opts: FileOptions,
+) -> Result<Result<OpenedUpload, SourceError>, tokio::task::JoinError> {
+    tokio::task::spawn_blocking(move || {
         let source = shuqiao_ingest::file::open_file(&path, name.as_deref(), &opts)?;
         let described = shuqiao_ingest::describe_file(&path, name.as_deref(), &opts);
         // The source keeps its own handle; the file's name goes when the path drops.
-        Ok::<_, shuqiao_core::collect::source::SourceError>((
+        Ok((
             KeepPath {
                 source,
                 _path: path,
@@ -213,16 +232,10 @@ pub async fn import(
         ))
     })
     .await
-    .map_err(|_| ApiError::internal())?
-    .map_err(ApiError::from)?;
-    req.format = format;
-    req.encoding = encoding;
-    let report = st.store.collect_batch(p, req, source, None).await?;
-    Ok(batch_response(report))
 }
 
 /// A source together with the temporary file it reads, removed when both are done.
-struct KeepPath {
+pub(crate) struct KeepPath {
     source: Box<dyn shuqiao_core::collect::source::RowSource>,
     _path: tempfile::TempPath,
 }

@@ -876,3 +876,227 @@ async fn decision_journey(c: &Client, base: &str, id: i64, proposal: i64, code: 
         .map_err(fail("open the submitted resource"))?;
     check_accessibility(c, "submitted resource").await
 }
+
+/// A steward uploads a GBK export with bad rows through the real file input: the progress bar
+/// follows the bytes, the batch page polls until the batch is done, then shows the report and
+/// the rejected rows. axe-core checks the landing page, the form (also with its errors), the
+/// batch page and the connector page.
+#[tokio::test]
+async fn a_steward_uploads_a_gbk_file_and_reads_its_rejects_in_chromium() {
+    if browser_missing() {
+        return;
+    }
+    let app = crate::support::app().await;
+    let code = crate::steward_upload::published(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("人口-导出.csv");
+    // Enough rows for the bar to have something to follow; four of them are bad.
+    std::fs::write(&file, crate::steward_upload::bad_gbk_csv(2000)).unwrap();
+    // A connector saved with a password (its check skipped: no database here).
+    let store = app.store().await;
+    store
+        .set_connector(
+            store.principal_for("steward.a").await.unwrap(),
+            &code,
+            shuqiao_service::collect::connectors::ConnectorConfig {
+                url: "postgres://etl:s3cret@db.d-a.example:5432/ods".into(),
+                table: Some("population".into()),
+                query: None,
+                updated_column: Some("updated_at".into()),
+                source_system: Some("d-a-sys".into()),
+                interval_minutes: None,
+                enabled: true,
+            },
+        )
+        .await
+        .unwrap();
+    let (_driver, client) = start_browser().await;
+    let outcome = upload_journey(&client, &app.base, &code, &file).await;
+    if let Err(e) = &outcome {
+        let shot = screenshot_dir().join("failure-upload.png");
+        save_screenshot(&client, &shot).await;
+        let _ = client.clone().close().await;
+        panic!("{e}\n(screenshot: {})", shot.display());
+    }
+    let _ = client.close().await;
+}
+
+/// Remembers, across the navigation to the batch page, whether the bar was shown and how far
+/// it got: the test's own observer, added through WebDriver (the page loads no test code).
+const WATCH_PROGRESS: &str = r#"
+    sessionStorage.removeItem('upload-max');
+    sessionStorage.removeItem('upload-shown');
+    const box = document.getElementById('upload-progress-box');
+    const bar = document.getElementById('upload-progress');
+    new MutationObserver(() => {
+      if (!box.hidden) sessionStorage.setItem('upload-shown', '1');
+      const seen = Number(sessionStorage.getItem('upload-max') || 0);
+      if (bar.value > seen) sessionStorage.setItem('upload-max', String(bar.value));
+    }).observe(document.getElementById('upload-form'), { attributes: true, subtree: true });
+"#;
+
+async fn upload_journey(c: &Client, base: &str, code: &str, file: &Path) -> Step {
+    let password = shuqiao_service::testkit::PASSWORD;
+    sign_in_as(c, base, "steward.a", password).await?;
+
+    // The navigation leads to the landing page; nothing collected yet.
+    c.find(Locator::Css("nav.side a[href=\"/console/collect\"]"))
+        .await
+        .map_err(fail("数据归集 in the navigation"))?
+        .click()
+        .await
+        .map_err(fail("open 数据归集"))?;
+    wait_for_path(c, "/console/collect").await?;
+    let heading = text_of(c, "h1").await?;
+    if heading != "本单位的数据归集" {
+        return Err(format!("landing heading: {heading}"));
+    }
+    check_accessibility(c, "collection landing page").await?;
+    save_screenshot(c, &screenshot_dir().join("console-upload-landing.png")).await;
+
+    // The form: submitting without a file says so, at the top and at the field.
+    let upload = format!("/console/collect/{code}/upload");
+    c.find(Locator::Css(&format!("a[href=\"{upload}\"]")))
+        .await
+        .map_err(fail("上传数据"))?
+        .click()
+        .await
+        .map_err(fail("open the upload form"))?;
+    wait_for_path(c, &upload).await?;
+    check_accessibility(c, "upload form").await?;
+    save_screenshot(c, &screenshot_dir().join("console-upload-form.png")).await;
+    c.find(Locator::Css("#upload-form button[type=submit]"))
+        .await
+        .map_err(fail("上传并导入"))?
+        .click()
+        .await
+        .map_err(fail("submit without a file"))?;
+    wait_for(c, "the error summary", |c| async move {
+        Ok(count(&c, ".error-summary a[href=\"#file\"]").await? == 1)
+    })
+    .await?;
+    check_accessibility(c, "upload form with its errors").await?;
+    save_screenshot(c, &screenshot_dir().join("console-upload-errors.png")).await;
+
+    // The real file input, GBK, merge; the bar follows the bytes, then the batch page.
+    c.find(Locator::Id("file"))
+        .await
+        .map_err(fail("数据文件"))?
+        .send_keys(&file.display().to_string())
+        .await
+        .map_err(fail("choose the file"))?;
+    c.find(Locator::Css("#encoding option[value=gbk]"))
+        .await
+        .map_err(fail("GBK"))?
+        .click()
+        .await
+        .map_err(fail("choose GBK"))?;
+    c.execute(WATCH_PROGRESS, vec![])
+        .await
+        .map_err(fail("watch the bar"))?;
+    c.find(Locator::Css("#upload-form button[type=submit]"))
+        .await
+        .map_err(fail("上传并导入"))?
+        .click()
+        .await
+        .map_err(fail("upload"))?;
+    let mut at = String::new();
+    for _ in 0..100 {
+        at = c
+            .current_url()
+            .await
+            .map_err(fail("URL"))?
+            .path()
+            .to_string();
+        if at.starts_with("/console/batches/") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if !at.starts_with("/console/batches/") {
+        return Err(format!(
+            "the upload should lead to its batch, still at {at}"
+        ));
+    }
+    let seen = c
+        .execute(
+            "return [sessionStorage.getItem('upload-shown'), sessionStorage.getItem('upload-max')];",
+            vec![],
+        )
+        .await
+        .map_err(fail("read what the bar did"))?;
+    if seen != json!(["1", "100"]) {
+        return Err(format!(
+            "the progress bar should show and reach 100: {seen}"
+        ));
+    }
+
+    // The batch page: polled while running, then the report and the rejects.
+    for _ in 0..300 {
+        if count(c, "#report-title").await? == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let main = text_of(c, "main").await?;
+    for text in [
+        "导入报告",
+        "有错误行，整批未应用",
+        "被拒的行",
+        "110105194912310021",
+        "公民身份号码校验码不正确",
+        "下载被拒的行（CSV）",
+        "人口-导出.csv",
+    ] {
+        if !main.contains(text) {
+            return Err(format!("the batch page should say {text}:\n{main}"));
+        }
+    }
+    let rows = count(c, "table.rejects tbody tr").await?;
+    if rows != 50 {
+        return Err(format!("the first page shows 50 rejected rows, not {rows}"));
+    }
+    check_accessibility(c, "batch page").await?;
+    save_screenshot(c, &screenshot_dir().join("console-upload-batch.png")).await;
+
+    // The connector page: the password only as 已设置, the address without it.
+    c.goto(&format!("{base}/console/collect/{code}/connector"))
+        .await
+        .map_err(fail("open the connector page"))?;
+    let main = text_of(c, "main").await?;
+    if !main.contains("已设置") || !main.contains("立即运行") {
+        return Err(format!("the connector page: {main}"));
+    }
+    let html = c.source().await.map_err(fail("page source"))?;
+    if html.contains("s3cret") || !html.contains("postgres://etl@db.d-a.example:5432/ods") {
+        return Err(format!("the password must never reach the page:\n{html}"));
+    }
+    check_accessibility(c, "connector page").await?;
+    save_screenshot(c, &screenshot_dir().join("console-upload-connector.png")).await;
+    c.find(Locator::Css(&format!(
+        "a[href=\"/console/collect/{code}/connector/delete\"]"
+    )))
+    .await
+    .map_err(fail("删除连接"))?
+    .click()
+    .await
+    .map_err(fail("ask to delete"))?;
+    wait_for_path(c, &format!("/console/collect/{code}/connector/delete")).await?;
+    check_accessibility(c, "connector deletion check").await?;
+    save_screenshot(
+        c,
+        &screenshot_dir().join("console-upload-connector-delete.png"),
+    )
+    .await;
+
+    // Back on the landing page the rejected batch comes first.
+    c.goto(&format!("{base}/console/collect"))
+        .await
+        .map_err(fail("open the landing page again"))?;
+    let first = text_of(c, "#batches-title ~ div table tbody tr").await?;
+    if !first.contains("有错误行") {
+        return Err(format!("the rejected batch should come first: {first}"));
+    }
+    check_accessibility(c, "collection landing page with a batch").await?;
+    Ok(())
+}

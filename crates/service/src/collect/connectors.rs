@@ -112,7 +112,9 @@ fn view_from_row(r: &Row) -> Result<ConnectorView> {
     })
 }
 
-fn validate(cfg: &ConnectorConfig) -> Result<()> {
+/// Every problem of a connector's configuration at once, each naming its field (`url`,
+/// `table`, `interval_minutes`), before anything is probed or saved.
+pub fn validate(cfg: &ConnectorConfig) -> Result<()> {
     let mut errs = Errors::default();
     let url = cfg.url.trim();
     if !["postgres://", "postgresql://", "mysql://", "mariadb://"]

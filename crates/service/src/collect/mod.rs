@@ -487,11 +487,33 @@ impl Store {
         source: S,
         progress: Option<Arc<ImportProgress>>,
     ) -> Result<BatchReport> {
+        self.collect_batch_watched(p, req, source, progress, None)
+            .await
+    }
+
+    /// [`Store::collect_batch`], telling `started` the batch's id as soon as it is recorded
+    /// as running (or replayed), so a person can watch it while its rows are applied.
+    pub async fn collect_batch_watched<S: RowSource + 'static>(
+        &self,
+        p: Principal,
+        req: BatchRequest,
+        source: S,
+        progress: Option<Arc<ImportProgress>>,
+        started: Option<tokio::sync::oneshot::Sender<i64>>,
+    ) -> Result<BatchReport> {
         let opened = self.open_batch(&p, &req, source.columns().to_vec()).await?;
         let (batch, plan) = match opened {
-            Opened::Replayed(report) => return Ok(*report),
+            Opened::Replayed(report) => {
+                if let Some(tx) = started {
+                    let _ = tx.send(report.id);
+                }
+                return Ok(*report);
+            }
             Opened::Started { batch, plan } => (batch, plan),
         };
+        if let Some(tx) = started {
+            let _ = tx.send(batch);
+        }
         self.active_batches().insert(batch);
         let outcome = self
             .apply_batch(p.clone(), *plan, source, progress, req.from_connector)

@@ -60,6 +60,16 @@ pub async fn check_connector(cfg: &ConnectorConfig) -> Result<Vec<String>, PullE
 /// the rows changed since the stored watermark. The batch and the new watermark commit
 /// together.
 pub async fn run(store: &Store, due: DueConnector) -> Result<BatchReport, PullError> {
+    run_watched(store, due, None).await
+}
+
+/// [`run`], telling `started` the batch's id once the source answered and the batch is
+/// recorded as running.
+pub async fn run_watched(
+    store: &Store,
+    due: DueConnector,
+    started: Option<tokio::sync::oneshot::Sender<i64>>,
+) -> Result<BatchReport, PullError> {
     let cfg = due.config.clone();
     let spec = spec(&cfg, due.watermark.clone());
     let opened = tokio::task::spawn_blocking(move || open_pull(&spec))
@@ -89,7 +99,9 @@ pub async fn run(store: &Store, due: DueConnector) -> Result<BatchReport, PullEr
         org: due.provider.clone(),
         token_id: 0,
     };
-    let report = store.collect_batch(actor, req, source, None).await;
+    let report = store
+        .collect_batch_watched(actor, req, source, None, started)
+        .await;
     if let Err(e) = &report {
         let _ = store.connector_failed(&due.resource, &e.to_string()).await;
     }
