@@ -4,6 +4,9 @@
 mod browser;
 #[path = "console/client.rs"]
 mod client;
+// Every page each person reaches by links, with names like scripts.
+#[path = "console/crawl.rs"]
+mod crawl;
 #[path = "console/decisions.rs"]
 mod decisions;
 #[path = "console/pages.rs"]

@@ -39,6 +39,12 @@ impl PersonBar {
         shuqiao_core::account::Role::parse(role).is_some_and(|r| self.principal.has_role(r))
     }
 
+    /// A steward or consumer user: someone who requests data for their department's systems
+    /// (`share::require_consumer_of`), so grants and needs are theirs to see.
+    pub fn may_request(&self) -> bool {
+        self.has_role("data_steward") || self.has_role("consumer_user")
+    }
+
     /// A citizen or company representative: a person who acts for no organisation.
     pub fn is_subject(&self) -> bool {
         matches!(&self.principal, shuqiao_core::account::Principal::Person { roles, .. } if roles.is_empty())

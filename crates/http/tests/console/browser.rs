@@ -1100,3 +1100,41 @@ async fn upload_journey(c: &Client, base: &str, code: &str, file: &Path) -> Step
     check_accessibility(c, "collection landing page with a batch").await?;
     Ok(())
 }
+
+/// axe-core on every page each person reaches by links (one of each shape), in chromium, with
+/// names like scripts on the platform; every problem of every page reported at once.
+#[tokio::test]
+async fn every_page_a_person_reaches_passes_axe_core_in_chromium() {
+    if browser_missing() {
+        return;
+    }
+    let app = crate::crawl::hostile_platform().await;
+    let (_driver, client) = start_browser().await;
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for (user, password) in crate::crawl::people() {
+        let mut http = crate::client::Browser::signed_in(&app.base, user, password).await;
+        let pages = crate::crawl::crawl(&mut http, 1, 60).await;
+        if let Err(e) = sign_in_as(&client, &app.base, user, password).await {
+            problems.push(format!("{user} signs in: {e}"));
+            continue;
+        }
+        for (link, _, _) in pages {
+            checked += 1;
+            let label = format!("{user} {link}");
+            let step = async {
+                client
+                    .goto(&format!("{}{link}", app.base))
+                    .await
+                    .map_err(fail("open the page"))?;
+                check_accessibility(&client, &label).await
+            };
+            if let Err(e) = step.await {
+                problems.push(e);
+            }
+        }
+    }
+    let _ = client.close().await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(checked > 20, "only {checked} pages were checked");
+}
