@@ -513,6 +513,7 @@ strings! {
     sc_nav_resources: "本部门资源", "Our resources";
     sc_nav_new: "登记新资源", "Catalogue a resource";
     sc_list_title: "本部门的目录资源", "Our department's catalogue resources";
+    sc_list_title_all: "各部门的目录资源", "Every department's catalogue resources";
     sc_list_intro: "登记、修改并提交资源供审核；“数据已过期”表示归集的数据比更新周期承诺的旧。", "Catalogue, change and submit resources for review; “Data stale” means the collected data is older than its update cycle promises.";
     sc_filter_title: "筛选", "Filters";
     sc_filter_department: "提供部门", "Department";

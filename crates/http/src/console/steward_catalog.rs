@@ -220,6 +220,11 @@ pub async fn list(
         _ => None,
     };
     let page = ListPage {
+        title: if p.is_platform_admin() {
+            t.sc_list_title_all
+        } else {
+            t.sc_list_title
+        },
         notice,
         total: total_text(t, rows.len()),
         rows,
@@ -681,8 +686,32 @@ fn order_of(id: &str) -> (usize, usize, usize) {
 }
 
 fn push_errors(lang: Lang, problems: &mut Problems, errs: &[FieldError], meta: &ResourceMeta) {
+    let t = lang.strings();
     for e in errs {
-        problems.push(control_of(&e.field, meta), lang.pick(&e.zh, &e.en));
+        let id = control_of(&e.field, meta);
+        let row = id
+            .strip_prefix("item-")
+            .and_then(|r| r.split_once('-'))
+            .and_then(|(i, _)| i.parse::<usize>().ok());
+        let prefix = match row {
+            Some(i) => {
+                let name = meta
+                    .items
+                    .get(i)
+                    .map(|it| it.name.trim())
+                    .filter(|n| !n.is_empty())
+                    .map(|n| format!("（{n}）"))
+                    .unwrap_or_default();
+                format!(
+                    "{}{}{}{name}：",
+                    t.sc_row_before,
+                    i + 1,
+                    t.sc_row_after.trim_end()
+                )
+            }
+            None => String::new(),
+        };
+        problems.push_in(id, lang.pick(&e.zh, &e.en), prefix);
     }
 }
 

@@ -9,6 +9,9 @@ use crate::console::views::Frame;
 pub struct Problem {
     pub id: String,
     pub text: String,
+    /// What the summary puts first so a line names its row ("第 3 项（权利人）："); the
+    /// message beside the field needs no such prefix.
+    pub prefix: String,
 }
 
 /// Every problem of a posted form, in the form's order.
@@ -19,9 +22,13 @@ pub struct Problems {
 
 impl Problems {
     pub fn push(&mut self, id: impl Into<String>, text: impl Into<String>) {
+        self.push_in(id, text, String::new());
+    }
+
+    pub fn push_in(&mut self, id: impl Into<String>, text: impl Into<String>, prefix: String) {
         let (id, text) = (id.into(), text.into());
         if !self.items.iter().any(|p| p.id == id && p.text == text) {
-            self.items.push(Problem { id, text });
+            self.items.push(Problem { id, text, prefix });
         }
     }
 
@@ -74,6 +81,7 @@ pub struct OrgOption {
 #[template(path = "console/steward_resources.html")]
 pub struct ListPage {
     pub f: Frame,
+    pub title: &'static str,
     pub notice: Option<String>,
     pub rows: Vec<ResourceRow>,
     pub total: String,
