@@ -1367,10 +1367,10 @@ fn local_problems(lang: Lang, problems: &mut Problems, local: &[FieldError], met
     if let Err(DomainError::Invalid(core)) = catalog::validate_meta(meta) {
         let unread: Vec<&str> = local.iter().map(|e| e.field.as_str()).collect();
         let category_unread = unread.contains(&"classification.category");
-        all.extend(core.into_iter().filter(|e| {
-            !unread.contains(&e.field.as_str())
-                && !(category_unread && e.field == "classification.class_code")
-        }));
+        // A class code is checked against its category: without one, the check says nothing.
+        let said =
+            |f: &str| unread.contains(&f) || (category_unread && f == "classification.class_code");
+        all.extend(core.into_iter().filter(|e| !said(&e.field)));
     }
     push_errors(lang, problems, &all, meta);
 }

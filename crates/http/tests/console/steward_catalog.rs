@@ -578,3 +578,48 @@ async fn steward_catalog_versions_are_compared_side_by_side_with_changes_marked(
     let latest = b.get(&format!("/console/resources/{code}/versions")).await;
     assert!(latest.body.contains("共 3 处变化"));
 }
+
+#[tokio::test]
+async fn steward_catalog_a_returned_resource_says_why_in_the_list_and_the_form() {
+    let app = app().await;
+    let code = api_resource(&app, meta_named("婚姻登记信息"), false).await;
+    let steward = app.login("steward.a").await;
+    app.post(
+        &format!("/api/v1/catalog/resources/{code}/submit"),
+        Some(&steward),
+        json!({}),
+    )
+    .await;
+    let admin = app.login("admin").await;
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/catalog/resources/{code}/return"),
+            Some(&admin),
+            json!({"reason": "请补充共享条件的适用范围"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let mut b = Browser::signed_in(&app.base, "steward.a", PASSWORD).await;
+    let list = b.get("/console/resources").await;
+    assert!(list.body.contains("已退回"), "{}", list.body);
+    assert!(list.body.contains("请补充共享条件的适用范围"));
+    let form = b.get(&format!("/console/resources/{code}/edit")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("此资源被退回"), "{}", form.body);
+    assert!(form.body.contains("请补充共享条件的适用范围"));
+    assert!(form.body.contains("name=\"item_count\" value=\"3\""));
+
+    // In English too: every word of the page comes from the string table.
+    b.cookies.insert("shuqiao_lang".into(), "en".into());
+    let form = b.get(&format!("/console/resources/{code}/edit")).await;
+    assert!(form.body.contains("<html lang=\"en\">"));
+    assert!(
+        form.body.contains("This resource was returned"),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains("Submit for review"));
+    let list = b.get("/console/resources").await;
+    assert!(list.body.contains("Returned"), "{}", list.body);
+}
