@@ -621,15 +621,22 @@ pub fn catalogue_scope(
         require_steward_of(p, a)?;
         return Ok(Some(vec![a.to_string()]));
     }
+    require_some_steward(p).map(Some)
+}
+
+/// The departments a person catalogues resources for (a data steward's); anyone else is
+/// refused with the reason.
+pub fn require_some_steward(p: &Principal) -> Result<Vec<String>, DomainError> {
+    p.require_authenticated()?;
     let mine = p.steward_orgs();
     if mine.is_empty() {
         return Err(DomainError::forbidden(
             "not_a_steward",
-            "只有数据提供部门的数据管理员或平台运营方可以编目资源；您的账号没有数据管理员角色",
-            "only a providing department's data steward or the platform operator catalogues resources; your account has no data steward role",
+            "只有数据提供部门的数据管理员可以登记和修改资源；您的账号没有数据管理员角色",
+            "only a providing department's data steward catalogues resources; your account has no data steward role",
         ));
     }
-    Ok(Some(mine))
+    Ok(mine)
 }
 
 /// Which resources a principal may see, for search and reads.

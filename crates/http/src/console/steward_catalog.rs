@@ -1230,21 +1230,8 @@ async fn form_page(
 
 /// The departments the person catalogues for; none: core's refusal, with its reason.
 fn steward_orgs(person: &Person) -> Result<Vec<String>, PageError> {
-    let p = &person.principal;
-    let mine = p.steward_orgs();
-    if mine.is_empty() {
-        let own = match p {
-            Principal::Person { org, .. } => org.clone(),
-            _ => String::new(),
-        };
-        let refusal = catalog::require_steward_of(p, &own)
-            .err()
-            .unwrap_or_else(|| {
-                DomainError::forbidden("not_a_steward", "无权编目", "may not catalogue")
-            });
-        return Err(PageError::from_domain(person.lang, refusal));
-    }
-    Ok(mine)
+    catalog::require_some_steward(&person.principal)
+        .map_err(|e| PageError::from_domain(person.lang, e))
 }
 
 fn new_context(t: &Strings, mine: &[String], focus: Option<(usize, &'static str)>) -> FormContext {

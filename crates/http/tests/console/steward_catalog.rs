@@ -156,6 +156,12 @@ async fn steward_catalog_anonymous_sign_in_first_and_a_consumer_is_told_why() {
         );
         assert!(!p.body.contains("<table"), "never an empty list");
     }
+    // The operator reviews resources but does not catalogue them.
+    let mut admin = Browser::signed_in(&app.base, "admin", PASSWORD).await;
+    let p = admin.get("/console/resources/new").await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(p.body.contains("没有数据管理员角色"), "{}", p.body);
+
     // The navigation offers the catalogue to stewards, not to consumers.
     let home = consumer.get("/console/").await;
     assert!(!home.body.contains("href=\"/console/resources\""));
