@@ -523,6 +523,7 @@ strings! {
     sc_filter_clear: "清除筛选", "Clear filters";
     sc_list_empty: "本部门还没有登记资源。点击“登记新资源”开始编目。", "Your department has no resources yet. Choose “Catalogue a resource” to start.";
     sc_list_empty_filtered: "没有符合筛选条件的资源。清除筛选可查看全部。", "No resource matches the filters. Clear them to see all.";
+    sc_export_csv: "导出所示资源（CSV）", "Export what is shown (CSV)";
     sc_col_version: "版本", "Version";
     sc_col_data: "数据最近更新", "Data last updated";
     sc_col_freshness: "时效", "Freshness";

@@ -94,6 +94,7 @@ pub fn routes() -> Router<AppState> {
             get(decisions::review_resource).post(decisions::review_decide),
         )
         .route("/console/resources", get(steward_catalog::list))
+        .route("/console/resources/export", get(steward_catalog::export))
         .route(
             "/console/resources/new",
             get(steward_catalog::new_form).post(steward_catalog::create),

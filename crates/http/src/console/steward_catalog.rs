@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use shuqiao_core::account::Principal;
@@ -117,23 +117,26 @@ fn status_of(t: &Strings, r: &WorkspaceRow) -> (String, &'static str) {
     }
 }
 
-/// `/console/resources`: the department's resources (the operator: every department's, with
-/// a department filter). Someone who catalogues for no department gets the rule's 403.
-pub async fn list(
-    State(st): State<AppState>,
-    person: Person,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, PageError> {
-    let stale_only = q.stale.as_deref() == Some("1");
+/// The list's filters from its address: a department (the operator's) and only stale.
+fn filters(q: &ListQuery) -> (Option<String>, bool) {
     let provider = q.provider.clone().filter(|p| !p.trim().is_empty());
+    (provider, q.stale.as_deref() == Some("1"))
+}
+
+/// The resources the list shows, as its rows.
+async fn listed(
+    st: &AppState,
+    person: &Person,
+    q: &ListQuery,
+) -> Result<Vec<ResourceRow>, PageError> {
+    let (provider, stale_only) = filters(q);
     let found = st
         .store
-        .workspace_resources(person.principal.clone(), provider.clone(), stale_only)
+        .workspace_resources(person.principal.clone(), provider, stale_only)
         .await
         .map_err(|e| person.error(e))?;
-    let f = person.frame("/console/resources", "resources");
-    let (lang, t) = (f.lang, f.t);
-    let names = org_names(&st, lang).await;
+    let (lang, t) = (person.lang, person.lang.strings());
+    let names = org_names(st, lang).await;
     let p = &person.principal;
     let rows: Vec<ResourceRow> = found
         .iter()
@@ -193,6 +196,65 @@ pub async fn list(
             }
         })
         .collect();
+    Ok(rows)
+}
+
+/// `/console/resources/export`: the list as shown (same filters), as CSV.
+pub async fn export(
+    State(st): State<AppState>,
+    person: Person,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let rows = listed(&st, &person, &q).await?;
+    let t = person.lang.strings();
+    let mut out = String::from("\u{feff}");
+    out.push_str(&shuqiao_core::csv::line([
+        t.col_code_resource,
+        t.col_resource,
+        t.col_provider,
+        t.col_status,
+        t.sc_col_version,
+        t.sc_col_data,
+        t.sc_col_freshness,
+    ]));
+    out.push('\n');
+    for r in &rows {
+        out.push_str(&shuqiao_core::csv::line([
+            r.code.as_str(),
+            r.name.as_str(),
+            r.provider.as_str(),
+            r.status.as_str(),
+            r.version.as_str(),
+            r.data.as_str(),
+            r.freshness.as_str(),
+        ]));
+        out.push('\n');
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"resources.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+/// `/console/resources`: the department's resources (the operator: every department's, with
+/// a department filter). Someone who catalogues for no department gets the rule's 403.
+pub async fn list(
+    State(st): State<AppState>,
+    person: Person,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let (provider, stale_only) = filters(&q);
+    let rows = listed(&st, &person, &q).await?;
+    let f = person.frame("/console/resources", "resources");
+    let (lang, t) = (f.lang, f.t);
+    let p = &person.principal;
     let orgs = if p.is_platform_admin() {
         let mut all: Vec<OrgOption> = st
             .store
@@ -231,6 +293,21 @@ pub async fn list(
         orgs,
         stale_only,
         filtered: stale_only || provider.is_some(),
+        export_href: {
+            let mut ser = url::form_urlencoded::Serializer::new(String::new());
+            if let Some(p) = &provider {
+                ser.append_pair("provider", p);
+            }
+            if stale_only {
+                ser.append_pair("stale", "1");
+            }
+            let query = ser.finish();
+            if query.is_empty() {
+                "/console/resources/export".to_string()
+            } else {
+                format!("/console/resources/export?{query}")
+            }
+        },
         may_create: !p.steward_orgs().is_empty(),
         f,
     };

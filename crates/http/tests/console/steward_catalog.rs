@@ -209,11 +209,25 @@ async fn steward_catalog_lists_our_resources_with_their_status_and_stale_data() 
         .body
         .contains(&format!("href=\"/console/collect/{draft}/upload\"")));
 
+    // What is shown, as CSV.
+    let csv = steward.get("/console/resources/export").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body.contains(&format!("{draft},婚姻登记草稿,")),
+        "{}",
+        csv.body
+    );
+    assert!(csv.body.contains("数据已过期"));
+    assert!(p.body.contains("href=\"/console/resources/export\""));
+
     // Only stale: the published one, whose data was never collected.
     let p = steward.get("/console/resources?stale=1").await;
     assert!(p.body.contains(&published), "{}", p.body);
     assert!(!p.body.contains(&draft));
     assert!(p.body.contains("共 1 条"));
+    assert!(p
+        .body
+        .contains("href=\"/console/resources/export?stale=1\""));
 
     // Another department's steward sees none of ours.
     let mut other = Browser::signed_in(&app.base, "steward.b", PASSWORD).await;

@@ -90,6 +90,8 @@ pub struct ListPage {
     pub stale_only: bool,
     pub filtered: bool,
     pub may_create: bool,
+    /// The CSV of what is shown, with the same filters.
+    pub export_href: String,
 }
 
 // ---- the form ----
