@@ -643,3 +643,30 @@ async fn steward_catalog_a_returned_resource_says_why_in_the_list_and_the_form()
     let list = b.get("/console/resources").await;
     assert!(list.body.contains("Returned"), "{}", list.body);
 }
+
+#[tokio::test]
+async fn steward_catalog_the_demo_provinces_steward_and_operator_see_their_lists() {
+    let app = crate::support::demo_app().await;
+    let mut steward =
+        Browser::signed_in(&app.base, "steward.gat", shuqiao_demo::STEWARD_PASSWORD).await;
+    let p = steward.get("/console/resources").await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert!(p.body.contains("已发布"), "{}", p.body);
+    assert!(
+        p.body.contains("/upload\""),
+        "published resources link to the upload"
+    );
+    // Every row is 公安厅's: the operator's list is longer.
+    let rows = p.body.matches("<td class=\"code nowrap\">").count();
+    assert!(rows > 0);
+    let mut admin = Browser::signed_in(&app.base, "admin", shuqiao_demo::ADMIN_PASSWORD).await;
+    let all = admin.get("/console/resources").await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert!(all.body.matches("<td class=\"code nowrap\">").count() > rows);
+    // A published resource's form opens with its items.
+    let at = p.body.find("/edit\"").unwrap();
+    let start = p.body[..at].rfind("href=\"").unwrap() + "href=\"".len();
+    let edit = steward.get(&p.body[start..at + "/edit".len()]).await;
+    assert_eq!(edit.status, StatusCode::OK, "{}", edit.body);
+    assert!(edit.body.contains("name=\"item-0-name\""));
+}
