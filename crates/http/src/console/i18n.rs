@@ -539,13 +539,14 @@ strings! {
     sc_version_before: "第 ", "Version ";
     sc_version_after: " 版", "";
     sc_version_none: "尚未发布", "Not published";
-    sc_data_none_draft: "—（发布后方可归集）", "— (collected once published)";
+    sc_data_none_draft: "发布后方可归集", "Collected once published";
     sc_data_never: "尚未归集", "Never collected";
     sc_cycle_prefix: "更新周期：", "cycle: ";
     sc_stale: "数据已过期", "Data stale";
     sc_fresh: "按时", "On time";
     sc_fresh_irregular: "不定期", "Irregular";
     sc_action_edit: "编辑", "Edit";
+    sc_action_view: "查看", "View";
     sc_action_versions: "版本与对比", "Versions";
     sc_action_upload: "上传数据", "Upload data";
     sc_submitted_before: "已提交审核：", "Submitted for review: ";

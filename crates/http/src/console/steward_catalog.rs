@@ -179,13 +179,18 @@ async fn listed(
                     Some(v) => format!("{}{v}{}", t.sc_version_before, t.sc_version_after),
                     None => t.sc_version_none.to_string(),
                 },
-                data: if cycle.is_empty() {
+                data: if cycle.is_empty() || r.timeliness.is_none() {
                     data
                 } else {
                     format!("{data}（{}{cycle}）", t.sc_cycle_prefix)
                 },
                 stale,
                 freshness,
+                edit_label: if r.draft == Some(DraftState::Submitted) {
+                    t.sc_action_view
+                } else {
+                    t.sc_action_edit
+                },
                 edit_href: (mine && r.status != Status::Retired)
                     .then(|| format!("/console/resources/{seg}/edit")),
                 versions_href: r
@@ -275,10 +280,17 @@ pub async fn list(
         Vec::new()
     };
     let notice = match (q.done.as_deref(), q.code.as_deref()) {
-        (Some("submitted"), Some(code)) => Some(format!(
-            "{}{code}{}",
-            t.sc_submitted_before, t.sc_submitted_after
-        )),
+        (Some("submitted"), Some(code)) => {
+            let named = rows
+                .iter()
+                .find(|r| r.code == code)
+                .map(|r| format!("{}（{code}）", r.name))
+                .unwrap_or_else(|| code.to_string());
+            Some(format!(
+                "{}{named}{}",
+                t.sc_submitted_before, t.sc_submitted_after
+            ))
+        }
         _ => None,
     };
     let page = ListPage {
@@ -1289,6 +1301,28 @@ async fn form_page(
         action: ctx.action,
         notice: ctx.notice,
         returned: ctx.returned,
+        read_only: if ctx.locked.is_some() {
+            let (meta, _) = input.to_meta();
+            let lines = meta_lines(lang, t, &meta)
+                .into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(label, v)| {
+                    if label == t.sc_label_provider {
+                        (label, name_of(&names, &v))
+                    } else {
+                        (label, v)
+                    }
+                })
+                .collect();
+            let items = meta
+                .items
+                .iter()
+                .map(|i| (format!("{}（{}）", i.name, i.code), item_text(lang, t, i)))
+                .collect();
+            Some((lines, items))
+        } else {
+            None
+        },
         locked: ctx.locked,
         items_error: problems.of("items"),
         problems,

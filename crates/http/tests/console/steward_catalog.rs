@@ -511,6 +511,11 @@ async fn steward_catalog_saves_submits_into_the_review_queue_and_seals_each_step
     let locked = b.get(&path).await;
     assert!(locked.body.contains("审核完成（发布或退回）前不能修改"));
     assert!(!locked.body.contains("name=\"item_count\""));
+    assert!(
+        locked.body.contains("登记日期（DJRQ）"),
+        "what it says is shown: {}",
+        locked.body
+    );
 
     // The operator's queue has it.
     let mut admin = Browser::signed_in(&app.base, "admin", PASSWORD).await;

@@ -67,6 +67,8 @@ pub struct ResourceRow {
     pub stale: Option<bool>,
     pub freshness: String,
     pub edit_href: Option<String>,
+    /// 编辑, or 查看 while under review (the form is then read-only).
+    pub edit_label: &'static str,
     pub versions_href: Option<String>,
     pub upload_href: Option<String>,
 }
@@ -203,6 +205,8 @@ pub struct FormPage {
     pub returned: Option<String>,
     /// Why the resource cannot be changed now (under review, retired): no form then.
     pub locked: Option<String>,
+    /// What the resource says, shown instead of the form while it cannot change.
+    pub read_only: Option<(Vec<(&'static str, String)>, Vec<(String, String)>)>,
     pub problems: Problems,
     /// The provider, fixed once the resource exists (and when the steward has only one).
     pub provider_fixed: Option<(String, String)>,
