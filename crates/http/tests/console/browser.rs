@@ -932,7 +932,11 @@ async fn catalogue_journey(c: &Client, app: &crate::support::App) -> Step {
     press(c, "#item-0-key", " ").await?;
     press(c, "#item-0-grade", down).await?;
 
-    // Add a row: the page comes back with the new row focused and everything kept.
+    // Add a row: the form comes back with the new row focused and everything kept; htmx
+    // swaps it in place (without script the same button re-renders the page).
+    c.execute("window.stillTheSamePage = true;", vec![])
+        .await
+        .map_err(fail("mark the page"))?;
     press(c, "#items", ENTER).await?;
     wait_for(c, "the second row", |c| async move {
         Ok(count(&c, "#item-1-name").await? == 1)
@@ -946,6 +950,13 @@ async fn catalogue_journey(c: &Client, app: &crate::support::App) -> Step {
         || value_of(c, "#name").await? != "不动产登记信息"
     {
         return Err("the form should keep what was typed".into());
+    }
+    let same = c
+        .execute("return window.stillTheSamePage === true;", vec![])
+        .await
+        .map_err(fail("read the mark"))?;
+    if same != Value::Bool(true) {
+        return Err("htmx should have swapped the form in place".into());
     }
     check_accessibility(c, "form with two rows").await?;
     // 权利人: a string whose code and length are left out for now.
