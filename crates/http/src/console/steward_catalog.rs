@@ -196,6 +196,8 @@ async fn listed(
                 versions_href: r
                     .published_version
                     .map(|_| format!("/console/resources/{seg}/versions")),
+                review_href: (p.is_platform_admin() && r.draft == Some(DraftState::Submitted))
+                    .then(|| format!("/console/review/{seg}")),
                 upload_href: (mine && r.status == Status::Published)
                     .then(|| format!("/console/collect/{seg}/upload")),
             }

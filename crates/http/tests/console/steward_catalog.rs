@@ -521,6 +521,10 @@ async fn steward_catalog_saves_submits_into_the_review_queue_and_seals_each_step
     let mut admin = Browser::signed_in(&app.base, "admin", PASSWORD).await;
     let queue = admin.get("/console/review").await;
     assert!(queue.body.contains(&code), "{}", queue.body);
+    let all = admin.get("/console/resources").await;
+    assert!(all
+        .body
+        .contains(&format!("href=\"/console/review/{code}\"")));
 
     // Creating, editing and submitting were each sealed in the audit log.
     app.store().await.audit().seal_pending().await.unwrap();

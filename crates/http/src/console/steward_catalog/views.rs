@@ -71,6 +71,8 @@ pub struct ResourceRow {
     pub edit_label: &'static str,
     pub versions_href: Option<String>,
     pub upload_href: Option<String>,
+    /// The operator's way to the review of a submission.
+    pub review_href: Option<String>,
 }
 
 pub struct OrgOption {
