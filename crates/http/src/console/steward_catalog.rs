@@ -1321,7 +1321,7 @@ async fn form_page(
                 .iter()
                 .map(|i| (format!("{}（{}）", i.name, i.code), item_text(lang, t, i)))
                 .collect();
-            Some((lines, items))
+            Some(ReadOnly { lines, items })
         } else {
             None
         },

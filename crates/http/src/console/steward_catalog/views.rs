@@ -195,6 +195,12 @@ impl ItemView {
     }
 }
 
+/// A resource that cannot change now, as text: its metadata and its items.
+pub struct ReadOnly {
+    pub lines: Vec<(&'static str, String)>,
+    pub items: Vec<(String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "console/steward_form.html")]
 pub struct FormPage {
@@ -208,7 +214,7 @@ pub struct FormPage {
     /// Why the resource cannot be changed now (under review, retired): no form then.
     pub locked: Option<String>,
     /// What the resource says, shown instead of the form while it cannot change.
-    pub read_only: Option<(Vec<(&'static str, String)>, Vec<(String, String)>)>,
+    pub read_only: Option<ReadOnly>,
     pub problems: Problems,
     /// The provider, fixed once the resource exists (and when the steward has only one).
     pub provider_fixed: Option<(String, String)>,
