@@ -605,6 +605,40 @@ pub fn require_steward_of(p: &Principal, provider: &str) -> Result<(), DomainErr
     }
 }
 
+/// Whose resources a person's catalogue workspace lists: the operator any department's (every
+/// department's when none is asked for), a data steward only their own departments'. `None`
+/// means every department. Anyone else is refused with the reason, never shown an empty list.
+pub fn catalogue_scope(
+    p: &Principal,
+    asked: Option<&str>,
+) -> Result<Option<Vec<String>>, DomainError> {
+    p.require_authenticated()?;
+    let asked = asked.map(str::trim).filter(|a| !a.is_empty());
+    if p.is_platform_admin() {
+        return Ok(asked.map(|a| vec![a.to_string()]));
+    }
+    if let Some(a) = asked {
+        require_steward_of(p, a)?;
+        return Ok(Some(vec![a.to_string()]));
+    }
+    require_some_steward(p).map(Some)
+}
+
+/// The departments a person catalogues resources for (a data steward's); anyone else is
+/// refused with the reason.
+pub fn require_some_steward(p: &Principal) -> Result<Vec<String>, DomainError> {
+    p.require_authenticated()?;
+    let mine = p.steward_orgs();
+    if mine.is_empty() {
+        return Err(DomainError::forbidden(
+            "not_a_steward",
+            "只有数据提供部门的数据管理员可以登记和修改资源；您的账号没有数据管理员角色",
+            "only a providing department's data steward catalogues resources; your account has no data steward role",
+        ));
+    }
+    Ok(mine)
+}
+
 /// Which resources a principal may see, for search and reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Visibility {
@@ -801,6 +835,36 @@ pub(crate) mod tests {
         assert!(published.can_edit().is_ok());
         assert!(published.can_submit().is_err());
         assert!(published.can_retire().is_ok());
+    }
+
+    #[test]
+    fn catalogue_scope_is_the_stewards_own_departments_or_all_for_the_operator() {
+        use crate::account::{Role, RoleBinding};
+        let person = |role: Role, org: &str| Principal::Person {
+            username: "p".into(),
+            org: org.into(),
+            roles: vec![RoleBinding {
+                role,
+                org: org.into(),
+            }],
+        };
+        let steward = person(Role::DataSteward, "d-a");
+        assert_eq!(
+            catalogue_scope(&steward, None).unwrap(),
+            Some(vec!["d-a".to_string()])
+        );
+        assert!(catalogue_scope(&steward, Some("d-b")).is_err());
+        let admin = person(Role::PlatformAdmin, "op");
+        assert_eq!(catalogue_scope(&admin, None).unwrap(), None);
+        assert_eq!(
+            catalogue_scope(&admin, Some("d-b")).unwrap(),
+            Some(vec!["d-b".to_string()])
+        );
+        let consumer = person(Role::ConsumerUser, "d-a");
+        assert!(matches!(
+            catalogue_scope(&consumer, None),
+            Err(DomainError::Forbidden { .. })
+        ));
     }
 
     #[test]

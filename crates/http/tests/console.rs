@@ -14,6 +14,9 @@ mod pages;
 // The consumer department's pages.
 #[path = "console/consumer_pages.rs"]
 mod consumer_pages;
+// The steward's catalogue: resources, the resource form, versions.
+#[path = "console/steward_catalog.rs"]
+mod steward_catalog;
 // Shared with the API tests; not every helper is used here.
 #[path = "console/audit_pages.rs"]
 mod audit_pages;

@@ -19,6 +19,8 @@ pub mod subjects;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod todos;
+// The steward's catalogue workspace: a department's resources in every state.
+pub mod workspace;
 
 use std::sync::Arc;
 

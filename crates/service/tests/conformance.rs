@@ -106,6 +106,8 @@ mod share_cases;
 mod subjects_cases;
 #[path = "conformance/todos_cases.rs"]
 mod todos_cases;
+#[path = "conformance/workspace_cases.rs"]
+mod workspace_cases;
 
 /// Every case, by the name the engine runs it under.
 mod cases {
@@ -119,6 +121,7 @@ mod cases {
     pub use super::share_cases::*;
     pub use super::subjects_cases::*;
     pub use super::todos_cases::*;
+    pub use super::workspace_cases::*;
 }
 
 macro_rules! conformance {
@@ -158,6 +161,7 @@ conformance!(
     concurrent_approvals_make_one_decision,
     negative_list_needs_three_reviewers,
     todos_are_what_each_person_must_act_on,
+    workspace_lists_each_state_and_stale_data,
     needs_responsibilities_and_conversion,
     webhook_outbox_retries,
     security_changes_are_sealed,

@@ -12,6 +12,8 @@ mod pages;
 // Decisions: answering applications, reviewing the negative list, publishing resources.
 mod decisions;
 pub mod session;
+// The steward's catalogue: a department's resources, the resource form, versions.
+mod steward_catalog;
 mod views;
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -121,6 +123,20 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/console/review/{code}",
             get(decisions::review_resource).post(decisions::review_decide),
+        )
+        .route("/console/resources", get(steward_catalog::list))
+        .route("/console/resources/export", get(steward_catalog::export))
+        .route(
+            "/console/resources/new",
+            get(steward_catalog::new_form).post(steward_catalog::create),
+        )
+        .route(
+            "/console/resources/{code}/edit",
+            get(steward_catalog::edit_form).post(steward_catalog::update),
+        )
+        .route(
+            "/console/resources/{code}/versions",
+            get(steward_catalog::versions),
         )
         .route("/console/assets/{name}", get(assets::serve))
         .route(

@@ -1138,3 +1138,261 @@ async fn every_page_a_person_reaches_passes_axe_core_in_chromium() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(checked > 20, "only {checked} pages were checked");
 }
+
+/// A steward catalogues a resource with the keyboard: two items added, one moved up, grades
+/// chosen; submitting shows every problem, fixing them submits it; the operator publishes it
+/// from the review queue; then the public catalog API finds it. axe-core checks every page of
+/// the catalogue on the way.
+#[tokio::test]
+async fn the_steward_catalogues_a_resource_by_keyboard_and_the_public_finds_it_in_chromium() {
+    if browser_missing() {
+        return;
+    }
+    let app = crate::support::app().await;
+    let (_driver, client) = start_browser().await;
+    let outcome = catalogue_journey(&client, &app).await;
+    if let Err(e) = &outcome {
+        let shot = screenshot_dir().join("console-steward-failure.png");
+        save_screenshot(&client, &shot).await;
+        let _ = client.clone().close().await;
+        panic!("{e}\n(screenshot: {})", shot.display());
+    }
+    let _ = client.close().await;
+}
+
+async fn value_of(c: &Client, css: &str) -> Result<String, String> {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(fail(css))?
+        .prop("value")
+        .await
+        .map_err(fail(css))
+        .map(Option::unwrap_or_default)
+}
+
+async fn focused_id(c: &Client) -> Result<String, String> {
+    Ok(c.active_element()
+        .await
+        .map_err(fail("focused element"))?
+        .attr("id")
+        .await
+        .map_err(fail("its id"))?
+        .unwrap_or_default())
+}
+
+async fn catalogue_journey(c: &Client, app: &crate::support::App) -> Step {
+    let base = app.base.as_str();
+    let password = shuqiao_service::testkit::PASSWORD;
+    let shots = screenshot_dir();
+    let down = "\u{e015}";
+    sign_in_as(c, base, "steward.a", password).await?;
+
+    c.goto(&format!("{base}/console/resources"))
+        .await
+        .map_err(fail("open our resources"))?;
+    check_accessibility(c, "our resources (empty)").await?;
+    press(c, "a[href='/console/resources/new'].button", ENTER).await?;
+    wait_for_path(c, "/console/resources/new").await?;
+    check_accessibility(c, "new resource form").await?;
+    save_screenshot(c, &shots.join("console-steward-new.png")).await;
+
+    // About the resource.
+    press(c, "#category", down).await?;
+    press(c, "#class_code", "02").await?;
+    press(c, "#subclass_code", "003").await?;
+    press(c, "#name", "不动产登记信息").await?;
+    press(c, "#name_en", "Real estate registrations").await?;
+    press(c, "#summary", "全省不动产登记簿的基本信息").await?;
+    press(c, "#format", down).await?;
+    // The first item: key, required, graded 重要.
+    press(c, "#item-0-name", "不动产单元号").await?;
+    press(c, "#item-0-code", "BDCDYH").await?;
+    press(c, "#item-0-length", "28").await?;
+    press(c, "#item-0-required", " ").await?;
+    press(c, "#item-0-key", " ").await?;
+    press(c, "#item-0-grade", down).await?;
+
+    // Add a row: the form comes back with the new row focused and everything kept; htmx
+    // swaps it in place (without script the same button re-renders the page).
+    c.execute("window.stillTheSamePage = true;", vec![])
+        .await
+        .map_err(fail("mark the page"))?;
+    press(c, "#items", ENTER).await?;
+    wait_for(c, "the second row", |c| async move {
+        Ok(count(&c, "#item-1-name").await? == 1)
+    })
+    .await?;
+    wait_for(c, "the focus on the new row's name", |c| async move {
+        Ok(focused_id(&c).await.unwrap_or_default() == "item-1-name")
+    })
+    .await?;
+    if value_of(c, "#item-0-code").await? != "BDCDYH"
+        || value_of(c, "#name").await? != "不动产登记信息"
+    {
+        return Err("the form should keep what was typed".into());
+    }
+    let same = c
+        .execute("return window.stillTheSamePage === true;", vec![])
+        .await
+        .map_err(fail("read the mark"))?;
+    if same != Value::Bool(true) {
+        return Err("htmx should have swapped the form in place".into());
+    }
+    check_accessibility(c, "form with two rows").await?;
+    // 权利人: a string whose code and length are left out for now.
+    let name = c.active_element().await.map_err(fail("focused element"))?;
+    name.send_keys("权利人")
+        .await
+        .map_err(fail("type a name"))?;
+    press(c, "#item-1-grade", &format!("{down}{down}")).await?;
+
+    // A third row, 登记日期 (日期型), then moved up above 权利人.
+    press(c, "#items", ENTER).await?;
+    wait_for(c, "the third row", |c| async move {
+        Ok(count(&c, "#item-2-name").await? == 1)
+    })
+    .await?;
+    press(c, "#item-2-name", "登记日期").await?;
+    press(c, "#item-2-code", "DJRQ").await?;
+    press(c, "#item-2-type", &format!("{down}{down}{down}")).await?;
+    press(c, "#item-2-up", ENTER).await?;
+    wait_for(c, "登记日期 moved up", |c| async move {
+        // The page is being replaced: an element gone stale is not there yet.
+        Ok(value_of(&c, "#item-1-code").await.unwrap_or_default() == "DJRQ")
+    })
+    .await?;
+    if value_of(c, "#item-2-name").await? != "权利人" {
+        return Err("权利人 should now be the third row".into());
+    }
+    if value_of(c, "#item-1-type").await? != "date" || value_of(c, "#item-2-grade").await? != "core"
+    {
+        return Err("a moved row keeps its type and grade".into());
+    }
+    save_screenshot(c, &shots.join("console-steward-items.png")).await;
+
+    // Sharing and updates.
+    press(c, "#share_type", " ").await?;
+    press(c, "#share_modes", " ").await?;
+    press(c, "#open_type", " ").await?;
+    press(c, "#update_cycle", &format!("{down}{down}")).await?;
+
+    // Submit: the missing code and length of 权利人 are shown, at the summary and the row.
+    press(c, "#submit", ENTER).await?;
+    wait_for(c, "the error summary", |c| async move {
+        Ok(count(&c, ".error-summary").await? == 1)
+    })
+    .await?;
+    for id in ["item-2-code", "item-2-length"] {
+        if count(c, &format!(".error-summary a[href='#{id}']")).await? != 1
+            || count(c, &format!("#{id}-error")).await? != 1
+        {
+            return Err(format!(
+                "the problem of {id} should be shown at the summary and the row"
+            ));
+        }
+    }
+    check_accessibility(c, "form with problems").await?;
+    save_screenshot(c, &shots.join("console-steward-errors.png")).await;
+
+    // Follow the summary's link to the field, fix both, submit.
+    press(c, ".error-summary a[href='#item-2-code']", ENTER).await?;
+    press(c, "#item-2-code", "QLR").await?;
+    press(c, "#item-2-length", "100").await?;
+    press(c, "#submit", ENTER).await?;
+    wait_for(c, "the banner after submitting", |c| async move {
+        Ok(count(&c, ".banner").await? == 1)
+    })
+    .await?;
+    let banner = text_of(c, ".banner").await?;
+    if !banner.contains("已提交审核") {
+        return Err(format!("banner: {banner}"));
+    }
+    let code = text_of(c, "td.code").await?;
+    let main = text_of(c, "main").await?;
+    if !main.contains("审核中") || !main.contains("不动产登记信息") {
+        return Err(format!("the list should show it under review:\n{main}"));
+    }
+    check_accessibility(c, "our resources after submitting").await?;
+    save_screenshot(c, &shots.join("console-steward-submitted.png")).await;
+    c.goto(&format!("{base}/console/resources/{code}/edit"))
+        .await
+        .map_err(fail("open the form under review"))?;
+    check_accessibility(c, "resource under review").await?;
+
+    // The operator publishes it from the review queue.
+    sign_in_as(c, base, "admin", password).await?;
+    c.goto(&format!("{base}/console/review"))
+        .await
+        .map_err(fail("open the review queue"))?;
+    press(c, &format!("a[href='/console/review/{code}']"), ENTER).await?;
+    wait_for_path(c, &format!("/console/review/{code}")).await?;
+    press(c, "button[value='publish']", ENTER).await?;
+    wait_for(c, "the published notice", |c| async move {
+        Ok(count(&c, ".banner").await? == 1)
+    })
+    .await?;
+    c.goto(&format!("{base}/console/resources"))
+        .await
+        .map_err(fail("open every department's resources"))?;
+    check_accessibility(c, "every department's resources").await?;
+    save_screenshot(c, &shots.join("console-steward-operator-list.png")).await;
+
+    // Anyone finds it in the public catalog.
+    let found: Value = reqwest::get(format!(
+        "{base}/api/v1/catalog/resources?q={}",
+        url::form_urlencoded::byte_serialize("不动产".as_bytes()).collect::<String>()
+    ))
+    .await
+    .map_err(|e| format!("public search: {e}"))?
+    .json()
+    .await
+    .map_err(|e| format!("public search's answer: {e}"))?;
+    let codes: Vec<&str> = found["items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["code"].as_str()).collect())
+        .unwrap_or_default();
+    if !codes.contains(&code.as_str()) {
+        return Err(format!("the public search should find {code}: {found}"));
+    }
+
+    // A second version (its summary changed), compared side by side.
+    let steward = app.login("steward.a").await;
+    let (_, d) = app
+        .get(&format!("/api/v1/catalog/resources/{code}"), Some(&steward))
+        .await;
+    let mut meta = d["current"]["meta"].clone();
+    meta["summary"] = json!("全省不动产登记簿的基本信息（含抵押）");
+    app.put(
+        &format!("/api/v1/catalog/resources/{code}"),
+        Some(&steward),
+        meta,
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/catalog/resources/{code}/submit"),
+        Some(&steward),
+        json!({}),
+    )
+    .await;
+    let admin = app.login("admin").await;
+    app.post(
+        &format!("/api/v1/catalog/resources/{code}/publish"),
+        Some(&admin),
+        json!({}),
+    )
+    .await;
+    c.goto(&format!("{base}/console/resources/{code}/versions?a=1&b=2"))
+        .await
+        .map_err(fail("open the versions"))?;
+    if count(c, "tr.diff-changed ins").await? != 1 {
+        return Err("the changed summary should be marked".into());
+    }
+    check_accessibility(c, "versions compared").await?;
+    save_screenshot(c, &shots.join("console-steward-versions.png")).await;
+
+    sign_in_as(c, base, "steward.a", password).await?;
+    c.goto(&format!("{base}/console/resources/{code}/edit"))
+        .await
+        .map_err(fail("open the published resource's form"))?;
+    check_accessibility(c, "published resource's form").await
+}

@@ -1,0 +1,101 @@
+//! The steward's catalogue workspace: a department's resources in every state (draft, under
+//! review, returned, published, retired) with their data's freshness, as the console lists
+//! them. Who sees which departments is core's `catalogue_scope`; freshness is core's
+//! `Timeliness` over the same collection marks as `data_status`.
+use serde::Serialize;
+use shuqiao_core::account::Principal;
+use shuqiao_core::catalog::{self, DraftState, Lifecycle, Status, UpdateCycle};
+use shuqiao_core::collect::Timeliness;
+
+use crate::{Result, Store};
+
+/// One resource of a department as its steward works on it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WorkspaceRow {
+    pub code: String,
+    pub provider: String,
+    pub name: String,
+    pub name_en: String,
+    pub status: Status,
+    /// The working copy's state, when there is one (a draft, or a change to a published one).
+    pub draft: Option<DraftState>,
+    /// Why the operator sent it back, while the returned copy is not resubmitted.
+    pub returned_reason: Option<String>,
+    pub published_version: Option<i64>,
+    pub update_cycle: Option<UpdateCycle>,
+    /// The last change to the resource's catalogue entry.
+    pub updated_at: i64,
+    pub records: i64,
+    /// Freshness of the collected data: only for published resources (a draft has no data).
+    pub timeliness: Option<Timeliness>,
+}
+
+impl Store {
+    /// The resources of the departments `p` catalogues for (or, for the operator, of
+    /// `provider` or every department), by code; `stale_only` keeps those whose data is
+    /// older than their 更新周期 allows.
+    pub async fn workspace_resources(
+        &self,
+        p: Principal,
+        provider: Option<String>,
+        stale_only: bool,
+    ) -> Result<Vec<WorkspaceRow>> {
+        let scope = catalog::catalogue_scope(&p, provider.as_deref())?;
+        let now = self.now();
+        self.read(move |c| {
+            let rows = c.query(
+                "SELECT r.code, r.provider, r.name, r.name_en, r.published_version, r.retired, r.draft_state,
+                 r.returned_reason, r.update_cycle, r.updated_at, COALESCE(d.records, 0), d.collected_at
+                 FROM resources r LEFT JOIN resource_data d ON d.code = r.code ORDER BY r.code",
+                &[],
+            )?;
+            let mut out = Vec::new();
+            for r in rows {
+                let provider = r.text(1)?;
+                if let Some(orgs) = &scope {
+                    if !orgs.contains(&provider) {
+                        continue;
+                    }
+                }
+                let draft = match r.opt_text(6)?.as_deref() {
+                    Some("editing") => Some(DraftState::Editing),
+                    Some("submitted") => Some(DraftState::Submitted),
+                    _ => None,
+                };
+                let published_version = r.opt_int(4)?;
+                let lifecycle = Lifecycle {
+                    published_version: published_version.map(|v| v as u32),
+                    retired: r.bool(5)?,
+                    draft,
+                };
+                let status = lifecycle.status();
+                let update_cycle = UpdateCycle::parse(&r.text(8)?);
+                let timeliness = match (status, update_cycle) {
+                    (Status::Published, Some(cycle)) => {
+                        Some(Timeliness::of(cycle, r.opt_int(11)?, now))
+                    }
+                    _ => None,
+                };
+                if stale_only && !timeliness.as_ref().is_some_and(|t| t.stale) {
+                    continue;
+                }
+                out.push(WorkspaceRow {
+                    code: r.text(0)?,
+                    provider,
+                    name: r.text(2)?,
+                    name_en: r.text(3)?,
+                    status,
+                    draft,
+                    returned_reason: r.opt_text(7)?,
+                    published_version,
+                    update_cycle,
+                    updated_at: r.int(9)?,
+                    records: r.int(10)?,
+                    timeliness,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
