@@ -504,7 +504,11 @@ impl Store {
             if n == 0 {
                 return Err(DomainError::conflict(
                     "already_so",
-                    if disabled { "该账号已停用" } else { "该账号已启用" },
+                    if disabled {
+                        "该账号已停用"
+                    } else {
+                        "该账号已启用"
+                    },
                     if disabled {
                         "the account is already disabled"
                     } else {

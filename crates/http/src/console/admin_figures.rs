@@ -25,7 +25,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -116,7 +116,11 @@ pub async fn stats(State(st): State<AppState>, person: Person) -> Result<Respons
             by(&c.resources_by_status, "published"),
             Some("/console/catalog"),
         ),
-        row(t.op_res_retired, by(&c.resources_by_status, "retired"), None),
+        row(
+            t.op_res_retired,
+            by(&c.resources_by_status, "retired"),
+            None,
+        ),
         row(t.op_res_negative, c.resources_negative_listed, None),
     ];
     let applications = vec![
@@ -184,9 +188,17 @@ pub async fn stats(State(st): State<AppState>, person: Person) -> Result<Respons
     .map(|(kind, label)| row(label, by(&c.orgs_by_kind, kind), None))
     .collect();
     platform.extend([
-        row(t.op_systems_count, c.systems, Some("/console/admin/systems")),
+        row(
+            t.op_systems_count,
+            c.systems,
+            Some("/console/admin/systems"),
+        ),
         row(t.op_tokens_active, c.tokens_active, None),
-        row(t.op_accounts_count, c.accounts, Some("/console/admin/accounts")),
+        row(
+            t.op_accounts_count,
+            c.accounts,
+            Some("/console/admin/accounts"),
+        ),
         row(
             t.op_accounts_disabled_count,
             c.accounts_disabled,
@@ -436,7 +448,11 @@ pub async fn reviews(State(st): State<AppState>, person: Person) -> Result<Respo
         .await
         .map_err(|e| person.error(e))?
         .items;
-    waiting.retain(|p| p.awaiting.iter().any(|a| held.iter().any(|r| r.as_str() == a)));
+    waiting.retain(|p| {
+        p.awaiting
+            .iter()
+            .any(|a| held.iter().any(|r| r.as_str() == a))
+    });
     waiting.reverse();
     let f = person.frame("/console/reviews", "reviews");
     let (lang, t) = (f.lang, f.t);

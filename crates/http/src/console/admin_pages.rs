@@ -545,7 +545,7 @@ async fn issued_page(st: &AppState, person: &Person, token: String, info: TokenI
         Err(_) => info.system.clone(),
     };
     let rows = vec![
-        (t.op_label_code, system),
+        (t.op_col_system, system),
         (t.op_col_token_name, info.name.clone()),
         (t.op_col_prefix, info.prefix.clone()),
         (t.op_col_expires, views::date(lang, info.expires_at)),
@@ -581,12 +581,11 @@ pub struct RevokePage {
 }
 
 async fn revoke_page(st: &AppState, person: &Person, id: i64) -> Result<RevokePage, PageError> {
-    let info = st
-        .store
-        .get_token(id)
-        .await
-        .map_err(|e| person.error(e))?;
-    let f = person.frame(&format!("/console/admin/tokens/{id}/revoke"), "admin-systems");
+    let info = st.store.get_token(id).await.map_err(|e| person.error(e))?;
+    let f = person.frame(
+        &format!("/console/admin/tokens/{id}/revoke"),
+        "admin-systems",
+    );
     let (lang, t) = (f.lang, f.t);
     let system = match st.store.get_system(&info.system).await {
         Ok(s) => format!("{}（{}）", lang.pick(&s.name, &s.name_en), s.code),
@@ -594,7 +593,7 @@ async fn revoke_page(st: &AppState, person: &Person, id: i64) -> Result<RevokePa
     };
     let (state, _) = token_state(t, &info, now_ms());
     let rows = vec![
-        (t.op_label_code, system),
+        (t.op_col_system, system),
         (t.op_col_token_name, info.name.clone()),
         (t.op_col_prefix, info.prefix.clone()),
         (t.op_col_created, views::date(lang, info.created_at)),
@@ -856,7 +855,11 @@ pub async fn create(
         });
     }
     if problems.is_empty() {
-        match st.store.create_account(&person.principal, a, password).await {
+        match st
+            .store
+            .create_account(&person.principal, a, password)
+            .await
+        {
             Ok(a) => {
                 let to = format!(
                     "/console/admin/accounts/{}?done=created",
@@ -995,12 +998,7 @@ pub async fn set_roles(
         .await
         .map_err(|e| person.error(e))?;
     let checked = posted.all("role");
-    let mut roles: Vec<RoleBinding> = a
-        .roles
-        .iter()
-        .filter(|b| b.org != a.org)
-        .cloned()
-        .collect();
+    let mut roles: Vec<RoleBinding> = a.roles.iter().filter(|b| b.org != a.org).cloned().collect();
     roles.extend(
         checked
             .iter()
@@ -1010,7 +1008,11 @@ pub async fn set_roles(
                 org: a.org.clone(),
             }),
     );
-    let problems = match st.store.set_roles(&person.principal, &username, roles).await {
+    let problems = match st
+        .store
+        .set_roles(&person.principal, &username, roles)
+        .await
+    {
         Ok(_) => {
             let to = format!(
                 "/console/admin/accounts/{}?done=roles",

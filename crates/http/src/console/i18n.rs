@@ -531,6 +531,7 @@ strings! {
     op_systems_empty: "没有符合条件的应用系统。请换一个单位，或登记新系统。", "No system matches. Choose another organisation, or register a system.";
     op_register_system: "登记新系统", "Register a system";
     op_col_system_code: "系统代码", "System code";
+    op_col_system: "应用系统", "Information system";
     op_col_name: "名称", "Name";
     op_col_org: "所属单位", "Organisation";
     op_col_tokens: "有效令牌", "Tokens in force";

@@ -86,14 +86,17 @@ async fn operator_pages_send_visitors_to_sign_in_and_refuse_other_roles_saying_w
             assert_eq!(p.status, StatusCode::FORBIDDEN, "{who} {path}");
             assert!(p.body.contains("无权查看此页面"), "{who} {path}");
             assert!(
-                p.body.contains("只有平台管理员（省大数据管理局）可以执行此操作"),
+                p.body
+                    .contains("只有平台管理员（省大数据管理局）可以执行此操作"),
                 "{who} {path}: the rule's reason: {}",
                 p.body
             );
         }
         let p = b.get("/console/reviews").await;
         assert_eq!(p.status, StatusCode::FORBIDDEN, "{who} reviews");
-        assert!(p.body.contains("只有平台管理员、法制审核人员和保密审核人员"));
+        assert!(p
+            .body
+            .contains("只有平台管理员、法制审核人员和保密审核人员"));
         let p = b.get("/console/admin/conversions").await;
         if who == "steward.a" {
             assert_eq!(p.status, StatusCode::OK, "a provider's steward decides");
@@ -172,9 +175,16 @@ async fn a_token_is_shown_once_on_a_page_nobody_keeps_and_revoking_it_ends_it() 
     assert_eq!(issued.status, StatusCode::OK, "{}", issued.body);
     let cache = issued.headers["cache-control"].to_str().unwrap();
     assert!(cache.contains("no-store"), "{cache}");
-    assert!(issued.body.contains("离开本页后将不再显示"), "{}", issued.body);
+    assert!(
+        issued.body.contains("离开本页后将不再显示"),
+        "{}",
+        issued.body
+    );
     assert!(issued.body.contains("data-copy=\"issued-token\""));
-    assert!(issued.body.contains(">复制令牌</button>"), "a labelled copy button");
+    assert!(
+        issued.body.contains(">复制令牌</button>"),
+        "a labelled copy button"
+    );
     assert!(
         issued.body.contains("src=\"/console/assets/copy."),
         "our own script"
@@ -190,8 +200,13 @@ async fn a_token_is_shown_once_on_a_page_nobody_keeps_and_revoking_it_ends_it() 
     let page = admin.get(system).await;
     assert!(!page.body.contains(&token), "the secret is shown once");
     assert!(page.body.contains("生产环境"));
-    assert!(page.body.contains(&token[..10]), "the prefix tells tokens apart");
-    let confirm = admin.get(&format!("/console/admin/tokens/{id}/revoke")).await;
+    assert!(
+        page.body.contains(&token[..10]),
+        "the prefix tells tokens apart"
+    );
+    let confirm = admin
+        .get(&format!("/console/admin/tokens/{id}/revoke"))
+        .await;
     assert_eq!(confirm.status, StatusCode::OK);
     assert!(confirm.body.contains("确认吊销令牌"), "{}", confirm.body);
     assert!(confirm.body.contains("不能撤回"));
@@ -215,7 +230,11 @@ async fn a_token_is_shown_once_on_a_page_nobody_keeps_and_revoking_it_ends_it() 
         done.body
     );
     let page = admin.get(done.location()).await;
-    assert!(page.body.contains(&format!("已吊销令牌：{id}")), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("已吊销令牌：{id}")),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("已吊销"));
     let (s, v) = app.get("/api/v1/me", Some(&token)).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
@@ -298,7 +317,11 @@ async fn registering_a_system_reports_every_problem_at_once_and_names_are_escape
         let page = admin.get(path).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(!page.body.contains("<img"), "{path}: {}", page.body);
-        assert!(page.body.contains("&#60;img src=x"), "{path}: {}", page.body);
+        assert!(
+            page.body.contains("&#60;img src=x"),
+            "{path}: {}",
+            page.body
+        );
     }
     let list = admin.get("/console/admin/systems?org=d-b").await;
     assert!(!list.body.contains("xss-sys"), "filtered by organisation");
@@ -312,7 +335,12 @@ async fn registering_a_system_reports_every_problem_at_once_and_names_are_escape
     .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(p.body.contains("系统代码已存在"), "{}", p.body);
-    assert_eq!(sealed(&app, "system.register", "system:xss-sys").await.len(), 1);
+    assert_eq!(
+        sealed(&app, "system.register", "system:xss-sys")
+            .await
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -410,7 +438,13 @@ async fn accounts_are_created_given_roles_disabled_and_enabled_and_each_change_i
 
     // Nobody locks themselves out.
     let own = "/console/admin/accounts/admin";
-    let p = post_from(&mut admin, own, &format!("{own}/status"), &[("action", "disable")]).await;
+    let p = post_from(
+        &mut admin,
+        own,
+        &format!("{own}/status"),
+        &[("action", "disable")],
+    )
+    .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
     assert!(p.body.contains("不能停用自己的账号"), "{}", p.body);
     let p = post_from(
@@ -421,7 +455,11 @@ async fn accounts_are_created_given_roles_disabled_and_enabled_and_each_change_i
     )
     .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(p.body.contains("不能取消自己的平台管理员角色"), "{}", p.body);
+    assert!(
+        p.body.contains("不能取消自己的平台管理员角色"),
+        "{}",
+        p.body
+    );
 
     for action in [
         "account.create",
@@ -533,10 +571,7 @@ async fn the_figures_link_to_their_lists_and_a_conversion_is_accepted_by_its_pro
     for org in testkit::CONSUMERS {
         let req: AccessRequest = serde_json::from_value(access(org, &cond)).unwrap();
         let a = store
-            .apply(
-                person(&format!("user.{org}"), Role::ConsumerUser, org),
-                req,
-            )
+            .apply(person(&format!("user.{org}"), Role::ConsumerUser, org), req)
             .await
             .unwrap();
         store
@@ -568,11 +603,16 @@ async fn the_figures_link_to_their_lists_and_a_conversion_is_accepted_by_its_pro
     }
 
     // The operator follows it; only the provider's steward decides.
-    let page = admin.get("/console/admin/conversions?status=proposed").await;
+    let page = admin
+        .get("/console/admin/conversions?status=proposed")
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&cond), "{}", page.body);
     assert!(page.body.contains("等待提供单位的数据管理员决定"));
-    assert!(!page.body.contains("/accept\""), "not the operator's to accept");
+    assert!(
+        !page.body.contains("/accept\""),
+        "not the operator's to accept"
+    );
     let p = post_from(
         &mut admin,
         "/console/admin/conversions",
@@ -590,7 +630,8 @@ async fn the_figures_link_to_their_lists_and_a_conversion_is_accepted_by_its_pro
     let mut steward = Browser::signed_in(&app.base, "steward.a", PASSWORD).await;
     let page = steward.get("/console/admin/conversions").await;
     assert!(
-        page.body.contains("action=\"/console/admin/conversions/1/accept\""),
+        page.body
+            .contains("action=\"/console/admin/conversions/1/accept\""),
         "{}",
         page.body
     );
@@ -664,7 +705,11 @@ async fn reviewers_see_the_proposals_waiting_for_them_with_the_basis_and_the_fie
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let page = legal.get("/console/reviews").await;
-    assert!(page.body.contains("目前没有等待您审核的提议"), "{}", page.body);
+    assert!(
+        page.body.contains("目前没有等待您审核的提议"),
+        "{}",
+        page.body
+    );
     let mut secrecy = Browser::signed_in(&app.base, "secrecy", PASSWORD).await;
     let page = secrecy.get("/console/reviews").await;
     assert!(page
