@@ -721,3 +721,42 @@ async fn reviewers_see_the_proposals_waiting_for_them_with_the_basis_and_the_fie
         .body
         .contains(&format!("href=\"/console/negative-proposals/{id}\"")));
 }
+
+#[tokio::test]
+async fn operator_pages_speak_english_when_chosen() {
+    let app = app().await;
+    let mut admin = Browser::signed_in(&app.base, "admin", PASSWORD).await;
+    admin.get("/console/lang/en").await;
+    for (path, heading) in [
+        (
+            "/console/admin/systems",
+            "Information systems and their tokens",
+        ),
+        (
+            "/console/admin/systems/new",
+            "Register an information system",
+        ),
+        ("/console/admin/systems/d-a-sys", "Information system: "),
+        ("/console/admin/accounts", "Accounts and roles"),
+        ("/console/admin/accounts/new", "Create an account"),
+        ("/console/admin/accounts/steward.a", "Account: "),
+        ("/console/admin/stats", "Platform figures"),
+        (
+            "/console/admin/conversions",
+            "Proposals to share unconditionally",
+        ),
+        (
+            "/console/reviews",
+            "Negative-list proposals waiting for my review",
+        ),
+    ] {
+        let p = admin.get(path).await;
+        assert_eq!(p.status, StatusCode::OK, "{path}");
+        assert!(p.body.contains("<html lang=\"en\">"), "{path}");
+        assert!(
+            p.body.contains(&format!("<h1>{heading}")),
+            "{path}: {}",
+            p.body
+        );
+    }
+}
