@@ -62,11 +62,22 @@ pub struct StatSection {
     pub rows: Vec<StatRow>,
 }
 
+/// One organisation's line: its systems, people and calls, each linking to its list.
+pub struct OrgRow {
+    pub name: String,
+    pub systems: String,
+    pub systems_href: String,
+    pub accounts: String,
+    pub accounts_href: String,
+    pub calls: String,
+}
+
 #[derive(Template)]
 #[template(path = "console/admin_stats.html")]
 pub struct StatsPage {
     pub f: Frame,
     pub sections: Vec<StatSection>,
+    pub orgs: Vec<OrgRow>,
 }
 
 fn row(label: &'static str, n: u64, href: Option<&str>) -> StatRow {
@@ -254,7 +265,58 @@ pub async fn stats(State(st): State<AppState>, person: Person) -> Result<Respons
             rows: platform,
         },
     ];
-    Ok(views::html(&StatsPage { f, sections }).into_response())
+    let orgs = per_org(&st, &person, f.lang, &usage).await?;
+    Ok(views::html(&StatsPage { f, sections, orgs }).into_response())
+}
+
+/// Systems, accounts and the last 30 days' calls of each organisation that has any.
+async fn per_org(
+    st: &AppState,
+    person: &Person,
+    lang: Lang,
+    usage: &[shuqiao_service::exchange::Usage],
+) -> Result<Vec<OrgRow>, PageError> {
+    use std::collections::BTreeMap;
+    let systems = st
+        .store
+        .list_systems(None)
+        .await
+        .map_err(|e| person.error(e))?;
+    let accounts = st
+        .store
+        .list_accounts()
+        .await
+        .map_err(|e| person.error(e))?;
+    // (systems, accounts, calls) by organisation code.
+    let mut by: BTreeMap<String, (u64, u64, i64)> = BTreeMap::new();
+    let mut org_of = std::collections::HashMap::new();
+    for sys in &systems {
+        by.entry(sys.org.clone()).or_default().0 += 1;
+        org_of.insert(sys.code.clone(), sys.org.clone());
+    }
+    for a in accounts.iter().filter(|a| !a.roles.is_empty()) {
+        by.entry(a.org.clone()).or_default().1 += 1;
+    }
+    for u in usage {
+        if let Some(org) = org_of.get(&u.system) {
+            by.entry(org.clone()).or_default().2 += u.calls;
+        }
+    }
+    let names = org_names(st, lang).await;
+    Ok(by
+        .into_iter()
+        .map(|(code, (systems, accounts, calls))| {
+            let q: String = url::form_urlencoded::byte_serialize(code.as_bytes()).collect();
+            OrgRow {
+                name: name_in(&names, &code),
+                systems: thousands(systems),
+                systems_href: format!("/console/admin/systems?org={q}"),
+                accounts: thousands(accounts),
+                accounts_href: format!("/console/admin/accounts?org={q}"),
+                calls: thousands(calls.max(0) as u64),
+            }
+        })
+        .collect())
 }
 
 // ---- conversions ----

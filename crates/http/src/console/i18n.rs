@@ -674,6 +674,9 @@ strings! {
     op_records: "返回记录数", "Records returned";
     op_refused: "被拒绝次数", "Refused calls";
     op_no_rate: "—（尚无数据）", "— (no data yet)";
+    op_stats_orgs: "各单位的系统、人员与近 30 天调用", "Each organisation's systems, staff and calls in the last 30 days";
+    op_col_org_name: "单位", "Organisation";
+    op_col_staff: "工作人员账号", "Staff accounts";
     op_conv_title: "转为无条件共享的提议", "Proposals to share unconditionally";
     op_conv_intro: "有条件共享的资源获准向 5 个以上部门共享时，平台提议转为无条件共享。提供单位的数据管理员决定接受或保留（保留须说明法律依据）；接受后的目录变更由平台运营方发布。", "When a conditional resource is approved for more than 5 departments, the platform proposes sharing it unconditionally. The provider's data steward accepts or keeps it conditional (citing the legal basis); an accepted change is published by the operator.";
     op_conv_empty: "没有符合条件的转换提议。", "No conversion proposal matches.";

@@ -598,6 +598,8 @@ async fn the_figures_link_to_their_lists_and_a_conversion_is_accepted_by_its_pro
         "href=\"/console/admin/accounts?status=disabled\"",
         "<th scope=\"row\">有效授权</th><td class=\"figure\">6</td>",
         "待决定的转换提议",
+        "href=\"/console/admin/systems?org=c1\"",
+        "href=\"/console/admin/accounts?org=d-a\"",
     ] {
         assert!(stats.body.contains(text), "{text}: {}", stats.body);
     }
