@@ -194,7 +194,7 @@ pub async fn systems(
         .list_tokens(None)
         .await
         .map_err(|e| person.error(e))?;
-    let now = now_ms();
+    let now = st.store.now();
     let mut in_force: HashMap<String, usize> = HashMap::new();
     for t in tokens
         .iter()
@@ -221,13 +221,6 @@ pub async fn systems(
         f,
     };
     Ok(views::html(&page).into_response())
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 #[derive(Default)]
@@ -404,7 +397,7 @@ async fn system_page(
     let f = person.frame(&path, "admin-systems");
     let (lang, t) = (f.lang, f.t);
     let orgs = org_names(st, lang).await;
-    let now = now_ms();
+    let now = st.store.now();
     let tokens = tokens
         .iter()
         .rev()
@@ -591,7 +584,7 @@ async fn revoke_page(st: &AppState, person: &Person, id: i64) -> Result<RevokePa
         Ok(s) => format!("{}（{}）", lang.pick(&s.name, &s.name_en), s.code),
         Err(_) => info.system.clone(),
     };
-    let (state, _) = token_state(t, &info, now_ms());
+    let (state, _) = token_state(t, &info, st.store.now());
     let rows = vec![
         (t.op_col_system, system),
         (t.op_col_token_name, info.name.clone()),
