@@ -762,3 +762,54 @@ async fn operator_pages_speak_english_when_chosen() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_api_changes_roles_and_status_by_the_same_rules() {
+    let app = app().await;
+    let admin = app.login("admin").await;
+    let steward = app.login("steward.a").await;
+    let roles = json!({"roles": [{"role": "auditor", "org": "op"}]});
+    let (s, _) = app
+        .put(
+            "/api/v1/accounts/user.a/roles",
+            Some(&steward),
+            roles.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = app
+        .put("/api/v1/accounts/user.a/roles", Some(&admin), roles)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["roles"], json!([{"role": "auditor", "org": "op"}]));
+    let (s, v) = app
+        .put(
+            "/api/v1/accounts/user.a/roles",
+            Some(&admin),
+            json!({"roles": []}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = app
+        .post("/api/v1/accounts/admin/disable", Some(&admin), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = app
+        .post("/api/v1/accounts/user.a/disable", Some(&admin), json!({}))
+        .await;
+    assert_eq!((s, v["disabled"].as_bool()), (StatusCode::OK, Some(true)));
+    let (s, _) = app
+        .post("/api/v1/accounts/user.a/disable", Some(&admin), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, v) = app
+        .post("/api/v1/accounts/user.a/enable", Some(&admin), json!({}))
+        .await;
+    assert_eq!((s, v["disabled"].as_bool()), (StatusCode::OK, Some(false)));
+    assert_eq!(
+        sealed(&app, "account.disable", "account:user.a")
+            .await
+            .len(),
+        1
+    );
+}
