@@ -197,6 +197,46 @@ pub fn validate_account(a: &Account, password: &str) -> Result<(), DomainError> 
     errs.into_result()
 }
 
+/// Checks a change to an existing account's roles or status by `by`, a platform
+/// administrator: roles are never empty, and nobody removes their own administrator role or
+/// disables their own account, so the platform always keeps someone who can undo a change.
+pub fn check_account_change(
+    by: &Principal,
+    username: &str,
+    roles: Option<&[RoleBinding]>,
+    disable: bool,
+) -> Result<(), DomainError> {
+    by.require_platform_admin()?;
+    let own = matches!(by, Principal::Person { username: u, .. } if u == username);
+    let mut errs = Errors::default();
+    if let Some(roles) = roles {
+        if roles.is_empty() {
+            errs.push(FieldError::new(
+                "roles",
+                "roles_required",
+                "请至少选择一个角色；不再需要的账号请停用",
+                "choose at least one role; disable an account that is no longer needed",
+            ));
+        } else if own && !roles.iter().any(|b| b.role == Role::PlatformAdmin) {
+            errs.push(FieldError::new(
+                "roles",
+                "own_admin_role",
+                "不能取消自己的平台管理员角色，请由另一位平台管理员办理",
+                "you cannot remove your own platform_admin role; ask another administrator",
+            ));
+        }
+    }
+    if own && disable {
+        errs.push(FieldError::new(
+            "disabled",
+            "own_account",
+            "不能停用自己的账号，请由另一位平台管理员办理",
+            "you cannot disable your own account; ask another administrator",
+        ));
+    }
+    errs.into_result()
+}
+
 pub const MIN_PASSWORD_LEN: usize = 10;
 
 pub fn password_problem(password: &str) -> Option<FieldError> {
@@ -432,6 +472,35 @@ pub fn secret_hash(secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_administrator_never_locks_themselves_out() {
+        let admin = Principal::Person {
+            username: "admin".into(),
+            org: "op".into(),
+            roles: vec![RoleBinding {
+                role: Role::PlatformAdmin,
+                org: "op".into(),
+            }],
+        };
+        let steward = [RoleBinding {
+            role: Role::DataSteward,
+            org: "d-a".into(),
+        }];
+        assert!(check_account_change(&admin, "other", Some(&steward), true).is_ok());
+        assert!(check_account_change(&admin, "admin", Some(&steward), false).is_err());
+        assert!(check_account_change(&admin, "admin", None, true).is_err());
+        assert!(check_account_change(&admin, "other", Some(&[]), false).is_err());
+        let not_admin = Principal::Person {
+            username: "s".into(),
+            org: "d-a".into(),
+            roles: steward.to_vec(),
+        };
+        assert!(matches!(
+            check_account_change(&not_admin, "other", None, true),
+            Err(DomainError::Forbidden { .. })
+        ));
+    }
 
     #[test]
     fn a_token_is_in_force_until_revoked_or_expired() {

@@ -36,6 +36,9 @@ pub const PATHS: &[Op] = &[
     ("get", "/api/v1/orgs/{code}", "机构详情 Organisation", "", None, USER),
     ("get", "/api/v1/accounts", "账号列表 Accounts", "", None, "平台管理员或审计人员 admin or auditor"),
     ("post", "/api/v1/accounts", "新建账号 Create account", "Passwords: at least 10 characters with letters and digits; stored as argon2id.", Some("NewAccount"), ADMIN),
+    ("put", "/api/v1/accounts/{username}/roles", "变更角色 Change an account's roles", "Replaces every role; at least one. Nobody removes their own platform_admin role. Sealed as `account.roles`.", Some("AccountRoles"), ADMIN),
+    ("post", "/api/v1/accounts/{username}/disable", "停用账号 Disable an account", "Its sessions end at once and it cannot sign in. Nobody disables their own account. Sealed as `account.disable`.", None, ADMIN),
+    ("post", "/api/v1/accounts/{username}/enable", "启用账号 Enable an account", "Sealed as `account.enable`.", None, ADMIN),
     ("get", "/api/v1/systems", "应用系统 Information systems", "Filter with `org`.", None, USER),
     ("post", "/api/v1/systems", "登记应用系统 Register a system", "", Some("InfoSystem"), ADMIN),
     ("get", "/api/v1/systems/{code}", "应用系统详情 System", "", None, USER),
@@ -236,6 +239,8 @@ fn schemas() -> Value {
             "workdays": {"type": "array", "items": s("调休上班日 YYYY-MM-DD (a weekend day)")}}},
     });
     all["Limits"] = limits_schema();
+    all["AccountRoles"] = json!({"type": "object", "required": ["roles"], "properties": {
+        "roles": all["NewAccount"]["properties"]["roles"].clone()}});
     all
 }
 

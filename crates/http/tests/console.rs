@@ -11,6 +11,9 @@ mod crawl;
 mod decisions;
 #[path = "console/pages.rs"]
 mod pages;
+// The operator's administration pages and the reviewers' queue.
+#[path = "console/operator_pages.rs"]
+mod operator_pages;
 // The consumer department's pages.
 #[path = "console/consumer_pages.rs"]
 mod consumer_pages;

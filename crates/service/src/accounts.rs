@@ -138,22 +138,10 @@ fn find_account(c: &mut dyn Conn, username: &str) -> Result<Option<Account>> {
     }
 }
 
-pub(crate) fn insert_account(
-    c: &mut dyn Conn,
-    a: &Account,
-    password_hash: &str,
-    now: i64,
-) -> Result<()> {
-    let mut errs = Errors::default();
-    if find_org(c, &a.org)?.is_none() {
-        errs.push(FieldError::new(
-            "org",
-            "unknown_org",
-            format!("机构 {} 不存在", a.org),
-            format!("organisation {} does not exist", a.org),
-        ));
-    }
-    for (i, b) in a.roles.iter().enumerate() {
+/// Each role's organisation exists, and the administrator role is held only within the
+/// operator.
+fn check_role_orgs(c: &mut dyn Conn, roles: &[RoleBinding], errs: &mut Errors) -> Result<()> {
+    for (i, b) in roles.iter().enumerate() {
         match find_org(c, &b.org)? {
             None => errs.push(FieldError::new(
                 format!("roles[{i}].org"),
@@ -172,6 +160,25 @@ pub(crate) fn insert_account(
             _ => {}
         }
     }
+    Ok(())
+}
+
+pub(crate) fn insert_account(
+    c: &mut dyn Conn,
+    a: &Account,
+    password_hash: &str,
+    now: i64,
+) -> Result<()> {
+    let mut errs = Errors::default();
+    if find_org(c, &a.org)?.is_none() {
+        errs.push(FieldError::new(
+            "org",
+            "unknown_org",
+            format!("机构 {} 不存在", a.org),
+            format!("organisation {} does not exist", a.org),
+        ));
+    }
+    check_role_orgs(c, &a.roles, &mut errs)?;
     errs.into_result()?;
     if find_account(c, &a.username)?.is_some() {
         return Err(DomainError::conflict(
@@ -422,6 +429,108 @@ impl Store {
                 action,
                 target: format!("account:{}", a.username),
                 details: Some(roles_text(&a.roles)),
+                actor: &actor,
+            };
+            seal_security(c, event, now)?;
+            Ok(a)
+        })
+        .await
+    }
+
+    /// A platform administrator replaces an account's roles (core's
+    /// `check_account_change`: never empty, never one's own administrator role); sealed as
+    /// `account.roles` with the roles before and after.
+    pub async fn set_roles(
+        &self,
+        by: &Principal,
+        username: &str,
+        roles: Vec<RoleBinding>,
+    ) -> Result<Account> {
+        account::check_account_change(by, username, Some(&roles), false)?;
+        let actor = crate::share::events::Actor::of(by);
+        let now = self.now();
+        let username = username.to_string();
+        self.write(move |c| {
+            let before = find_account(c, &username)?
+                .ok_or_else(|| not_found("账号", "account", &username))?;
+            let mut errs = Errors::default();
+            check_role_orgs(c, &roles, &mut errs)?;
+            errs.into_result()?;
+            c.execute(
+                "DELETE FROM account_roles WHERE username = $1",
+                params![&username],
+            )?;
+            for b in &roles {
+                c.execute(
+                    "INSERT INTO account_roles (username, role, org) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    params![&username, b.role.as_str(), &b.org],
+                )?;
+            }
+            let event = SecurityEvent {
+                action: "account.roles",
+                target: format!("account:{username}"),
+                details: Some(format!(
+                    "before: {}; after: {}",
+                    roles_text(&before.roles),
+                    roles_text(&roles)
+                )),
+                actor: &actor,
+            };
+            seal_security(c, event, now)?;
+            find_account(c, &username)?.ok_or_else(|| not_found("账号", "account", &username))
+        })
+        .await
+    }
+
+    /// A platform administrator disables an account (its sessions end at once; it cannot
+    /// sign in) or enables it again; sealed as `account.disable` or `account.enable`.
+    pub async fn set_account_disabled(
+        &self,
+        by: &Principal,
+        username: &str,
+        disabled: bool,
+    ) -> Result<Account> {
+        account::check_account_change(by, username, None, disabled)?;
+        let actor = crate::share::events::Actor::of(by);
+        let now = self.now();
+        let username = username.to_string();
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE accounts SET disabled = $1 WHERE username = $2 AND disabled <> $1",
+                params![disabled, &username],
+            )?;
+            let a = find_account(c, &username)?
+                .ok_or_else(|| not_found("账号", "account", &username))?;
+            if n == 0 {
+                return Err(DomainError::conflict(
+                    "already_so",
+                    if disabled {
+                        "该账号已停用"
+                    } else {
+                        "该账号已启用"
+                    },
+                    if disabled {
+                        "the account is already disabled"
+                    } else {
+                        "the account is already enabled"
+                    },
+                )
+                .into());
+            }
+            if disabled {
+                c.execute(
+                    "DELETE FROM sessions WHERE username = $1",
+                    params![&username],
+                )?;
+            }
+            let event = SecurityEvent {
+                action: if disabled {
+                    "account.disable"
+                } else {
+                    "account.enable"
+                },
+                target: format!("account:{username}"),
+                details: None,
                 actor: &actor,
             };
             seal_security(c, event, now)?;

@@ -11,6 +11,7 @@ pub mod demo;
 mod demo_share;
 pub mod exchange;
 mod index;
+pub mod operator;
 pub mod review;
 mod sealing;
 pub mod share;

@@ -153,6 +153,7 @@ conformance!(
     search_index_follows_other_replicas,
     audit_log_receipts_and_proofs,
     credentials,
+    account_roles_and_status_changes,
     subjects_see_who_accessed_their_data,
     subject_index_spans_and_prefixes,
     audit_records_beside_the_sealed_bytes_are_checked,

@@ -346,6 +346,36 @@ pub fn require_provider_steward(p: &Principal, provider: &str) -> Result<(), Dom
     }
 }
 
+/// Who follows conversion proposals (a resource approved for more than five departments,
+/// proposed for unconditional sharing): the operator, who publishes the change, and the
+/// providers' stewards, who accept it or keep it conditional (`require_provider_steward`).
+pub fn require_conversion_viewer(p: &Principal) -> Result<(), DomainError> {
+    p.require_authenticated()?;
+    if p.is_platform_admin() || p.has_role(Role::DataSteward) {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden(
+            "not_conversion_party",
+            "只有平台管理员和资源提供单位的数据管理员可以查看转为无条件共享的提议",
+            "only the operator and providers' data stewards follow proposals to share unconditionally",
+        ))
+    }
+}
+
+/// Who reviews the negative list: one of `NEGATIVE_LIST_REVIEWERS`.
+pub fn require_negative_reviewer(p: &Principal) -> Result<(), DomainError> {
+    p.require_authenticated()?;
+    if reviewer_roles(p).is_empty() {
+        Err(DomainError::forbidden(
+            "not_negative_reviewer",
+            "只有平台管理员、法制审核人员和保密审核人员可以审核负面清单",
+            "only the operator, legal reviewers and secrecy reviewers review the negative list",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// A consumer acts for its own organisation: a steward or consumer user of the org that owns
 /// the system named in the request.
 pub fn require_consumer_of(p: &Principal, org: &str) -> Result<(), DomainError> {

@@ -68,6 +68,21 @@ pub fn upload_src() -> String {
     format!("/console/assets/{}", UPLOAD.name)
 }
 
+/// The copy button of the page that shows a new token once.
+static COPY: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        "copy",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/copy.js"),
+    )
+});
+
+/// Where the token page loads its copy button's script from.
+pub fn copy_src() -> String {
+    format!("/console/assets/{}", COPY.name)
+}
+
 /// Where the subject's page loads its checker from.
 pub fn verify_src() -> String {
     format!("/console/assets/{}", VERIFY.name)
@@ -84,7 +99,7 @@ pub fn htmx_src() -> String {
 }
 
 pub async fn serve(Path(name): Path<String>) -> Response {
-    let Some(asset) = [&*CSS, &*HTMX, &*VERIFY, &*UPLOAD]
+    let Some(asset) = [&*CSS, &*HTMX, &*VERIFY, &*UPLOAD, &*COPY]
         .into_iter()
         .find(|a| a.name == name)
     else {

@@ -1,6 +1,10 @@
 //! The web console (工作台) under `/console/`: pages rendered on the server from askama
 //! templates, usable before any script runs; htmx (vendored, embedded) only enhances. The
 //! same `Store` methods and core rules as the API decide what a person sees and may do.
+// The operator's administration: systems and tokens, accounts, figures, conversions, and
+// the reviewers' queue.
+mod admin_figures;
+mod admin_pages;
 mod assets;
 mod audit_pages;
 // The provider steward's collection: uploads, batches, connectors.
@@ -138,6 +142,47 @@ pub fn routes() -> Router<AppState> {
             "/console/resources/{code}/versions",
             get(steward_catalog::versions),
         )
+        .route("/console/admin/systems", get(admin_pages::systems))
+        .route(
+            "/console/admin/systems/new",
+            get(admin_pages::register_form).post(admin_pages::register),
+        )
+        .route("/console/admin/systems/{code}", get(admin_pages::system))
+        .route(
+            "/console/admin/systems/{code}/tokens",
+            post(admin_pages::issue),
+        )
+        .route(
+            "/console/admin/tokens/{id}/revoke",
+            get(admin_pages::revoke_form).post(admin_pages::revoke),
+        )
+        .route("/console/admin/accounts", get(admin_pages::accounts))
+        .route(
+            "/console/admin/accounts/new",
+            get(admin_pages::create_form).post(admin_pages::create),
+        )
+        .route(
+            "/console/admin/accounts/{username}",
+            get(admin_pages::account),
+        )
+        .route(
+            "/console/admin/accounts/{username}/roles",
+            post(admin_pages::set_roles),
+        )
+        .route(
+            "/console/admin/accounts/{username}/status",
+            post(admin_pages::set_status),
+        )
+        .route("/console/admin/stats", get(admin_figures::stats))
+        .route(
+            "/console/admin/conversions",
+            get(admin_figures::conversions),
+        )
+        .route(
+            "/console/admin/conversions/{id}/accept",
+            post(admin_figures::accept_conversion),
+        )
+        .route("/console/reviews", get(admin_figures::reviews))
         .route("/console/assets/{name}", get(assets::serve))
         .route(
             "/console/{*rest}",

@@ -136,6 +136,49 @@ pub async fn create_account(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRoles {
+    pub roles: Vec<RoleBinding>,
+}
+
+/// Replaces an account's roles; sealed as `account.roles` with the roles before and after.
+pub async fn set_roles(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    _: Gate<Operator>,
+    Path(username): Path<String>,
+    JsonBody(req): JsonBody<NewRoles>,
+) -> ApiResult<Json<Account>> {
+    let a = st.store.set_roles(&p, &username, req.roles).await?;
+    tracing::info!(actor = %p.actor(), username = %a.username, "account roles changed");
+    Ok(Json(a))
+}
+
+/// Disables an account: its sessions end at once. Sealed as `account.disable`.
+pub async fn disable_account(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    _: Gate<Operator>,
+    Path(username): Path<String>,
+) -> ApiResult<Json<Account>> {
+    let a = st.store.set_account_disabled(&p, &username, true).await?;
+    tracing::info!(actor = %p.actor(), username = %a.username, "account disabled");
+    Ok(Json(a))
+}
+
+/// Enables a disabled account again. Sealed as `account.enable`.
+pub async fn enable_account(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    _: Gate<Operator>,
+    Path(username): Path<String>,
+) -> ApiResult<Json<Account>> {
+    let a = st.store.set_account_disabled(&p, &username, false).await?;
+    tracing::info!(actor = %p.actor(), username = %a.username, "account enabled");
+    Ok(Json(a))
+}
+
+#[derive(Deserialize)]
 pub struct SystemFilter {
     pub org: Option<String>,
 }

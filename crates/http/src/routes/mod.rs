@@ -36,6 +36,18 @@ pub fn routes() -> Router<AppState> {
             get(admin::list_accounts).post(admin::create_account),
         )
         .route(
+            "/api/v1/accounts/{username}/roles",
+            axum::routing::put(admin::set_roles),
+        )
+        .route(
+            "/api/v1/accounts/{username}/disable",
+            post(admin::disable_account),
+        )
+        .route(
+            "/api/v1/accounts/{username}/enable",
+            post(admin::enable_account),
+        )
+        .route(
             "/api/v1/systems",
             get(admin::list_systems).post(admin::create_system),
         )

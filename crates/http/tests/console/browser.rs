@@ -1396,3 +1396,306 @@ async fn catalogue_journey(c: &Client, app: &crate::support::App) -> Step {
         .map_err(fail("open the published resource's form"))?;
     check_accessibility(c, "published resource's form").await
 }
+
+/// The operator registers a system, issues it a token, copies it with the page's own button
+/// and revokes it after the confirm step; the API takes the token, then refuses it. axe-core
+/// checks every administration page on the way.
+#[tokio::test]
+async fn the_operator_registers_a_system_issues_copies_and_revokes_a_token_in_chromium() {
+    if browser_missing() {
+        return;
+    }
+    let app = crate::support::app().await;
+    let (_driver, client) = start_browser().await;
+    let outcome = operator_journey(&client, &app).await;
+    if let Err(e) = &outcome {
+        let shot = screenshot_dir().join("failure-admin.png");
+        save_screenshot(&client, &shot).await;
+        let _ = client.clone().close().await;
+        panic!("{e}\n(screenshot: {})", shot.display());
+    }
+    let _ = client.close().await;
+}
+
+async fn visit(c: &Client, base: &str, path: &str, what: &str, shot: Option<&str>) -> Step {
+    c.goto(&format!("{base}{path}"))
+        .await
+        .map_err(|e| format!("open {what}: {e}"))?;
+    check_accessibility(c, what).await?;
+    if let Some(name) = shot {
+        save_screenshot(c, &screenshot_dir().join(name)).await;
+    }
+    Ok(())
+}
+
+async fn operator_journey(c: &Client, app: &crate::support::App) -> Step {
+    let base = app.base.as_str();
+    sign_in_as(c, base, "admin", shuqiao_service::testkit::PASSWORD).await?;
+    c.find(Locator::LinkText("系统与令牌"))
+        .await
+        .map_err(fail("the 系统与令牌 entry"))?
+        .click()
+        .await
+        .map_err(fail("open 系统与令牌"))?;
+    wait_for_path(c, "/console/admin/systems").await?;
+    check_accessibility(c, "systems").await?;
+    save_screenshot(c, &screenshot_dir().join("console-admin-systems.png")).await;
+
+    // Register with nothing filled in: every problem at once; then fill it in by keyboard.
+    press(c, "a[href='/console/admin/systems/new']", ENTER).await?;
+    wait_for_path(c, "/console/admin/systems/new").await?;
+    press(c, "form.form button[type='submit']", ENTER).await?;
+    wait_for(c, "the error summary", |c| async move {
+        Ok(count(&c, ".error-summary").await? == 1)
+    })
+    .await?;
+    for id in ["code-error", "name-error", "org-error"] {
+        if count(c, &format!("#{id}")).await? != 1 {
+            return Err(format!("#{id} should say what is wrong"));
+        }
+    }
+    check_accessibility(c, "register form with problems").await?;
+    save_screenshot(c, &screenshot_dir().join("console-admin-system-new.png")).await;
+    press(c, "#code", "hr-card").await?;
+    press(c, "#name", "社保卡业务系统").await?;
+    c.find(Locator::Css("#org option[value='d-a']"))
+        .await
+        .map_err(fail("the d-a option"))?
+        .click()
+        .await
+        .map_err(fail("choose d-a"))?;
+    press(c, "#description", "社保卡申领与补换").await?;
+    press(c, "form.form button[type='submit']", ENTER).await?;
+    wait_for_path(c, "/console/admin/systems/hr-card").await?;
+    if !text_of(c, ".banner").await?.contains("hr-card") {
+        return Err("the banner should name the registered system".into());
+    }
+    check_accessibility(c, "system page").await?;
+    save_screenshot(c, &screenshot_dir().join("console-admin-system.png")).await;
+
+    // Issue: the token is shown once, with a copy button that says what it does.
+    press(c, "#name", &format!("生产环境{ENTER}")).await?;
+    wait_for(c, "the issued token", |c| async move {
+        Ok(text_of(&c, "h1").await.unwrap_or_default() == "令牌已签发")
+    })
+    .await?;
+    let button = c
+        .find(Locator::Id("copy-token"))
+        .await
+        .map_err(fail("the copy button"))?;
+    let label = button.text().await.map_err(fail("its label"))?;
+    if label != "复制令牌" {
+        return Err(format!("the copy button's label: {label:?}"));
+    }
+    if !button.is_displayed().await.map_err(fail("shown"))? {
+        return Err("the script should show the copy button".into());
+    }
+    if !text_of(c, "main").await?.contains("离开本页后将不再显示") {
+        return Err("the page must say the token will not be shown again".into());
+    }
+    check_accessibility(c, "issued token").await?;
+    save_screenshot(c, &screenshot_dir().join("console-admin-token-issued.png")).await;
+    let token = c
+        .find(Locator::Id("issued-token"))
+        .await
+        .map_err(fail("the token field"))?
+        .prop("value")
+        .await
+        .map_err(fail("the token"))?
+        .unwrap_or_default();
+    if !token.starts_with("sq_") {
+        return Err(format!("a system token: {token:?}"));
+    }
+    button.click().await.map_err(fail("press copy"))?;
+    wait_for(c, "the copy's status", |c| async move {
+        Ok(!text_of(&c, "#copy-status").await?.is_empty())
+    })
+    .await?;
+    let (s, me) = app.get("/api/v1/me", Some(&token)).await;
+    if s != reqwest::StatusCode::OK {
+        return Err(format!("the new token should work: {s} {me}"));
+    }
+
+    // Back on the system's page the token is gone; revoke it after the confirm step.
+    c.find(Locator::LinkText("返回系统页面"))
+        .await
+        .map_err(fail("back to the system"))?
+        .click()
+        .await
+        .map_err(fail("go back"))?;
+    wait_for_path(c, "/console/admin/systems/hr-card").await?;
+    let source = c.source().await.map_err(fail("the page source"))?;
+    if source.contains(&token) {
+        return Err("the token must not be shown again".into());
+    }
+    press(c, "a[href$='/revoke']", ENTER).await?;
+    wait_for(c, "the confirm step", |c| async move {
+        Ok(text_of(&c, "h1").await.unwrap_or_default() == "确认吊销令牌")
+    })
+    .await?;
+    check_accessibility(c, "revoke confirm step").await?;
+    save_screenshot(c, &screenshot_dir().join("console-admin-token-revoke.png")).await;
+    press(c, "form.check-actions button[type='submit']", ENTER).await?;
+    wait_for(c, "the revoked notice", |c| async move {
+        Ok(count(&c, ".banner").await? == 1)
+    })
+    .await?;
+    if !text_of(c, ".banner").await?.contains("已吊销令牌") {
+        return Err("the banner should say the token was revoked".into());
+    }
+    let (s, _) = app.get("/api/v1/me", Some(&token)).await;
+    if s != reqwest::StatusCode::UNAUTHORIZED {
+        return Err(format!("a revoked token must be refused, got {s}"));
+    }
+
+    visit(
+        c,
+        base,
+        "/console/admin/accounts",
+        "accounts",
+        Some("console-admin-accounts.png"),
+    )
+    .await?;
+    visit(
+        c,
+        base,
+        "/console/admin/accounts/new",
+        "new account form",
+        Some("console-admin-account-new.png"),
+    )
+    .await?;
+    press(c, "form.form button[type='submit']", ENTER).await?;
+    wait_for(c, "the account form's problems", |c| async move {
+        Ok(count(&c, ".error-summary").await? == 1)
+    })
+    .await?;
+    check_accessibility(c, "new account form with problems").await?;
+    visit(
+        c,
+        base,
+        "/console/admin/accounts/steward.a",
+        "an account",
+        Some("console-admin-account.png"),
+    )
+    .await?;
+    visit(
+        c,
+        base,
+        "/console/admin/stats",
+        "platform figures",
+        Some("console-admin-stats.png"),
+    )
+    .await?;
+    visit(
+        c,
+        base,
+        "/console/admin/conversions",
+        "conversions",
+        Some("console-admin-conversions.png"),
+    )
+    .await
+}
+
+/// Three reviewers put a resource on the negative list from their queue, and the consumer's
+/// grant for it is shown ended.
+#[tokio::test]
+async fn three_reviewers_put_a_resource_on_the_negative_list_and_its_grants_end_in_chromium() {
+    if browser_missing() {
+        return;
+    }
+    let app = crate::support::app().await;
+    let (open, _) = shuqiao_service::testkit::share_fixture(&app.store().await).await;
+    let c1 = app.login("user.c1").await;
+    let (s, g) = app
+        .post(
+            "/api/v1/share/subscriptions",
+            Some(&c1),
+            crate::support::access("c1", &open),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{g}");
+    let (s, p) = app
+        .post(
+            "/api/v1/share/negative-proposals",
+            Some(&app.login("steward.a").await),
+            json!({"resource": open, "action": "add", "legal_basis": "《保守国家秘密法》第九条", "reason": "涉及国家秘密事项"}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{p}");
+    let id = p["id"].as_i64().expect("a proposal");
+    let (_driver, client) = start_browser().await;
+    let outcome = reviewers_journey(&client, &app.base, id).await;
+    if let Err(e) = &outcome {
+        let shot = screenshot_dir().join("failure-reviews.png");
+        save_screenshot(&client, &shot).await;
+        let _ = client.clone().close().await;
+        panic!("{e}\n(screenshot: {})", shot.display());
+    }
+    let _ = client.close().await;
+    let (_, grants) = app.get("/api/v1/share/grants", Some(&c1)).await;
+    assert_eq!(grants["items"][0]["state"], json!("revoked"), "{grants}");
+}
+
+async fn reviewers_journey(c: &Client, base: &str, id: i64) -> Step {
+    let password = shuqiao_service::testkit::PASSWORD;
+    for (i, who) in ["legal", "secrecy", "admin"].into_iter().enumerate() {
+        sign_in_as(c, base, who, password).await?;
+        c.find(Locator::LinkText("负面清单审核"))
+            .await
+            .map_err(fail("the 负面清单审核 entry"))?
+            .click()
+            .await
+            .map_err(fail("open the queue"))?;
+        wait_for_path(c, "/console/reviews").await?;
+        let main = text_of(c, "main").await?;
+        for text in [
+            "《保守国家秘密法》第九条",
+            "涉及国家秘密事项",
+            "公民身份号码",
+        ] {
+            if !main.contains(text) {
+                return Err(format!("{who}'s queue should show {text}:\n{main}"));
+            }
+        }
+        if i == 0 {
+            check_accessibility(c, "reviewers' queue").await?;
+            save_screenshot(c, &screenshot_dir().join("console-admin-reviews.png")).await;
+        }
+        press(
+            c,
+            &format!("a.button[href='/console/negative-proposals/{id}']"),
+            ENTER,
+        )
+        .await?;
+        wait_for_path(c, &format!("/console/negative-proposals/{id}")).await?;
+        press(c, "#decision-approve", " ").await?;
+        press(c, "#opinion", "同意列入").await?;
+        press(c, "form[action$='/review'] button[type='submit']", ENTER).await?;
+        wait_for(c, "the review's notice", |c| async move {
+            Ok(count(&c, ".banner").await? == 1)
+        })
+        .await?;
+        c.goto(&format!("{base}/console/reviews"))
+            .await
+            .map_err(fail("back to the queue"))?;
+        if !text_of(c, "main")
+            .await?
+            .contains("目前没有等待您审核的提议")
+        {
+            return Err(format!("{who}'s queue should be empty once reviewed"));
+        }
+    }
+    sign_in_as(c, base, "user.c1", password).await?;
+    c.goto(&format!("{base}/console/grants"))
+        .await
+        .map_err(fail("open the grants"))?;
+    let main = text_of(c, "main").await?;
+    if !main.contains("已撤销") {
+        return Err(format!(
+            "the consumer's grant should be shown ended:\n{main}"
+        ));
+    }
+    check_accessibility(c, "grants after the negative list").await?;
+    save_screenshot(c, &screenshot_dir().join("console-admin-grant-ended.png")).await;
+    Ok(())
+}
