@@ -1419,6 +1419,22 @@ impl AuditLog {
         .await
     }
 
+    /// Inclusion proofs of several entries against one tree size, in one read: a page of a
+    /// citizen's accesses costs one trip to the log, not one per entry.
+    pub async fn inclusion_proofs(&self, indices: Vec<u64>, size: u64) -> Result<Vec<Vec<String>>> {
+        let plans = indices
+            .iter()
+            .map(|&index| merkle::inclusion_plan(index, size))
+            .collect();
+        let last = indices.iter().copied().max();
+        self.proofs_within(
+            plans,
+            move |head| last.is_none_or(|i| i < size) && size <= head,
+            "index < size",
+        )
+        .await
+    }
+
     /// Consistency proof between tree sizes `from` and `to`.
     pub async fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<String>> {
         let plan = merkle::consistency_plan(from, to);
@@ -1435,6 +1451,17 @@ impl AuditLog {
         fits: impl Fn(u64) -> bool + Send + 'static,
         need: &'static str,
     ) -> Result<Vec<String>> {
+        let mut proofs = self.proofs_within(vec![plan], fits, need).await?;
+        Ok(proofs.pop().unwrap_or_default())
+    }
+
+    /// [`Self::proof_within`] for several plans against the same head.
+    async fn proofs_within(
+        &self,
+        plans: Vec<Vec<merkle::Range>>,
+        fits: impl Fn(u64) -> bool + Send + 'static,
+        need: &'static str,
+    ) -> Result<Vec<Vec<String>>> {
         self.spread().await?;
         let cache = self.cache.clone();
         self.read(move |c| {
@@ -1455,11 +1482,15 @@ impl AuditLog {
                 )
                 .into());
             }
-            let nodes = cache.nodes(c, &merkle::needed_nodes(&plan), head)?;
-            let proof = merkle::assemble(&plan, |id| {
-                nodes.get(&id).copied().ok_or_else(|| missing_node(id))
-            })?;
-            Ok(hexes(&proof))
+            let mut proofs = Vec::with_capacity(plans.len());
+            for plan in &plans {
+                let nodes = cache.nodes(c, &merkle::needed_nodes(plan), head)?;
+                let proof = merkle::assemble(plan, |id| {
+                    nodes.get(&id).copied().ok_or_else(|| missing_node(id))
+                })?;
+                proofs.push(hexes(&proof));
+            }
+            Ok(proofs)
         })
         .await
     }

@@ -256,20 +256,25 @@ impl Store {
             .map(|c| c.size)
             .ok_or(StoreError::AuditUnavailable)?;
         let page = self.audit_entries(f).await?;
-        let mut items = Vec::with_capacity(page.items.len());
         // An entry sealed after the checkpoint was read is left for the next call.
-        for record in page.items.into_iter().filter(|r| r.index < size) {
-            // The record was decoded from its canonical bytes, so re-encoding gives them back.
-            let leaf_hash = hex::encode(shuqiao_core::audit::merkle::leaf_hash(
-                &record.entry.encode(),
-            ));
-            let inclusion_proof = self.audit.inclusion_proof(record.index, size).await?;
-            items.push(ProvenAccess {
-                record,
-                leaf_hash,
-                inclusion_proof,
-            });
-        }
+        let records: Vec<_> = page.items.into_iter().filter(|r| r.index < size).collect();
+        let indices = records.iter().map(|r| r.index).collect();
+        let proofs = self.audit.inclusion_proofs(indices, size).await?;
+        let items = records
+            .into_iter()
+            .zip(proofs)
+            .map(|(record, inclusion_proof)| {
+                // The record was decoded from its canonical bytes, so re-encoding gives them back.
+                let leaf_hash = hex::encode(shuqiao_core::audit::merkle::leaf_hash(
+                    &record.entry.encode(),
+                ));
+                ProvenAccess {
+                    record,
+                    leaf_hash,
+                    inclusion_proof,
+                }
+            })
+            .collect();
         Ok(ProvenAccesses {
             checkpoint,
             tree_size: size,

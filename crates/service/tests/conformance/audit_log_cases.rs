@@ -107,6 +107,26 @@ pub async fn audit_log_receipts_and_proofs(s: Store, _t: Arc<AtomicI64>, url: St
         &last.root
     ));
     assert!(s.audit().inclusion_proof(10, last.size + 1).await.is_err());
+    // Several proofs in one read are the proofs asked one by one.
+    let indices = vec![0, 10, 3, last.size - 1];
+    let together = other
+        .audit()
+        .inclusion_proofs(indices.clone(), last.size)
+        .await
+        .unwrap();
+    for (index, proof) in indices.into_iter().zip(together) {
+        let alone = other
+            .audit()
+            .inclusion_proof(index, last.size)
+            .await
+            .unwrap();
+        assert_eq!(proof, alone, "entry {index}");
+    }
+    assert!(s
+        .audit()
+        .inclusion_proofs(vec![1, last.size], last.size)
+        .await
+        .is_err());
     let newest = SignedNote::parse(&s.audit().checkpoint().await.unwrap()).unwrap();
     assert_eq!(Checkpoint::parse_body(&newest.body).unwrap(), *last);
 
