@@ -185,7 +185,17 @@ fn journeys(resource: &str, entry: u64) -> Vec<(&'static str, &'static str, Vec<
         (
             "steward.gat",
             d::STEWARD_PASSWORD,
-            s(&["/console/", "/console/inbox"]),
+            s(&[
+                "/console/",
+                "/console/inbox",
+                "/console/resources",
+                "/console/resources?stale=1",
+                "/console/resources/101001-000001/edit",
+                "/console/resources/101001-000001/versions",
+                "/console/collect",
+                "/console/collect/101001-000001/upload",
+                "/console/collect/101001-000001/connector",
+            ]),
         ),
         (
             "user.rst",
@@ -203,7 +213,23 @@ fn journeys(resource: &str, entry: u64) -> Vec<(&'static str, &'static str, Vec<
         (
             "admin",
             d::ADMIN_PASSWORD,
-            s(&["/console/", "/console/supervision", "/console/review"]),
+            s(&[
+                "/console/",
+                "/console/supervision",
+                "/console/review",
+                "/console/resources?provider=hi-gat",
+                "/console/admin/systems",
+                "/console/admin/systems/hi-rst-sbxt",
+                "/console/admin/accounts",
+                "/console/admin/accounts/steward.gat",
+                "/console/admin/stats",
+                "/console/admin/conversions",
+            ]),
+        ),
+        (
+            "legal",
+            d::REVIEWER_PASSWORD,
+            s(&["/console/", "/console/reviews"]),
         ),
         (
             "auditor",
