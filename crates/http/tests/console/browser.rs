@@ -769,7 +769,7 @@ async fn the_steward_answers_an_application_by_keyboard_in_chromium() {
     .await;
 
     let (_driver, client) = start_browser().await;
-    let outcome = decision_journey(&client, &app.base, id, proposal, &code).await;
+    let outcome = decision_journey(&client, &app.base, (id, &cond), proposal, &code).await;
     if let Err(e) = &outcome {
         let shot = screenshot_dir().join("failure-decision.png");
         save_screenshot(&client, &shot).await;
@@ -779,7 +779,15 @@ async fn the_steward_answers_an_application_by_keyboard_in_chromium() {
     let _ = client.close().await;
 }
 
-async fn decision_journey(c: &Client, base: &str, id: i64, proposal: i64, code: &str) -> Step {
+/// `application` is the application's id and the resource it asks for.
+async fn decision_journey(
+    c: &Client,
+    base: &str,
+    application: (i64, &str),
+    proposal: i64,
+    code: &str,
+) -> Step {
+    let (id, applied) = application;
     let password = shuqiao_service::testkit::PASSWORD;
     let sign_in = |user: &'static str| async move {
         c.delete_all_cookies()
@@ -859,6 +867,20 @@ async fn decision_journey(c: &Client, base: &str, id: i64, proposal: i64, code: 
     }
     check_accessibility(c, "application page after the decision").await?;
     save_screenshot(c, &screenshot_dir().join("console-approved.png")).await;
+
+    // The consumer sees the grant the steward gave: the fewer fields.
+    sign_in("user.c1").await?;
+    c.goto(&format!("{base}/console/grants"))
+        .await
+        .map_err(fail("open the consumer's grants"))?;
+    let main = text_of(c, "main").await?;
+    // The grants come before the applications, which list both fields asked for.
+    let grants = main.split("本单位的申请").next().unwrap_or("");
+    if !(grants.contains("姓名（XM）") && !grants.contains("GMSFHM")) {
+        return Err(format!(
+            "the consumer's grant of {applied} should hold 姓名 only:\n{main}"
+        ));
+    }
 
     sign_in("legal").await?;
     c.goto(&format!("{base}/console/negative-proposals/{proposal}"))
