@@ -7,7 +7,7 @@ use shuqiao_core::account::Principal;
 use shuqiao_core::catalog::{self, DraftState, Lifecycle, Status, UpdateCycle};
 use shuqiao_core::collect::Timeliness;
 
-use crate::{Result, Store};
+use crate::{params, Result, Store};
 
 /// One resource of a department as its steward works on it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -43,12 +43,25 @@ impl Store {
         let scope = catalog::catalogue_scope(&p, provider.as_deref())?;
         let now = self.now();
         self.read(move |c| {
-            let rows = c.query(
-                "SELECT r.code, r.provider, r.name, r.name_en, r.published_version, r.retired, r.draft_state,
+            const COLUMNS: &str = "SELECT r.code, r.provider, r.name, r.name_en, r.published_version, r.retired, r.draft_state,
                  r.returned_reason, r.update_cycle, r.updated_at, COALESCE(d.records, 0), d.collected_at
-                 FROM resources r LEFT JOIN resource_data d ON d.code = r.code ORDER BY r.code",
-                &[],
-            )?;
+                 FROM resources r LEFT JOIN resource_data d ON d.code = r.code";
+            // A steward's departments are read one by one: a province's catalogue is thousands
+            // of resources, a department's a few hundred.
+            let rows = match &scope {
+                None => c.query(&format!("{COLUMNS} ORDER BY r.code"), &[])?,
+                Some(orgs) => {
+                    let mut rows = Vec::new();
+                    for org in orgs {
+                        rows.extend(c.query(
+                            &format!("{COLUMNS} WHERE r.provider = $1"),
+                            params![org],
+                        )?);
+                    }
+                    rows.sort_by_cached_key(|r| r.text(0).unwrap_or_default());
+                    rows
+                }
+            };
             let mut out = Vec::new();
             for r in rows {
                 let provider = r.text(1)?;

@@ -88,7 +88,13 @@ pub struct ListQuery {
     done: Option<String>,
     #[serde(default)]
     code: Option<String>,
+    /// The first row shown: the list is paged, the export is whole.
+    #[serde(default)]
+    offset: usize,
 }
+
+/// Rows on one page of the list.
+const LIST_PAGE: usize = 50;
 
 /// The status of a resource as the steward knows it, with its tag's class.
 fn status_of(t: &Strings, r: &WorkspaceRow) -> (String, &'static str) {
@@ -295,14 +301,41 @@ pub async fn list(
         }
         _ => None,
     };
+    let total = rows.len();
+    let offset = q
+        .offset
+        .min(total.saturating_sub(1) / LIST_PAGE * LIST_PAGE);
+    let page_at = |o: usize| {
+        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(p) = &provider {
+            ser.append_pair("provider", p);
+        }
+        if stale_only {
+            ser.append_pair("stale", "1");
+        }
+        if o > 0 {
+            ser.append_pair("offset", &o.to_string());
+        }
+        let query = ser.finish();
+        if query.is_empty() {
+            "/console/resources".to_string()
+        } else {
+            format!("/console/resources?{query}")
+        }
+    };
+    let prev = (offset > 0).then(|| page_at(offset.saturating_sub(LIST_PAGE)));
+    let next = (offset + LIST_PAGE < total).then(|| page_at(offset + LIST_PAGE));
+    let rows: Vec<ResourceRow> = rows.into_iter().skip(offset).take(LIST_PAGE).collect();
     let page = ListPage {
+        prev,
+        next,
         title: if p.is_platform_admin() {
             t.sc_list_title_all
         } else {
             t.sc_list_title
         },
         notice,
-        total: total_text(t, rows.len()),
+        total: total_text(t, total),
         rows,
         orgs,
         stale_only,

@@ -876,7 +876,7 @@ async fn decision_journey(
     let main = text_of(c, "main").await?;
     // The grants come before the applications, which list both fields asked for.
     let grants = main.split("本单位的申请").next().unwrap_or("");
-    if !(grants.contains("姓名（XM）") && !grants.contains("GMSFHM")) {
+    if !grants.contains("姓名（XM）") || grants.contains("GMSFHM") {
         return Err(format!(
             "the consumer's grant of {applied} should hold 姓名 only:\n{main}"
         ));

@@ -679,3 +679,47 @@ async fn steward_catalog_the_demo_provinces_steward_and_operator_see_their_lists
     assert_eq!(edit.status, StatusCode::OK, "{}", edit.body);
     assert!(edit.body.contains("name=\"item-0-name\""));
 }
+
+#[tokio::test]
+async fn steward_catalog_a_long_list_is_paged_with_its_filters_kept() {
+    let app = crate::support::demo_app().await;
+    shuqiao_service::testkit::published_copies(&app.store().await, 180)
+        .await
+        .unwrap();
+    let mut admin = Browser::signed_in(&app.base, "admin", shuqiao_demo::ADMIN_PASSWORD).await;
+    let rows = |p: &Page| p.body.matches("<td class=\"code nowrap\">").count();
+    let first = admin.get("/console/resources").await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(rows(&first), 50, "one page of fifty");
+    let at = first.body.find("共 ").expect("the total") + "共 ".len();
+    let total: usize = first.body[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    assert!(total >= 180, "the total counts every row: {total}");
+    assert!(first.body.contains("href=\"/console/resources?offset=50\""));
+    let last_offset = (total - 1) / 50 * 50;
+    let last = admin
+        .get(&format!("/console/resources?offset={last_offset}"))
+        .await;
+    assert_eq!(rows(&last), total - last_offset);
+    assert!(last.body.contains(&format!(
+        "href=\"/console/resources?offset={}\"",
+        last_offset - 50
+    )));
+    assert!(!last.body.contains(&format!("offset={}", last_offset + 50)));
+    // Past the end shows the last page, not an empty one.
+    let beyond = admin.get("/console/resources?offset=99999").await;
+    assert_eq!(rows(&beyond), total - last_offset);
+    // The department filter stays in the pages' addresses.
+    let gat = admin.get("/console/resources?provider=hi-gat").await;
+    if rows(&gat) == 50 {
+        assert!(
+            gat.body.contains("provider=hi-gat&amp;offset=50"),
+            "{}",
+            gat.body
+        );
+    }
+}

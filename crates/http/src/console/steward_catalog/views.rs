@@ -96,6 +96,9 @@ pub struct ListPage {
     pub may_create: bool,
     /// The CSV of what is shown, with the same filters.
     pub export_href: String,
+    /// The neighbouring pages of the list, with the same filters.
+    pub prev: Option<String>,
+    pub next: Option<String>,
 }
 
 // ---- the form ----
