@@ -33,7 +33,6 @@ use views::*;
 /// Rejected rows a batch page shows at a time.
 const REJECTS_PAGE: usize = 50;
 /// Batches of each resource the landing page looks at.
-const RECENT_PER_RESOURCE: u32 = 10;
 /// Batches the landing page lists.
 const RECENT: usize = 30;
 /// The longest text field a multipart form may carry (the file aside).
@@ -184,8 +183,13 @@ fn steward_orgs(p: &Principal) -> Vec<String> {
     orgs
 }
 
-/// `/console/collect`: the department's resources and recent batches, failed ones first.
-pub async fn home(State(st): State<AppState>, person: Person) -> Result<Response, PageError> {
+/// `/console/collect`: the department's recent batches, failed ones first, and its resources,
+/// a page at a time.
+pub async fn home(
+    State(st): State<AppState>,
+    person: Person,
+    Query(q): Query<HomeQuery>,
+) -> Result<Response, PageError> {
     let orgs = steward_orgs(&person.principal);
     if orgs.is_empty() {
         // Core says why: only a provider's stewards collect.
@@ -202,47 +206,61 @@ pub async fn home(State(st): State<AppState>, person: Person) -> Result<Response
     }
     let f = person.frame("/console/collect", "collect");
     let (lang, t) = (f.lang, f.t);
-    let mut resources = Vec::new();
-    let mut batches: Vec<(BatchReport, String)> = Vec::new();
+    let mut status = Vec::new();
+    let mut batches: Vec<BatchReport> = Vec::new();
     for org in orgs {
-        let status = st
-            .store
-            .data_status(person.principal.clone(), Some(org), false)
-            .await
-            .map_err(|e| person.error(e))?;
-        for d in status {
-            let listed = st
-                .store
-                .list_batches(
-                    person.principal.clone(),
-                    &d.resource,
-                    RECENT_PER_RESOURCE,
-                    0,
-                )
+        status.extend(
+            st.store
+                .data_status(person.principal.clone(), Some(org.clone()), false)
                 .await
-                .map_err(|e| person.error(e))?;
-            let name = match st
-                .store
-                .get_resource(person.principal.clone(), &d.resource)
+                .map_err(|e| person.error(e))?,
+        );
+        batches.extend(
+            st.store
+                .department_batches(person.principal.clone(), &org, RECENT as u32)
                 .await
-            {
-                Ok(r) => r
-                    .current
-                    .map(|v| lang.pick(&v.meta.name, &v.meta.name_en).to_string())
-                    .unwrap_or_else(|| d.name.clone()),
-                Err(_) => d.name.clone(),
-            };
-            batches.extend(listed.items.into_iter().map(|b| (b, name.clone())));
-            resources.push(ResourceRow {
-                upload_href: format!("/console/collect/{}/upload", d.resource),
-                connector_href: format!("/console/collect/{}/connector", d.resource),
-                name,
-                code: d.resource,
-                records: thousands(d.records),
-                stale: d.timeliness.stale,
-            });
+                .map_err(|e| person.error(e))?,
+        );
+    }
+    let total = status.len();
+    let offset = q
+        .offset
+        .min(total.saturating_sub(1) / RESOURCES_PAGE * RESOURCES_PAGE);
+    let page_at = |o: usize| match o {
+        0 => "/console/collect".to_string(),
+        o => format!("/console/collect?offset={o}"),
+    };
+    let prev = (offset > 0).then(|| page_at(offset.saturating_sub(RESOURCES_PAGE)));
+    let next = (offset + RESOURCES_PAGE < total).then(|| page_at(offset + RESOURCES_PAGE));
+    let mut resources = Vec::new();
+    for d in status.into_iter().skip(offset).take(RESOURCES_PAGE) {
+        let name = match resource_name(&st, &person, &d.resource).await {
+            read if read == d.resource => d.name.clone(),
+            read => read,
+        };
+        resources.push(ResourceRow {
+            upload_href: format!("/console/collect/{}/upload", d.resource),
+            connector_href: format!("/console/collect/{}/connector", d.resource),
+            name,
+            code: d.resource,
+            records: thousands(d.records),
+            stale: d.timeliness.stale,
+        });
+    }
+    let mut names: HashMap<String, String> = HashMap::new();
+    for b in &batches {
+        if !names.contains_key(&b.resource) {
+            let name = resource_name(&st, &person, &b.resource).await;
+            names.insert(b.resource.clone(), name);
         }
     }
+    let mut batches: Vec<(BatchReport, String)> = batches
+        .into_iter()
+        .map(|b| {
+            let name = names.get(&b.resource).cloned().unwrap_or_default();
+            (b, name)
+        })
+        .collect();
     // Failed and rejected batches first, then running ones, then the rest; newest first.
     let rank = |s: &str| match s {
         "failed" | "rejected" => 0,
@@ -276,11 +294,24 @@ pub async fn home(State(st): State<AppState>, person: Person) -> Result<Response
         .collect();
     let page = HomePage {
         f,
+        total: thousands(total as i64),
         resources,
         batches,
+        prev,
+        next,
     };
     Ok(frame_views::html(&page).into_response())
 }
+
+#[derive(Deserialize, Default)]
+pub struct HomeQuery {
+    /// The first resource shown.
+    #[serde(default)]
+    offset: usize,
+}
+
+/// Resources on one page of the landing page.
+const RESOURCES_PAGE: usize = 50;
 
 // ---- uploading ----
 

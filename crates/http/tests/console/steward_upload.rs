@@ -669,3 +669,26 @@ async fn a_running_batch_is_polled_until_done_then_shows_its_report_in_english()
     }
     assert!(!page.body.contains("hx-trigger"), "{}", page.body);
 }
+
+/// A department with many resources: the landing page shows fifty at a time with the total,
+/// and its recent batches still come first.
+#[tokio::test]
+async fn the_landing_page_of_a_large_department_is_paged() {
+    let app = crate::support::demo_app().await;
+    shuqiao_service::testkit::published_copies(&app.store().await, 2000)
+        .await
+        .unwrap();
+    let mut b = Browser::signed_in(&app.base, "steward.gat", shuqiao_demo::STEWARD_PASSWORD).await;
+    let rows = |p: &Page| p.body.matches("/connector\"").count();
+    let first = b.get("/console/collect").await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(rows(&first), 50, "one page of resources");
+    assert!(first.body.contains("href=\"/console/collect?offset=50\""));
+    let second = b.get("/console/collect?offset=50").await;
+    assert!(rows(&second) > 0);
+    let pager = &second.body[second.body.find("class=\"pager\"").expect("a pager")..];
+    assert!(
+        pager.contains("href=\"/console/collect\""),
+        "back to the first page"
+    );
+}

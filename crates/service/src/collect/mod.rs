@@ -715,6 +715,34 @@ impl Store {
         .await
     }
 
+    /// A department's most recent batches over all its resources: failed and rejected ones
+    /// first, then running ones, then the rest, newest first. One query, however many
+    /// resources the department holds.
+    pub async fn department_batches(
+        &self,
+        p: Principal,
+        org: &str,
+        limit: u32,
+    ) -> Result<Vec<BatchReport>> {
+        require_data_viewer(&p, org)?;
+        let (org, now) = (org.to_string(), self.now());
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {BATCH_COLS} {BATCH_FROM}
+                 WHERE b.resource IN (SELECT code FROM resources WHERE provider = $1)
+                 ORDER BY CASE WHEN b.status IN ('failed', 'rejected') THEN 0
+                               WHEN b.status = 'running' THEN 1 ELSE 2 END,
+                          b.started_at DESC, b.id DESC
+                 LIMIT $2"
+            );
+            c.query(&sql, params![&org, limit.min(500)])?
+                .iter()
+                .map(|r| report_from_row(r, now))
+                .collect()
+        })
+        .await
+    }
+
     /// The rejected rows of a batch in row order.
     pub async fn batch_rejects(&self, p: Principal, id: i64) -> Result<Vec<Reject>> {
         self.get_batch(p, id).await?;

@@ -73,8 +73,12 @@ pub struct BatchRow {
 #[template(path = "console/collect_home.html")]
 pub struct HomePage {
     pub f: Frame,
+    /// How many resources the department holds; `resources` is one page of them.
+    pub total: String,
     pub resources: Vec<ResourceRow>,
     pub batches: Vec<BatchRow>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
 }
 
 /// What the upload form was sent with, kept after an error.
