@@ -23,6 +23,9 @@ mod steward_catalog;
 // Shared with the API tests; not every helper is used here.
 #[path = "console/audit_pages.rs"]
 mod audit_pages;
+// Small workbooks for the upload tests, shared with the ingest crate's tests.
+#[path = "../../ingest/tests/file_support.rs"]
+mod file_support;
 #[allow(dead_code, unused_imports)]
 #[path = "api/support.rs"]
 mod support;

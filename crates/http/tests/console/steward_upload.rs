@@ -692,3 +692,56 @@ async fn the_landing_page_of_a_large_department_is_paged() {
         "back to the first page"
     );
 }
+
+/// An XLSX workbook goes in through the same form and is applied.
+#[tokio::test]
+async fn an_xlsx_upload_is_applied() {
+    use crate::file_support::{s, xlsx};
+    let app = app().await;
+    let code = published(&app).await;
+    let rows = [
+        ["公民身份号码", "姓名", "出生日期"],
+        [A, "张三", "1949-12-31"],
+        [B, "李四", "1880-01-01"],
+    ];
+    let mut data = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let r = i + 1;
+        data.push_str(&format!("<row r=\"{r}\">"));
+        for (col, text) in ["A", "B", "C"].iter().zip(row) {
+            data.push_str(&s(&format!("{col}{r}"), text));
+        }
+        data.push_str("</row>");
+    }
+    let book = xlsx(&[("Sheet1", &data)], &[], false);
+    let mut steward = Browser::signed_in(&app.base, "steward.a", PASSWORD).await;
+    let form = steward
+        .get(&format!("/console/collect/{code}/upload"))
+        .await;
+    let token = form.csrf();
+    let r = steward
+        .post_multipart(
+            &format!("/console/collect/{code}/upload"),
+            &[
+                Part::Text("csrf", &token),
+                Part::Text("encoding", "auto"),
+                Part::Text("mode", "upsert"),
+                Part::Text("policy", "all_or_nothing"),
+                Part::File("file", "人口.xlsx", &book),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = finished_batch(&mut steward, r.location()).await;
+    assert!(page.body.contains("人口.xlsx"), "{}", page.body);
+    let token = app.login("steward.a").await;
+    let (s, v) = app
+        .get(
+            &format!("/api/v1/collect/resources/{code}/batches"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["items"][0]["format"], "xlsx", "{v}");
+    assert_eq!(v["items"][0]["inserted"], 2, "{v}");
+}
