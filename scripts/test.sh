@@ -13,3 +13,10 @@ if command -v cargo-nextest >/dev/null 2>&1; then
 else
   cargo test --workspace --all-features
 fi
+# Hostile input at scale (schemathesis against a throwaway demo server): under CI, or when
+# SHUQIAO_HOSTILE=1.
+if [ "${SHUQIAO_HOSTILE:-}" = 1 ] || [ -n "${CI:-}" ]; then
+  bash scripts/hostile-input.sh
+else
+  echo "NOTE: SHUQIAO_HOSTILE is not set: scripts/hostile-input.sh (schemathesis) was skipped."
+fi

@@ -138,6 +138,46 @@ pub async fn refuse_long_uris(
     next.run(req).await
 }
 
+/// A response sent before the request's body was read to its end (a refusal answered before
+/// the body: not signed in, not allowed, too long, too large) says `Connection: close`. The
+/// connection is closed after it either way, since the unread rest of the body cannot be
+/// told from the next request; without the header a client keeping connections alive sends
+/// its next request on one the server is closing, and loses it.
+pub async fn close_when_body_unread(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    use futures_util::StreamExt as _;
+
+    let headers = req.headers();
+    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()) != Some(0));
+    if !has_body {
+        return next.run(req).await;
+    }
+    let read_to_end = Arc::new(AtomicBool::new(false));
+    let (parts, body) = req.into_parts();
+    let mark = Arc::clone(&read_to_end);
+    let end = futures_util::stream::poll_fn(move |_| {
+        mark.store(true, Ordering::Release);
+        std::task::Poll::Ready(None)
+    });
+    let body = axum::body::Body::from_stream(body.into_data_stream().chain(end));
+    let mut resp = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    if !read_to_end.load(Ordering::Acquire) {
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    resp
+}
+
 /// Every error leaves as problem+json: a status the framework set with an empty or
 /// plain-text body (405 with its `Allow` header, a refused path parameter of a route with
 /// no typed extractor, a body limit) is given the problem body; its headers stay.

@@ -260,13 +260,28 @@ where
                     ErrorKind::ParseErrorAtIndex { index, value, .. } => {
                         (format!("#{index}"), value.clone())
                     }
-                    ErrorKind::ParseError { value, .. } => ("path".to_string(), value.clone()),
-                    _ => ("path".to_string(), String::new()),
+                    ErrorKind::ParseError { value, .. } => {
+                        (only_parameter(parts, state).await, value.clone())
+                    }
+                    _ => (only_parameter(parts, state).await, String::new()),
                 };
                 Err(bad_path_parameter(&name, &value))
             }
-            Err(_) => Err(bad_path_parameter("path", "")),
+            Err(_) => Err(bad_path_parameter(&only_parameter(parts, state).await, "")),
         }
+    }
+}
+
+/// The name of a route's one path parameter (read as a single value, serde's error does not
+/// name it), or `path` for a route with several.
+async fn only_parameter<S: Send + Sync>(parts: &mut Parts, state: &S) -> String {
+    let Ok(params) = axum::extract::RawPathParams::from_request_parts(parts, state).await else {
+        return "path".to_string();
+    };
+    let mut names = params.iter().map(|(name, _)| name);
+    match (names.next(), names.next()) {
+        (Some(name), None) => name.to_string(),
+        _ => "path".to_string(),
     }
 }
 

@@ -392,6 +392,10 @@ fn quoted(text: &str) -> String {
 }
 
 #[cfg(test)]
+#[path = "json_problems_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use serde::Deserialize;

@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .merge(console::routes().layer(DefaultBodyLimit::max(console::MAX_FORM)))
         .layer(axum::middleware::from_fn(error::refuse_long_uris))
+        .layer(axum::middleware::from_fn(error::close_when_body_unread))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }

@@ -215,3 +215,72 @@ proptest! {
         drain_all(&support::write(dir.path(), "input", &bytes));
     }
 }
+
+/// Pieces of a worksheet's XML: cells of every type with odd references, values and styles,
+/// shared-string indexes past the end, rows out of order, broken markup.
+const SHEET_PIECES: &[&str] = &[
+    r#"<row r="1">"#,
+    r#"<row r="2">"#,
+    r#"<row r="1048576">"#,
+    r#"<row r="0">"#,
+    r#"<row r="99999999999">"#,
+    r#"<row>"#,
+    "</row>",
+    r#"<c r="A1" t="inlineStr"><is><t>名称</t></is></c>"#,
+    r#"<c r="B1" t="inlineStr"><is><t>代码</t></is></c>"#,
+    r#"<c r="A2" t="s"><v>0</v></c>"#,
+    r#"<c r="B2" t="s"><v>999999</v></c>"#,
+    r#"<c r="C2" t="s"><v>-1</v></c>"#,
+    r#"<c r="A3"><v>1.5e308</v></c>"#,
+    r#"<c r="B3" s="1"><v>45000</v></c>"#,
+    r#"<c r="C3" s="2"><v>-99999999</v></c>"#,
+    r#"<c r="D3" s="1"><v>NaN</v></c>"#,
+    r#"<c r="E3" s="9"><v>1</v></c>"#,
+    r#"<c r="A4" t="b"><v>2</v></c>"#,
+    r#"<c r="B4" t="e"><v>#DIV/0!</v></c>"#,
+    r#"<c r="C4" t="str"><f>1+1</f><v>2</v></c>"#,
+    r#"<c r="XFD1"><v>1</v></c>"#,
+    r#"<c r="XFE1"><v>1</v></c>"#,
+    r#"<c r="A0"><v>1</v></c>"#,
+    r#"<c r="1A"><v>1</v></c>"#,
+    r#"<c><v>7</v></c>"#,
+    r#"<c r="B1" t="inlineStr"><is><t></t></is></c>"#,
+    r#"<c r="A5" t="d"><v>2026-12-07T10:00:00</v></c>"#,
+    r#"<c r="A6" t="inlineStr"><is><r><t>富</t></r><r><t>文本</t></r></is></c>"#,
+    r#"<c r="A7">"#,
+    "<v>",
+    "</v>",
+    "</c>",
+    "&amp;",
+    "&#0;",
+    "&bogus;",
+    "<![CDATA[x]]>",
+    "\u{0}",
+];
+
+fn sheet_xml(pieces: &[usize]) -> String {
+    pieces
+        .iter()
+        .map(|i| SHEET_PIECES[i % SHEET_PIECES.len()])
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Workbooks whose zip is sound but whose sheet and shared strings are not.
+    #[test]
+    fn workbook_contents(pieces in proptest::collection::vec(any::<usize>(), 0..40),
+                         second in proptest::collection::vec(any::<usize>(), 0..10),
+                         shared in proptest::collection::vec("[a-z名&<>]{0,6}", 0..4),
+                         styles in any::<bool>()) {
+        let shared: Vec<&str> = shared.iter().map(String::as_str).collect();
+        let book = support::xlsx(
+            &[("数据", &sheet_xml(&pieces)), ("二", &sheet_xml(&second))],
+            &shared,
+            styles,
+        );
+        let dir = tempfile::tempdir().expect("temp dir");
+        drain_all(&support::write(dir.path(), "input.xlsx", &book));
+    }
+}

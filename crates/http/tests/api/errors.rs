@@ -285,3 +285,117 @@ async fn invisible_and_reordering_names_are_refused() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
 }
+
+/// Sends a request's head, then its body a moment later (as clients that write them
+/// separately do), and reads the answer's head; then, on the same connection, asks for
+/// health and returns its status line, or `None` when the connection was closed.
+async fn body_after_head(base: &str, path: &str, auth: Option<&str>) -> (String, Option<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = br#"{"reason": "a body the server has not read yet"}"#;
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(a) = auth {
+        head.push_str(&format!("Authorization: Bearer {a}\r\n"));
+    }
+    head.push_str("\r\n");
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.flush().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let _ = conn.write_all(body).await;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 8192];
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = conn.read(&mut buf).await.unwrap();
+        assert!(n > 0, "an answer");
+        got.extend_from_slice(&buf[..n]);
+    }
+    // The problem body follows its head; give it time to arrive, then read what is there.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let answer = String::from_utf8_lossy(&got).to_lowercase();
+    let answer_head = answer.split("\r\n\r\n").next().unwrap().to_string();
+    let next = format!("GET /api/v1/health HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    if conn.write_all(next.as_bytes()).await.is_err() {
+        return (answer_head, None);
+    }
+    let mut rest = Vec::new();
+    let second = loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), conn.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break None,
+            Ok(Ok(n)) => {
+                rest.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&rest);
+                if let Some(at) = text.find("HTTP/1.1 2") {
+                    break Some(text[at..].lines().next().unwrap().to_string());
+                }
+            }
+        }
+    };
+    (answer_head, second)
+}
+
+/// A refusal answered before the body arrived says the connection closes, so clients that
+/// keep connections alive do not lose their next request on it; an answer after the body
+/// keeps the connection.
+#[tokio::test]
+async fn a_refusal_before_the_body_closes_the_connection_and_says_so() {
+    let app = app().await;
+    let steward = app.login("steward.a").await;
+    for (path, auth, status) in [
+        ("/api/v1/orgs", None, "401"),
+        ("/api/v1/subjects", Some(steward.as_str()), "403"),
+    ] {
+        let (head, _) = body_after_head(&app.base, path, auth).await;
+        assert!(
+            head.starts_with(&format!("http/1.1 {status}")),
+            "{path}: {head}"
+        );
+        assert!(
+            head.lines().any(|l| l == "connection: close"),
+            "{path}: the refusal says the connection closes: {head}"
+        );
+    }
+    let (head, next) = body_after_head(
+        &app.base,
+        "/api/v1/share/needs/999999/reject",
+        Some(&steward),
+    )
+    .await;
+    assert!(!head.contains("connection: close"), "{head}");
+    assert!(
+        next.is_some_and(|l| l.starts_with("HTTP/1.1 200")),
+        "the connection stays open: {head}"
+    );
+}
+
+/// A refused path parameter is named by its own name, also on routes that read a single
+/// value.
+#[tokio::test]
+async fn a_refused_path_parameter_is_named() {
+    let app = app().await;
+    let admin = app.login("admin").await;
+    for (path, name) in [
+        ("/api/v1/audit/entries/-1", "index"),
+        ("/api/v1/audit/entries/x", "index"),
+        ("/api/v1/audit/entries/18446744073709551616", "index"),
+    ] {
+        let (s, v, h) = app.call(Method::GET, path, Some(&admin), None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {v}");
+        assert!(h["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json"));
+        assert_eq!(v["code"], "invalid_path_parameter", "{path}: {v}");
+        assert_eq!(v["errors"][0]["field"], name, "{path}: {v}");
+        assert!(
+            v["detail_en"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("path parameter {name} ")),
+            "{v}"
+        );
+    }
+}
