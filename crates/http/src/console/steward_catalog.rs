@@ -129,23 +129,35 @@ fn filters(q: &ListQuery) -> (Option<String>, bool) {
     (provider, q.stale.as_deref() == Some("1"))
 }
 
-/// The resources the list shows, as its rows.
+/// The resources the list shows as its rows: all of them, or the page of `LIST_PAGE` rows at
+/// `page` (past the end, the last page); with how many there are and where the page starts.
 async fn listed(
     st: &AppState,
     person: &Person,
     q: &ListQuery,
-) -> Result<Vec<ResourceRow>, PageError> {
+    page: Option<usize>,
+) -> Result<(Vec<ResourceRow>, usize, usize), PageError> {
     let (provider, stale_only) = filters(q);
     let found = st
         .store
         .workspace_resources(person.principal.clone(), provider, stale_only)
         .await
         .map_err(|e| person.error(e))?;
+    let total = found.len();
+    let (offset, take) = match page {
+        None => (0, total),
+        Some(o) => (
+            o.min(total.saturating_sub(1) / LIST_PAGE * LIST_PAGE),
+            LIST_PAGE,
+        ),
+    };
     let (lang, t) = (person.lang, person.lang.strings());
     let names = org_names(st, lang).await;
     let p = &person.principal;
     let rows: Vec<ResourceRow> = found
         .iter()
+        .skip(offset)
+        .take(take)
         .map(|r| {
             let (status, status_class) = status_of(t, r);
             let mine = stewards(p, &r.provider);
@@ -209,7 +221,7 @@ async fn listed(
             }
         })
         .collect();
-    Ok(rows)
+    Ok((rows, total, offset))
 }
 
 /// `/console/resources/export`: the list as shown (same filters), as CSV.
@@ -218,7 +230,7 @@ pub async fn export(
     person: Person,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let rows = listed(&st, &person, &q).await?;
+    let (rows, _, _) = listed(&st, &person, &q, None).await?;
     let t = person.lang.strings();
     let mut out = String::from("\u{feff}");
     out.push_str(&shuqiao_core::csv::line([
@@ -264,7 +276,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     let (provider, stale_only) = filters(&q);
-    let rows = listed(&st, &person, &q).await?;
+    let (rows, total, offset) = listed(&st, &person, &q, Some(q.offset)).await?;
     let f = person.frame("/console/resources", "resources");
     let (lang, t) = (f.lang, f.t);
     let p = &person.principal;
@@ -301,10 +313,6 @@ pub async fn list(
         }
         _ => None,
     };
-    let total = rows.len();
-    let offset = q
-        .offset
-        .min(total.saturating_sub(1) / LIST_PAGE * LIST_PAGE);
     let page_at = |o: usize| {
         let mut ser = url::form_urlencoded::Serializer::new(String::new());
         if let Some(p) = &provider {
@@ -325,7 +333,6 @@ pub async fn list(
     };
     let prev = (offset > 0).then(|| page_at(offset.saturating_sub(LIST_PAGE)));
     let next = (offset + LIST_PAGE < total).then(|| page_at(offset + LIST_PAGE));
-    let rows: Vec<ResourceRow> = rows.into_iter().skip(offset).take(LIST_PAGE).collect();
     let page = ListPage {
         prev,
         next,
