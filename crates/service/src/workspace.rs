@@ -30,6 +30,19 @@ pub struct WorkspaceRow {
     pub timeliness: Option<Timeliness>,
 }
 
+/// One page of a workspace list: its rows, how many there are in all, and where it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkspacePage {
+    pub rows: Vec<WorkspaceRow>,
+    pub total: usize,
+    pub offset: usize,
+}
+
+const COLUMNS: &str =
+    "SELECT r.code, r.provider, r.name, r.name_en, r.published_version, r.retired, r.draft_state,
+     r.returned_reason, r.update_cycle, r.updated_at, COALESCE(d.records, 0), d.collected_at
+     FROM resources r LEFT JOIN resource_data d ON d.code = r.code";
+
 impl Store {
     /// The resources of the departments `p` catalogues for (or, for the operator, of
     /// `provider` or every department), by code; `stale_only` keeps those whose data is
@@ -40,12 +53,46 @@ impl Store {
         provider: Option<String>,
         stale_only: bool,
     ) -> Result<Vec<WorkspaceRow>> {
+        Ok(self
+            .workspace_page(p, provider, stale_only, None)
+            .await?
+            .rows)
+    }
+
+    /// [`Self::workspace_resources`], or the `limit` rows at `offset` of it (past the end, the
+    /// last page). The operator's whole province is paged by the database; a department's
+    /// resources, or only stale ones, are read whole and paged here.
+    pub async fn workspace_page(
+        &self,
+        p: Principal,
+        provider: Option<String>,
+        stale_only: bool,
+        window: Option<(usize, usize)>,
+    ) -> Result<WorkspacePage> {
         let scope = catalog::catalogue_scope(&p, provider.as_deref())?;
         let now = self.now();
         self.read(move |c| {
-            const COLUMNS: &str = "SELECT r.code, r.provider, r.name, r.name_en, r.published_version, r.retired, r.draft_state,
-                 r.returned_reason, r.update_cycle, r.updated_at, COALESCE(d.records, 0), d.collected_at
-                 FROM resources r LEFT JOIN resource_data d ON d.code = r.code";
+            if let (None, false, Some((limit, offset))) = (&scope, stale_only, window) {
+                let total = c
+                    .query_one("SELECT COUNT(*) FROM resources", &[])?
+                    .map(|r| r.int(0))
+                    .transpose()?
+                    .unwrap_or(0) as usize;
+                let offset = last_page_at(offset, limit, total);
+                let rows = c
+                    .query(
+                        &format!("{COLUMNS} ORDER BY r.code LIMIT $1 OFFSET $2"),
+                        params![limit as i64, offset as i64],
+                    )?
+                    .iter()
+                    .map(|r| workspace_row(r, now))
+                    .collect::<Result<Vec<_>>>()?;
+                return Ok(WorkspacePage {
+                    rows,
+                    total,
+                    offset,
+                });
+            }
             // A steward's departments are read one by one: a province's catalogue is thousands
             // of resources, a department's a few hundred.
             let rows = match &scope {
@@ -53,62 +100,76 @@ impl Store {
                 Some(orgs) => {
                     let mut rows = Vec::new();
                     for org in orgs {
-                        rows.extend(c.query(
-                            &format!("{COLUMNS} WHERE r.provider = $1"),
-                            params![org],
-                        )?);
+                        rows.extend(
+                            c.query(&format!("{COLUMNS} WHERE r.provider = $1"), params![org])?,
+                        );
                     }
                     rows.sort_by_cached_key(|r| r.text(0).unwrap_or_default());
                     rows
                 }
             };
-            let mut out = Vec::new();
-            for r in rows {
-                let provider = r.text(1)?;
-                if let Some(orgs) = &scope {
-                    if !orgs.contains(&provider) {
-                        continue;
-                    }
-                }
-                let draft = match r.opt_text(6)?.as_deref() {
-                    Some("editing") => Some(DraftState::Editing),
-                    Some("submitted") => Some(DraftState::Submitted),
-                    _ => None,
-                };
-                let published_version = r.opt_int(4)?;
-                let lifecycle = Lifecycle {
-                    published_version: published_version.map(|v| v as u32),
-                    retired: r.bool(5)?,
-                    draft,
-                };
-                let status = lifecycle.status();
-                let update_cycle = UpdateCycle::parse(&r.text(8)?);
-                let timeliness = match (status, update_cycle) {
-                    (Status::Published, Some(cycle)) => {
-                        Some(Timeliness::of(cycle, r.opt_int(11)?, now))
-                    }
-                    _ => None,
-                };
-                if stale_only && !timeliness.as_ref().is_some_and(|t| t.stale) {
+            let mut all = Vec::new();
+            for r in &rows {
+                let row = workspace_row(r, now)?;
+                if stale_only && !row.timeliness.as_ref().is_some_and(|t| t.stale) {
                     continue;
                 }
-                out.push(WorkspaceRow {
-                    code: r.text(0)?,
-                    provider,
-                    name: r.text(2)?,
-                    name_en: r.text(3)?,
-                    status,
-                    draft,
-                    returned_reason: r.opt_text(7)?,
-                    published_version,
-                    update_cycle,
-                    updated_at: r.int(9)?,
-                    records: r.int(10)?,
-                    timeliness,
-                });
+                all.push(row);
             }
-            Ok(out)
+            let total = all.len();
+            let (offset, rows) = match window {
+                None => (0, all),
+                Some((limit, offset)) => {
+                    let offset = last_page_at(offset, limit, total);
+                    (offset, all.into_iter().skip(offset).take(limit).collect())
+                }
+            };
+            Ok(WorkspacePage {
+                rows,
+                total,
+                offset,
+            })
         })
         .await
     }
+}
+
+/// `offset`, or where the last page of `limit` rows starts when `offset` is past the end.
+fn last_page_at(offset: usize, limit: usize, total: usize) -> usize {
+    offset.min(total.saturating_sub(1) / limit.max(1) * limit.max(1))
+}
+
+/// A row of `COLUMNS` as the workspace shows it, its freshness as of `now`.
+fn workspace_row(r: &crate::db::Row, now: i64) -> Result<WorkspaceRow> {
+    let draft = match r.opt_text(6)?.as_deref() {
+        Some("editing") => Some(DraftState::Editing),
+        Some("submitted") => Some(DraftState::Submitted),
+        _ => None,
+    };
+    let published_version = r.opt_int(4)?;
+    let lifecycle = Lifecycle {
+        published_version: published_version.map(|v| v as u32),
+        retired: r.bool(5)?,
+        draft,
+    };
+    let status = lifecycle.status();
+    let update_cycle = UpdateCycle::parse(&r.text(8)?);
+    let timeliness = match (status, update_cycle) {
+        (Status::Published, Some(cycle)) => Some(Timeliness::of(cycle, r.opt_int(11)?, now)),
+        _ => None,
+    };
+    Ok(WorkspaceRow {
+        code: r.text(0)?,
+        provider: r.text(1)?,
+        name: r.text(2)?,
+        name_en: r.text(3)?,
+        status,
+        draft,
+        returned_reason: r.opt_text(7)?,
+        published_version,
+        update_cycle,
+        updated_at: r.int(9)?,
+        records: r.int(10)?,
+        timeliness,
+    })
 }

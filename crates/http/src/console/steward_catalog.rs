@@ -140,24 +140,21 @@ async fn listed(
     let (provider, stale_only) = filters(q);
     let found = st
         .store
-        .workspace_resources(person.principal.clone(), provider, stale_only)
+        .workspace_page(
+            person.principal.clone(),
+            provider,
+            stale_only,
+            page.map(|o| (LIST_PAGE, o)),
+        )
         .await
         .map_err(|e| person.error(e))?;
-    let total = found.len();
-    let (offset, take) = match page {
-        None => (0, total),
-        Some(o) => (
-            o.min(total.saturating_sub(1) / LIST_PAGE * LIST_PAGE),
-            LIST_PAGE,
-        ),
-    };
+    let (total, offset) = (found.total, found.offset);
     let (lang, t) = (person.lang, person.lang.strings());
     let names = org_names(st, lang).await;
     let p = &person.principal;
     let rows: Vec<ResourceRow> = found
+        .rows
         .iter()
-        .skip(offset)
-        .take(take)
         .map(|r| {
             let (status, status_class) = status_of(t, r);
             let mine = stewards(p, &r.provider);

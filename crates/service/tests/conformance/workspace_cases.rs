@@ -139,4 +139,23 @@ pub async fn workspace_lists_each_state_and_stale_data(s: Store, t: Arc<AtomicI6
         .await
         .unwrap()
         .is_empty());
+    // Pages: the province's read by the database, the same rows as the whole list's.
+    let whole = s.workspace_resources(admin(), None, false).await.unwrap();
+    for (limit, offset, from) in [(3, 0, 0), (3, 3, 3), (3, 99, 3), (2, 2, 2)] {
+        let page = s
+            .workspace_page(admin(), None, false, Some((limit, offset)))
+            .await
+            .unwrap();
+        assert_eq!((page.total, page.offset), (4, from), "{limit} at {offset}");
+        let expected: Vec<_> = whole.iter().skip(from).take(limit).cloned().collect();
+        assert_eq!(page.rows, expected, "{limit} at {offset}");
+    }
+    let steward = s
+        .workspace_page(steward_a(), None, false, Some((3, 99)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (steward.total, steward.offset, steward.rows.len()),
+        (4, 3, 1)
+    );
 }
