@@ -234,9 +234,13 @@ pub async fn home(
     let next = (offset + RESOURCES_PAGE < total).then(|| page_at(offset + RESOURCES_PAGE));
     let mut resources = Vec::new();
     for d in status.into_iter().skip(offset).take(RESOURCES_PAGE) {
-        let name = match resource_name(&st, &person, &d.resource).await {
-            read if read == d.resource => d.name.clone(),
-            read => read,
+        // The status carries the Chinese name; the catalogue is read only for the English.
+        let name = match lang {
+            Lang::Zh => d.name.clone(),
+            Lang::En => match resource_name(&st, &person, &d.resource).await {
+                read if read == d.resource => d.name.clone(),
+                read => read,
+            },
         };
         resources.push(ResourceRow {
             upload_href: format!("/console/collect/{}/upload", d.resource),
