@@ -399,7 +399,7 @@ async fn a_citizen_verifies_every_access_in_chromium_and_tampering_is_caught() {
 async fn sign_in_as(c: &Client, base: &str, user: &str, password: &str) -> Step {
     c.delete_all_cookies()
         .await
-        .map_err(fail("forget the last session"))?;
+        .map_err(fail("forget who was signed in"))?;
     c.goto(&format!("{base}/console/login"))
         .await
         .map_err(fail("open the sign-in page"))?;
