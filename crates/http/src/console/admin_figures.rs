@@ -16,22 +16,10 @@ use shuqiao_service::StoreError;
 use super::admin_pages::{org_names, require_admin, role_label, Posted};
 use super::i18n::{Lang, Strings};
 use super::pages::Person;
+use super::text::thousands;
 use super::views::{self, Frame};
 use super::PageError;
 use crate::AppState;
-
-/// `12345` as `12,345`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// A rate as a percentage to one decimal.
 fn percent(t: &Strings, rate: Option<f64>) -> String {
@@ -572,17 +560,4 @@ pub async fn reviews(State(st): State<AppState>, person: Person) -> Result<Respo
         .collect::<Vec<_>>()
         .join("、");
     Ok(views::html(&ReviewsPage { f, roles, cards }).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::thousands;
-
-    #[test]
-    fn thousands_are_separated() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
-    }
 }

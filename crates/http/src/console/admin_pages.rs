@@ -12,14 +12,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use shuqiao_core::account::{self, Account, InfoSystem, Role, RoleBinding};
 use shuqiao_core::error::Errors;
-use shuqiao_core::{DomainError, FieldError};
+use shuqiao_core::DomainError;
 use shuqiao_service::accounts::TokenInfo;
 use shuqiao_service::StoreError;
 
 use super::assets;
-use super::decisions::Problem;
 use super::i18n::{Lang, Strings};
 use super::pages::Person;
+use super::text::{problems_at, problems_of, Problem};
 use super::views::{self, Frame};
 use super::PageError;
 use crate::AppState;
@@ -58,25 +58,6 @@ pub(super) fn require_admin(person: &Person) -> Result<(), PageError> {
         .require_platform_admin()
         .map_err(|e| PageError::from_domain(person.lang, e))
 }
-
-fn problems_at<'a>(problems: &'a [Problem], field: &str) -> Vec<&'a str> {
-    problems
-        .iter()
-        .filter(|p| p.field == field)
-        .map(|p| p.text.as_str())
-        .collect()
-}
-
-/// A rule's field errors at the form's controls (`control` maps a wire name to an id).
-fn problems_of(lang: Lang, errs: &[FieldError], control: impl Fn(&str) -> String) -> Vec<Problem> {
-    errs.iter()
-        .map(|e| Problem {
-            field: control(&e.field),
-            text: lang.pick(&e.zh, &e.en).to_string(),
-        })
-        .collect()
-}
-
 /// One organisation in a filter or a form's select.
 pub struct OrgOption {
     pub code: String,

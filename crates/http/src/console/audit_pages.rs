@@ -59,12 +59,7 @@ impl Names {
 }
 
 async fn org_names(st: &AppState, lang: Lang) -> Names {
-    let orgs = st.store.list_orgs().await.unwrap_or_default();
-    Names(
-        orgs.into_iter()
-            .map(|o| (o.code, lang.pick(&o.name, &o.name_en).to_string()))
-            .collect(),
-    )
+    Names(super::text::org_names(st, lang).await)
 }
 
 async fn system_names(st: &AppState, lang: Lang) -> Names {

@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use shuqiao_core::account::{Principal, Role};
+use shuqiao_core::account::Principal;
 use shuqiao_core::collect::{BatchMode, BatchPolicy};
 use shuqiao_core::DomainError;
 use shuqiao_ingest::file::{EncodingChoice, FileOptions};
@@ -24,6 +24,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::i18n::{Lang, Strings};
 use super::pages::Person;
+use super::text::{domain_text, thousands};
 use super::views::{self as frame_views};
 use super::{assets, session, PageError};
 use crate::routes::collect::{open_upload, MAX_UPLOAD};
@@ -103,22 +104,6 @@ fn policy_label(t: &Strings, policy: &str) -> String {
     .to_string()
 }
 
-/// A count with thousands separators, as the console writes numbers: `12,345`.
-fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if n < 0 {
-        out.insert(0, '-');
-    }
-    out
-}
-
 /// A moment in China time: the day as the console writes days, then `HH:MM:SS`.
 fn moment(lang: Lang, ms: i64) -> String {
     let secs = (ms.div_euclid(1000) + 8 * 3600).rem_euclid(86_400);
@@ -140,22 +125,6 @@ fn accepted(b: &BatchReport) -> i64 {
     }
 }
 
-/// A domain error's own words in the page's language.
-fn domain_text(lang: Lang, e: &DomainError) -> String {
-    match e {
-        DomainError::Invalid(errs) => errs
-            .iter()
-            .map(|f| lang.pick(&f.zh, &f.en).to_string())
-            .collect::<Vec<_>>()
-            .join(" "),
-        DomainError::NotFound { msg, .. }
-        | DomainError::Forbidden { msg, .. }
-        | DomainError::Conflict { msg, .. }
-        | DomainError::Unauthenticated { msg, .. }
-        | DomainError::Throttled { msg, .. } => lang.pick(&msg.zh, &msg.en).to_string(),
-    }
-}
-
 async fn resource_name(st: &AppState, person: &Person, code: &str) -> String {
     match st.store.get_resource(person.principal.clone(), code).await {
         Ok(d) => d
@@ -170,14 +139,7 @@ async fn resource_name(st: &AppState, person: &Person, code: &str) -> String {
 
 /// The departments the person collects for: their stewardships.
 fn steward_orgs(p: &Principal) -> Vec<String> {
-    let Principal::Person { roles, .. } = p else {
-        return Vec::new();
-    };
-    let mut orgs: Vec<String> = roles
-        .iter()
-        .filter(|b| b.role == Role::DataSteward)
-        .map(|b| b.org.clone())
-        .collect();
+    let mut orgs = p.steward_orgs();
     orgs.sort();
     orgs.dedup();
     orgs

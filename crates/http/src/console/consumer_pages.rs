@@ -23,6 +23,7 @@ use shuqiao_service::StoreError;
 
 use super::i18n::{Lang, Strings};
 use super::pages::Person;
+use super::text::{domain_text, name_of, org_names, thousands};
 use super::views::{self as frame_views, Frame};
 use super::PageError;
 use crate::AppState;
@@ -78,22 +79,6 @@ fn consumer_org(person: &Person, wanted: Option<&str>) -> Result<String, PageErr
         return Ok(own);
     }
     orgs.into_iter().next().ok_or_else(|| forbidden(&own))
-}
-
-/// A domain error's own words in the page's language.
-fn domain_text(lang: Lang, e: &DomainError) -> String {
-    match e {
-        DomainError::Invalid(errs) => errs
-            .iter()
-            .map(|f| lang.pick(&f.zh, &f.en).to_string())
-            .collect::<Vec<_>>()
-            .join(" "),
-        DomainError::NotFound { msg, .. }
-        | DomainError::Forbidden { msg, .. }
-        | DomainError::Conflict { msg, .. }
-        | DomainError::Unauthenticated { msg, .. }
-        | DomainError::Throttled { msg, .. } => lang.pick(&msg.zh, &msg.en).to_string(),
-    }
 }
 
 // ---- words for the catalog's values ----
@@ -184,45 +169,9 @@ fn need_status(t: &Strings, status: &str) -> (String, &'static str) {
     }
 }
 
-/// A count with thousands separators, as the brief's tables show numbers.
-fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
 fn total_text(t: &Strings, n: i64) -> String {
     format!("{}{}{}", t.total_before, thousands(n), t.total_after)
 }
-
-/// Organisations' names in the page's language.
-async fn org_names(st: &AppState, lang: Lang) -> HashMap<String, String> {
-    st.store
-        .list_orgs()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|o| {
-            let name = lang.pick(&o.name, &o.name_en).to_string();
-            (o.code, name)
-        })
-        .collect()
-}
-
-fn name_of(names: &HashMap<String, String>, code: &str) -> String {
-    names.get(code).cloned().unwrap_or_else(|| code.to_string())
-}
-
 // ---- the catalog search ----
 
 /// The search as its address holds it: the words, the filters in force, the page.

@@ -14,12 +14,13 @@ use serde::Deserialize;
 use shuqiao_core::account::{Principal, Role};
 use shuqiao_core::catalog::{Grade, ResourceMeta, Status};
 use shuqiao_core::share::{self, Approval, Decision};
-use shuqiao_core::{DomainError, FieldError};
+use shuqiao_core::DomainError;
 use shuqiao_service::share::{ApplicationView, NegativeProposalView};
 use shuqiao_service::StoreError;
 
 use super::i18n::{Lang, Strings};
 use super::pages::Person;
+use super::text::{problems_at, problems_of, Problem};
 use super::views::{self, DeadlineView, Frame};
 use super::PageError;
 use crate::AppState;
@@ -51,33 +52,6 @@ impl Posted {
             .map(|(_, v)| v.clone())
             .collect()
     }
-}
-
-/// One problem of a form: the id of the control it is about (the summary links there) and
-/// what to do, in the page's language.
-pub struct Problem {
-    pub field: String,
-    pub text: String,
-}
-
-/// Problems reported at `field`, for the inline message.
-fn at<'a>(problems: &'a [Problem], field: &str) -> Vec<&'a str> {
-    problems
-        .iter()
-        .filter(|p| p.field == field)
-        .map(|p| p.text.as_str())
-        .collect()
-}
-
-/// A rule's field errors as problems. A rule names the wire field; the form's control for it
-/// is given by `control` (e.g. `opinion` is the form's `reason`).
-fn problems_of(lang: Lang, errs: &[FieldError], control: impl Fn(&str) -> String) -> Vec<Problem> {
-    errs.iter()
-        .map(|e| Problem {
-            field: control(&e.field),
-            text: lang.pick(&e.zh, &e.en).to_string(),
-        })
-        .collect()
 }
 
 // ---- names ----
@@ -205,7 +179,7 @@ pub struct ApplicationPage {
 
 impl ApplicationPage {
     fn problems_at(&self, field: &str) -> Vec<&str> {
-        at(&self.problems, field)
+        problems_at(&self.problems, field)
     }
 }
 
@@ -616,7 +590,7 @@ pub struct ProposalPage {
 
 impl ProposalPage {
     fn problems_at(&self, field: &str) -> Vec<&str> {
-        at(&self.problems, field)
+        problems_at(&self.problems, field)
     }
 
     fn role_is(&self, code: &str) -> bool {
@@ -915,7 +889,7 @@ pub struct ResourcePage {
 
 impl ResourcePage {
     fn problems_at(&self, field: &str) -> Vec<&str> {
-        at(&self.problems, field)
+        problems_at(&self.problems, field)
     }
 }
 

@@ -18,6 +18,7 @@ mod decisions;
 pub mod session;
 // The steward's catalogue: a department's resources, the resource form, versions.
 mod steward_catalog;
+mod text;
 mod views;
 
 use axum::http::{header, HeaderValue, StatusCode};

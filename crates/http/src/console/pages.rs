@@ -307,15 +307,7 @@ pub async fn home(State(st): State<AppState>, person: Person) -> Result<Response
 
 /// Organisations' names in the page's language, so lines name departments, not codes.
 async fn org_names(st: &AppState, lang: Lang) -> OrgNames {
-    let orgs = st.store.list_orgs().await.unwrap_or_default();
-    OrgNames(
-        orgs.into_iter()
-            .map(|o| {
-                let name = lang.pick(&o.name, &o.name_en).to_string();
-                (o.code, name)
-            })
-            .collect(),
-    )
+    OrgNames(super::text::org_names(st, lang).await)
 }
 
 struct OrgNames(HashMap<String, String>);

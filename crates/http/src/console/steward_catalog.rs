@@ -24,6 +24,7 @@ use shuqiao_service::StoreError;
 
 use super::i18n::{Lang, Strings};
 use super::pages::Person;
+use super::text::{domain_text, name_of, org_names};
 use super::views::{self as frame_views};
 use super::PageError;
 use crate::AppState;
@@ -55,20 +56,6 @@ fn grade_label(t: &Strings, g: Grade) -> &'static str {
         Grade::Important => t.cs_grade_important,
         Grade::Core => t.cs_grade_core,
     }
-}
-
-async fn org_names(st: &AppState, lang: Lang) -> HashMap<String, String> {
-    st.store
-        .list_orgs()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|o| (o.code.clone(), lang.pick(&o.name, &o.name_en).to_string()))
-        .collect()
-}
-
-fn name_of(names: &HashMap<String, String>, code: &str) -> String {
-    names.get(code).cloned().unwrap_or_else(|| code.to_string())
 }
 
 /// Whether the person catalogues for `provider` (core's rule, as the store applies it).
@@ -845,22 +832,6 @@ fn push_errors(lang: Lang, problems: &mut Problems, errs: &[FieldError], meta: &
 
 fn sort_problems(problems: &mut Problems) {
     problems.items.sort_by_key(|p| order_of(&p.id));
-}
-
-/// A domain error's own words.
-fn domain_text(lang: Lang, e: &DomainError) -> String {
-    match e {
-        DomainError::Invalid(errs) => errs
-            .iter()
-            .map(|f| lang.pick(&f.zh, &f.en).to_string())
-            .collect::<Vec<_>>()
-            .join(" "),
-        DomainError::NotFound { msg, .. }
-        | DomainError::Forbidden { msg, .. }
-        | DomainError::Conflict { msg, .. }
-        | DomainError::Unauthenticated { msg, .. }
-        | DomainError::Throttled { msg, .. } => lang.pick(&msg.zh, &msg.en).to_string(),
-    }
 }
 
 // ---- building the form page ----

@@ -226,3 +226,43 @@ pub struct ErrorPage {
     pub reason: Option<String>,
     pub text: &'static str,
 }
+
+/// Problems with a form's input: each names the field's element id and says how to fix it.
+#[derive(Default)]
+pub struct FormErrors {
+    pub items: Vec<FormError>,
+}
+
+pub struct FormError {
+    /// The id of the input the summary links to (`form` for the form as a whole).
+    pub id: String,
+    pub text: String,
+}
+
+impl FormErrors {
+    pub fn push(&mut self, id: &str, text: impl Into<String>) {
+        self.items.push(FormError {
+            id: id.to_string(),
+            text: text.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Every message for one field, joined: shown inline next to it.
+    pub fn of(&self, id: &str) -> Option<String> {
+        let found: Vec<&str> = self
+            .items
+            .iter()
+            .filter(|e| e.id == id)
+            .map(|e| e.text.as_str())
+            .collect();
+        (!found.is_empty()).then(|| found.join(" "))
+    }
+
+    pub fn has(&self, id: &str) -> bool {
+        self.items.iter().any(|e| e.id == id)
+    }
+}
