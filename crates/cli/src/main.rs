@@ -641,6 +641,12 @@ async fn serve(
         store.clone(),
         std::time::Duration::from_secs(30),
     ));
+    // The open-data portal's copy follows released data within a second.
+    tokio::spawn(
+        store
+            .clone()
+            .run_open_sync(std::time::Duration::from_secs(1)),
+    );
     tokio::spawn(shuqiao_http::webhook::run_deliveries(
         store.clone(),
         std::time::Duration::from_secs(1),

@@ -167,6 +167,10 @@ pub struct InfoItem {
     pub grade: Grade,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// 个人信息: the item describes a person (a name, a number, an address), whatever its
+    /// grade; it never reaches the open-data portal.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub personal: bool,
 }
 
 /// The metadata a provider fills in for one resource (one version of it).
@@ -708,6 +712,7 @@ pub(crate) mod tests {
                     required: true,
                     grade: Grade::Core,
                     description: None,
+                    personal: false,
                 },
                 InfoItem {
                     name: "姓名".into(),
@@ -717,6 +722,7 @@ pub(crate) mod tests {
                     required: true,
                     grade: Grade::Important,
                     description: None,
+                    personal: false,
                 },
             ],
             key_fields: vec!["GMSFHM".into()],

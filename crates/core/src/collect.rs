@@ -1217,6 +1217,7 @@ mod tests {
             required: false,
             grade: Grade::General,
             description: None,
+            personal: false,
         }
     }
     fn today() -> Date {

@@ -7,6 +7,7 @@ pub mod csv;
 pub mod error;
 pub mod exchange;
 pub mod ident;
+pub mod open;
 pub mod org;
 pub mod region;
 pub mod search;

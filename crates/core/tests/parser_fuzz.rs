@@ -230,6 +230,7 @@ proptest! {
             required,
             grade: Grade::General,
             description: None,
+            personal: false,
         };
         let today = time::macros::date!(2026 - 12 - 07);
         let _ = check_value(&item, required, &raw, today);

@@ -94,6 +94,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0013_record_subjects.sql"),
         postgres: include_str!("migrations/postgres/0013_record_subjects.sql"),
     },
+    Migration {
+        version: 14,
+        name: "open",
+        sqlite: include_str!("migrations/sqlite/0014_open.sql"),
+        postgres: include_str!("migrations/postgres/0014_open.sql"),
+    },
 ];
 
 /// The migration that moves an SQLite database's audit log to its own file. It has a first

@@ -348,6 +348,7 @@ fn item(spec: &tables::Item) -> InfoItem {
         required: spec.required,
         grade: spec.grade,
         description: None,
+        personal: false,
     }
 }
 

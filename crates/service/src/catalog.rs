@@ -97,10 +97,10 @@ pub use shuqiao_core::Page;
 pub const MAX_PAGE: u32 = 200;
 
 /// The stored state of one resource row.
-struct Stored {
+pub(crate) struct Stored {
     code: String,
-    provider: String,
-    published_version: Option<i64>,
+    pub(crate) provider: String,
+    pub(crate) published_version: Option<i64>,
     retired: bool,
     draft_meta: Option<String>,
     draft_state: Option<DraftState>,
@@ -110,7 +110,7 @@ struct Stored {
 }
 
 impl Stored {
-    fn lifecycle(&self) -> Lifecycle {
+    pub(crate) fn lifecycle(&self) -> Lifecycle {
         Lifecycle {
             published_version: self.published_version.map(|v| v as u32),
             retired: self.retired,
@@ -156,11 +156,15 @@ fn resource_not_found(code: &str) -> StoreError {
     .into()
 }
 
-fn load_required(c: &mut dyn Conn, code: &str) -> Result<Stored> {
+pub(crate) fn load_required(c: &mut dyn Conn, code: &str) -> Result<Stored> {
     load(c, code)?.ok_or_else(|| resource_not_found(code))
 }
 
-fn load_version(c: &mut dyn Conn, code: &str, version: i64) -> Result<Option<VersionView>> {
+pub(crate) fn load_version(
+    c: &mut dyn Conn,
+    code: &str,
+    version: i64,
+) -> Result<Option<VersionView>> {
     let r = c.query_one(
         "SELECT version, published_at, published_by, meta FROM resource_versions WHERE code = $1 AND version = $2",
         params![code, version],
@@ -310,7 +314,7 @@ fn weighted_terms(m: &ResourceMeta, provider_name: &str, code: &str) -> BTreeMap
     out
 }
 
-fn record_event(
+pub(crate) fn record_event(
     c: &mut dyn Conn,
     code: &str,
     action: &str,
@@ -365,7 +369,7 @@ fn catalog_entry(
     }
 }
 
-fn require_reason(reason: &str, zh: &str) -> Result<()> {
+pub(crate) fn require_reason(reason: &str, zh: &str) -> Result<()> {
     let mut errs = Errors::default();
     errs.text("reason", zh, reason, 1000);
     Ok(errs.into_result()?)

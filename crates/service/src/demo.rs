@@ -143,6 +143,7 @@ fn load(
             published.push((code, &r.meta));
         }
     }
+    crate::open::release::load_demo(c, &published, now)?;
     crate::demo_share::load(c, p, &published, now)?;
     let published = published.len();
     Ok(DemoSummary {

@@ -11,6 +11,7 @@ pub mod demo;
 mod demo_share;
 pub mod exchange;
 mod index;
+pub mod open;
 pub mod operator;
 pub mod review;
 mod sealing;
@@ -87,6 +88,8 @@ pub struct Store {
     db: Arc<db::Db>,
     clock: Clock,
     index: Arc<index::SearchIndex>,
+    /// Released open datasets, as the portal searches them.
+    open: Arc<open::OpenIndex>,
     audit: audit::AuditLog,
     /// The thread for upkeep nobody waits for, at a lower priority.
     maintenance: Arc<Maintenance>,
@@ -152,6 +155,7 @@ impl Store {
             db,
             clock,
             index: Arc::default(),
+            open: Arc::default(),
             audit,
             maintenance,
             collect_active: Arc::default(),

@@ -98,6 +98,8 @@ mod catalog_cases;
 mod collect_cases;
 #[path = "conformance/exchange_cases.rs"]
 mod exchange_cases;
+#[path = "conformance/open_cases.rs"]
+mod open_cases;
 #[path = "conformance/schema_cases.rs"]
 mod schema_cases;
 #[path = "conformance/share_cases.rs"]
@@ -117,6 +119,7 @@ mod cases {
     pub use super::catalog_cases::*;
     pub use super::collect_cases::*;
     pub use super::exchange_cases::*;
+    pub use super::open_cases::*;
     pub use super::schema_cases::*;
     pub use super::share_cases::*;
     pub use super::subjects_cases::*;
@@ -178,6 +181,7 @@ conformance!(
     revocations_by_another_process_end_access_at_the_next_call,
     lookups_see_each_change_to_a_record_at_the_next_call,
     lookups_see_changes_written_outside_shuqiao,
+    open_data_releases_copies_and_reads,
 );
 
 #[path = "conformance/demo.rs"]

@@ -633,6 +633,7 @@ impl MetaInput {
                 required: it.required,
                 grade: grade.unwrap_or(Grade::General),
                 description,
+                personal: false,
             });
         }
         let opt = |s: &str| Some(s.trim().to_string()).filter(|v| !v.is_empty());

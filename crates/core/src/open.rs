@@ -1,0 +1,429 @@
+//! Opening data to the public (公共数据开放): which resources may reach the portal, which of
+//! their items, under what name, and the wording of the public interfaces.
+//!
+//! A resource reaches the portal only through a release: its provider's steward proposes it
+//! with a recorded security assessment (开放安全评估), and the operator reviews the proposal.
+//! The portal's own tables hold only the items [`public_items`] lets through, so nothing else
+//! can leave by it (ADR 0006).
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::account::Principal;
+use crate::catalog::{Grade, InfoItem, ItemType, OpenType, ResourceMeta, Status};
+use crate::error::{Errors, FieldError};
+use crate::DomainError;
+
+/// The items of a resource the public may see: graded 一般, not marked personal, and not
+/// binary. Items graded 重要 or 核心, or personal, never reach the portal.
+pub fn public_items(meta: &ResourceMeta) -> Vec<&InfoItem> {
+    meta.items.iter().filter(|i| is_public_item(i)).collect()
+}
+
+pub fn is_public_item(i: &InfoItem) -> bool {
+    i.grade == Grade::General && !i.personal && i.item_type != ItemType::Binary
+}
+
+/// Where a release stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseState {
+    /// Proposed by the provider, waiting for the operator.
+    Proposed,
+    /// On the portal.
+    Released,
+    /// Sent back to the provider with a reason.
+    Returned,
+    /// Taken off the portal; its name stays reserved.
+    Withdrawn,
+}
+
+impl ReleaseState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseState::Proposed => "proposed",
+            ReleaseState::Released => "released",
+            ReleaseState::Returned => "returned",
+            ReleaseState::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ReleaseState> {
+        Some(match s {
+            "proposed" => ReleaseState::Proposed,
+            "released" => ReleaseState::Released,
+            "returned" => ReleaseState::Returned,
+            "withdrawn" => ReleaseState::Withdrawn,
+            _ => return None,
+        })
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ReleaseState::Proposed => "待审核",
+            ReleaseState::Released => "已开放",
+            ReleaseState::Returned => "已退回",
+            ReleaseState::Withdrawn => "已撤回",
+        }
+    }
+}
+
+/// One check of a security assessment: whether it passed and what the assessor found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    pub passed: bool,
+    pub note: String,
+}
+
+/// 开放安全评估: recorded before a resource is opened, shown on its dataset page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assessment {
+    /// Who assessed (a person or an assessing body), as they sign it.
+    pub assessor: String,
+    /// 个人信息: no personal information among the items opened.
+    pub personal_info: Check,
+    /// 再识别风险: combined with other open data, no person or company can be singled out
+    /// where they should not be.
+    pub reidentification: Check,
+    /// 商业秘密: no trade secret or confidential business information.
+    pub trade_secret: Check,
+    /// The opening the assessment supports: 无条件开放 or 有条件开放.
+    pub conclusion: OpenType,
+    /// The assessment date (YYYY-MM-DD).
+    pub assessed_on: String,
+}
+
+const MAX_NOTE: usize = 2000;
+
+impl Assessment {
+    /// Every problem of the assessment at once, each naming its field.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut errs = Errors::default();
+        errs.text("assessment.assessor", "评估人", &self.assessor, 200);
+        for (field, zh, c) in [
+            (
+                "assessment.personal_info",
+                "个人信息检查",
+                &self.personal_info,
+            ),
+            (
+                "assessment.reidentification",
+                "再识别风险检查",
+                &self.reidentification,
+            ),
+            (
+                "assessment.trade_secret",
+                "商业秘密检查",
+                &self.trade_secret,
+            ),
+        ] {
+            errs.text(&format!("{field}.note"), zh, &c.note, MAX_NOTE);
+            if !c.passed {
+                errs.push(FieldError::new(
+                    format!("{field}.passed"),
+                    "assessment_failed",
+                    format!("「{zh}」未通过：未通过安全评估的数据不能开放，请先处理发现的问题"),
+                    format!("`{field}` did not pass: data that fails its security assessment cannot be opened; resolve what was found first"),
+                ));
+            }
+        }
+        if self.conclusion == OpenType::Closed {
+            errs.push(FieldError::new(
+                "assessment.conclusion",
+                "assessment_closed",
+                "评估结论为不予开放的资源不能开放",
+                "the assessment concludes the resource must not be opened",
+            ));
+        }
+        if !is_date(&self.assessed_on) {
+            errs.push(FieldError::new(
+                "assessment.assessed_on",
+                "invalid_date",
+                "评估日期应为 YYYY-MM-DD",
+                "`assessment.assessed_on` must be a date as YYYY-MM-DD",
+            ));
+        }
+        errs.into_result()
+    }
+}
+
+fn is_date(s: &str) -> bool {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).is_ok()
+}
+
+/// Only a steward of the providing department proposes its resources for opening.
+pub fn require_proposer(p: &Principal, provider: &str) -> Result<(), DomainError> {
+    p.require_authenticated()?;
+    if p.steward_orgs().iter().any(|o| o == provider) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden(
+        "not_the_provider",
+        "只有资源提供部门的数据管理员可以申请开放该资源",
+        "only a data steward of the providing department may propose this resource for opening",
+    ))
+}
+
+/// Only the operator reviews releases (开放目录审核).
+pub fn require_reviewer(p: &Principal) -> Result<(), DomainError> {
+    p.require_platform_admin()
+}
+
+/// Whether a resource in this state, with this 开放属性 and assessment, may be proposed or
+/// released: published, not 不予开放, and assessed for at least as much opening as it has.
+pub fn check_release(status: Status, open: OpenType, a: &Assessment) -> Result<(), DomainError> {
+    a.validate()?;
+    if status != Status::Published {
+        return Err(DomainError::conflict(
+            "not_published",
+            "只有已发布的资源可以开放",
+            "only a published resource can be opened",
+        ));
+    }
+    match (open, a.conclusion) {
+        (OpenType::Closed, _) => Err(DomainError::conflict(
+            "not_open",
+            "该资源的开放属性为不予开放，不能开放；如需开放，请先修改开放属性并重新发布",
+            "the resource's open type is closed; change it and publish again before opening it",
+        )),
+        (OpenType::Open, OpenType::Conditional) => Err(DomainError::one(FieldError::new(
+            "assessment.conclusion",
+            "assessment_narrower",
+            "评估结论为有条件开放，而资源的开放属性为无条件开放：请修改开放属性或重新评估",
+            "the assessment supports conditional opening only, but the resource is marked open; change one of them",
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A dataset name for the portal: lowercase ASCII words of the English name, or the resource
+/// code when that gives nothing. [`slug_candidates`] adds the code on a clash.
+pub fn slug_base(name_en: &str, code: &str) -> String {
+    let mut out = String::new();
+    for c in name_en.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+        if out.len() >= 72 {
+            break;
+        }
+    }
+    let out = out.trim_matches('-').to_string();
+    if out.len() < 2 {
+        return code.to_ascii_lowercase();
+    }
+    out
+}
+
+/// The names to try, in order, until one is free.
+pub fn slug_candidates(name_en: &str, code: &str) -> [String; 2] {
+    let base = slug_base(name_en, code);
+    let with_code = format!("{base}-{}", code.to_ascii_lowercase());
+    [base, with_code]
+}
+
+/// Whether `s` is a dataset name the portal could have given: CKAN's rule (2 to 100 of
+/// lowercase ASCII letters, digits, `-` and `_`).
+pub fn is_slug(s: &str) -> bool {
+    (2..=100).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// A stable UUID-shaped identifier (RFC 9562 version 8) for `what`: the same input gives the
+/// same id on every node and forever, so harvesters never see an id change.
+pub fn stable_id(what: &str) -> String {
+    let d = Sha256::digest(format!("shuqiao:{what}").as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// The public id of a dataset, and of each of its distributions.
+pub fn dataset_id(code: &str) -> String {
+    stable_id(&format!("dataset:{code}"))
+}
+pub fn distribution_id(code: &str, format: &str) -> String {
+    stable_id(&format!("distribution:{code}:{format}"))
+}
+
+/// A time as CKAN writes it: UTC, microseconds, no offset (`2026-12-07T16:47:00.123000`).
+pub fn ckan_time(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+/// Parses a CKAN or ISO 8601 time (`2026-12-07T16:47:00Z`, `…00.123456`, `2026-12-07`) as
+/// milliseconds since the epoch, UTC when no offset is given.
+pub fn parse_time(s: &str) -> Option<i64> {
+    use time::format_description::well_known::Rfc3339;
+    let s = s.trim();
+    if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
+        return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
+    }
+    let with_z = format!("{s}Z");
+    if let Ok(t) = time::OffsetDateTime::parse(&with_z, &Rfc3339) {
+        return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
+    }
+    if is_date(s) {
+        return parse_time(&format!("{s}T00:00:00Z"));
+    }
+    None
+}
+
+/// The smallest count a public statistic may show; smaller cells are suppressed so nobody is
+/// singled out by a count of one or two.
+pub const DEFAULT_MIN_CELL: u64 = 10;
+
+/// A count as the public may see it: `None` (shown as "<min") when below `min`.
+pub fn suppress_small(count: u64, min: u64) -> Option<u64> {
+    (count >= min).then_some(count)
+}
+
+/// The longest value the portal indexes for exact filters; longer text is searched, not
+/// filtered on.
+pub const MAX_FILTER_VALUE: usize = 64;
+
+/// Whether the portal keeps an exact-value index of this item (codes, dates, numbers, short
+/// names), so filters on it answer from the index.
+pub fn is_filterable(i: &InfoItem) -> bool {
+    match i.item_type {
+        ItemType::Text | ItemType::Binary => false,
+        ItemType::String => i.length.is_none_or(|n| n as usize <= MAX_FILTER_VALUE),
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::tests::sample;
+
+    fn passing() -> Assessment {
+        let ok = Check {
+            passed: true,
+            note: "已核查".into(),
+        };
+        Assessment {
+            assessor: "省大数据管理局安全评估组".into(),
+            personal_info: ok.clone(),
+            reidentification: ok.clone(),
+            trade_secret: ok,
+            conclusion: OpenType::Open,
+            assessed_on: "2026-12-01".into(),
+        }
+    }
+
+    #[test]
+    fn only_general_items_that_are_not_personal_are_public() {
+        let mut m = sample();
+        for i in &mut m.items {
+            i.grade = Grade::General;
+        }
+        m.items[0].grade = Grade::Core;
+        m.items[1].personal = true;
+        let public: Vec<&str> = public_items(&m).iter().map(|i| i.code.as_str()).collect();
+        assert!(!public.contains(&m.items[0].code.as_str()));
+        assert!(!public.contains(&m.items[1].code.as_str()));
+        assert_eq!(public.len(), m.items.len() - 2);
+    }
+
+    #[test]
+    fn an_assessment_reports_every_problem_at_once() {
+        let mut a = passing();
+        a.assessor = " ".into();
+        a.personal_info.passed = false;
+        a.trade_secret.note = String::new();
+        a.assessed_on = "2026-13-01".into();
+        let DomainError::Invalid(errs) = a.validate().unwrap_err() else {
+            panic!("invalid expected")
+        };
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "assessment.assessor",
+                "assessment.personal_info.passed",
+                "assessment.trade_secret.note",
+                "assessment.assessed_on"
+            ]
+        );
+    }
+
+    #[test]
+    fn release_needs_publication_an_open_type_and_a_wide_enough_assessment() {
+        let a = passing();
+        assert!(check_release(Status::Published, OpenType::Open, &a).is_ok());
+        assert!(check_release(Status::Draft, OpenType::Open, &a).is_err());
+        assert!(check_release(Status::Published, OpenType::Closed, &a).is_err());
+        let mut narrow = a.clone();
+        narrow.conclusion = OpenType::Conditional;
+        assert!(check_release(Status::Published, OpenType::Open, &narrow).is_err());
+        assert!(check_release(Status::Published, OpenType::Conditional, &narrow).is_ok());
+    }
+
+    #[test]
+    fn slugs_are_ascii_and_fall_back_to_the_code() {
+        assert_eq!(
+            slug_base("Enterprise registration information", "201001-000001"),
+            "enterprise-registration-information"
+        );
+        assert_eq!(slug_base("A级 (scenic) spots!", "x"), "a-scenic-spots");
+        assert_eq!(slug_base("企业", "201001-000001"), "201001-000001");
+        for s in slug_candidates("Enterprise registration", "201001-000001") {
+            assert!(is_slug(&s), "{s}");
+        }
+        assert!(!is_slug("Bad Slug"));
+    }
+
+    #[test]
+    fn stable_ids_are_uuid_shaped_and_stable() {
+        let a = dataset_id("201001-000001");
+        assert_eq!(a, dataset_id("201001-000001"));
+        assert_ne!(a, dataset_id("201001-000002"));
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "8");
+    }
+
+    #[test]
+    fn ckan_times_have_microseconds_and_no_offset() {
+        assert_eq!(ckan_time(1_796_661_620_123), "2026-12-07T16:40:20.123000");
+        assert_eq!(
+            parse_time("2026-12-07T16:40:20.123000"),
+            Some(1_796_661_620_123)
+        );
+        assert_eq!(
+            parse_time("2026-12-07T16:40:20.123Z"),
+            Some(1_796_661_620_123)
+        );
+        assert_eq!(parse_time("2026-12-07"), Some(1_796_601_600_000));
+        assert_eq!(parse_time("yesterday"), None);
+    }
+
+    #[test]
+    fn small_cells_are_suppressed() {
+        assert_eq!(suppress_small(9, DEFAULT_MIN_CELL), None);
+        assert_eq!(suppress_small(10, DEFAULT_MIN_CELL), Some(10));
+    }
+}
