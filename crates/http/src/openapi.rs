@@ -56,6 +56,11 @@ pub const PATHS: &[Op] = &[
     ("get", "/api/v1/catalog/resources/{code}/versions", "版本列表 Versions", "", None, ANY),
     ("get", "/api/v1/catalog/resources/{code}/versions/{version}", "历史版本 One version", "", None, ANY),
     ("get", "/api/v1/catalog/resources/{code}/history", "审核记录 Review history", "", None, ANY),
+    ("get", "/api/v1/open/releases", "开放申请 Openings", "Resources proposed for or released to the open-data portal, with each security assessment: all for the operator and auditors, a department's own for its stewards. Waiting ones first.", None, "数据管理员、平台管理员或审计人员 stewards, operator, auditors"),
+    ("post", "/api/v1/open/releases", "申请开放 Propose for opening", "A published resource whose 开放属性 is not 不予开放, with its 开放安全评估 (every check passed, a conclusion at least as open as the resource). Its public name (slug) is fixed now and never changes. Only items graded 一般 and not personal ever reach the portal.", Some("OpenProposal"), STEWARD),
+    ("post", "/api/v1/open/releases/{code}/release", "审核开放 Release", "Puts a proposed resource on the portal; its public items are copied within a second.", None, ADMIN),
+    ("post", "/api/v1/open/releases/{code}/return", "退回开放申请 Send back", "", Some("Reason"), ADMIN),
+    ("post", "/api/v1/open/releases/{code}/withdraw", "撤回开放 Withdraw", "Takes it off the portal at once; its name stays reserved.", Some("Reason"), "平台管理员或提供方数据管理员 operator or the provider's steward"),
     ("get", "/api/v1/audit/checkpoint", "最新签名检查点 Latest signed checkpoint", "text/plain: a C2SP signed note (tlog-checkpoint: origin, size, base64 root) signed with Ed25519.", None, ANY),
     ("get", "/api/v1/audit/public-key", "日志公钥 Log public key", "text/plain: the signed-note verifier key `name+hash+base64(0x01 ‖ key)`.", None, ANY),
     ("get", "/api/v1/audit/proofs/inclusion", "包含证明 Inclusion proof", "Query `index` and `size`: RFC 9162 inclusion proof of entry `index` in the tree of `size` entries, with the entry's leaf hash.", None, ANY),
@@ -183,7 +188,8 @@ fn schemas() -> Value {
             "length": {"type": "integer", "description": "required for string, number, money"},
             "required": {"type": "boolean"},
             "grade": enum_schema(wire!(Grade), &labels(Grade::ALL, |v| (v.as_str(), v.label_zh()))),
-            "description": s("")}},
+            "description": s(""),
+            "personal": {"type": "boolean", "description": "个人信息: never opened to the public, whatever its grade"}}},
         "ResourceMeta": {"type": "object",
             "required": ["classification", "name", "provider", "summary", "format", "items", "key_fields", "share_type", "open_type", "update_cycle"],
             "properties": {
@@ -238,6 +244,24 @@ fn schemas() -> Value {
             "holidays": {"type": "array", "items": {"type": "object", "properties": {"name": s(""), "from": s("YYYY-MM-DD"), "to": s("YYYY-MM-DD")}}},
             "workdays": {"type": "array", "items": s("调休上班日 YYYY-MM-DD (a weekend day)")}}},
     });
+    // The open-data proposal's shapes (a second literal: one macro call has a depth limit).
+    let s = |t: &str| json!({"type": "string", "description": t});
+    let open = json!({
+        "OpenProposal": {"type": "object", "required": ["resource", "assessment"], "properties": {
+            "resource": s("resource code"),
+            "assessment": {"type": "object", "required": ["assessor", "personal_info", "reidentification", "trade_secret", "conclusion", "assessed_on"], "additionalProperties": false, "properties": {
+                "assessor": s("评估人或评估机构"),
+                "personal_info": {"$ref": "#/components/schemas/AssessmentCheck"},
+                "reidentification": {"$ref": "#/components/schemas/AssessmentCheck"},
+                "trade_secret": {"$ref": "#/components/schemas/AssessmentCheck"},
+                "conclusion": enum_schema(vec!["open", "conditional"], "评估结论: 无条件开放 / 有条件开放"),
+                "assessed_on": s("评估日期 YYYY-MM-DD")}}}},
+        "AssessmentCheck": {"type": "object", "required": ["passed", "note"], "additionalProperties": false, "properties": {
+            "passed": {"type": "boolean"}, "note": s("发现与处理 what was checked and found")}},
+    });
+    if let (Some(all), Value::Object(open)) = (all.as_object_mut(), open) {
+        all.extend(open);
+    }
     all["Limits"] = limits_schema();
     all["AccountRoles"] = json!({"type": "object", "required": ["roles"], "properties": {
         "roles": all["NewAccount"]["properties"]["roles"].clone()}});

@@ -5,6 +5,7 @@ mod catalog;
 pub mod collect;
 mod exchange;
 mod meta;
+mod open;
 mod params;
 mod share;
 
@@ -92,6 +93,13 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/catalog/resources/{code}/history",
             get(catalog::history),
+        )
+        .route("/api/v1/open/releases", get(open::list).post(open::propose))
+        .route("/api/v1/open/releases/{code}/release", post(open::release))
+        .route("/api/v1/open/releases/{code}/return", post(open::send_back))
+        .route(
+            "/api/v1/open/releases/{code}/withdraw",
+            post(open::withdraw),
         )
         .route("/api/v1/audit/checkpoint", get(audit::checkpoint))
         .route("/api/v1/audit/public-key", get(audit::public_key))

@@ -62,6 +62,13 @@ const ROWS: &[Row] = &[
     Row("POST", "/api/v1/systems", Json(r#"{"code": "matrix-sys", "name": "新系统", "name_en": "", "org": "{consumer}", "description": ""}"#), [401, 403, 403, 403, 403, 403, 403, 201]),
     Row("POST", "/api/v1/orgs", Json(r#"{"code": "hi-matrix", "name": "新部门", "name_en": "New", "kind": "department", "parent": "hi-gov", "region": "460000"}"#), [401, 403, 403, 403, 403, 403, 403, 201]),
     Row("POST", "/api/v1/subjects", Json(r#"{"username": "matrix.citizen", "display_name": "张三", "kind": "person", "identifier": "11010519491231002X", "password": "Citizen-pass-2026"}"#), [401, 403, 403, 403, 403, 403, 403, 201]),
+    // Opening to the public portal: the provider's steward withdraws its released resource
+    // and proposes it again; only the operator releases it.
+    Row("POST", "/api/v1/open/releases/{gat_open}/withdraw", Json(r#"{"reason": "数据核查"}"#), [401, 403, 403, 403, 403, 200, 403, 404]),
+    Row("POST", "/api/v1/open/releases", Json("{proposal}"),                [401, 403, 403, 403, 403, 201, 403, 403]),
+    Row("POST", "/api/v1/open/releases/{gat_open}/return", Json(r#"{"reason": "请补充评估"}"#), [401, 403, 403, 403, 403, 403, 403, 200]),
+    Row("POST", "/api/v1/open/releases/{gat_open}/release", Json("{}"),     [401, 403, 403, 403, 403, 403, 403, 409]),
+    Row("GET",  "/api/v1/open/releases", Empty,                              [401, 403, 403, 403, 200, 200, 200, 200]),
     // The audit log and what a citizen sees of it.
     Row("GET",  "/api/v1/audit/entries", Empty,                              [401, 403, 403, 403, 403, 403, 200, 200]),
     Row("GET",  "/api/v1/audit/entries?format=csv", Empty,                   [401, 403, 403, 403, 403, 403, 200, 200]),
@@ -191,7 +198,18 @@ async fn demo(app: &App) -> Demo {
         "purpose": "社会保险待遇资格认证", "scene": "办理社保卡",
         "legal_basis": "《社会保险法》", "days": 365
     });
+    let (_, open) = app
+        .get("/api/v1/catalog/resources?q=入境游客统计信息", Some(&admin))
+        .await;
+    let gat_open = open["items"][0]["code"].as_str().unwrap().to_string();
+    let proposal = json!({"resource": gat_open, "assessment": {
+        "assessor": "评估组", "conclusion": "open", "assessed_on": "2026-12-01",
+        "personal_info": {"passed": true, "note": "无个人信息"},
+        "reidentification": {"passed": true, "note": "无再识别风险"},
+        "trade_secret": {"passed": true, "note": "无商业秘密"}}});
     let values = vec![
+        ("proposal", proposal.to_string()),
+        ("gat_open", gat_open),
         ("meta", meta("矩阵新建").to_string()),
         ("access", access.to_string()),
         ("draft", drafted),
