@@ -11,6 +11,9 @@ mod crawl;
 mod decisions;
 #[path = "console/pages.rs"]
 mod pages;
+// Opening data: proposals with the security assessment, releases, withdrawals.
+#[path = "console/open_pages.rs"]
+mod open_pages;
 // The operator's administration pages and the reviewers' queue.
 #[path = "console/operator_pages.rs"]
 mod operator_pages;

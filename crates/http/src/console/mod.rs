@@ -12,6 +12,7 @@ mod collect_pages;
 pub mod i18n;
 // The consumer department's pages: search, requests, grants and needs.
 mod consumer_pages;
+mod open_pages;
 mod pages;
 // Decisions: answering applications, reviewing the negative list, publishing resources.
 mod decisions;
@@ -184,6 +185,15 @@ pub fn routes() -> Router<AppState> {
             post(admin_figures::accept_conversion),
         )
         .route("/console/reviews", get(admin_figures::reviews))
+        .route("/console/open", get(open_pages::list))
+        .route(
+            "/console/open/propose/{code}",
+            get(open_pages::propose_form).post(open_pages::propose),
+        )
+        .route(
+            "/console/open/{code}",
+            get(open_pages::release).post(open_pages::decide),
+        )
         .route("/console/assets/{name}", get(assets::serve))
         .route(
             "/console/{*rest}",

@@ -364,3 +364,44 @@ pub(crate) fn load_demo(
     }
     Ok(())
 }
+
+/// A published resource its steward may propose for opening.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Candidate {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub provider: String,
+    pub open_type: String,
+}
+
+impl Store {
+    /// The steward's published resources whose 开放属性 allows opening and that are neither
+    /// waiting for review nor released.
+    pub async fn open_candidates(&self, p: Principal) -> Result<Vec<Candidate>> {
+        self.read(move |c| {
+            let mine = p.steward_orgs();
+            let mut out = Vec::new();
+            for org in mine {
+                for r in c.query(
+                    "SELECT r.code, r.name, r.name_en, r.provider, r.open_type FROM resources r
+                     LEFT JOIN open_releases rl ON rl.code = r.code
+                     WHERE r.provider = $1 AND r.status = 'published' AND r.open_type <> 'closed'
+                       AND (rl.state IS NULL OR rl.state IN ('returned', 'withdrawn'))
+                     ORDER BY r.code",
+                    params![&org],
+                )? {
+                    out.push(Candidate {
+                        code: r.text(0)?,
+                        name: r.text(1)?,
+                        name_en: r.text(2)?,
+                        provider: r.text(3)?,
+                        open_type: r.text(4)?,
+                    });
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+}

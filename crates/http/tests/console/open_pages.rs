@@ -1,0 +1,160 @@
+//! Opening data in the console: a steward proposes with the security assessment (every
+//! problem shown at once), the operator releases, the steward withdraws; who may not is told
+//! why, and cross-site posts change nothing.
+use reqwest::StatusCode;
+use shuqiao_service::testkit::{self, PASSWORD};
+
+use crate::client::Browser;
+use crate::support::{app, App};
+
+/// A published, open resource of `d-a` with one item graded 一般.
+async fn open_resource(app: &App) -> String {
+    let mut meta = testkit::sample_meta();
+    meta.name = "机构名录<b>".into();
+    meta.name_en = "Directory of institutions".into();
+    meta.open_type = shuqiao_core::catalog::OpenType::Open;
+    meta.share_type = shuqiao_core::catalog::ShareType::Unconditional;
+    meta.items[2].grade = shuqiao_core::catalog::Grade::General;
+    let store = app.store().await;
+    let steward = shuqiao_core::account::Principal::Person {
+        username: "steward.a".into(),
+        org: "d-a".into(),
+        roles: vec![shuqiao_core::account::RoleBinding {
+            role: shuqiao_core::account::Role::DataSteward,
+            org: "d-a".into(),
+        }],
+    };
+    store
+        .catalogue_published(testkit::admin_principal(), vec![(steward, meta)])
+        .await
+        .unwrap()
+        .remove(0)
+}
+
+#[tokio::test]
+async fn a_steward_proposes_the_operator_releases_and_the_steward_withdraws() {
+    let app = app().await;
+    let code = open_resource(&app).await;
+    let mut steward = Browser::signed_in(&app.base, "steward.a", PASSWORD).await;
+    let list = steward.get("/console/open").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("机构名录&#60;b&#62;"), "{}", list.body);
+    let form_path = format!("/console/open/propose/{code}");
+    assert!(list.body.contains(&form_path));
+
+    // Everything wrong at once: no assessor, a check not passed, empty notes, a bad date.
+    let form = steward.get(&form_path).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let token = form.csrf();
+    let bad = steward
+        .post(
+            &form_path,
+            &[
+                ("csrf", token.as_str()),
+                ("assessor", ""),
+                ("assessed_on", "2026-02-30"),
+                ("conclusion", "open"),
+                ("reident_passed", "on"),
+                ("reident_note", "已比对"),
+                ("secret_passed", "on"),
+                ("secret_note", "无"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    for anchor in [
+        "#assessor",
+        "#personal_passed",
+        "#personal_note",
+        "#assessed_on",
+    ] {
+        assert!(
+            bad.body.contains(&format!("href=\"{anchor}\"")),
+            "{anchor}: {}",
+            bad.body
+        );
+    }
+    assert!(bad.body.contains("已比对"), "what was typed is kept");
+
+    // Another department's steward may not propose it; a consumer user sees no openings.
+    let mut other = Browser::signed_in(&app.base, "steward.b", PASSWORD).await;
+    assert_eq!(other.get(&form_path).await.status, StatusCode::FORBIDDEN);
+    let mut user = Browser::signed_in(&app.base, "user.a", PASSWORD).await;
+    assert_eq!(
+        user.get("/console/open").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let good = [
+        ("assessor", "评估组"),
+        ("assessed_on", "2026-12-01"),
+        ("conclusion", "open"),
+        ("personal_passed", "on"),
+        ("personal_note", "无个人信息"),
+        ("reident_passed", "on"),
+        ("reident_note", "已比对"),
+        ("secret_passed", "on"),
+        ("secret_note", "无"),
+    ];
+    // Without the form token nothing happens.
+    let forged = steward.post(&form_path, &good).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let mut with_token = vec![("csrf", token.as_str())];
+    with_token.extend_from_slice(&good);
+    let done = steward.post(&form_path, &with_token).await;
+    assert_eq!(
+        done.location(),
+        "/console/open?done=proposed",
+        "{}",
+        done.body
+    );
+
+    // The operator sees the assessment and releases it.
+    let mut admin = Browser::signed_in(&app.base, "admin", PASSWORD).await;
+    let page = admin.get(&format!("/console/open/{code}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("无个人信息") && page.body.contains("评估组"));
+    let token = page.csrf();
+    let released = admin
+        .post(
+            &format!("/console/open/{code}"),
+            &[("csrf", token.as_str()), ("action", "release")],
+        )
+        .await;
+    assert_eq!(released.location(), "/console/open?done=released");
+    let store = app.store().await;
+    let d = store.open_dataset(&code).await.unwrap();
+    assert_eq!(d.slug, "directory-of-institutions");
+    // Only the item graded 一般 reaches the portal.
+    assert_eq!(
+        d.items.iter().map(|i| i.code.as_str()).collect::<Vec<_>>(),
+        vec!["CSRQ"]
+    );
+
+    // Withdrawing needs a reason; with one, the dataset leaves the portal.
+    let page = steward.get(&format!("/console/open/{code}")).await;
+    let token = page.csrf();
+    let no_reason = steward
+        .post(
+            &format!("/console/open/{code}"),
+            &[
+                ("csrf", token.as_str()),
+                ("action", "withdraw"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let gone = steward
+        .post(
+            &format!("/console/open/{code}"),
+            &[
+                ("csrf", token.as_str()),
+                ("action", "withdraw"),
+                ("reason", "数据核查"),
+            ],
+        )
+        .await;
+    assert_eq!(gone.location(), "/console/open?done=withdrawn");
+    assert!(store.open_dataset(&code).await.is_err());
+}
