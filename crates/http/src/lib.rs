@@ -1,6 +1,7 @@
 //! The HTTP layer: the only crate that knows about HTTP, JSON wire types and the files people
 //! download.
 pub mod console;
+pub mod dcat;
 pub mod downloads;
 pub mod error;
 pub mod extract;
