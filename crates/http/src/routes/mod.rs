@@ -2,6 +2,7 @@ mod admin;
 pub(crate) mod audit;
 mod auth;
 mod catalog;
+pub mod catalogue;
 pub mod collect;
 mod exchange;
 mod meta;
@@ -19,6 +20,13 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(meta::landing))
         .route("/docs", get(meta::docs))
+        .route("/catalog.ttl", get(catalogue::catalog_ttl))
+        .route("/catalog.jsonld", get(catalogue::catalog_jsonld))
+        .route("/datasets/{slug}/dcat.ttl", get(catalogue::dataset_ttl))
+        .route(
+            "/datasets/{slug}/dcat.jsonld",
+            get(catalogue::dataset_jsonld),
+        )
         .route("/api/v1/health", get(meta::health))
         .route("/api/v1/ready", get(meta::ready))
         .route("/api/v1/openapi.json", get(meta::openapi))
