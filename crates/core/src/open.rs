@@ -315,6 +315,250 @@ pub fn is_filterable(i: &InfoItem) -> bool {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// The public's side: applications for 有条件开放 data, data requests, feedback.
+
+/// Days the provider has to answer, each counted in working days (operator-settable).
+pub const DEFAULT_APPLICATION_DAYS: u32 = 10;
+pub const DEFAULT_REQUEST_DAYS: u32 = 15;
+pub const DEFAULT_FEEDBACK_DAYS: u32 = 10;
+
+/// The data-use agreement an applicant accepts, by version: an application records the
+/// version it was made under.
+pub const AGREEMENT_VERSION: &str = "2026-12";
+
+/// The key prefix of an approved application's API key.
+pub const KEY_PREFIX: &str = "sqo_";
+
+/// Whether `s` is shaped as an open-data key (anything else is never looked up).
+pub fn is_open_key(s: &str) -> bool {
+    s.len() <= crate::account::MAX_SECRET_LEN && s.starts_with(KEY_PREFIX)
+}
+
+/// Only a registered member of the public (a person or company account, not staff) applies
+/// for 有条件开放 data: staff reach data through sharing, under grants.
+pub fn require_public_member(p: &Principal) -> Result<(), DomainError> {
+    p.require_authenticated()?;
+    if matches!(p, Principal::Person { .. }) && !p.is_staff() {
+        return Ok(());
+    }
+    Err(DomainError::forbidden(
+        "not_a_public_member",
+        "开放数据申请由注册的个人或企业用户提出；政务部门请通过共享申请使用数据",
+        "applications for open data come from registered people and companies; departments use data through sharing",
+    ))
+}
+
+/// An application for a 有条件开放 dataset, as filed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationInput {
+    pub dataset: String,
+    /// 使用目的 and 应用场景.
+    pub purpose: String,
+    /// The applicant accepts the data-use agreement of [`AGREEMENT_VERSION`].
+    pub accept_agreement: bool,
+}
+
+impl ApplicationInput {
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut errs = Errors::default();
+        errs.text("dataset", "数据集", &self.dataset, 100);
+        errs.text("purpose", "使用目的", &self.purpose, 2000);
+        if !self.accept_agreement {
+            errs.push(FieldError::new(
+                "accept_agreement",
+                "agreement_required",
+                "请阅读并同意数据使用协议",
+                "read and accept the data-use agreement",
+            ));
+        }
+        errs.into_result()
+    }
+}
+
+/// The most calls a key may be given a day.
+pub const MAX_QUOTA_PER_DAY: u32 = 1_000_000;
+
+/// A provider's answer to an application: approve with a daily quota and a term, or refuse
+/// with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationAnswer {
+    pub approve: bool,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub quota_per_day: Option<u32>,
+    #[serde(default)]
+    pub days: Option<u32>,
+}
+
+/// Longest term of an open-data key.
+pub const MAX_KEY_DAYS: u32 = 730;
+
+impl ApplicationAnswer {
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut errs = Errors::default();
+        if self.approve {
+            if !self
+                .quota_per_day
+                .is_some_and(|q| (1..=MAX_QUOTA_PER_DAY).contains(&q))
+            {
+                errs.push(FieldError::new(
+                    "quota_per_day",
+                    "invalid_quota",
+                    format!("请填写每日调用上限（1 至 {MAX_QUOTA_PER_DAY}）"),
+                    format!("give a daily call quota from 1 to {MAX_QUOTA_PER_DAY}"),
+                ));
+            }
+            if !self.days.is_some_and(|d| (1..=MAX_KEY_DAYS).contains(&d)) {
+                errs.push(FieldError::new(
+                    "days",
+                    "invalid_days",
+                    format!("请填写使用期限天数（1 至 {MAX_KEY_DAYS}）"),
+                    format!("give the term in days, from 1 to {MAX_KEY_DAYS}"),
+                ));
+            }
+        } else {
+            errs.text("reason", "不予批准的理由", &self.reason, 2000);
+        }
+        errs.into_result()
+    }
+}
+
+/// A provider's steward answers for its datasets.
+pub fn require_provider_steward(p: &Principal, provider: &str) -> Result<(), DomainError> {
+    require_proposer(p, provider).map_err(|_| {
+        DomainError::forbidden(
+            "not_the_provider",
+            "只有数据集提供部门的数据管理员可以答复",
+            "only a data steward of the dataset's provider may answer",
+        )
+    })
+}
+
+/// 数据需求: anyone signed in asks for data that is not open yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestInput {
+    pub title: String,
+    pub description: String,
+    /// The department the requester believes holds it, when known.
+    #[serde(default)]
+    pub org: Option<String>,
+}
+
+impl RequestInput {
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut errs = Errors::default();
+        errs.text("title", "需求名称", &self.title, 200);
+        errs.text("description", "需求说明", &self.description, 4000);
+        errs.into_result()
+    }
+}
+
+/// The provider's answer to a data request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestOutcome {
+    /// Will be (or has been) opened; `dataset` names it when it is.
+    Opening,
+    /// Cannot be opened, with the reason (e.g. the open negative list).
+    Declined,
+    /// Another department holds it: the request moves there.
+    Redirected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestAnswer {
+    pub outcome: RequestOutcome,
+    pub answer: String,
+    #[serde(default)]
+    pub dataset: Option<String>,
+    /// For `redirected`: the department that holds the data.
+    #[serde(default)]
+    pub org: Option<String>,
+}
+
+impl RequestAnswer {
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut errs = Errors::default();
+        errs.text("answer", "答复", &self.answer, 4000);
+        if self.outcome == RequestOutcome::Redirected
+            && self.org.as_deref().is_none_or(str::is_empty)
+        {
+            errs.push(FieldError::required("org", "转办部门"));
+        }
+        errs.into_result()
+    }
+}
+
+/// 纠错: feedback on a dataset, or on one of its rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackInput {
+    pub dataset: String,
+    /// The row's `_id`, when the feedback is about one row.
+    #[serde(default)]
+    pub row: Option<i64>,
+    pub text: String,
+}
+
+impl FeedbackInput {
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut errs = Errors::default();
+        errs.text("dataset", "数据集", &self.dataset, 100);
+        errs.text("text", "纠错内容", &self.text, 4000);
+        if self.row.is_some_and(|r| r < 1) {
+            errs.push(FieldError::new(
+                "row",
+                "invalid_row",
+                "行号应为数据预览中的 _id",
+                "`row` is a row's `_id` from the preview",
+            ));
+        }
+        errs.into_result()
+    }
+}
+
+/// A member of the public registering on the portal: a person or a company (its contact).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    pub username: String,
+    pub display_name: String,
+    /// `person` or `company`.
+    pub kind: String,
+    /// An e-mail address or telephone number providers may answer at.
+    pub contact: String,
+    pub password: String,
+}
+
+impl Registration {
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut errs = Errors::default();
+        if let Some(e) = crate::account::username_problem(&self.username) {
+            errs.push(e);
+        }
+        errs.name("display_name", "姓名或单位名称", &self.display_name, 100);
+        if !matches!(self.kind.as_str(), "person" | "company") {
+            errs.push(FieldError::new(
+                "kind",
+                "invalid_kind",
+                "kind 应为 person（个人）或 company（企业）",
+                "kind must be person or company",
+            ));
+        }
+        errs.name("contact", "联系方式", &self.contact, 200);
+        if let Some(e) = crate::account::password_problem(&self.password) {
+            errs.push(e);
+        }
+        errs.into_result()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,6 +663,68 @@ mod tests {
         );
         assert_eq!(parse_time("2026-12-07"), Some(1_796_601_600_000));
         assert_eq!(parse_time("yesterday"), None);
+    }
+
+    #[test]
+    fn applications_answers_and_requests_report_every_problem() {
+        let a = ApplicationInput {
+            dataset: String::new(),
+            purpose: " ".into(),
+            accept_agreement: false,
+        };
+        let DomainError::Invalid(e) = a.validate().unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(e.len(), 3);
+        let ans = ApplicationAnswer {
+            approve: true,
+            reason: String::new(),
+            quota_per_day: Some(0),
+            days: None,
+        };
+        let DomainError::Invalid(e) = ans.validate().unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(
+            e.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+            vec!["quota_per_day", "days"]
+        );
+        let refuse = ApplicationAnswer {
+            approve: false,
+            reason: String::new(),
+            quota_per_day: None,
+            days: None,
+        };
+        assert!(refuse.validate().is_err(), "a refusal carries its reason");
+        let moved = RequestAnswer {
+            outcome: RequestOutcome::Redirected,
+            answer: "由住建厅提供".into(),
+            dataset: None,
+            org: None,
+        };
+        assert!(moved.validate().is_err());
+    }
+
+    #[test]
+    fn only_members_of_the_public_apply() {
+        use crate::account::{Role, RoleBinding};
+        let public = Principal::Person {
+            username: "zhang".into(),
+            org: "op".into(),
+            roles: vec![],
+        };
+        assert!(require_public_member(&public).is_ok());
+        let staff = Principal::Person {
+            username: "s".into(),
+            org: "d".into(),
+            roles: vec![RoleBinding {
+                role: Role::ConsumerUser,
+                org: "d".into(),
+            }],
+        };
+        assert!(require_public_member(&staff).is_err());
+        assert!(require_public_member(&Principal::Anonymous).is_err());
+        assert!(is_open_key("sqo_abc") && !is_open_key("sq_abc"));
     }
 
     #[test]

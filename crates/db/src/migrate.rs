@@ -100,6 +100,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0014_open.sql"),
         postgres: include_str!("migrations/postgres/0014_open.sql"),
     },
+    Migration {
+        version: 15,
+        name: "open_public",
+        sqlite: include_str!("migrations/sqlite/0015_open_public.sql"),
+        postgres: include_str!("migrations/postgres/0015_open_public.sql"),
+    },
 ];
 
 /// The migration that moves an SQLite database's audit log to its own file. It has a first

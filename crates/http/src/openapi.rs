@@ -61,6 +61,19 @@ pub const PATHS: &[Op] = &[
     ("post", "/api/v1/open/releases/{code}/release", "审核开放 Release", "Puts a proposed resource on the portal; its public items are copied within a second.", None, ADMIN),
     ("post", "/api/v1/open/releases/{code}/return", "退回开放申请 Send back", "", Some("Reason"), ADMIN),
     ("post", "/api/v1/open/releases/{code}/withdraw", "撤回开放 Withdraw", "Takes it off the portal at once; its name stays reserved.", Some("Reason"), "平台管理员或提供方数据管理员 operator or the provider's steward"),
+    ("post", "/api/v1/public/register", "公众注册 Register as a member of the public", "A person or a company registers to apply for 有条件开放 data, ask for data and give feedback. The account has no staff role; its creation is sealed in the audit log.", Some("Registration"), "任何人 anyone"),
+    ("get", "/api/v1/open/applications", "开放数据申请 Applications for conditionally open data", "A member's own; a provider's stewards' for their datasets; all for the operator and auditors.", None, USER),
+    ("post", "/api/v1/open/applications", "申请有条件开放数据 Apply", "For a released 有条件开放 dataset, with the purpose and the data-use agreement accepted. The provider answers within the configured working days (default 10).", Some("ApplicationInput"), "注册的个人或企业用户 a registered member of the public"),
+    ("post", "/api/v1/open/applications/{id}/answer", "答复申请 Answer an application", "Approve with `quota_per_day` and `days`, or refuse with `reason`.", Some("ApplicationAnswer"), "数据集提供部门的数据管理员 the provider's steward"),
+    ("post", "/api/v1/open/applications/{id}/key", "领取密钥 Take the API key", "The key of an approved application, shown once (`Cache-Control: no-store`); taking it again revokes the previous one. Send it as `Authorization: <key>` to the CKAN-compatible API and with downloads; each read is counted against the daily quota and sealed in the audit log.", None, "申请人 the applicant"),
+    ("get", "/api/v1/open/requests", "数据需求 Data requests", "Public: every request, where it went, its deadline and answer; who asked is never shown. Query limit, offset.", None, ANY),
+    ("post", "/api/v1/open/requests", "提出数据需求 Ask for data", "Routed to the department named, else the provider of the catalogue's best match, else the operator; answered within the configured working days (default 15).", Some("RequestInput"), "登录用户 anyone signed in"),
+    ("post", "/api/v1/open/requests/{id}/answer", "答复数据需求 Answer a request", "`outcome`: opening (with `dataset` once released), declined (with the reason), or redirected (to `org`, with a new deadline).", Some("RequestAnswer"), "需求转到部门的数据管理员或平台管理员 the department's steward or the operator"),
+    ("get", "/api/v1/open/feedback", "纠错 Feedback", "An author's own; a provider's stewards' on their datasets; all for the operator and auditors.", None, USER),
+    ("post", "/api/v1/open/feedback", "纠错 Report an error", "On a released dataset, or one of its rows by `_id`; the provider must answer within the configured working days.", Some("FeedbackInput"), "登录用户 anyone signed in"),
+    ("post", "/api/v1/open/feedback/{id}/answer", "答复纠错 Answer feedback", "", Some("Answer"), "数据集提供部门的数据管理员 the provider's steward"),
+    ("get", "/api/v1/open/settings", "开放平台设置 Open-data settings", "Working days to answer applications, requests and feedback, and the smallest count public statistics show.", None, ANY),
+    ("put", "/api/v1/open/settings", "修改开放平台设置 Change open-data settings", "", Some("OpenSettings"), ADMIN),
     ("get", "/api/v1/audit/checkpoint", "最新签名检查点 Latest signed checkpoint", "text/plain: a C2SP signed note (tlog-checkpoint: origin, size, base64 root) signed with Ed25519.", None, ANY),
     ("get", "/api/v1/audit/public-key", "日志公钥 Log public key", "text/plain: the signed-note verifier key `name+hash+base64(0x01 ‖ key)`.", None, ANY),
     ("get", "/api/v1/audit/proofs/inclusion", "包含证明 Inclusion proof", "Query `index` and `size`: RFC 9162 inclusion proof of entry `index` in the tree of `size` entries, with the entry's leaf hash.", None, ANY),
@@ -256,6 +269,25 @@ fn schemas() -> Value {
                 "trade_secret": {"$ref": "#/components/schemas/AssessmentCheck"},
                 "conclusion": enum_schema(vec!["open", "conditional"], "评估结论: 无条件开放 / 有条件开放"),
                 "assessed_on": s("评估日期 YYYY-MM-DD")}}}},
+        "Registration": {"type": "object", "required": ["username", "display_name", "kind", "contact", "password"], "additionalProperties": false, "properties": {
+            "username": s(""), "display_name": s("姓名或单位名称"), "kind": enum_schema(vec!["person", "company"], "个人 / 企业"),
+            "contact": s("联系方式 e-mail or telephone"), "password": s(">= 10 characters, letters and digits")}},
+        "ApplicationInput": {"type": "object", "required": ["dataset", "purpose", "accept_agreement"], "additionalProperties": false, "properties": {
+            "dataset": s("dataset name (slug)"), "purpose": s("使用目的与应用场景"), "accept_agreement": {"type": "boolean", "description": "数据使用协议"}}},
+        "ApplicationAnswer": {"type": "object", "required": ["approve"], "additionalProperties": false, "properties": {
+            "approve": {"type": "boolean"}, "reason": s("不予批准的理由 (required to refuse)"),
+            "quota_per_day": {"type": "integer", "minimum": 1, "maximum": 1000000}, "days": {"type": "integer", "minimum": 1, "maximum": 730}}},
+        "RequestInput": {"type": "object", "required": ["title", "description"], "additionalProperties": false, "properties": {
+            "title": s("需求名称"), "description": s("需求说明"), "org": s("the department believed to hold it")}},
+        "RequestAnswer": {"type": "object", "required": ["outcome", "answer"], "additionalProperties": false, "properties": {
+            "outcome": enum_schema(vec!["opening", "declined", "redirected"], "开放 / 不予开放 / 转办"), "answer": s("答复"),
+            "dataset": s("the released dataset, for opening"), "org": s("the department, for redirected")}},
+        "FeedbackInput": {"type": "object", "required": ["dataset", "text"], "additionalProperties": false, "properties": {
+            "dataset": s("dataset name (slug)"), "row": {"type": "integer", "minimum": 1, "description": "a row's _id"}, "text": s("纠错内容")}},
+        "Answer": {"type": "object", "required": ["answer"], "additionalProperties": false, "properties": {"answer": s("答复")}},
+        "OpenSettings": {"type": "object", "required": ["application_days", "request_days", "feedback_days", "min_cell"], "additionalProperties": false, "properties": {
+            "application_days": {"type": "integer", "minimum": 1, "maximum": 60}, "request_days": {"type": "integer", "minimum": 1, "maximum": 60},
+            "feedback_days": {"type": "integer", "minimum": 1, "maximum": 60}, "min_cell": {"type": "integer", "minimum": 1, "maximum": 1000}}},
         "AssessmentCheck": {"type": "object", "required": ["passed", "note"], "additionalProperties": false, "properties": {
             "passed": {"type": "boolean"}, "note": s("发现与处理 what was checked and found")}},
     });

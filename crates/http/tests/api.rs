@@ -25,6 +25,8 @@ mod errors;
 mod exchange;
 #[path = "api/exchange_feed.rs"]
 mod exchange_feed;
+#[path = "api/open_public.rs"]
+mod open_public;
 #[path = "api/share.rs"]
 mod share;
 #[path = "api/subjects.rs"]

@@ -213,8 +213,7 @@ async fn release_page(
         checks: checks(t, &r.assessment),
         returned_reason: r.returned_reason.clone(),
         may_review: r.state == ReleaseState::Proposed && p.is_platform_admin(),
-        may_withdraw: live
-            && (p.is_platform_admin() || p.steward_orgs().iter().any(|o| *o == r.provider)),
+        may_withdraw: live && (p.is_platform_admin() || p.steward_orgs().contains(&r.provider)),
         reason,
         problems,
         f,

@@ -109,6 +109,36 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/open/releases/{code}/withdraw",
             post(open::withdraw),
         )
+        .route("/api/v1/public/register", post(open::register))
+        .route(
+            "/api/v1/open/applications",
+            get(open::applications).post(open::apply),
+        )
+        .route(
+            "/api/v1/open/applications/{id}/answer",
+            post(open::answer_application),
+        )
+        .route("/api/v1/open/applications/{id}/key", post(open::take_key))
+        .route(
+            "/api/v1/open/requests",
+            get(open::requests).post(open::file_request),
+        )
+        .route(
+            "/api/v1/open/requests/{id}/answer",
+            post(open::answer_request),
+        )
+        .route(
+            "/api/v1/open/feedback",
+            get(open::feedback).post(open::file_feedback),
+        )
+        .route(
+            "/api/v1/open/feedback/{id}/answer",
+            post(open::answer_feedback),
+        )
+        .route(
+            "/api/v1/open/settings",
+            get(open::settings).put(open::set_settings),
+        )
         .route("/api/v1/audit/checkpoint", get(audit::checkpoint))
         .route("/api/v1/audit/public-key", get(audit::public_key))
         .route("/api/v1/audit/proofs/inclusion", get(audit::inclusion))

@@ -4,6 +4,7 @@
 //!
 //! Nothing the public reads comes from the resources' own records: the portal reads only its
 //! copy, which never holds an item graded 重要 or 核心 or marked personal (ADR 0006).
+pub mod public;
 pub mod release;
 pub mod rows;
 pub mod sync;
@@ -191,7 +192,7 @@ fn load_released(
          WHERE {cond} AND r.status = 'published'"
     );
     let mut out = Vec::new();
-    for row in c.query(&sql, &args)? {
+    for row in c.query(&sql, args)? {
         let code = row.text(0)?;
         let released = row.text(11)? == "released";
         out.push((
@@ -546,7 +547,7 @@ fn history(c: &mut dyn Conn, code: &str, limit: usize) -> Result<Vec<HistoryEntr
             deleted: r.int(3)?,
         });
     }
-    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out.sort_by_key(|e| std::cmp::Reverse(e.at));
     out.truncate(limit as usize);
     Ok(out)
 }

@@ -251,4 +251,134 @@ pub async fn open_data_releases_copies_and_reads(s: Store, _t: Arc<AtomicI64>, _
         .await
         .unwrap();
     assert_eq!(again.slug, companies.slug);
+
+    // The public's side on this engine: a member applies, the key reads within its quota,
+    // settings, a request and feedback.
+    use shuqiao_core::open::{
+        ApplicationAnswer, ApplicationInput, FeedbackInput, Registration, RequestAnswer,
+        RequestInput, RequestOutcome,
+    };
+    let set = s
+        .set_open_settings(
+            admin.clone(),
+            shuqiao_service::open::public::OpenSettings {
+                application_days: 5,
+                request_days: 15,
+                feedback_days: 10,
+                min_cell: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(set.application_days, 5);
+    s.register_member(Registration {
+        username: "li.public".into(),
+        display_name: "李四科技有限公司".into(),
+        kind: "company".into(),
+        contact: "li@example.cn".into(),
+        password: "Public-pass-2026".into(),
+    })
+    .await
+    .unwrap();
+    let member = shuqiao_core::account::Principal::Person {
+        username: "li.public".into(),
+        org: "hi-dsjj".into(),
+        roles: vec![],
+    };
+    let conditional = s
+        .open_search(
+            OpenQuery {
+                open_types: vec![OpenType::Conditional],
+                limit: 1,
+                ..Default::default()
+            },
+            vec![],
+        )
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let app = s
+        .apply_open(
+            member.clone(),
+            ApplicationInput {
+                dataset: conditional.slug.clone(),
+                purpose: "研究".into(),
+                accept_agreement: true,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(app.due_date.is_some());
+    s.answer_open_application(
+        shuqiao_demo::steward_of(&conditional.provider),
+        app.id,
+        ApplicationAnswer {
+            approve: true,
+            reason: String::new(),
+            quota_per_day: Some(1),
+            days: Some(10),
+        },
+    )
+    .await
+    .unwrap();
+    let key = s.issue_open_key(member.clone(), app.id).await.unwrap();
+    s.open_key_read(&key.key, &conditional.code, "t")
+        .await
+        .unwrap();
+    assert!(s
+        .open_key_read(&key.key, &conditional.code, "t")
+        .await
+        .is_err());
+    // Taking the key again ends the first.
+    let again = s.issue_open_key(member.clone(), app.id).await.unwrap();
+    assert!(s
+        .open_key_read(&key.key, &conditional.code, "t")
+        .await
+        .is_err());
+    assert_ne!(again.key, key.key);
+    let req = s
+        .file_open_request(
+            member.clone(),
+            RequestInput {
+                title: "企业登记信息".into(),
+                description: "按月汇总".into(),
+                org: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(req.org.as_deref(), Some("hi-scjgj"));
+    let answered = s
+        .answer_open_request(
+            shuqiao_demo::steward_of("hi-scjgj"),
+            req.id,
+            RequestAnswer {
+                outcome: RequestOutcome::Opening,
+                answer: "已开放".into(),
+                dataset: Some(companies.slug.clone()),
+                org: None,
+            },
+        )
+        .await;
+    // The companies' register was withdrawn above: naming it is naming a missing dataset.
+    assert!(answered.is_err());
+    let fb = s
+        .file_feedback(
+            member,
+            FeedbackInput {
+                dataset: licences.slug.clone(),
+                row: Some(all.records[0].0),
+                text: "地址有误".into(),
+            },
+        )
+        .await
+        .unwrap();
+    s.answer_feedback(
+        shuqiao_demo::steward_of(&licences.provider),
+        fb.id,
+        "已更正",
+    )
+    .await
+    .unwrap();
 }
