@@ -594,6 +594,7 @@ strings! {
     sc_rejects_none: "没有被拒的行。", "No row was rejected.";
     sc_col_row: "行号", "Row";
     sc_col_key: "主键", "Key";
+    sc_col_personal: "个人信息", "Personal";
     sc_col_field: "信息项", "Item";
     sc_col_problem: "问题", "Problem";
     sc_col_value: "值", "Value";

@@ -365,6 +365,8 @@ struct ItemInput {
     key: bool,
     grade: String,
     description: String,
+    /// 个人信息: kept through every re-render, so an edit never drops the mark.
+    personal: bool,
 }
 
 impl ItemInput {
@@ -462,6 +464,7 @@ impl MetaInput {
                     key: p.has(&format!("item-{i}-key")),
                     grade: f("grade"),
                     description: f("description"),
+                    personal: p.has(&format!("item-{i}-personal")),
                 }
             })
             .collect();
@@ -524,6 +527,7 @@ impl MetaInput {
                     key: m.key_fields.contains(&i.code),
                     grade: i.grade.as_str().into(),
                     description: i.description.clone().unwrap_or_default(),
+                    personal: i.personal,
                 })
                 .collect(),
         }
@@ -633,7 +637,7 @@ impl MetaInput {
                 required: it.required,
                 grade: grade.unwrap_or(Grade::General),
                 description,
-                personal: false,
+                personal: it.personal,
             });
         }
         let opt = |s: &str| Some(s.trim().to_string()).filter(|v| !v.is_empty());
@@ -1126,6 +1130,7 @@ async fn form_page(
                 length: it.length.clone(),
                 required: it.required,
                 key: it.key,
+                personal: it.personal,
                 grades: choices(
                     Grade::ALL,
                     &it.grade,

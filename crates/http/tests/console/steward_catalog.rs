@@ -723,3 +723,40 @@ async fn steward_catalog_a_long_list_is_paged_with_its_filters_kept() {
         );
     }
 }
+
+/// An item marked personal (never opened to the public) keeps its mark through the form:
+/// shown checked, saved when checked, and cleared only when the steward unticks it.
+#[tokio::test]
+async fn steward_catalog_keeps_an_items_personal_mark() {
+    let app = app().await;
+    let mut meta = meta_named("个人信息标记");
+    meta["items"][2]["personal"] = json!(true);
+    let code = api_resource(&app, meta, false).await;
+    let mut b = Browser::signed_in(&app.base, "steward.a", PASSWORD).await;
+    let edit = format!("/console/resources/{code}/edit");
+    let page = b.get(&edit).await;
+    let at = page
+        .body
+        .find("id=\"item-2-personal\"")
+        .expect("a personal box");
+    assert!(
+        page.body[at..at + 120].contains("checked"),
+        "{}",
+        &page.body[at..at + 120]
+    );
+    assert!(
+        !page.body[page.body.find("id=\"item-1-personal\"").unwrap()..][..120].contains("checked")
+    );
+
+    let mut form = with(&good_form("个人信息标记"), "item-1-personal", "1");
+    form = with(&form, "op", "save");
+    let saved = post_form(&mut b, &edit, &edit, &form).await;
+    assert!(saved.status.is_redirection(), "{}", saved.body);
+    let steward = app.login("steward.a").await;
+    let (_, v) = app
+        .get(&format!("/api/v1/catalog/resources/{code}"), Some(&steward))
+        .await;
+    let items = &v["draft"]["meta"]["items"];
+    assert_eq!(items[1]["personal"], json!(true), "{v}");
+    assert!(items[0].get("personal").is_none(), "{v}");
+}

@@ -174,6 +174,7 @@ pub struct ItemView {
     pub length: String,
     pub required: bool,
     pub key: bool,
+    pub personal: bool,
     pub grades: Vec<Choice>,
     pub description: String,
     pub first: bool,
