@@ -559,6 +559,98 @@ impl Registration {
     }
 }
 
+/// One resource in a yearly open plan: when in the year it is to be opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanItem {
+    pub resource: String,
+    /// 1 to 4.
+    pub quarter: u8,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// 年度开放计划: what a department will open in a year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanInput {
+    pub org: String,
+    pub year: i32,
+    pub items: Vec<PlanItem>,
+}
+
+impl PlanInput {
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut errs = Errors::default();
+        if !(2000..=2100).contains(&self.year) {
+            errs.push(FieldError::new(
+                "year",
+                "invalid_year",
+                "年度应为四位年份",
+                "`year` is a four-digit year",
+            ));
+        }
+        if self.items.is_empty() || self.items.len() > 2000 {
+            errs.push(FieldError::new(
+                "items",
+                "empty_plan",
+                "开放计划应列出 1 至 2000 个资源",
+                "a plan lists 1 to 2000 resources",
+            ));
+        }
+        for (n, i) in self.items.iter().enumerate() {
+            if !(1..=4).contains(&i.quarter) {
+                errs.push(FieldError::new(
+                    format!("items[{n}].quarter"),
+                    "invalid_quarter",
+                    "季度应为 1 至 4",
+                    "`quarter` is 1 to 4",
+                ));
+            }
+            if i.note.chars().count() > 500 {
+                errs.push(FieldError::too_long(format!("items[{n}].note"), 500));
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (n, i) in self.items.iter().enumerate() {
+            if !seen.insert(i.resource.as_str()) {
+                errs.push(FieldError::new(
+                    format!("items[{n}].resource"),
+                    "duplicate",
+                    "同一资源在计划中只能出现一次",
+                    "a resource appears once in a plan",
+                ));
+            }
+        }
+        errs.into_result()
+    }
+}
+
+/// Whether a resource may be released under the provider's plan: the approved plan of the
+/// release's year must list it (开放目录和年度开放计划经审核后方可开放).
+pub fn require_planned(planned: bool, year: i32) -> Result<(), DomainError> {
+    if planned {
+        return Ok(());
+    }
+    Err(DomainError::conflict(
+        "not_in_open_plan",
+        format!("该资源不在提供部门经审核的 {year} 年度开放计划中：请先将其列入计划并经平台运营方审核"),
+        format!("the resource is not in its provider's approved open plan for {year}: add it to the plan and have the operator approve it first"),
+    ))
+}
+
+/// A resource on the open negative list is never opened.
+pub fn require_not_negative(on_list: bool) -> Result<(), DomainError> {
+    if !on_list {
+        return Ok(());
+    }
+    Err(DomainError::conflict(
+        "on_open_negative_list",
+        "该资源列入开放负面清单，不予开放",
+        "the resource is on the open negative list and is not opened",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

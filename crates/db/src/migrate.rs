@@ -106,6 +106,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0015_open_public.sql"),
         postgres: include_str!("migrations/postgres/0015_open_public.sql"),
     },
+    Migration {
+        version: 16,
+        name: "open_governance",
+        sqlite: include_str!("migrations/sqlite/0016_open_governance.sql"),
+        postgres: include_str!("migrations/postgres/0016_open_governance.sql"),
+    },
 ];
 
 /// The migration that moves an SQLite database's audit log to its own file. It has a first

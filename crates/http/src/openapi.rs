@@ -61,6 +61,12 @@ pub const PATHS: &[Op] = &[
     ("post", "/api/v1/open/releases/{code}/release", "审核开放 Release", "Puts a proposed resource on the portal; its public items are copied within a second.", None, ADMIN),
     ("post", "/api/v1/open/releases/{code}/return", "退回开放申请 Send back", "", Some("Reason"), ADMIN),
     ("post", "/api/v1/open/releases/{code}/withdraw", "撤回开放 Withdraw", "Takes it off the portal at once; its name stays reserved.", Some("Reason"), "平台管理员或提供方数据管理员 operator or the provider's steward"),
+    ("get", "/api/v1/open/negative-list", "开放负面清单 Open negative list", "Resources that are never opened, each with its legal basis.", None, USER),
+    ("post", "/api/v1/open/negative-list", "列入开放负面清单 Put on the list", "With the legal basis and reason; a release of the resource ends at once.", Some("NegativeInput"), ADMIN),
+    ("post", "/api/v1/open/negative-list/{code}/remove", "移出开放负面清单 Take off the list", "", Some("Reason"), ADMIN),
+    ("get", "/api/v1/open/plans", "年度开放计划 Yearly open plans", "A steward's departments'; all for the operator and auditors.", None, "数据管理员、平台管理员或审计人员 stewards, operator, auditors"),
+    ("post", "/api/v1/open/plans", "提交年度开放计划 Submit a yearly open plan", "The department's resources to open in the year, each with its quarter. A resource is released only when the provider's approved plan for the year lists it.", Some("PlanInput"), STEWARD),
+    ("post", "/api/v1/open/plans/{id}/review", "审核开放计划 Review a plan", "Approving replaces the year's earlier approved plan; returning needs the reason.", Some("PlanReview"), ADMIN),
     ("post", "/api/v1/public/register", "公众注册 Register as a member of the public", "A person or a company registers to apply for 有条件开放 data, ask for data and give feedback. The account has no staff role; its creation is sealed in the audit log.", Some("Registration"), "任何人 anyone"),
     ("get", "/api/v1/open/applications", "开放数据申请 Applications for conditionally open data", "A member's own; a provider's stewards' for their datasets; all for the operator and auditors.", None, USER),
     ("post", "/api/v1/open/applications", "申请有条件开放数据 Apply", "For a released 有条件开放 dataset, with the purpose and the data-use agreement accepted. The provider answers within the configured working days (default 10).", Some("ApplicationInput"), "注册的个人或企业用户 a registered member of the public"),
@@ -288,6 +294,14 @@ fn schemas() -> Value {
         "OpenSettings": {"type": "object", "required": ["application_days", "request_days", "feedback_days", "min_cell"], "additionalProperties": false, "properties": {
             "application_days": {"type": "integer", "minimum": 1, "maximum": 60}, "request_days": {"type": "integer", "minimum": 1, "maximum": 60},
             "feedback_days": {"type": "integer", "minimum": 1, "maximum": 60}, "min_cell": {"type": "integer", "minimum": 1, "maximum": 1000}}},
+        "NegativeInput": {"type": "object", "required": ["resource", "legal_basis", "reason"], "additionalProperties": false, "properties": {
+            "resource": s("resource code"), "legal_basis": s("法律法规依据"), "reason": s("理由")}},
+        "PlanInput": {"type": "object", "required": ["org", "year", "items"], "additionalProperties": false, "properties": {
+            "org": s("department"), "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
+            "items": {"type": "array", "minItems": 1, "maxItems": 2000, "items": {"type": "object", "required": ["resource", "quarter"], "additionalProperties": false, "properties": {
+                "resource": s("resource code"), "quarter": {"type": "integer", "minimum": 1, "maximum": 4}, "note": s("说明")}}}}},
+        "PlanReview": {"type": "object", "required": ["approve"], "additionalProperties": false, "properties": {
+            "approve": {"type": "boolean"}, "reason": s("退回理由 (required to return)")}},
         "AssessmentCheck": {"type": "object", "required": ["passed", "note"], "additionalProperties": false, "properties": {
             "passed": {"type": "boolean"}, "note": s("发现与处理 what was checked and found")}},
     });

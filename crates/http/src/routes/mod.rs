@@ -109,6 +109,19 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/open/releases/{code}/withdraw",
             post(open::withdraw),
         )
+        .route(
+            "/api/v1/open/negative-list",
+            get(open::negative_list).post(open::add_negative),
+        )
+        .route(
+            "/api/v1/open/negative-list/{code}/remove",
+            post(open::remove_negative),
+        )
+        .route(
+            "/api/v1/open/plans",
+            get(open::plans).post(open::submit_plan),
+        )
+        .route("/api/v1/open/plans/{id}/review", post(open::review_plan))
         .route("/api/v1/public/register", post(open::register))
         .route(
             "/api/v1/open/applications",

@@ -229,3 +229,88 @@ pub async fn set_settings(
     };
     Ok(Json(st.store.set_open_settings(p, s).await?))
 }
+
+// ---- governance: the open negative list and yearly open plans ----
+
+use shuqiao_core::open::PlanInput;
+use shuqiao_service::open::governance::{NegativeEntry, OpenPlan};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NegativeInput {
+    pub resource: String,
+    pub legal_basis: String,
+    pub reason: String,
+}
+
+pub async fn negative_list(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+) -> ApiResult<Json<Vec<NegativeEntry>>> {
+    Ok(Json(st.store.open_negative_list(p).await?))
+}
+
+pub async fn add_negative(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    _: Gate<Operator>,
+    JsonBody(n): JsonBody<NegativeInput>,
+) -> ApiResult<(StatusCode, Json<NegativeEntry>)> {
+    let e = st
+        .store
+        .add_open_negative(p, &n.resource, &n.legal_basis, &n.reason)
+        .await?;
+    Ok((StatusCode::CREATED, Json(e)))
+}
+
+pub async fn remove_negative(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    _: Gate<Operator>,
+    Path(code): Path<String>,
+    JsonBody(r): JsonBody<Reason>,
+) -> ApiResult<StatusCode> {
+    st.store.remove_open_negative(p, &code, &r.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn plans(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+) -> ApiResult<Json<Vec<OpenPlan>>> {
+    Ok(Json(st.store.open_plans(p).await?))
+}
+
+pub async fn submit_plan(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    _: Gate<Steward>,
+    JsonBody(plan): JsonBody<PlanInput>,
+) -> ApiResult<(StatusCode, Json<OpenPlan>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(st.store.submit_open_plan(p, plan).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanReview {
+    pub approve: bool,
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub async fn review_plan(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    _: Gate<Operator>,
+    Path(id): Path<i64>,
+    JsonBody(r): JsonBody<PlanReview>,
+) -> ApiResult<Json<OpenPlan>> {
+    Ok(Json(
+        st.store
+            .review_open_plan(p, id, r.approve, &r.reason)
+            .await?,
+    ))
+}

@@ -69,6 +69,8 @@ const ROWS: &[Row] = &[
     Row("POST", "/api/v1/open/releases/{gat_open}/return", Json(r#"{"reason": "请补充评估"}"#), [401, 403, 403, 403, 403, 403, 403, 200]),
     Row("POST", "/api/v1/open/releases/{gat_open}/release", Json("{}"),     [401, 403, 403, 403, 403, 403, 403, 409]),
     Row("GET",  "/api/v1/open/releases", Empty,                              [401, 403, 403, 403, 200, 200, 200, 200]),
+    Row("GET",  "/api/v1/open/negative-list", Empty,                         [401, 403, 200, 200, 200, 200, 200, 200]),
+    Row("POST", "/api/v1/open/plans", Json(r#"{"org": "hi-gat", "year": 2026, "items": [{"resource": "{gat_open}", "quarter": 4}]}"#), [401, 403, 403, 403, 403, 201, 403, 403]),
     Row("GET",  "/api/v1/open/applications", Empty,                          [401, 200, 200, 200, 200, 200, 200, 200]),
     Row("POST", "/api/v1/open/applications", Json(r#"{"dataset": "no-such", "purpose": "研究", "accept_agreement": true}"#), [401, 404, 403, 403, 403, 403, 403, 403]),
     Row("PUT",  "/api/v1/open/settings", Json(r#"{"application_days": 10, "request_days": 15, "feedback_days": 10, "min_cell": 10}"#), [401, 403, 403, 403, 403, 403, 403, 200]),

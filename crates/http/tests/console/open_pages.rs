@@ -7,6 +7,17 @@ use shuqiao_service::testkit::{self, PASSWORD};
 use crate::client::Browser;
 use crate::support::{app, App};
 
+fn steward_principal() -> shuqiao_core::account::Principal {
+    shuqiao_core::account::Principal::Person {
+        username: "steward.a".into(),
+        org: "d-a".into(),
+        roles: vec![shuqiao_core::account::RoleBinding {
+            role: shuqiao_core::account::Role::DataSteward,
+            org: "d-a".into(),
+        }],
+    }
+}
+
 /// A published, open resource of `d-a` with one item graded 一般.
 async fn open_resource(app: &App) -> String {
     let mut meta = testkit::sample_meta();
@@ -16,16 +27,11 @@ async fn open_resource(app: &App) -> String {
     meta.share_type = shuqiao_core::catalog::ShareType::Unconditional;
     meta.items[2].grade = shuqiao_core::catalog::Grade::General;
     let store = app.store().await;
-    let steward = shuqiao_core::account::Principal::Person {
-        username: "steward.a".into(),
-        org: "d-a".into(),
-        roles: vec![shuqiao_core::account::RoleBinding {
-            role: shuqiao_core::account::Role::DataSteward,
-            org: "d-a".into(),
-        }],
-    };
     store
-        .catalogue_published(testkit::admin_principal(), vec![(steward, meta)])
+        .catalogue_published(
+            testkit::admin_principal(),
+            vec![(steward_principal(), meta)],
+        )
         .await
         .unwrap()
         .remove(0)
@@ -115,6 +121,37 @@ async fn a_steward_proposes_the_operator_releases_and_the_steward_withdraws() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("无个人信息") && page.body.contains("评估组"));
     let token = page.csrf();
+    // Not in the department's approved open plan for the year: refused, saying so.
+    let early = admin
+        .post(
+            &format!("/console/open/{code}"),
+            &[("csrf", token.as_str()), ("action", "release")],
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    assert!(early.body.contains("年度开放计划"), "{}", early.body);
+    let store = app.store().await;
+    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let year = shuqiao_core::share::calendar::china_day(now_ms).year();
+    let plan = store
+        .submit_open_plan(
+            steward_principal(),
+            shuqiao_core::open::PlanInput {
+                org: "d-a".into(),
+                year,
+                items: vec![shuqiao_core::open::PlanItem {
+                    resource: code.clone(),
+                    quarter: 4,
+                    note: String::new(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .review_open_plan(testkit::admin_principal(), plan.id, true, "")
+        .await
+        .unwrap();
     let released = admin
         .post(
             &format!("/console/open/{code}"),
@@ -122,7 +159,6 @@ async fn a_steward_proposes_the_operator_releases_and_the_steward_withdraws() {
         )
         .await;
     assert_eq!(released.location(), "/console/open?done=released");
-    let store = app.store().await;
     let d = store.open_dataset(&code).await.unwrap();
     assert_eq!(d.slug, "directory-of-institutions");
     // Only the item graded 一般 reaches the portal.

@@ -4,6 +4,7 @@
 //!
 //! Nothing the public reads comes from the resources' own records: the portal reads only its
 //! copy, which never holds an item graded 重要 or 核心 or marked personal (ADR 0006).
+pub mod governance;
 pub mod public;
 pub mod release;
 pub mod rows;

@@ -97,6 +97,7 @@ pub(crate) fn propose(
     let (status, provider, meta) = current_meta(c, code)?;
     open::require_proposer(p, &provider)?;
     open::check_release(status, meta.open_type, a)?;
+    open::require_not_negative(super::governance::on_negative_list(c, code)?)?;
     match state_of(c, code)? {
         Some(ReleaseState::Proposed) => {
             return Err(DomainError::conflict(
@@ -171,6 +172,12 @@ pub(crate) fn review(
     if approve {
         // The resource may have changed since it was proposed.
         open::check_release(status, meta.open_type, &a)?;
+        open::require_not_negative(super::governance::on_negative_list(c, code)?)?;
+        let year = super::governance::year_of(now);
+        open::require_planned(
+            super::governance::planned(c, &meta.provider, code, year)?,
+            year,
+        )?;
         c.execute(
             "UPDATE open_releases SET state = 'released', reviewed_by = $1, reviewed_at = $2,
              released_at = COALESCE(released_at, $2), modified_at = $2 WHERE code = $3",
@@ -341,10 +348,34 @@ pub(crate) fn load_demo(
 ) -> Result<()> {
     use shuqiao_core::catalog::OpenType;
     use shuqiao_core::open::Check;
-    let open = published
+    let open: Vec<_> = published
         .iter()
-        .filter(|(_, m)| m.open_type != OpenType::Closed);
-    for (n, (code, meta)) in open.enumerate() {
+        .filter(|(_, m)| m.open_type != OpenType::Closed)
+        .collect();
+    // Each provider's plan for the year lists its open resources, approved by the operator.
+    let mut providers: Vec<&str> = open.iter().map(|(_, m)| m.provider.as_str()).collect();
+    providers.sort();
+    providers.dedup();
+    for org in providers {
+        let items = open
+            .iter()
+            .filter(|(_, m)| m.provider == org)
+            .enumerate()
+            .map(|(n, (code, _))| shuqiao_core::open::PlanItem {
+                resource: code.clone(),
+                quarter: (n % 4 + 1) as u8,
+                note: String::new(),
+            })
+            .collect();
+        let plan = shuqiao_core::open::PlanInput {
+            org: org.to_string(),
+            year: super::governance::year_of(now),
+            items,
+        };
+        let id = super::governance::submit_plan(c, &shuqiao_demo::steward_of(org), &plan, now)?;
+        super::governance::review_plan(c, &shuqiao_demo::admin(), id, true, "", now)?;
+    }
+    for (n, (code, meta)) in open.into_iter().enumerate() {
         let ok = |note: &str| Check {
             passed: true,
             note: note.to_string(),

@@ -381,4 +381,44 @@ pub async fn open_data_releases_copies_and_reads(s: Store, _t: Arc<AtomicI64>, _
     )
     .await
     .unwrap();
+
+    // The open negative list: listing ends a release at once and bars a new proposal.
+    let code = waiting[0].code.clone();
+    let entry = s
+        .add_open_negative(
+            admin.clone(),
+            &code,
+            "《数据安全法》第二十一条",
+            "涉及重要数据",
+        )
+        .await
+        .unwrap();
+    assert_eq!(entry.code, code);
+    assert!(s.open_dataset(&waiting[0].slug).await.is_err());
+    let again = s
+        .propose_open(
+            shuqiao_demo::steward_of(&waiting[0].provider),
+            &code,
+            assessment(),
+        )
+        .await
+        .unwrap_err();
+    match again {
+        StoreError::Domain(DomainError::Conflict { code, .. }) => {
+            assert_eq!(code, "on_open_negative_list")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.open_negative_list(admin.clone()).await.unwrap().len(), 1);
+    s.remove_open_negative(admin.clone(), &code, "已脱敏")
+        .await
+        .unwrap();
+    assert!(s
+        .open_negative_list(admin.clone())
+        .await
+        .unwrap()
+        .is_empty());
+    // Every demo provider's plan for the year is approved.
+    let plans = s.open_plans(admin.clone()).await.unwrap();
+    assert!(!plans.is_empty() && plans.iter().all(|p| p.status == "approved"));
 }
