@@ -303,7 +303,7 @@ pub fn suppress_small(count: u64, min: u64) -> Option<u64> {
 
 /// The longest value the portal indexes for exact filters; longer text is searched, not
 /// filtered on.
-pub const MAX_FILTER_VALUE: usize = 64;
+pub const MAX_FILTER_VALUE: usize = 100;
 
 /// Whether the portal keeps an exact-value index of this item (codes, dates, numbers, short
 /// names), so filters on it answer from the index.

@@ -122,6 +122,7 @@ pub fn routes() -> Router<AppState> {
             get(open::plans).post(open::submit_plan),
         )
         .route("/api/v1/open/plans/{id}/review", post(open::review_plan))
+        .route("/api/v1/open/datasets/{slug}/counts", get(open::counts))
         .route("/api/v1/public/register", post(open::register))
         .route(
             "/api/v1/open/applications",

@@ -314,3 +314,19 @@ pub async fn review_plan(
             .await?,
     ))
 }
+
+/// Public statistics of a released dataset: rows by the values of one field, small counts
+/// left out.
+pub async fn counts(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<shuqiao_service::open::rows::FieldCounts>> {
+    if let Some(k) = q.keys().find(|k| !["field", "limit"].contains(&k.as_str())) {
+        return Err(bad_param(k, "field, limit"));
+    }
+    let field = q.get("field").cloned().unwrap_or_default();
+    let limit = parse_number(&q, "limit", 50, 1000)?;
+    let d = st.store.open_dataset(&slug).await?;
+    Ok(Json(st.store.open_counts(d, &field, limit as usize).await?))
+}

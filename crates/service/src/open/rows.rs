@@ -257,3 +257,82 @@ impl Store {
         .await
     }
 }
+
+/// One value of a field and how many rows hold it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ValueCount {
+    pub value: String,
+    pub count: u64,
+}
+
+/// The counts of a field's values, the largest first, at most `limit`. A value held by fewer
+/// rows than the smallest count the public may see is left out, value and count alike, so
+/// nobody is singled out by a count of one or two; only how many were left out is given.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FieldCounts {
+    pub field: String,
+    pub min_cell: u64,
+    pub values: Vec<ValueCount>,
+    pub suppressed_values: usize,
+}
+
+impl Store {
+    /// How many rows hold each value of a filterable public field, from the cell index, with
+    /// counts below the operator's smallest count suppressed.
+    pub async fn open_counts(
+        &self,
+        d: std::sync::Arc<OpenDataset>,
+        field: &str,
+        limit: usize,
+    ) -> Result<FieldCounts> {
+        let item = d.items.iter().find(|i| i.code == field);
+        match item {
+            None => return Err(DomainError::one(unknown_field("field", field)).into()),
+            Some(i) if !open::is_filterable(i) => {
+                return Err(DomainError::one(FieldError::new(
+                    "field",
+                    "not_filterable",
+                    format!("字段「{field}」是长文本，不能分组统计"),
+                    format!("`{field}` is long text and cannot be counted by value"),
+                ))
+                .into())
+            }
+            Some(_) => {}
+        }
+        let field = field.to_string();
+        self.read(move |c| {
+            let min_cell = super::public::settings(c)?.min_cell;
+            let ds = c
+                .query_one(
+                    "SELECT ds FROM open_releases WHERE code = $1 AND state = 'released'",
+                    params![&d.code],
+                )?
+                .ok_or_else(super::dataset_not_found)?
+                .int(0)?;
+            let rows = c.query(
+                "SELECT value, COUNT(*) AS n FROM open_cells WHERE ds = $1 AND field = $2
+                 GROUP BY value ORDER BY n DESC, value",
+                params![ds, &field],
+            )?;
+            let mut values = Vec::new();
+            let mut suppressed_values = 0;
+            for r in rows {
+                match open::suppress_small(r.int(1)? as u64, min_cell) {
+                    Some(count) if values.len() < limit.clamp(1, 1000) => values.push(ValueCount {
+                        value: r.text(0)?,
+                        count,
+                    }),
+                    Some(_) => {}
+                    None => suppressed_values += 1,
+                }
+            }
+            Ok(FieldCounts {
+                field,
+                min_cell,
+                values,
+                suppressed_values,
+            })
+        })
+        .await
+    }
+}

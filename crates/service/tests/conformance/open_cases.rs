@@ -136,6 +136,27 @@ pub async fn open_data_releases_copies_and_reads(s: Store, _t: Arc<AtomicI64>, _
         .unwrap();
     assert_eq!(all.total, Some(240));
     assert!(all.records.iter().all(|(_, r)| !r.contains_key("ZZBH")));
+    // Counts by value: exact where at least ten rows hold a value, left out below.
+    // 发证机关: a few authorities issue most licences, some only a handful.
+    let field = "FZJG".to_string();
+    let mut tally: BTreeMap<String, u64> = BTreeMap::new();
+    for (_, r) in &all.records {
+        if let Some(v) = r.get(&field) {
+            *tally.entry(v.clone()).or_default() += 1;
+        }
+    }
+    let counts = s.open_counts(licences.clone(), &field, 1000).await.unwrap();
+    for v in &counts.values {
+        assert_eq!(Some(&v.count), tally.get(&v.value), "{field}={}", v.value);
+        assert!(v.count >= 10);
+    }
+    assert_eq!(
+        counts.suppressed_values,
+        tally.values().filter(|n| **n < 10).count(),
+        "{field}: {tally:?}"
+    );
+    assert_eq!(counts.values.len() + counts.suppressed_values, tally.len());
+    assert!(s.open_counts(licences.clone(), "ZZBH", 10).await.is_err());
     let e = s
         .open_rows(
             licences.clone(),
