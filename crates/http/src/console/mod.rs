@@ -12,6 +12,7 @@ mod collect_pages;
 pub mod i18n;
 // The consumer department's pages: search, requests, grants and needs.
 mod consumer_pages;
+mod open_answers;
 mod open_pages;
 mod pages;
 // Decisions: answering applications, reviewing the negative list, publishing resources.
@@ -186,6 +187,24 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/console/reviews", get(admin_figures::reviews))
         .route("/console/open", get(open_pages::list))
+        .route(
+            "/console/open/applications",
+            get(open_answers::applications),
+        )
+        .route(
+            "/console/open/applications/{id}",
+            post(open_answers::answer_application),
+        )
+        .route("/console/open/requests", get(open_answers::requests))
+        .route(
+            "/console/open/requests/{id}",
+            post(open_answers::answer_request),
+        )
+        .route("/console/open/feedback", get(open_answers::feedback))
+        .route(
+            "/console/open/feedback/{id}",
+            post(open_answers::answer_feedback),
+        )
         .route(
             "/console/open/propose/{code}",
             get(open_pages::propose_form).post(open_pages::propose),

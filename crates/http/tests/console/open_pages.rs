@@ -194,3 +194,224 @@ async fn a_steward_proposes_the_operator_releases_and_the_steward_withdraws() {
     assert_eq!(gone.location(), "/console/open?done=withdrawn");
     assert!(store.open_dataset(&code).await.is_err());
 }
+
+/// A released dataset of `d-a`, 有条件开放 when `conditional`.
+async fn released(app: &App, conditional: bool) -> String {
+    let store = app.store().await;
+    let mut meta = testkit::sample_meta();
+    meta.name = if conditional {
+        "有条件名录"
+    } else {
+        "无条件名录"
+    }
+    .into();
+    meta.name_en = if conditional {
+        "Conditional directory"
+    } else {
+        "Open directory"
+    }
+    .into();
+    meta.share_type = shuqiao_core::catalog::ShareType::Unconditional;
+    meta.items[2].grade = shuqiao_core::catalog::Grade::General;
+    if conditional {
+        meta.open_type = shuqiao_core::catalog::OpenType::Conditional;
+        meta.open_condition = Some("仅限科研用途".into());
+    } else {
+        meta.open_type = shuqiao_core::catalog::OpenType::Open;
+    }
+    let code = store
+        .catalogue_published(
+            testkit::admin_principal(),
+            vec![(steward_principal(), meta.clone())],
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let plan = store
+        .submit_open_plan(
+            steward_principal(),
+            shuqiao_core::open::PlanInput {
+                org: "d-a".into(),
+                year: shuqiao_core::share::calendar::china_day(now_ms).year(),
+                items: vec![shuqiao_core::open::PlanItem {
+                    resource: code.clone(),
+                    quarter: 1,
+                    note: String::new(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .review_open_plan(testkit::admin_principal(), plan.id, true, "")
+        .await
+        .unwrap();
+    let ok = shuqiao_core::open::Check {
+        passed: true,
+        note: "已核查".into(),
+    };
+    let a = shuqiao_core::open::Assessment {
+        assessor: "评估组".into(),
+        personal_info: ok.clone(),
+        reidentification: ok.clone(),
+        trade_secret: ok,
+        conclusion: meta.open_type,
+        assessed_on: "2026-12-01".into(),
+    };
+    store
+        .propose_open(steward_principal(), &code, a)
+        .await
+        .unwrap();
+    store
+        .review_open(testkit::admin_principal(), &code, true, "")
+        .await
+        .unwrap();
+    code
+}
+
+#[tokio::test]
+async fn the_provider_answers_applications_requests_and_feedback_in_the_console() {
+    let app = app().await;
+    let conditional = released(&app, true).await;
+    let store = app.store().await;
+    store
+        .register_member(shuqiao_core::open::Registration {
+            username: "wang.public".into(),
+            display_name: "王五<script>".into(),
+            kind: "person".into(),
+            contact: "wang@example.cn".into(),
+            password: "Public-pass-2026".into(),
+        })
+        .await
+        .unwrap();
+    let member = shuqiao_core::account::Principal::Person {
+        username: "wang.public".into(),
+        org: "op".into(),
+        roles: vec![],
+    };
+    let d = store.open_dataset(&conditional).await.unwrap();
+    let application = store
+        .apply_open(
+            member.clone(),
+            shuqiao_core::open::ApplicationInput {
+                dataset: d.slug.clone(),
+                purpose: "研究<b>用途</b>".into(),
+                accept_agreement: true,
+            },
+        )
+        .await
+        .unwrap();
+    let request = store
+        .file_open_request(
+            member.clone(),
+            shuqiao_core::open::RequestInput {
+                title: "公交线路".into(),
+                description: "希望开放公交线路".into(),
+                org: Some("d-a".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let fb = store
+        .file_feedback(
+            member,
+            shuqiao_core::open::FeedbackInput {
+                dataset: d.slug.clone(),
+                row: None,
+                text: "说明有误".into(),
+            },
+        )
+        .await
+        .unwrap();
+
+    // Another department's steward sees none of it; the provider's sees each with a form.
+    let mut other = Browser::signed_in(&app.base, "steward.b", PASSWORD).await;
+    let page = other.get("/console/open/applications").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains(&d.slug), "{}", page.body);
+    let mut steward = Browser::signed_in(&app.base, "steward.a", PASSWORD).await;
+    let page = steward.get("/console/open/applications").await;
+    assert!(
+        page.body.contains("研究&#60;b&#62;用途&#60;/b&#62;"),
+        "{}",
+        page.body
+    );
+    let action = format!("/console/open/applications/{}", application.id);
+    assert!(page.body.contains(&action));
+    let token = page.csrf();
+    let bad = steward
+        .post(
+            &action,
+            &[
+                ("csrf", token.as_str()),
+                ("decision", "approve"),
+                ("quota_per_day", "0"),
+                ("days", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for anchor in ["quota_per_day", "days"] {
+        assert!(
+            bad.body
+                .contains(&format!("href=\"#app-{}-{anchor}\"", application.id)),
+            "{}",
+            bad.body
+        );
+    }
+    let ok = steward
+        .post(
+            &action,
+            &[
+                ("csrf", token.as_str()),
+                ("decision", "approve"),
+                ("quota_per_day", "100"),
+                ("days", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.location(), "/console/open/applications?done=1");
+    let answered = store.open_applications(steward_principal()).await.unwrap();
+    assert_eq!(answered[0].status, "approved");
+    assert_eq!(answered[0].quota_per_day, Some(100));
+
+    // The request and the feedback.
+    let page = steward.get("/console/open/requests").await;
+    assert!(page.body.contains("公交线路"));
+    let token = page.csrf();
+    let done = steward
+        .post(
+            &format!("/console/open/requests/{}", request.id),
+            &[
+                ("csrf", token.as_str()),
+                ("outcome", "declined"),
+                ("answer", "暂无此数据"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location(), "/console/open/requests?done=1");
+    let page = steward.get("/console/open/feedback").await;
+    assert!(page.body.contains("说明有误"));
+    let token = page.csrf();
+    let forged = steward
+        .post(
+            &format!("/console/open/feedback/{}", fb.id),
+            &[("answer", "已更正")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let done = steward
+        .post(
+            &format!("/console/open/feedback/{}", fb.id),
+            &[("csrf", token.as_str()), ("answer", "已更正")],
+        )
+        .await;
+    assert_eq!(done.location(), "/console/open/feedback?done=1");
+    // A consumer user handles no data requests.
+    let mut user = Browser::signed_in(&app.base, "user.a", PASSWORD).await;
+    assert_eq!(
+        user.get("/console/open/requests").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
