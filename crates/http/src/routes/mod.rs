@@ -16,7 +16,7 @@ use crate::AppState;
 /// Every route of the API; `openapi::PATHS` must list the same ones (a test checks).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(meta::landing))
+        .route("/about", get(meta::landing))
         .route("/docs", get(meta::docs))
         .route("/api/v1/health", get(meta::health))
         .route("/api/v1/ready", get(meta::ready))
