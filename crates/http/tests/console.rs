@@ -11,6 +11,9 @@ mod crawl;
 mod decisions;
 #[path = "console/pages.rs"]
 mod pages;
+// The public open-data portal.
+#[path = "console/portal.rs"]
+mod portal;
 // The operator's administration pages and the reviewers' queue.
 #[path = "console/operator_pages.rs"]
 mod operator_pages;
