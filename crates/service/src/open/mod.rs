@@ -191,7 +191,7 @@ fn load_released(
          WHERE {cond} AND r.status = 'published'"
     );
     let mut out = Vec::new();
-    for row in c.query(&sql, &args)? {
+    for row in c.query(&sql, args)? {
         let code = row.text(0)?;
         let released = row.text(11)? == "released";
         out.push((
@@ -546,7 +546,7 @@ fn history(c: &mut dyn Conn, code: &str, limit: usize) -> Result<Vec<HistoryEntr
             deleted: r.int(3)?,
         });
     }
-    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out.sort_by_key(|e| std::cmp::Reverse(e.at));
     out.truncate(limit as usize);
     Ok(out)
 }
