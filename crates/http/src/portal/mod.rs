@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/datasets/{slug}/data.json", get(files::json))
         .route("/datasets/{slug}/data.xlsx", get(files::xlsx))
         .route("/datasets/{slug}/feed.atom", get(feed::dataset))
+        .route("/datasets/{slug}/{*rest}", get(pages::not_found))
         .route("/feed.atom", get(feed::site))
         .route("/lang/{code}", get(pages::switch_language))
         .route("/assets/{name}", get(crate::console::assets::serve))

@@ -650,6 +650,11 @@ pub(crate) fn change_text(t: &Strings, e: &shuqiao_service::open::HistoryEntry) 
     }
 }
 
+/// Any other address under a dataset: the portal's own 404 page, not the API's.
+pub async fn not_found(headers: HeaderMap) -> PortalError {
+    PortalError::NotFound(lang_of(&headers))
+}
+
 #[derive(serde::Deserialize)]
 pub struct NextQuery {
     next: Option<String>,

@@ -394,6 +394,7 @@ async fn an_unreleased_dataset_answers_as_a_missing_one() {
         format!("/datasets/{}", d.code),
         format!("/datasets/{}", d.id),
         "/datasets/No%20Such".to_string(),
+        format!("/datasets/{slug}/data.exe"),
     ] {
         let p = b.get(&path).await;
         assert_eq!(p.status, StatusCode::NOT_FOUND, "{path}");
@@ -440,4 +441,50 @@ async fn a_conditional_dataset_shows_its_dictionary_but_no_data() {
     let data = b.get(&format!("/datasets/{}/data.csv", cond.slug)).await;
     assert_eq!(data.status, StatusCode::FORBIDDEN);
     assert!(data.body.contains("需申请后使用"));
+}
+
+/// A provider's steward names the dataset with markup and republishes it: every page and the
+/// feed show the text, escaped, and never the markup.
+#[tokio::test]
+async fn a_hostile_dataset_name_is_escaped_everywhere() {
+    let (app, slug) = portal_app().await;
+    let s = app.store().await;
+    let d = companies(&app).await;
+    let steward = shuqiao_demo::steward_of(&d.provider);
+    let mut meta = s
+        .get_resource(steward.clone(), &d.code)
+        .await
+        .unwrap()
+        .current
+        .unwrap()
+        .meta;
+    meta.name = "企业登记信息<img src=x onerror=alert(1)>".into();
+    meta.summary = "\"><script>alert(2)</script>".into();
+    s.update_resource(steward.clone(), &d.code, meta)
+        .await
+        .unwrap();
+    s.submit_resource(steward, &d.code).await.unwrap();
+    s.publish_resource(shuqiao_demo::admin(), &d.code)
+        .await
+        .unwrap();
+    s.sync_open_data().await.unwrap();
+    let mut b = Browser::new(&app.base);
+    for path in [
+        "/".to_string(),
+        "/datasets?q=%E4%BC%81%E4%B8%9A".to_string(),
+        format!("/datasets/{slug}"),
+        format!("/datasets/{slug}/history"),
+        "/feed.atom".to_string(),
+        format!("/datasets/{slug}/feed.atom"),
+    ] {
+        let p = b.get(&path).await;
+        assert_eq!(p.status, StatusCode::OK, "{path}");
+        assert!(!p.body.contains("<img src=x"), "{path}");
+        assert!(!p.body.contains("<script>alert(2)"), "{path}");
+    }
+    let page = b.get(&format!("/datasets/{slug}")).await;
+    assert!(page
+        .body
+        .contains("企业登记信息&#60;img src=x onerror=alert(1)&#62;"));
+    assert!(page.body.contains("&#34;&#62;&#60;script&#62;alert(2)"));
 }
