@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 mod json_problems;
 pub mod openapi;
+pub mod portal;
 pub mod routes;
 pub mod webhook;
 
@@ -30,8 +31,8 @@ pub struct AppState {
     pub console: console::Settings,
 }
 
-/// The API and the console. The console is merged after the API's problem+json layer, so its
-/// error pages stay pages.
+/// The API, the console and the open-data portal. The console and the portal are merged after
+/// the API's problem+json layer, so their error pages stay pages.
 pub fn router(state: AppState) -> Router {
     routes::routes()
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
             error::problem_for_bare_errors,
         ))
         .merge(console::routes().layer(DefaultBodyLimit::max(console::MAX_FORM)))
+        .merge(portal::routes().layer(DefaultBodyLimit::max(console::MAX_FORM)))
         .layer(axum::middleware::from_fn(error::refuse_long_uris))
         .layer(axum::middleware::from_fn(error::close_when_body_unread))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))

@@ -14,6 +14,9 @@ mod pages;
 // Opening data: proposals with the security assessment, releases, withdrawals.
 #[path = "console/open_pages.rs"]
 mod open_pages;
+// The public open-data portal.
+#[path = "console/portal.rs"]
+mod portal;
 // The operator's administration pages and the reviewers' queue.
 #[path = "console/operator_pages.rs"]
 mod operator_pages;

@@ -63,6 +63,26 @@ static UPLOAD: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+/// The portal's stylesheet: the console's colours and type, a public page's layout.
+static PORTAL_CSS: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        "portal",
+        "css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/portal.css"),
+    )
+});
+
+/// Where the portal's pages find their assets: the same files, served at `/assets/` too, so
+/// public pages never point into the console.
+pub fn portal_hrefs() -> (String, String, String) {
+    (
+        format!("/assets/{}", PORTAL_CSS.name),
+        format!("/assets/{}", HTMX.name),
+        format!("/assets/{}", COPY.name),
+    )
+}
+
 /// Where the upload form loads its script from.
 pub fn upload_src() -> String {
     format!("/console/assets/{}", UPLOAD.name)
@@ -99,7 +119,7 @@ pub fn htmx_src() -> String {
 }
 
 pub async fn serve(Path(name): Path<String>) -> Response {
-    let Some(asset) = [&*CSS, &*HTMX, &*VERIFY, &*UPLOAD, &*COPY]
+    let Some(asset) = [&*CSS, &*HTMX, &*VERIFY, &*UPLOAD, &*COPY, &*PORTAL_CSS]
         .into_iter()
         .find(|a| a.name == name)
     else {

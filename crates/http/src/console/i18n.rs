@@ -60,7 +60,7 @@ impl Lang {
 
 macro_rules! strings {
     ($($key:ident: $zh:literal, $en:literal;)+) => {
-        /// The console's words in one language.
+        /// The pages' words in one language.
         pub struct Strings {
             $(pub $key: &'static str,)+
         }
@@ -68,6 +68,8 @@ macro_rules! strings {
         pub const EN: Strings = Strings { $($key: $en,)+ };
     };
 }
+// The portal keeps its own table of pairs, made the same way.
+pub(crate) use strings;
 
 strings! {
     product: "数桥 政务数据共享交换平台", "Shuqiao data sharing and exchange platform";

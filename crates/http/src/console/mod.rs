@@ -5,7 +5,7 @@
 // the reviewers' queue.
 mod admin_figures;
 mod admin_pages;
-mod assets;
+pub(crate) mod assets;
 mod audit_pages;
 // The provider steward's collection: uploads, batches, connectors.
 mod collect_pages;
@@ -20,8 +20,8 @@ mod decisions;
 pub mod session;
 // The steward's catalogue: a department's resources, the resource form, versions.
 mod steward_catalog;
-mod text;
-mod views;
+pub(crate) mod text;
+pub(crate) mod views;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -18,7 +18,7 @@ use crate::AppState;
 /// Every route of the API; `openapi::PATHS` must list the same ones (a test checks).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(meta::landing))
+        .route("/about", get(meta::landing))
         .route("/docs", get(meta::docs))
         .route("/catalog.ttl", get(catalogue::catalog_ttl))
         .route("/catalog.jsonld", get(catalogue::catalog_jsonld))

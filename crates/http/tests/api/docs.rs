@@ -19,7 +19,7 @@ async fn health_openapi_landing_and_docs() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(doc["openapi"], "3.0.3");
     assert!(doc["paths"]["/api/v1/catalog/resources"]["get"].is_object());
-    let (_, landing) = app.get("/", None).await;
+    let (_, landing) = app.get("/about", None).await;
     let landing = landing.as_str().unwrap().to_string();
     assert!(
         landing.contains("演示账号")

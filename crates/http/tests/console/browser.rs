@@ -1721,3 +1721,150 @@ async fn reviewers_journey(c: &Client, base: &str, id: i64) -> Step {
     save_screenshot(c, &screenshot_dir().join("console-admin-grant-ended.png")).await;
     Ok(())
 }
+
+/// The open-data portal in chromium: search 企业 from the home page, open 企业登记信息, see its
+/// preview, filter a column (htmx swaps only the table and keeps the address in step), fetch
+/// the CSV its link names, and switch to English. axe-core checks the home, search and dataset
+/// pages on the way.
+#[tokio::test]
+async fn portal_search_preview_filter_and_download_in_chromium() {
+    if browser_missing() {
+        return;
+    }
+    let (app, slug) = crate::portal::portal_app().await;
+    let (_driver, client) = start_browser().await;
+    let outcome = portal_journey(&client, &app.base, &slug).await;
+    if let Err(e) = &outcome {
+        let shot = screenshot_dir().join("failure-portal.png");
+        save_screenshot(&client, &shot).await;
+        let _ = client.clone().close().await;
+        panic!("{e}\n(screenshot: {})", shot.display());
+    }
+    let _ = client.close().await;
+}
+
+async fn portal_journey(c: &Client, base: &str, slug: &str) -> Step {
+    c.goto(&format!("{base}/"))
+        .await
+        .map_err(fail("open the portal"))?;
+    expect_lang(c, "zh-CN").await?;
+    check_accessibility(c, "portal home").await?;
+    save_screenshot(c, &screenshot_dir().join("portal-home.png")).await;
+    c.find(Locator::Css("#home-q"))
+        .await
+        .map_err(fail("the home search box"))?
+        .send_keys(&format!("企业{ENTER}"))
+        .await
+        .map_err(fail("search 企业"))?;
+    wait_for_path(c, "/datasets").await?;
+    check_accessibility(c, "portal search").await?;
+    c.find(Locator::Css(&format!("a[href='/datasets/{slug}']")))
+        .await
+        .map_err(fail("企业登记信息 among the results"))?
+        .click()
+        .await
+        .map_err(fail("open 企业登记信息"))?;
+    wait_for_path(c, &format!("/datasets/{slug}")).await?;
+    check_accessibility(c, "dataset page").await?;
+    save_screenshot(c, &screenshot_dir().join("portal-dataset.png")).await;
+    let rows = count(c, "#preview-table tbody tr").await?;
+    if rows != 20 {
+        return Err(format!("the preview shows 20 rows, showed {rows}"));
+    }
+
+    // Filter 企业类型 (the third column) by the first row's value.
+    let kind = c
+        .execute(
+            "return document.querySelector('#preview-table tbody tr td:nth-child(3)').textContent;",
+            vec![],
+        )
+        .await
+        .map_err(fail("read the first row"))?
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    c.execute("window.stillTheSamePage = true;", vec![])
+        .await
+        .map_err(fail("mark the page"))?;
+    c.find(Locator::Css("#filter-QYLX"))
+        .await
+        .map_err(fail("the 企业类型 filter"))?
+        .send_keys(&format!("{kind}{ENTER}"))
+        .await
+        .map_err(fail("filter by 企业类型"))?;
+    let check = format!(
+        "const cells = [...document.querySelectorAll('#preview-table tbody tr td:nth-child(3)')];
+         return location.search.includes('f.QYLX=') && cells.length > 0
+           && cells.every(td => td.textContent === {kind:?});"
+    );
+    wait_for(c, "the filtered table", |c| {
+        let check = check.clone();
+        async move {
+            Ok(c.execute(&check, vec![])
+                .await
+                .map_err(fail("read the table"))?
+                == Value::Bool(true))
+        }
+    })
+    .await?;
+    let same = c
+        .execute("return window.stillTheSamePage === true;", vec![])
+        .await
+        .map_err(fail("read the mark"))?;
+    if same != Value::Bool(true) {
+        return Err("htmx should have swapped the table in place, not loaded a page".into());
+    }
+
+    // The CSV link's file, fetched as the page would.
+    let href = c
+        .find(Locator::Css("a[href$='/data.csv']"))
+        .await
+        .map_err(fail("the CSV link"))?
+        .attr("href")
+        .await
+        .map_err(fail("its href"))?
+        .unwrap_or_default();
+    if href != format!("/datasets/{slug}/data.csv") {
+        return Err(format!("the CSV link points at {href}"));
+    }
+    let got = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.text().then(t =>
+               done([r.status, r.headers.get('content-type'), t.split('\\r\\n').length])))
+               .catch(e => done([0, String(e), 0]));",
+            vec![Value::from(href.clone())],
+        )
+        .await
+        .map_err(fail("fetch the CSV"))?;
+    if got[0] != 200 || got[1] != "text/csv; charset=utf-8" || got[2].as_u64() < Some(60) {
+        return Err(format!("the CSV download answered {got}"));
+    }
+    let direct = reqwest::get(format!("{base}{href}"))
+        .await
+        .map_err(|e| e.to_string())?
+        .bytes()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !direct.starts_with("\u{feff}".as_bytes()) {
+        return Err("the CSV starts with a UTF-8 BOM".into());
+    }
+
+    // English, for the whole site.
+    c.find(Locator::Css("a.lang-switch"))
+        .await
+        .map_err(fail("the language switch"))?
+        .click()
+        .await
+        .map_err(fail("switch language"))?;
+    wait_for_lang(c, "en").await?;
+    let heading = text_of(c, "h1").await?;
+    if heading != "Enterprise registration information" {
+        return Err(format!("English heading: {heading}"));
+    }
+    check_accessibility(c, "dataset page in English").await?;
+    c.goto(&format!("{base}/datasets"))
+        .await
+        .map_err(fail("the search in English"))?;
+    expect_lang(c, "en").await
+}

@@ -217,6 +217,26 @@ pub async fn open_data_releases_copies_and_reads(s: Store, _t: Arc<AtomicI64>, _
     let mut sorted = codes.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(codes, sorted, "sorted descending");
+    // Without a sort, a common value walks the rows in id order instead of listing their
+    // ids: the same rows either way.
+    let page_of = |sort: Vec<(String, bool)>| {
+        s.open_rows(
+            companies.clone(),
+            RowQuery {
+                filters: vec![("QYLX".into(), vec![kind.clone()])],
+                limit: 7,
+                offset: 3,
+                include_total: true,
+                sort,
+                ..Default::default()
+            },
+        )
+    };
+    let walked = page_of(vec![]).await.unwrap();
+    let listed = page_of(vec![("_id".into(), false)]).await.unwrap();
+    assert_eq!(walked.total, Some(*n));
+    assert_eq!(walked.records, listed.records);
+    assert!(!walked.records.is_empty());
     let name = rows.records[7].1["QYMC"].clone();
     let part: String = name.chars().skip(2).take(3).collect();
     let found = s
