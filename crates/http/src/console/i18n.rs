@@ -1055,5 +1055,27 @@ strings! {
     nav_open_applications: "开放申请答复", "Open-data applications";
     nav_open_requests: "公众数据需求", "Data requests";
     nav_open_feedback: "开放数据纠错", "Open-data feedback";
+    og_plans_title: "年度开放计划", "Yearly open plans";
+    og_plans_intro: "各部门每年提交开放计划，列出当年拟开放的资源及季度，经平台运营方审核通过后，计划内的资源方可开放。审核通过的新计划替代当年原计划。", "Each department submits a yearly open plan listing the resources it will open and in which quarter; a resource is released only once the operator has approved a plan listing it. An approved new plan replaces the year's earlier one.";
+    og_plan_new: "提交开放计划", "Submit a plan";
+    og_year: "年度", "Year";
+    og_plan_items: "计划开放的资源", "Resources to open";
+    og_include: "列入", "Include";
+    og_quarter: "季度", "Quarter";
+    og_plan_submit: "提交审核", "Submit for review";
+    og_plans_list: "已提交的计划", "Plans submitted";
+    og_plan_submitted: "待审核", "Waiting for review";
+    og_plan_approved: "已通过", "Approved";
+    og_plan_returned: "已退回", "Returned";
+    og_plan_superseded: "已被替代", "Replaced";
+    og_approve: "审核通过", "Approve";
+    og_neg_title: "开放负面清单", "Open negative list";
+    og_neg_intro: "列入开放负面清单的资源不予开放，每项须有法律法规依据；列入时其开放立即终止。", "Resources on the open negative list are never opened, each on a legal basis; listing one ends its opening at once.";
+    og_neg_empty: "开放负面清单为空。", "The open negative list is empty.";
+    og_neg_change: "列入或移出", "Add or remove";
+    og_neg_add: "列入清单", "Add to the list";
+    og_neg_remove: "移出清单", "Remove from the list";
+    nav_open_plans: "年度开放计划", "Yearly open plans";
+    nav_open_negative: "开放负面清单", "Open negative list";
     op_still_missing: "尚待审核：", "Still missing: ";
 }

@@ -13,6 +13,7 @@ pub mod i18n;
 // The consumer department's pages: search, requests, grants and needs.
 mod consumer_pages;
 mod open_answers;
+mod open_governance;
 mod open_pages;
 mod pages;
 // Decisions: answering applications, reviewing the negative list, publishing resources.
@@ -201,6 +202,18 @@ pub fn routes() -> Router<AppState> {
             post(open_answers::answer_request),
         )
         .route("/console/open/feedback", get(open_answers::feedback))
+        .route(
+            "/console/open/plans",
+            get(open_governance::plans).post(open_governance::submit_plan),
+        )
+        .route(
+            "/console/open/plans/{id}",
+            post(open_governance::review_plan),
+        )
+        .route(
+            "/console/open/negative",
+            get(open_governance::negative).post(open_governance::change_negative),
+        )
         .route(
             "/console/open/feedback/{id}",
             post(open_answers::answer_feedback),

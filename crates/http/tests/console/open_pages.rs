@@ -415,3 +415,121 @@ async fn the_provider_answers_applications_requests_and_feedback_in_the_console(
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn plans_are_submitted_and_reviewed_and_the_negative_list_is_kept_in_the_console() {
+    let app = app().await;
+    let code = open_resource(&app).await;
+    let mut steward = Browser::signed_in(&app.base, "steward.a", PASSWORD).await;
+    let page = steward.get("/console/open/plans").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(&format!("value=\"{code}\"")),
+        "{}",
+        page.body
+    );
+    let token = page.csrf();
+    // Nothing ticked: refused, saying what to do.
+    let empty = steward
+        .post(
+            "/console/open/plans",
+            &[("csrf", token.as_str()), ("year", "2026")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.body.contains("href=\"#plan-form\""), "{}", empty.body);
+    let quarter = format!("quarter-{code}");
+    let done = steward
+        .post(
+            "/console/open/plans",
+            &[
+                ("csrf", token.as_str()),
+                ("year", "2026"),
+                ("resource", code.as_str()),
+                (quarter.as_str(), "2"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        done.location(),
+        "/console/open/plans?done=1",
+        "{}",
+        done.body
+    );
+    let store = app.store().await;
+    let plan = store
+        .open_plans(steward_principal())
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        (plan.status.as_str(), plan.items[0].quarter),
+        ("submitted", 2)
+    );
+
+    // Only the operator reviews; a return needs its reason.
+    let page = steward.get("/console/open/plans").await;
+    assert!(!page
+        .body
+        .contains(&format!("action=\"/console/open/plans/{}\"", plan.id)));
+    let mut admin = Browser::signed_in(&app.base, "admin", PASSWORD).await;
+    let page = admin.get("/console/open/plans").await;
+    let token = page.csrf();
+    let action = format!("/console/open/plans/{}", plan.id);
+    let no_reason = admin
+        .post(
+            &action,
+            &[
+                ("csrf", token.as_str()),
+                ("action", "return"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let approved = admin
+        .post(&action, &[("csrf", token.as_str()), ("action", "approve")])
+        .await;
+    assert_eq!(approved.location(), "/console/open/plans?done=1");
+
+    // The negative list: an unknown resource is refused; a listed one shows with its basis.
+    let page = admin.get("/console/open/negative").await;
+    let token = page.csrf();
+    let unknown = admin
+        .post(
+            "/console/open/negative",
+            &[
+                ("csrf", token.as_str()),
+                ("action", "add"),
+                ("resource", "999999-000001"),
+                ("legal_basis", "x"),
+                ("reason", "y"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let added = admin
+        .post(
+            "/console/open/negative",
+            &[
+                ("csrf", token.as_str()),
+                ("action", "add"),
+                ("resource", code.as_str()),
+                ("legal_basis", "《数据安全法》第二十一条"),
+                ("reason", "涉及重要数据"),
+            ],
+        )
+        .await;
+    assert_eq!(added.location(), "/console/open/negative?done=1");
+    let list = steward.get("/console/open/negative").await;
+    assert!(list.body.contains("《数据安全法》第二十一条"));
+    assert!(
+        !list.body.contains("action=\"/console/open/negative\""),
+        "stewards only read it"
+    );
+    let mut user = Browser::signed_in(&app.base, "user.a", PASSWORD).await;
+    assert_eq!(
+        user.get("/console/open/plans").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
