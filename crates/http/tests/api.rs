@@ -11,6 +11,8 @@ mod authz_matrix;
 mod bodies;
 #[path = "api/catalog.rs"]
 mod catalog;
+#[path = "api/ckan.rs"]
+mod ckan;
 #[path = "api/collect.rs"]
 mod collect;
 #[path = "api/csv_export.rs"]
