@@ -149,9 +149,7 @@ async fn action(
         store: st.store.clone(),
         base,
         path: uri.path().to_string(),
-        query: (method == Method::GET)
-            .then(|| uri.query().map(str::to_string))
-            .flatten(),
+        query: uri.query().map(str::to_string),
     };
     match actions::run(&cx, &name, data).await {
         Ok(result) => json_response(
