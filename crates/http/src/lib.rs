@@ -1,5 +1,6 @@
 //! The HTTP layer: the only crate that knows about HTTP, JSON wire types and the files people
 //! download.
+pub mod ckan;
 pub mod console;
 pub mod dcat;
 pub mod downloads;
@@ -31,14 +32,16 @@ pub struct AppState {
     pub console: console::Settings,
 }
 
-/// The API, the console and the open-data portal. The console and the portal are merged after
-/// the API's problem+json layer, so their error pages stay pages.
+/// The API, CKAN's Action API, the console and the open-data portal. CKAN's API, the console
+/// and the portal are merged after the API's problem+json layer, so their errors stay CKAN's
+/// envelope and pages.
 pub fn router(state: AppState) -> Router {
     routes::routes()
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(
             error::problem_for_bare_errors,
         ))
+        .merge(ckan::routes())
         .merge(console::routes().layer(DefaultBodyLimit::max(console::MAX_FORM)))
         .merge(portal::routes().layer(DefaultBodyLimit::max(console::MAX_FORM)))
         .layer(axum::middleware::from_fn(error::refuse_long_uris))

@@ -13,6 +13,8 @@ mod bodies;
 mod catalog;
 #[path = "api/catalogue.rs"]
 mod catalogue;
+#[path = "api/ckan.rs"]
+mod ckan;
 #[path = "api/collect.rs"]
 mod collect;
 #[path = "api/csv_export.rs"]

@@ -4,6 +4,8 @@
 //!
 //! Nothing the public reads comes from the resources' own records: the portal reads only its
 //! copy, which never holds an item graded 重要 or 核心 or marked personal (ADR 0006).
+pub mod bulk;
+pub mod distributions;
 pub mod governance;
 pub mod public;
 pub mod release;
@@ -71,6 +73,13 @@ pub enum OpenSort {
     ModifiedDesc,
     ModifiedAsc,
     IssuedDesc,
+    IssuedAsc,
+    /// By the public id (what harvesters page by).
+    IdAsc,
+    IdDesc,
+    /// By the Chinese name.
+    TitleAsc,
+    TitleDesc,
 }
 
 /// A search of released datasets. Every filter is optional; a filter with several values
@@ -133,6 +142,8 @@ struct OpenState {
     by_code: HashMap<String, Arc<OpenDataset>>,
     by_slug: HashMap<String, String>,
     by_id: HashMap<String, String>,
+    /// distribution id → code.
+    by_dist: HashMap<String, String>,
     /// term → codes holding it, with a weight.
     postings: HashMap<String, Vec<(String, u32)>>,
 }
@@ -247,6 +258,9 @@ impl OpenState {
         if let Some(old) = self.by_code.remove(code) {
             self.by_slug.remove(&old.slug);
             self.by_id.remove(&old.id);
+            for id in distributions::ids(&old.code) {
+                self.by_dist.remove(&id);
+            }
             for term in terms_of(&old).keys() {
                 if let Some(list) = self.postings.get_mut(term) {
                     list.retain(|(c, _)| c != code);
@@ -265,6 +279,9 @@ impl OpenState {
         }
         self.by_slug.insert(d.slug.clone(), code.clone());
         self.by_id.insert(d.id.clone(), code.clone());
+        for id in distributions::ids(&code) {
+            self.by_dist.insert(id, code.clone());
+        }
         self.by_code.insert(code, Arc::new(d));
     }
 
@@ -352,6 +369,11 @@ fn sort_hits(hits: &mut [(&Arc<OpenDataset>, u32)], sort: OpenSort) {
             OpenSort::ModifiedDesc => b.modified_at.cmp(&a.modified_at),
             OpenSort::ModifiedAsc => a.modified_at.cmp(&b.modified_at),
             OpenSort::IssuedDesc => b.issued_at.cmp(&a.issued_at),
+            OpenSort::IssuedAsc => a.issued_at.cmp(&b.issued_at),
+            OpenSort::IdAsc => a.id.cmp(&b.id),
+            OpenSort::IdDesc => b.id.cmp(&a.id),
+            OpenSort::TitleAsc => a.name.cmp(&b.name),
+            OpenSort::TitleDesc => b.name.cmp(&a.name),
         };
         first.then_with(|| a.slug.cmp(&b.slug))
     });
