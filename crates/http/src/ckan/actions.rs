@@ -28,12 +28,25 @@ pub(crate) fn is_known(name: &str) -> bool {
     ACTIONS.contains(&name)
 }
 
-pub(crate) async fn run(cx: &Ctx, name: &str, data: Data) -> CkanResult<Value> {
+/// An action's result: a JSON value, or JSON text already written (a search's page of
+/// packages is joined from each package's cached text).
+pub(crate) enum Payload {
+    Json(Value),
+    Text(String),
+}
+
+pub(crate) async fn run(cx: &Ctx, name: &str, data: Data) -> CkanResult<Payload> {
+    if name == "package_search" {
+        return package_search(cx, &data).await.map(Payload::Text);
+    }
+    run_json(cx, name, data).await.map(Payload::Json)
+}
+
+async fn run_json(cx: &Ctx, name: &str, data: Data) -> CkanResult<Value> {
     match name {
         "status_show" => Ok(status_show(cx)),
         "package_list" => package_list(cx, &data).await,
         "package_show" => package_show(cx, &data).await,
-        "package_search" => package_search(cx, &data).await,
         "organization_list" => organization_list(cx, &data).await,
         "organization_show" => organization_show(cx, &data).await,
         "group_list" => group_list(cx, &data).await,
@@ -212,7 +225,7 @@ fn facet_values(d: &OpenDataset, field: &str) -> Vec<(String, String)> {
     }
 }
 
-async fn package_search(cx: &Ctx, d: &Data) -> CkanResult<Value> {
+async fn package_search(cx: &Ctx, d: &Data) -> CkanResult<String> {
     let mut p = Problems::default();
     let rows = params::natural(d, "rows", &mut p)
         .unwrap_or(10)
@@ -296,25 +309,33 @@ async fn package_search(cx: &Ctx, d: &Data) -> CkanResult<Value> {
                 .collect::<Vec<_>>()
         })
         .filter(|f| !f.is_empty() && !f.iter().any(|x| x == "*"));
-    let results: Vec<Value> = hits
-        .iter()
-        .skip(start)
-        .take(rows)
-        .map(|ds| {
-            let mut v = dicts::package(&cx.base, ds);
-            if let (Some(fl), Value::Object(m)) = (&fl, &mut v) {
-                m.retain(|k, _| fl.contains(k));
-            }
-            v
-        })
-        .collect();
-    Ok(json!({
+    let head = json!({
         "count": hits.len(),
         "sort": sort_text,
         "facets": facets,
         "search_facets": search_facets,
-        "results": results,
-    }))
+    });
+    // The head's closing brace gives way to the results, each package's text as cached.
+    let mut out = serde_json::to_string(&head).map_err(|_| CkanError::Internal)?;
+    out.pop();
+    out.push_str(",\"results\":[");
+    for (n, ds) in hits.iter().skip(start).take(rows).enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        match &fl {
+            None => out.push_str(&dicts::package_text(&cx.base, ds)),
+            Some(fl) => {
+                let mut v = dicts::package(&cx.base, ds);
+                if let Value::Object(m) = &mut v {
+                    m.retain(|k, _| fl.contains(k));
+                }
+                out.push_str(&serde_json::to_string(&v).map_err(|_| CkanError::Internal)?);
+            }
+        }
+    }
+    out.push_str("]}");
+    Ok(out)
 }
 
 /// CKAN's `sort` of organizations and groups: `name`, `title` or `package_count`, each

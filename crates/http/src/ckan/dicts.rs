@@ -208,3 +208,27 @@ pub(crate) fn package(base: &str, d: &OpenDataset) -> Value {
         "relationships_as_subject": [],
     })
 }
+
+/// A package's JSON text, kept until its dataset changes: the service replaces a dataset's
+/// `Arc` on every change, so the same `Arc` (and address) means the same text. A search of a
+/// thousand packages then joins texts instead of building and writing a thousand values.
+pub(crate) fn package_text(base: &str, d: &std::sync::Arc<OpenDataset>) -> std::sync::Arc<str> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Cache = Mutex<HashMap<String, (Arc<OpenDataset>, String, Arc<str>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Cache::default);
+    if let Some((ds, b, text)) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&d.id) {
+        if Arc::ptr_eq(ds, d) && b == base {
+            return text.clone();
+        }
+    }
+    let text: Arc<str> = serde_json::to_string(&package(base, d))
+        .unwrap_or_else(|_| "null".into())
+        .into();
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(d.id.clone(), (d.clone(), base.to_string(), text.clone()));
+    text
+}

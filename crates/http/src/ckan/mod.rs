@@ -152,10 +152,19 @@ async fn action(
         query: uri.query().map(str::to_string),
     };
     match actions::run(&cx, &name, data).await {
-        Ok(result) => json_response(
+        Ok(actions::Payload::Json(result)) => json_response(
             StatusCode::OK,
             &json!({"help": help, "success": true, "result": result}),
         ),
+        Ok(actions::Payload::Text(result)) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, JSON_UTF8)],
+            format!(
+                "{{\"help\":{},\"success\":true,\"result\":{result}}}",
+                Value::String(help)
+            ),
+        )
+            .into_response(),
         Err(CkanError::BadRequest(msg)) => bad_request(&msg),
         Err(e) => {
             let (status, error) = match e {
