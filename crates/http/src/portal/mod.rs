@@ -61,7 +61,27 @@ pub fn routes() -> Router<AppState> {
         .route("/feed.atom", get(feed::site))
         .route("/lang/{code}", get(pages::switch_language))
         .route("/assets/{name}", get(crate::console::assets::serve))
+        .layer(axum::middleware::from_fn(private_when_signed_in))
         .layer(axum::middleware::map_response(security_headers))
+}
+
+/// A page seen with a session names the person and carries their form token: no browser or
+/// proxy keeps it. Files and pages seen without one keep the public policy below.
+async fn private_when_signed_in(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let signed_in =
+        crate::console::session::cookie(req.headers(), crate::console::session::SESSION_COOKIE)
+            .is_some();
+    let mut resp = next.run(req).await;
+    if signed_in && !resp.headers().contains_key(header::CACHE_CONTROL) {
+        resp.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    resp
 }
 
 /// The console's policy (no inline script or style, nothing framed). Pages change with the

@@ -170,6 +170,10 @@ async fn registering_shows_every_problem_at_once_and_forged_posts_change_nothing
         home.body.contains("李四"),
         "the header names who is signed in"
     );
+    assert_eq!(
+        home.headers[CACHE_CONTROL], "private, no-store",
+        "a page with a person's name is kept nowhere"
+    );
     assert!(home.body.contains("action=\"/account/signout\""));
     // Taken now: said beside the username.
     let mut again = Browser::new(&app.base);
@@ -190,6 +194,12 @@ async fn registering_shows_every_problem_at_once_and_forged_posts_change_nothing
     let out = b.post("/account/signout", &[("csrf", csrf.as_str())]).await;
     assert_eq!(out.location(), "/");
     assert!(!b.get("/").await.body.contains("李四"));
+
+    // The same form in English.
+    b.get("/lang/en?next=/account/register").await;
+    let en = b.get("/account/register").await;
+    assert!(en.body.contains("<html lang=\"en\">"));
+    assert!(en.body.contains("Register on the open data portal"));
 }
 
 #[tokio::test]
