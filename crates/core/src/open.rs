@@ -327,6 +327,31 @@ pub const DEFAULT_FEEDBACK_DAYS: u32 = 10;
 /// version it was made under.
 pub const AGREEMENT_VERSION: &str = "2026-12";
 
+/// The clauses of the data-use agreement of [`AGREEMENT_VERSION`], in Chinese and English:
+/// kept beside the version so a new text comes with a new version.
+pub const AGREEMENT: &[(&str, &str)] = &[
+    (
+        "仅将数据用于申请中写明的使用目的和应用场景，不用于其他用途。",
+        "Use the data only for the purpose and use stated in the application.",
+    ),
+    (
+        "不尝试识别特定自然人或法人，不将数据与其他数据关联以还原个人信息或商业秘密。",
+        "Do not try to identify any person or company, nor link the data with other data to recover personal information or trade secrets.",
+    ),
+    (
+        "妥善保管开放数据密钥，不转让、出借或公开；密钥泄露时立即重新领取，使原密钥失效。",
+        "Keep the open-data key safe; do not pass, lend or publish it; if it leaks, take a new one at once so the old one stops working.",
+    ),
+    (
+        "不向第三方提供原始数据；发布成果时注明数据来源。",
+        "Do not pass the raw data to others; credit the source when publishing results.",
+    ),
+    (
+        "遵守每日调用上限和使用期限；违反本协议的，提供部门可以终止使用并依法追究责任。",
+        "Keep within the daily quota and the term; a provider may end the use of anyone who breaks this agreement and pursue them under the law.",
+    ),
+];
+
 /// The key prefix of an approved application's API key.
 pub const KEY_PREFIX: &str = "sqo_";
 

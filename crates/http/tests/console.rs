@@ -17,6 +17,9 @@ mod open_pages;
 // The public open-data portal.
 #[path = "console/portal.rs"]
 mod portal;
+// The public's own pages on the portal: accounts, applications and keys, requests, 纠错.
+#[path = "console/portal_members.rs"]
+mod portal_members;
 // The operator's administration pages and the reviewers' queue.
 #[path = "console/operator_pages.rs"]
 mod operator_pages;

@@ -26,21 +26,49 @@ const PAGE: usize = 2000;
 /// Excel's rows per sheet, the header's included.
 pub const XLSX_MAX_ROWS: usize = 1_048_576;
 
-/// The dataset for a download: released, and with rows the public may read.
+/// The dataset for a download: released, and with rows the public may read, or a
+/// 有条件开放 one asked for with its open-data key (`Authorization: <key>`, or `Bearer <key>`).
+/// The key is checked, counted and sealed by `open_key_read` before any row is read; a wrong
+/// or expired key is 401, another dataset's 403, a used-up quota 429 with `Retry-After`.
 async fn downloadable(
     st: &AppState,
     headers: &HeaderMap,
     slug: &str,
-) -> Result<Arc<OpenDataset>, PortalError> {
+    what: &str,
+) -> Result<(Arc<OpenDataset>, bool), PortalError> {
     let lang = lang_of(headers);
     let d = released(st, lang, slug).await?;
-    if !d.rows_are_public() {
-        return Err(PortalError::Conditional(lang, d.open_condition.clone()));
+    if d.rows_are_public() {
+        return Ok((d, false));
     }
-    Ok(d)
+    let Some(key) = open_key(headers) else {
+        return Err(PortalError::Conditional(lang, d.open_condition.clone()));
+    };
+    st.store
+        .open_key_read(key, &d.code, what)
+        .await
+        .map_err(|e| PortalError::from_store(lang, e))?;
+    Ok((d, true))
 }
 
-fn file_response(content_type: &'static str, filename: String, body: Body) -> Response {
+/// The key an `Authorization` header carries, bare or as a bearer token.
+fn open_key(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let key = v
+        .strip_prefix("Bearer ")
+        .or_else(|| v.strip_prefix("bearer "))
+        .unwrap_or(v)
+        .trim();
+    (!key.is_empty()).then_some(key)
+}
+
+/// A file; one read with a key is the holder's alone, so no cache keeps it.
+fn file_response(
+    content_type: &'static str,
+    filename: String,
+    body: Body,
+    keyed: bool,
+) -> Response {
     // Slugs are lowercase ASCII letters, digits, `-` and `_`: safe in a quoted filename.
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
@@ -48,7 +76,14 @@ fn file_response(content_type: &'static str, filename: String, body: Body) -> Re
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(if keyed {
+                    "private, no-store"
+                } else {
+                    "no-cache"
+                }),
+            ),
         ],
         body,
     )
@@ -111,7 +146,7 @@ pub async fn csv(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, PortalError> {
-    let d = downloadable(&st, &headers, &slug).await?;
+    let (d, keyed) = downloadable(&st, &headers, &slug, "download csv").await?;
     let head = format!(
         "\u{feff}{}\r\n",
         csv::line(d.items.iter().map(|i| i.name.as_str()))
@@ -138,6 +173,7 @@ pub async fn csv(
         "text/csv; charset=utf-8",
         format!("{}.csv", d.slug),
         body,
+        keyed,
     ))
 }
 
@@ -147,7 +183,7 @@ pub async fn json(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, PortalError> {
-    let d = downloadable(&st, &headers, &slug).await?;
+    let (d, keyed) = downloadable(&st, &headers, &slug, "download json").await?;
     let fields: Vec<serde_json::Value> = d
         .items
         .iter()
@@ -191,6 +227,7 @@ pub async fn json(
         "application/json",
         format!("{}.json", d.slug),
         body,
+        keyed,
     ))
 }
 
@@ -202,7 +239,7 @@ pub async fn xlsx(
     headers: HeaderMap,
 ) -> Result<Response, PortalError> {
     let lang = lang_of(&headers);
-    let d = downloadable(&st, &headers, &slug).await?;
+    let (d, keyed) = downloadable(&st, &headers, &slug, "download xlsx").await?;
     let store = st.store.clone();
     let handle = tokio::runtime::Handle::current();
     let dd = d.clone();
@@ -232,6 +269,7 @@ pub async fn xlsx(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         format!("{}.xlsx", d.slug),
         Body::from_stream(s),
+        keyed,
     ))
 }
 

@@ -12,6 +12,7 @@ use shuqiao_service::open::rows::RowQuery;
 use shuqiao_service::open::{OpenDataset, OpenOrg, OpenQuery, OpenSort};
 
 use super::i18n::{words, Strings};
+use super::members::Visitor;
 use super::views::*;
 use super::{origin, PortalError};
 use crate::console::i18n::Lang;
@@ -55,7 +56,7 @@ fn pairs(raw: &Option<String>) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn encode(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn encode(pairs: &[(&str, &str)]) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish()
@@ -88,8 +89,8 @@ fn card(lang: Lang, t: &'static Strings, d: &OpenDataset) -> Card {
     }
 }
 
-pub async fn home(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, PortalError> {
-    let lang = lang_of(&headers);
+pub async fn home(State(st): State<AppState>, visitor: Visitor) -> Result<Response, PortalError> {
+    let lang = visitor.lang;
     let t = words(lang);
     let err = |e| PortalError::from_store(lang, e);
     // Every dataset (the list is in memory), newest first: the figures and the latest.
@@ -137,7 +138,7 @@ pub async fn home(State(st): State<AppState>, headers: HeaderMap) -> Result<Resp
         })
         .collect();
     let page = HomePage {
-        f: Frame::new(lang, "/", "home"),
+        f: visitor.frame("/", "home"),
         datasets: thousands(all.total as i64),
         providers: thousands(orgs.len() as i64),
         rows: thousands(rows),
@@ -166,10 +167,10 @@ const SORTS: &[(&str, OpenSort)] = &[
 
 pub async fn search(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PortalError> {
-    let lang = lang_of(&headers);
+    let lang = visitor.lang;
     let t = words(lang);
     let err = |e| PortalError::from_store(lang, e);
     let params = pairs(&raw);
@@ -299,7 +300,7 @@ pub async fn search(
         Some(r) if !r.is_empty() => format!("/datasets?{r}"),
         _ => "/datasets".into(),
     };
-    let mut f = Frame::new(lang, &path, "datasets");
+    let mut f = visitor.frame(&path, "datasets");
     f.q = q.clone();
     let page = SearchPage {
         f,
@@ -422,6 +423,7 @@ async fn preview(
         format!("{base}?{}", encode(&refs))
     };
     Ok(PreviewView {
+        href: base.clone(),
         columns: d
             .items
             .iter()
@@ -448,11 +450,13 @@ async fn preview(
         rows: rows
             .records
             .iter()
-            .map(|(_, r)| {
-                d.items
+            .map(|(id, r)| {
+                let values = d
+                    .items
                     .iter()
                     .map(|i| r.get(&i.code).cloned().unwrap_or_default())
-                    .collect()
+                    .collect();
+                (*id, values)
             })
             .collect(),
         total: thousands(total as i64),
@@ -508,9 +512,10 @@ pub async fn dataset(
     State(st): State<AppState>,
     Path(slug): Path<String>,
     headers: HeaderMap,
+    visitor: Visitor,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PortalError> {
-    let lang = lang_of(&headers);
+    let lang = visitor.lang;
     let t = words(lang);
     let d = released(&st, lang, &slug).await?;
     let params = pairs(&raw);
@@ -530,7 +535,7 @@ pub async fn dataset(
         Some(r) if !r.is_empty() => format!("{href}?{r}"),
         _ => href.clone(),
     };
-    let mut f = Frame::new(lang, &path, "datasets");
+    let mut f = visitor.frame(&path, "datasets");
     f.copy_js = d.rows_are_public();
     f.feed = Some((
         format!("{} · {}", lang.pick(&d.name, &d.name_en), t.sec_history),
@@ -599,9 +604,9 @@ pub async fn dataset(
 pub async fn history(
     State(st): State<AppState>,
     Path(slug): Path<String>,
-    headers: HeaderMap,
+    visitor: Visitor,
 ) -> Result<Response, PortalError> {
-    let lang = lang_of(&headers);
+    let lang = visitor.lang;
     let t = words(lang);
     let d = released(&st, lang, &slug).await?;
     let entries = st
@@ -610,7 +615,7 @@ pub async fn history(
         .await
         .map_err(|e| PortalError::from_store(lang, e))?;
     let href = format!("/datasets/{}", d.slug);
-    let mut f = Frame::new(lang, &format!("{href}/history"), "datasets");
+    let mut f = visitor.frame(&format!("{href}/history"), "datasets");
     f.feed = Some((
         format!("{} · {}", lang.pick(&d.name, &d.name_en), t.sec_history),
         format!("{href}/feed.atom"),

@@ -24,6 +24,16 @@ pub struct Frame {
     pub q: String,
     /// A page's own Atom feed: (title, href).
     pub feed: Option<(String, String)>,
+    /// Who is signed in, for the header; none for a visitor.
+    pub who: Option<Who>,
+    /// The sign-in page, coming back here.
+    pub signin_href: String,
+}
+
+/// The signed-in person as the header shows them, with the form token of the sign-out form.
+pub struct Who {
+    pub name: String,
+    pub csrf: String,
 }
 
 impl Frame {
@@ -41,6 +51,8 @@ impl Frame {
             current,
             q: String::new(),
             feed: None,
+            who: None,
+            signin_href: format!("/account/signin?next={back}"),
         }
     }
 }
@@ -187,9 +199,12 @@ pub struct ColumnView {
 }
 
 pub struct PreviewView {
+    /// The dataset's page, for each row's 纠错 link.
+    pub href: String,
     pub columns: Vec<ColumnView>,
     pub columns_filterable: Vec<FilterBox>,
-    pub rows: Vec<Vec<String>>,
+    /// Each row's `_id` and values.
+    pub rows: Vec<(i64, Vec<String>)>,
     pub total: String,
     pub filtered: bool,
     pub page: usize,
@@ -220,6 +235,13 @@ pub struct DatasetPage {
     pub snippets: Vec<Snippet>,
 }
 
+impl DatasetPage {
+    /// The form token of the 纠错 form: only a signed-in person sees the form.
+    pub fn csrf(&self) -> Option<&str> {
+        self.f.who.as_ref().map(|w| w.csrf.as_str())
+    }
+}
+
 /// Only the preview's table, for htmx to swap in place.
 #[derive(Template)]
 #[template(path = "portal/preview_fragment.html")]
@@ -237,4 +259,187 @@ pub struct HistoryPage {
     pub href: String,
     /// (ISO time, shown time, what changed).
     pub entries: Vec<(String, String, String)>,
+}
+
+// ---- the public's own pages ----
+
+use crate::console::text::{problems_at, Problem};
+
+/// The sign-in form of the portal, with the pre-session token of the console's.
+#[derive(Template)]
+#[template(path = "portal/signin.html")]
+pub struct SigninPage {
+    pub f: Frame,
+    pub token: String,
+    pub username: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+/// What a registration form held, kept after a problem.
+#[derive(Default)]
+pub struct RegisterForm {
+    pub username: String,
+    pub display_name: String,
+    pub kind: String,
+    pub contact: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/register.html")]
+pub struct RegisterPage {
+    pub f: Frame,
+    pub token: String,
+    pub next: String,
+    pub form: RegisterForm,
+    pub problems: Vec<Problem>,
+}
+
+impl RegisterPage {
+    fn problems_at(&self, field: &str) -> Vec<&str> {
+        problems_at(&self.problems, field)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/apply.html")]
+pub struct ApplyPage {
+    pub f: Frame,
+    pub csrf: String,
+    pub name: String,
+    pub href: String,
+    pub condition: String,
+    pub version: &'static str,
+    pub clauses: Vec<&'static str>,
+    pub purpose: String,
+    pub agreed: bool,
+    pub problems: Vec<Problem>,
+}
+
+impl ApplyPage {
+    fn problems_at(&self, field: &str) -> Vec<&str> {
+        problems_at(&self.problems, field)
+    }
+}
+
+/// One of a member's applications.
+pub struct ApplicationView {
+    pub id: i64,
+    pub name: String,
+    pub href: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub filed: String,
+    pub due: String,
+    pub overdue: bool,
+    pub reason: String,
+    pub quota: String,
+    pub days: String,
+    pub approved: bool,
+}
+
+#[derive(Template)]
+#[template(path = "portal/applications.html")]
+pub struct ApplicationsPage {
+    pub f: Frame,
+    pub csrf: String,
+    pub rows: Vec<ApplicationView>,
+    pub notice: Option<&'static str>,
+}
+
+/// The page that shows a new key once.
+#[derive(Template)]
+#[template(path = "portal/key.html")]
+pub struct KeyPage {
+    pub f: Frame,
+    pub key: String,
+    pub name: String,
+    pub href: String,
+    pub quota: String,
+    pub expires: String,
+    pub snippets: Vec<Snippet>,
+}
+
+/// A data request as the public sees it: never who asked.
+pub struct RequestView {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub org: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub filed: String,
+    pub due: String,
+    pub overdue: bool,
+    pub outcome: &'static str,
+    pub answer: String,
+    pub dataset_href: Option<String>,
+}
+
+/// What a request form held, kept after a problem.
+#[derive(Default)]
+pub struct RequestForm {
+    pub title: String,
+    pub description: String,
+    pub org: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/requests.html")]
+pub struct RequestsPage {
+    pub f: Frame,
+    pub csrf: Option<String>,
+    pub rows: Vec<RequestView>,
+    pub total: String,
+    pub pager: Pager,
+    /// (code, name) of each department a request may be sent to.
+    pub orgs: Vec<(String, String)>,
+    pub form: RequestForm,
+    pub problems: Vec<Problem>,
+    pub notice: bool,
+}
+
+impl RequestsPage {
+    fn problems_at(&self, field: &str) -> Vec<&str> {
+        problems_at(&self.problems, field)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/feedback.html")]
+pub struct FeedbackPage {
+    pub f: Frame,
+    pub csrf: String,
+    pub name: String,
+    pub href: String,
+    pub row: String,
+    pub text: String,
+    pub problems: Vec<Problem>,
+}
+
+impl FeedbackPage {
+    fn problems_at(&self, field: &str) -> Vec<&str> {
+        problems_at(&self.problems, field)
+    }
+}
+
+/// One piece of a member's feedback, with the provider's answer.
+pub struct FeedbackView {
+    pub name: String,
+    pub href: String,
+    pub row: String,
+    pub text: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub filed: String,
+    pub due: String,
+    pub answer: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/my_feedback.html")]
+pub struct MyFeedbackPage {
+    pub f: Frame,
+    pub rows: Vec<FeedbackView>,
+    pub notice: bool,
 }

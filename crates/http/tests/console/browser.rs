@@ -1868,3 +1868,204 @@ async fn portal_journey(c: &Client, base: &str, slug: &str) -> Step {
         .map_err(fail("the search in English"))?;
     expect_lang(c, "en").await
 }
+
+/// The public's side in chromium: a member registers, applies for a 有条件开放 dataset; the
+/// provider's steward approves in the console; the member signs in on the portal, takes the
+/// key, and the key downloads the dataset's CSV. Then a data request: filed on /requests,
+/// answered by the routed department's steward, the answer shown to everyone. axe-core checks
+/// the registration, application, applications and requests pages.
+#[tokio::test]
+async fn a_member_applies_takes_a_key_and_a_request_is_answered_in_chromium() {
+    if browser_missing() {
+        return;
+    }
+    let (app, _) = crate::portal::portal_app().await;
+    let (_driver, client) = start_browser().await;
+    let outcome = member_journey(&client, &app).await;
+    if let Err(e) = &outcome {
+        let shot = screenshot_dir().join("failure-member.png");
+        save_screenshot(&client, &shot).await;
+        let _ = client.clone().close().await;
+        panic!("{e}\n(screenshot: {})", shot.display());
+    }
+    let _ = client.close().await;
+}
+
+async fn type_into(c: &Client, css: &str, text: &str) -> Step {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(fail(css))?
+        .send_keys(text)
+        .await
+        .map_err(fail(css))
+}
+
+async fn click(c: &Client, css: &str) -> Step {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(fail(css))?
+        .click()
+        .await
+        .map_err(fail(css))
+}
+
+/// Waits for the address's query to hold `part`.
+async fn wait_for_query(c: &Client, part: &str) -> Step {
+    wait_for(c, part, |c| async move {
+        let url = c.current_url().await.map_err(fail("current URL"))?;
+        Ok(url.query().unwrap_or("").contains(part))
+    })
+    .await
+}
+
+async fn member_journey(c: &Client, app: &crate::support::App) -> Step {
+    use crate::portal_members::{conditional, steward_of, MEMBER_PASSWORD};
+    let base = app.base.as_str();
+    let store = app.store().await;
+    let d = conditional(app).await.remove(0);
+    let steward = steward_of(&d.provider);
+
+    // Register, every field by keyboard.
+    c.goto(&format!("{base}/account/register"))
+        .await
+        .map_err(fail("open the registration form"))?;
+    expect_lang(c, "zh-CN").await?;
+    check_accessibility(c, "registration form").await?;
+    type_into(c, "#username", "zheng.public").await?;
+    type_into(c, "#display_name", "郑十").await?;
+    type_into(c, "#contact", "zheng@example.cn").await?;
+    type_into(c, "#password", &format!("{MEMBER_PASSWORD}{ENTER}")).await?;
+    wait_for_path(c, "/account/applications").await?;
+    let who = text_of(c, ".account-bar .who").await?;
+    if !who.contains("郑十") {
+        return Err(format!("the header names who is signed in: {who}"));
+    }
+
+    // Apply: the purpose and the agreement.
+    let apply = format!("/datasets/{}/apply", d.slug);
+    c.goto(&format!("{base}{apply}"))
+        .await
+        .map_err(fail("open the application form"))?;
+    check_accessibility(c, "application form").await?;
+    type_into(c, "#purpose", "用于城市规划研究的统计分析").await?;
+    click(c, "#accept_agreement").await?;
+    click(c, "form.form button[type=submit]").await?;
+    wait_for_query(c, "done=applied").await?;
+    check_accessibility(c, "my applications").await?;
+    let id = store
+        .open_applications(shuqiao_demo::steward_of(&d.provider))
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|a| a.applicant == "zheng.public")
+        .ok_or("the application reached the provider")?
+        .id;
+
+    // The provider's steward approves with the form's quota and term.
+    sign_in_as(c, base, &steward, shuqiao_demo::STEWARD_PASSWORD).await?;
+    c.goto(&format!("{base}/console/open/applications"))
+        .await
+        .map_err(fail("the provider's applications"))?;
+    click(c, &format!("#app-{id} button[type=submit]")).await?;
+    wait_for_query(c, "done=1").await?;
+
+    // The member signs in on the portal and takes the key.
+    c.delete_all_cookies()
+        .await
+        .map_err(fail("forget the steward"))?;
+    c.goto(&format!("{base}/account/signin"))
+        .await
+        .map_err(fail("open the portal's sign-in"))?;
+    type_into(c, "#username", "zheng.public").await?;
+    type_into(c, "#password", &format!("{MEMBER_PASSWORD}{ENTER}")).await?;
+    wait_for_path(c, "/").await?;
+    c.goto(&format!("{base}/account/applications"))
+        .await
+        .map_err(fail("my applications"))?;
+    click(
+        c,
+        &format!("form[action='/account/applications/{id}/key'] button"),
+    )
+    .await?;
+    wait_for(c, "the key", |c| async move {
+        Ok(count(&c, "#open-key").await? == 1)
+    })
+    .await?;
+    let key = c
+        .find(Locator::Css("#open-key"))
+        .await
+        .map_err(fail("the key"))?
+        .prop("value")
+        .await
+        .map_err(fail("the key's value"))?
+        .unwrap_or_default();
+    if !key.starts_with("sqo_") {
+        return Err(format!("the key page shows {key:?}"));
+    }
+    save_screenshot(c, &screenshot_dir().join("portal-key.png")).await;
+
+    // Outside the browser, the key downloads the dataset's CSV.
+    let csv = reqwest::Client::new()
+        .get(format!("{base}/datasets/{}/data.csv", d.slug))
+        .header("authorization", &key)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if csv.status() != reqwest::StatusCode::OK {
+        return Err(format!("the CSV with the key answered {}", csv.status()));
+    }
+    let text = csv.text().await.map_err(|e| e.to_string())?;
+    if !text.starts_with('\u{feff}') || !text.contains(&d.items[0].name) {
+        return Err("the CSV has the dataset's header".into());
+    }
+
+    // A data request, sent to the provider.
+    c.goto(&format!("{base}/requests"))
+        .await
+        .map_err(fail("the data requests"))?;
+    check_accessibility(c, "data requests").await?;
+    type_into(c, "#title", "公交线路站点数据").await?;
+    type_into(c, "#description", "希望开放公交线路和站点位置").await?;
+    c.execute(
+        "document.getElementById('org').value = arguments[0];",
+        vec![Value::from(d.provider.clone())],
+    )
+    .await
+    .map_err(fail("choose the department"))?;
+    click(c, "form[action='/requests'] button[type=submit]").await?;
+    wait_for_query(c, "done=1").await?;
+    let request = store
+        .open_requests(1, 0)
+        .await
+        .map_err(|e| e.to_string())?
+        .0
+        .remove(0);
+    if request.org.as_deref() != Some(d.provider.as_str()) {
+        return Err(format!("the request went to {:?}", request.org));
+    }
+
+    // The department's steward answers in the console; everyone sees the answer.
+    sign_in_as(c, base, &steward, shuqiao_demo::STEWARD_PASSWORD).await?;
+    c.goto(&format!("{base}/console/open/requests"))
+        .await
+        .map_err(fail("the provider's requests"))?;
+    type_into(
+        c,
+        &format!("#req-{}-answer", request.id),
+        "计划于下季度开放",
+    )
+    .await?;
+    click(c, &format!("#req-{} button[type=submit]", request.id)).await?;
+    wait_for_query(c, "done=1").await?;
+    c.delete_all_cookies()
+        .await
+        .map_err(fail("forget the steward"))?;
+    c.goto(&format!("{base}/requests"))
+        .await
+        .map_err(fail("the data requests again"))?;
+    let answer = text_of(c, &format!("#request-{}", request.id)).await?;
+    if !answer.contains("计划于下季度开放") || answer.contains("郑十") {
+        return Err(format!("the answered request shows: {answer}"));
+    }
+    Ok(())
+}
