@@ -240,9 +240,22 @@ pub(crate) async fn search(cx: &Ctx, d: &Data) -> CkanResult<Value> {
     let q = parse(d)?;
     let ds = dataset(cx, &q.resource).await?;
     if !ds.rows_are_public() {
-        return Err(CkanError::Forbidden(
-            "该数据集为有条件开放，读取其数据需要经批准的开放申请所发的密钥 (this dataset is open on conditions: reading its rows needs the key of an approved application)".into(),
-        ));
+        let Some(key) = &cx.key else {
+            return Err(CkanError::Forbidden(
+                "该数据集为有条件开放，读取其数据需要经批准的开放申请所发的密钥 (this dataset is open on conditions: reading its rows needs the key of an approved application)".into(),
+            ));
+        };
+        // Counted against the key's quota and sealed before any row is read.
+        if let Err(e) = cx
+            .store
+            .open_key_read(key, &ds.code, "datastore_search")
+            .await
+        {
+            return Err(match e.domain() {
+                Some(d) => CkanError::Forbidden(refusal_text(d)),
+                None => CkanError::Internal,
+            });
+        }
     }
     // Checked against the public items only, so a field that is not public reads exactly as
     // one that does not exist.
@@ -330,4 +343,17 @@ pub(crate) async fn search(cx: &Ctx, d: &Data) -> CkanResult<Value> {
         }
     }
     Ok(out)
+}
+
+/// A key's refusal in both languages, for CKAN's one `message`.
+fn refusal_text(d: &shuqiao_core::DomainError) -> String {
+    use shuqiao_core::DomainError as E;
+    match d {
+        E::Forbidden { msg, .. }
+        | E::Unauthenticated { msg, .. }
+        | E::Throttled { msg, .. }
+        | E::Conflict { msg, .. }
+        | E::NotFound { msg, .. } => format!("{} ({})", msg.zh, msg.en),
+        E::Invalid(_) => "invalid key".into(),
+    }
 }

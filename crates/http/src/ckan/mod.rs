@@ -40,6 +40,15 @@ pub(crate) struct Ctx {
     pub base: String,
     pub path: String,
     pub query: Option<String>,
+    /// An open-data key sent as CKAN clients send API keys (`Authorization: <key>`, or with
+    /// `Bearer `), for the rows of 有条件开放 datasets.
+    pub key: Option<String>,
+}
+
+fn open_key(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let v = v.strip_prefix("Bearer ").unwrap_or(v).trim();
+    shuqiao_core::open::is_open_key(v).then(|| v.to_string())
 }
 
 /// An action's parameters, as CKAN reads them: a JSON object.
@@ -150,6 +159,7 @@ async fn action(
         base,
         path: uri.path().to_string(),
         query: uri.query().map(str::to_string),
+        key: open_key(&headers),
     };
     match actions::run(&cx, &name, data).await {
         Ok(actions::Payload::Json(result)) => json_response(

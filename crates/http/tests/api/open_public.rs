@@ -159,10 +159,25 @@ async fn members_apply_take_a_key_ask_for_data_and_give_feedback() {
     let key = key["key"].as_str().unwrap().to_string();
     assert!(key.starts_with("sqo_"));
     assert!(store.open_key_read(&key, &open.code, "t").await.is_err());
-    store
-        .open_key_read(&key, &conditional.code, "t")
+    // CKAN's datastore_search reads the dataset's rows with the key, as CKAN clients send it.
+    store.sync_open_data().await.unwrap();
+    let ds = format!(
+        "{}/api/3/action/datastore_search?resource_id={}&limit=1",
+        app.base,
+        shuqiao_core::open::distribution_id(&conditional.code, "csv")
+    );
+    let without = app.http.get(&ds).send().await.unwrap();
+    assert_eq!(without.status(), StatusCode::FORBIDDEN);
+    let with = app
+        .http
+        .get(&ds)
+        .header("authorization", &key)
+        .send()
         .await
         .unwrap();
+    assert_eq!(with.status(), StatusCode::OK);
+    let body: Value = with.json().await.unwrap();
+    assert_eq!(body["success"], json!(true), "{body}");
     store
         .open_key_read(&key, &conditional.code, "t")
         .await
