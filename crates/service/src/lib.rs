@@ -90,6 +90,8 @@ pub struct Store {
     index: Arc<index::SearchIndex>,
     /// Released open datasets, as the portal searches them.
     open: Arc<open::OpenIndex>,
+    /// Totals of the portal's exact filters, until each dataset's copy moves on.
+    open_totals: Arc<open::rows::FilterTotals>,
     audit: audit::AuditLog,
     /// The thread for upkeep nobody waits for, at a lower priority.
     maintenance: Arc<Maintenance>,
@@ -156,6 +158,7 @@ impl Store {
             clock,
             index: Arc::default(),
             open: Arc::default(),
+            open_totals: Arc::default(),
             audit,
             maintenance,
             collect_active: Arc::default(),

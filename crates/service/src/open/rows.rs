@@ -2,7 +2,7 @@
 //! from the cell index (so totals cost an index range, not a scan), text search, sorting and
 //! a choice of fields. Only a dataset's public items exist here; asking for any other field
 //! is answered as for a field that does not exist.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use shuqiao_core::catalog::InfoItem;
@@ -173,24 +173,74 @@ fn order_by(backend: Backend, sort: &[(String, bool)], args: &mut Vec<Value>) ->
     keys.join(", ")
 }
 
+/// Totals of exact filters, by dataset, the copy's mark and the filters: a common value's
+/// total counts a long index range, and stays the same until the copy moves on.
+#[derive(Default)]
+pub(crate) struct FilterTotals(std::sync::Mutex<HashMap<TotalKey, i64>>);
+
+type TotalKey = (i64, i64, Vec<(String, Vec<String>)>);
+
+/// Entries kept before the cache starts afresh: enough for every common filter of the
+/// released datasets, bounded so odd filters cannot grow it without end.
+const MAX_TOTALS: usize = 10_000;
+
+impl FilterTotals {
+    fn get(&self, k: &TotalKey) -> Option<i64> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(k)
+            .copied()
+    }
+    fn put(&self, k: TotalKey, n: i64) {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if m.len() >= MAX_TOTALS {
+            m.clear();
+        }
+        m.insert(k, n);
+    }
+}
+
+/// Where a dataset's copy stands: its number, its row count and the record version it holds.
+struct Copy {
+    ds: i64,
+    rows: i64,
+    mark: i64,
+}
+
 fn read_rows(
     c: &mut dyn Conn,
     d: &OpenDataset,
-    ds: i64,
-    rows_total: i64,
+    copy: Copy,
+    totals: &FilterTotals,
     q: &RowQuery,
 ) -> Result<RowPage> {
+    let (ds, rows_total) = (copy.ds, copy.rows);
     let mut args: Vec<Value> = vec![Value::Int(ds)];
     let ids = matching_ids(q, &mut args);
     let total = if !q.include_total {
         None
     } else if let Some(ids) = &ids {
-        Some(
-            c.query_one(&format!("SELECT COUNT(*) FROM ({ids}) m"), &args)?
-                .map(|r| r.int(0))
-                .transpose()?
-                .unwrap_or(0),
-        )
+        // Only exact filters are kept: a text search's total is counted each time.
+        let key = q.q.is_none().then(|| {
+            let mut f = q.filters.clone();
+            f.sort();
+            (ds, copy.mark, f)
+        });
+        match key.as_ref().and_then(|k| totals.get(k)) {
+            Some(n) => Some(n),
+            None => {
+                let n = c
+                    .query_one(&format!("SELECT COUNT(*) FROM ({ids}) m"), &args)?
+                    .map(|r| r.int(0))
+                    .transpose()?
+                    .unwrap_or(0);
+                if let Some(k) = key {
+                    totals.put(k, n);
+                }
+                Some(n)
+            }
+        }
     } else {
         Some(rows_total)
     };
@@ -253,14 +303,20 @@ impl Store {
     /// 有条件开放 data) is the caller's check, made before this.
     pub async fn open_rows(&self, d: std::sync::Arc<OpenDataset>, q: RowQuery) -> Result<RowPage> {
         check(&d, &q)?;
+        let totals = self.open_totals.clone();
         self.read(move |c| {
             let r = c
                 .query_one(
-                    "SELECT ds, rows FROM open_releases WHERE code = $1 AND state = 'released'",
+                    "SELECT ds, rows, synced_to FROM open_releases WHERE code = $1 AND state = 'released'",
                     params![&d.code],
                 )?
                 .ok_or_else(super::dataset_not_found)?;
-            read_rows(c, &d, r.int(0)?, r.int(1)?, &q)
+            let copy = Copy {
+                ds: r.int(0)?,
+                rows: r.int(1)?,
+                mark: r.int(2)?,
+            };
+            read_rows(c, &d, copy, &totals, &q)
         })
         .await
     }

@@ -207,6 +207,43 @@ pub async fn open_data_releases_copies_and_reads(s: Store, _t: Arc<AtomicI64>, _
         .await
         .unwrap();
     assert_eq!(filtered.total, Some(*n));
+    // New data moves the copy on, and with it the filter's total (kept until then).
+    let mut row: Vec<String> = rows.records[0].1.values().cloned().collect();
+    let columns: Vec<String> = rows.records[0].1.keys().cloned().collect();
+    let code_at = columns.iter().position(|c| c == "TYSHXYDM").unwrap();
+    row[code_at] = "91460000MA5TNEW01X".into();
+    let kind_at = columns.iter().position(|c| c == "QYLX").unwrap();
+    row[kind_at] = kind.clone();
+    let mut req = shuqiao_service::collect::BatchRequest::new(
+        &companies.code,
+        shuqiao_service::collect::Channel::Import,
+        "one.csv",
+    );
+    req.policy = shuqiao_core::collect::BatchPolicy::AllOrNothing;
+    let report = s
+        .collect_batch(
+            shuqiao_demo::steward_of(&companies.provider),
+            req,
+            shuqiao_core::collect::source::VecSource::new(columns, vec![row]),
+            None,
+        )
+        .await
+        .unwrap();
+    s.sync_open_data().await.unwrap();
+    let after = s
+        .open_rows(
+            companies.clone(),
+            RowQuery {
+                filters: vec![("QYLX".into(), vec![kind.clone()])],
+                limit: 5,
+                include_total: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.inserted, 1, "{report:?}");
+    assert_eq!(after.total, Some(*n + 1));
     assert!(filtered.records.len() <= 5);
     assert!(filtered.records.iter().all(|(_, r)| &r["QYLX"] == kind));
     let codes: Vec<&String> = filtered
@@ -234,7 +271,8 @@ pub async fn open_data_releases_copies_and_reads(s: Store, _t: Arc<AtomicI64>, _
     };
     let walked = page_of(vec![]).await.unwrap();
     let listed = page_of(vec![("_id".into(), false)]).await.unwrap();
-    assert_eq!(walked.total, Some(*n));
+    // One more since the row added above.
+    assert_eq!(walked.total, Some(*n + 1));
     assert_eq!(walked.records, listed.records);
     assert!(!walked.records.is_empty());
     let name = rows.records[7].1["QYMC"].clone();
