@@ -201,6 +201,10 @@ const WAL_MARK: u64 = 1 << 63;
 struct WalWatch {
     /// The first `WAL_PAGE` bytes of the `-shm` file, mapped shared and read-only.
     at: std::ptr::NonNull<u8>,
+    /// Kept open for as long as the mapping: closing any descriptor of the `-shm` file drops
+    /// every POSIX lock this process holds on it, SQLite's "still in use" lock included, and
+    /// another process opening the database would then reset the file under the mapping.
+    _file: std::fs::File,
 }
 
 /// Bytes of the `-shm` file mapped: one page, which holds both copies of the header.
@@ -218,7 +222,7 @@ impl WalWatch {
             return None;
         }
         // SAFETY: a fresh read-only shared mapping of a file at least WAL_PAGE bytes long; the
-        // mapping stays valid after the descriptor is closed, and `Drop` unmaps it.
+        // descriptor stays open beside it, and `Drop` unmaps it.
         let at = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
@@ -232,7 +236,7 @@ impl WalWatch {
         if at == libc::MAP_FAILED {
             return None;
         }
-        std::ptr::NonNull::new(at.cast()).map(|at| WalWatch { at })
+        std::ptr::NonNull::new(at.cast()).map(|at| WalWatch { at, _file: file })
     }
 
     /// The header now; `None` while a commit is writing it (its two copies differ, SQLite's

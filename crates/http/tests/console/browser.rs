@@ -842,7 +842,7 @@ async fn decision_journey(
     key("#field-0", " ".into()).await?;
     key("#days", format!("180{ENTER}")).await?;
     wait_for(c, "the check-your-answers step", |c| async move {
-        Ok(text_of(&c, "h1").await? == "确认您的决定")
+        Ok(text_of(&c, "h1").await.unwrap_or_default() == "确认您的决定")
     })
     .await?;
     let check = text_of(c, "main").await?;
