@@ -73,3 +73,23 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await
 }
+
+/// The address the public reaches this server at, for links in feeds, catalogues and CKAN's
+/// answers: the configured public URL, else the request's `Host` when it is a plain host name
+/// or address (never anything else echoed back).
+pub(crate) fn public_base(st: &AppState, headers: &axum::http::HeaderMap) -> String {
+    if let Some(o) = &st.console.public_origin {
+        return o.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}

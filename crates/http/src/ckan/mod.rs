@@ -120,23 +120,6 @@ fn bad_request(msg: &str) -> Response {
     )
 }
 
-/// The site's address: the configured public origin, else the request's own host.
-fn base_url(st: &AppState, headers: &HeaderMap) -> String {
-    if let Some(origin) = &st.console.public_origin {
-        return origin.trim_end_matches('/').to_string();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}")
-}
-
 async fn action(
     State(st): State<AppState>,
     Path(name): Path<String>,
@@ -152,7 +135,7 @@ async fn action(
         Ok(d) => d,
         Err(msg) => return bad_request(&format!("JSON Error: {msg}")),
     };
-    let base = base_url(&st, &headers);
+    let base = crate::public_base(&st, &headers);
     let help = format!("{base}/api/3/action/help_show?name={name}");
     let cx = Ctx {
         store: st.store.clone(),

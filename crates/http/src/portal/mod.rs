@@ -239,21 +239,7 @@ impl IntoResponse for PortalError {
     }
 }
 
-/// The address the portal is reached at, for feeds and copy-ready API calls: the configured
-/// public URL, else this request's host when it looks like one.
+/// The address the portal is reached at, for feeds and copy-ready API calls.
 pub(crate) fn origin(st: &AppState, headers: &HeaderMap) -> String {
-    if let Some(o) = &st.console.public_origin {
-        return o.clone();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}")
+    crate::public_base(st, headers)
 }

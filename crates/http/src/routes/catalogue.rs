@@ -16,24 +16,6 @@ use crate::AppState;
 /// The licence of released data until datasets carry their own.
 pub const LICENCE_URL: &str = "https://creativecommons.org/licenses/by/4.0/";
 
-/// The address the public reaches this server at: the configured public URL, else the
-/// request's `Host` when it is a plain host name or address (never anything else echoed).
-pub fn public_base(st: &AppState, headers: &HeaderMap) -> String {
-    if let Some(o) = &st.console.public_origin {
-        return o.trim_end_matches('/').to_string();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        });
-    format!("http://{}", host.unwrap_or("127.0.0.1:8080"))
-}
-
 fn dataset(d: &OpenDataset) -> Dataset {
     Dataset {
         id: d.id.clone(),
@@ -103,7 +85,7 @@ async fn catalogue(
         }
     };
     Ok(Catalogue {
-        base: public_base(st, headers),
+        base: crate::public_base(st, headers),
         title_zh: "数桥公共数据开放目录".into(),
         title_en: "Shuqiao open data catalogue".into(),
         description_zh: "经开放安全评估并审核开放的公共数据集，可浏览、下载和通过接口调用。".into(),
