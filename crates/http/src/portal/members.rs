@@ -114,7 +114,7 @@ impl Signed {
         session::csrf_token(&self.secret)
     }
 
-    /// Refuses a post from another site or without this session's form token.
+    /// Refuses a post from another site or without the form token of the signed-in visitor.
     fn check_form(
         &self,
         lang: Lang,

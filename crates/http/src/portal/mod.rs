@@ -126,7 +126,7 @@ pub enum PortalError {
         msg: Msg,
         retry_after: Option<u64>,
     },
-    /// A post without this session's form token, or from another site: nothing changed.
+    /// A post without the signed-in visitor's form token, or from another site: nothing changed.
     CrossSite(Lang),
     Internal(Lang),
 }
