@@ -103,21 +103,24 @@ async fn applications_page(
     Ok((status, views::html(&page)).into_response())
 }
 
-fn problems_of_store(
+/// A store error as the form's problems: each invalid field at the control `control` names
+/// it by, a conflict at `whole` (the form itself); anything else is the page's error.
+pub(super) fn problems_of_store(
     person: &Person,
     e: StoreError,
-    control: &str,
+    whole: &str,
+    control: impl Fn(&str) -> String,
 ) -> Result<Vec<Problem>, PageError> {
     match e {
         StoreError::Domain(DomainError::Invalid(errs)) => Ok(errs
             .iter()
             .map(|e| Problem {
-                field: format!("{control}-{}", e.field),
+                field: control(&e.field),
                 text: person.lang.pick(&e.zh, &e.en).to_string(),
             })
             .collect()),
         StoreError::Domain(DomainError::Conflict { msg, .. }) => Ok(vec![Problem {
-            field: control.to_string(),
+            field: whole.to_string(),
             text: person.lang.pick(&msg.zh, &msg.en).to_string(),
         }]),
         other => Err(person.error(other)),
@@ -156,7 +159,8 @@ pub async fn answer_application(
     {
         Ok(_) => Ok(Redirect::to("/console/open/applications?done=1").into_response()),
         Err(e) => {
-            let problems = problems_of_store(&person, e, &format!("app-{id}"))?;
+            let form = format!("app-{id}");
+            let problems = problems_of_store(&person, e, &form, |f| format!("{form}-{f}"))?;
             applications_page(
                 &st,
                 &person,
@@ -281,7 +285,8 @@ pub async fn answer_request(
     {
         Ok(_) => Ok(Redirect::to("/console/open/requests?done=1").into_response()),
         Err(e) => {
-            let problems = problems_of_store(&person, e, &format!("req-{id}"))?;
+            let form = format!("req-{id}");
+            let problems = problems_of_store(&person, e, &form, |f| format!("{form}-{f}"))?;
             requests_page(
                 &st,
                 &person,
@@ -379,7 +384,8 @@ pub async fn answer_feedback(
     {
         Ok(_) => Ok(Redirect::to("/console/open/feedback?done=1").into_response()),
         Err(e) => {
-            let problems = problems_of_store(&person, e, &format!("fb-{id}"))?;
+            let form = format!("fb-{id}");
+            let problems = problems_of_store(&person, e, &form, |f| format!("{form}-{f}"))?;
             feedback_page(
                 &st,
                 &person,

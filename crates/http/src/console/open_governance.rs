@@ -13,6 +13,7 @@ use shuqiao_core::DomainError;
 use shuqiao_service::StoreError;
 
 use super::admin_pages::Posted;
+use super::open_answers::problems_of_store;
 use super::pages::Person;
 use super::text::{name_of, org_names, Problem};
 use super::views::{self, Frame};
@@ -130,21 +131,9 @@ async fn plans_page(
     Ok((status, views::html(&page)).into_response())
 }
 
+/// Every problem of these short forms points at the form itself (or its one field).
 fn problems_of(person: &Person, e: StoreError, control: &str) -> Result<Vec<Problem>, PageError> {
-    match e {
-        StoreError::Domain(DomainError::Invalid(errs)) => Ok(errs
-            .iter()
-            .map(|e| Problem {
-                field: control.to_string(),
-                text: person.lang.pick(&e.zh, &e.en).to_string(),
-            })
-            .collect()),
-        StoreError::Domain(DomainError::Conflict { msg, .. }) => Ok(vec![Problem {
-            field: control.to_string(),
-            text: person.lang.pick(&msg.zh, &msg.en).to_string(),
-        }]),
-        other => Err(person.error(other)),
-    }
+    problems_of_store(person, e, control, |_| control.to_string())
 }
 
 /// A steward's plan: each ticked resource with its quarter.
