@@ -138,6 +138,11 @@ pub async fn run(store: Store, cmd: Share) -> Result<()> {
                 "已督办 escalated {} overdue application(s); 已到期 noted {} expired grant(s)",
                 r.escalated, r.expired
             );
+            let q = store.quality_sweep().await?;
+            println!(
+                "已督办 escalated {} overdue objection(s) and {} overdue need(s)",
+                q.objections, q.needs
+            );
         }
         Share::Calendar(CalendarCmd::List) => {
             for y in store.calendar_years().await? {

@@ -112,6 +112,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0016_open_governance.sql"),
         postgres: include_str!("migrations/postgres/0016_open_governance.sql"),
     },
+    Migration {
+        version: 18,
+        name: "quality_objections",
+        sqlite: include_str!("migrations/sqlite/0018_quality_objections.sql"),
+        postgres: include_str!("migrations/postgres/0018_quality_objections.sql"),
+    },
 ];
 
 /// The migration that moves an SQLite database's audit log to its own file. It has a first

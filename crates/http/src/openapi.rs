@@ -97,6 +97,15 @@ pub const PATHS: &[Op] = &[
     ("get", "/api/v1/share/needs/{id}", "需求详情 One need", "", None, USER),
     ("post", "/api/v1/share/needs/{id}/confirm", "确认需求 Confirm and match a need", "Body `{\"resource\": code}` (optional when the need names one). Satisfied at once if the department already holds a grant.", Some("Confirm"), "平台管理员或资源提供方数据管理员 operator or the resource's provider steward"),
     ("post", "/api/v1/share/needs/{id}/reject", "驳回需求 Reject a need", "", Some("Reason"), "平台管理员或资源提供方数据管理员 operator or the resource's provider steward"),
+    ("post", "/api/v1/share/needs/{id}/assign", "指定编目部门 Assign an unmatched need", "For a need no catalogued resource answers: the department made responsible catalogues and shares the data within the quality settings' `need_days` working days (default 15), matching it with `/confirm`, or the need goes on the supervision list.", Some("Assign"), ADMIN),
+    ("post", "/api/v1/quality/objections", "提出数据异议 Flag a record", "A consuming department's person, or its system within its grants, flags fields of one record as wrong. 201 with the objection and its `due_date` (working days, default 5). Fields outside the caller's grants: 403.", Some("ObjectionInput"), "使用部门人员或获得授权的信息系统 a consuming department's user or granted system"),
+    ("get", "/api/v1/quality/objections", "数据异议 Objections", "The caller's department's own, those on its resources; all for the operator and auditors. Filters: status (open, corrected, disputed, resolved, contested, dismissed), resource, supervision=true (overdue, contested, or with an unknown deadline).", None, USER),
+    ("get", "/api/v1/quality/objections/{id}", "异议详情 One objection", "", None, USER),
+    ("post", "/api/v1/quality/objections/{id}/answer", "答复异议 Answer an objection", "`corrected` needs a newer version of the record (send it through collection first); `disputed` says why the data stands.", Some("ObjectionAnswer"), STEWARD),
+    ("post", "/api/v1/quality/objections/{id}/respond", "确认或提请裁决 Confirm or contest", "The flagging department accepts the answer (closed) or contests it (the operator rules).", Some("ObjectionResponse"), "提出异议的部门 the flagging department"),
+    ("post", "/api/v1/quality/objections/{id}/rule", "裁决 Rule on a contested objection", "`upheld`: the provider owes a correction by a new due date; `dismissed`: closed.", Some("ObjectionRuling"), ADMIN),
+    ("get", "/api/v1/quality/settings", "质量期限 Quality deadlines", "", None, USER),
+    ("put", "/api/v1/quality/settings", "设置质量期限 Set quality deadlines", "", Some("QualitySettings"), ADMIN),
     ("get", "/api/v1/share/negative-list", "负面清单 Negative list in force", "Resources that may not be shared, each with the legal basis it was approved on.", None, USER),
     ("get", "/api/v1/share/negative-proposals", "负面清单提议 Negative-list proposals", "With each reviewer's decision and the reviews still awaited.", None, USER),
     ("post", "/api/v1/share/negative-proposals", "提议列入/移出负面清单 Propose a change", "Takes effect only when the operator, a legal reviewer and a secrecy reviewer all approve; one rejection ends it. Approving `add` ends the resource's grants and refuses its pending applications.", Some("NegativeProposalInput"), STEWARD),
@@ -306,8 +315,10 @@ fn schemas() -> Value {
         "AssessmentCheck": {"type": "object", "required": ["passed", "note"], "additionalProperties": false, "properties": {
             "passed": {"type": "boolean"}, "note": s("发现与处理 what was checked and found")}},
     });
-    if let (Some(all), Value::Object(open)) = (all.as_object_mut(), open) {
-        all.extend(open);
+    for part in [open, quality_schemas()] {
+        if let (Some(all), Value::Object(part)) = (all.as_object_mut(), part) {
+            all.extend(part);
+        }
     }
     all["Limits"] = limits_schema();
     all["AccountRoles"] = json!({"type": "object", "required": ["roles"], "properties": {
@@ -482,5 +493,21 @@ pub fn resource_document(a: &shuqiao_service::exchange::Allowed) -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "this system's token (sq_…)"}},
         },
         "security": [{"bearer": []}],
+    })
+}
+
+/// The quality loop's bodies.
+fn quality_schemas() -> Value {
+    let s = |d: &str| json!({"type": "string", "description": d});
+    json!({
+        "Assign": {"type": "object", "required": ["org"], "additionalProperties": false, "properties": {"org": s("the department that catalogues and shares the data")}},
+        "ObjectionInput": {"type": "object", "required": ["resource", "key", "fields", "reason"], "additionalProperties": false, "properties": {
+            "resource": s("resource code"), "key": s("the record's key, or the pseudonym the caller's answers carried"),
+            "fields": {"type": "array", "items": {"type": "string"}, "description": "信息项 codes held to be wrong"},
+            "reason": s("异议理由"), "evidence": s("依据")}},
+        "ObjectionAnswer": {"type": "object", "required": ["answer", "note"], "additionalProperties": false, "properties": {"answer": enum_schema(vec!["corrected", "disputed"], ""), "note": s("答复说明")}},
+        "ObjectionResponse": {"type": "object", "required": ["response", "note"], "additionalProperties": false, "properties": {"response": enum_schema(vec!["confirm", "contest"], ""), "note": s("说明")}},
+        "ObjectionRuling": {"type": "object", "required": ["ruling", "note"], "additionalProperties": false, "properties": {"ruling": enum_schema(vec!["upheld", "dismissed"], ""), "note": s("裁决意见")}},
+        "QualitySettings": {"type": "object", "required": ["objection_days", "need_days"], "additionalProperties": false, "properties": {"objection_days": {"type": "integer", "minimum": 1, "maximum": 60}, "need_days": {"type": "integer", "minimum": 1, "maximum": 90}}}
     })
 }

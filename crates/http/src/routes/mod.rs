@@ -8,6 +8,7 @@ mod exchange;
 mod meta;
 mod open;
 mod params;
+mod quality;
 mod share;
 
 use axum::routing::{get, post};
@@ -176,6 +177,28 @@ pub fn routes() -> Router<AppState> {
             post(share::confirm_need),
         )
         .route("/api/v1/share/needs/{id}/reject", post(share::reject_need))
+        .route("/api/v1/share/needs/{id}/assign", post(share::assign_need))
+        .route(
+            "/api/v1/quality/objections",
+            get(quality::objections).post(quality::file_objection),
+        )
+        .route("/api/v1/quality/objections/{id}", get(quality::objection))
+        .route(
+            "/api/v1/quality/objections/{id}/answer",
+            post(quality::answer_objection),
+        )
+        .route(
+            "/api/v1/quality/objections/{id}/respond",
+            post(quality::respond_objection),
+        )
+        .route(
+            "/api/v1/quality/objections/{id}/rule",
+            post(quality::rule_objection),
+        )
+        .route(
+            "/api/v1/quality/settings",
+            get(quality::settings).put(quality::set_settings),
+        )
         .route("/api/v1/share/negative-list", get(share::negative_list))
         .route(
             "/api/v1/share/negative-proposals",

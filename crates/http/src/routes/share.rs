@@ -165,6 +165,22 @@ pub async fn confirm_need(
     Ok(Json(st.store.confirm_need(p, id, b.resource).await?))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    pub org: String,
+}
+
+pub async fn assign_need(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    _: Gate<Operator>,
+    PathId(id): PathId,
+    JsonBody(b): JsonBody<AssignBody>,
+) -> ApiResult<Json<NeedView>> {
+    Ok(Json(st.store.assign_need(p, id, b.org).await?))
+}
+
 pub async fn reject_need(
     State(st): State<AppState>,
     Caller(p): Caller,

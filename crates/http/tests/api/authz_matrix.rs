@@ -74,6 +74,12 @@ const ROWS: &[Row] = &[
     Row("GET",  "/api/v1/open/applications", Empty,                          [401, 200, 200, 200, 200, 200, 200, 200]),
     Row("POST", "/api/v1/open/applications", Json(r#"{"dataset": "no-such", "purpose": "研究", "accept_agreement": true}"#), [401, 404, 403, 403, 403, 403, 403, 403]),
     Row("PUT",  "/api/v1/open/settings", Json(r#"{"application_days": 10, "request_days": 15, "feedback_days": 10, "min_cell": 10}"#), [401, 403, 403, 403, 403, 403, 403, 200]),
+    // Quality: a department flags a record of a resource it holds a grant on; nobody else
+    // may (the provider's own steward holds none, the operator arbitrates instead).
+    Row("POST", "/api/v1/quality/objections", Json(r#"{"resource": "{res}", "key": "11010519491231002X", "fields": ["XM"], "reason": "姓名与户籍登记不符"}"#), [401, 403, 201, 201, 403, 403, 403, 403]),
+    Row("POST", "/api/v1/quality/objections", Json(r#"{"resource": "{res}", "key": "11010519491231002X", "fields": ["HJDZ"], "reason": "住址有误"}"#), [401, 403, 403, 403, 403, 403, 403, 403]),
+    Row("GET",  "/api/v1/quality/objections", Empty,                         [401, 200, 200, 200, 200, 200, 200, 200]),
+    Row("PUT",  "/api/v1/quality/settings", Json(r#"{"objection_days": 5, "need_days": 15}"#), [401, 403, 403, 403, 403, 403, 403, 200]),
     // The audit log and what a citizen sees of it.
     Row("GET",  "/api/v1/audit/entries", Empty,                              [401, 403, 403, 403, 403, 403, 200, 200]),
     Row("GET",  "/api/v1/audit/entries?format=csv", Empty,                   [401, 403, 403, 403, 403, 403, 200, 200]),

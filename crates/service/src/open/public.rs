@@ -46,16 +46,7 @@ pub(crate) fn settings(c: &mut dyn Conn) -> Result<OpenSettings> {
     })
 }
 
-/// The deadline `n` working days after `now`, or the calendar year that is missing (the
-/// deadline is then flagged, never guessed).
-fn due(c: &mut dyn Conn, now: i64, n: u32) -> Result<(Option<i64>, Option<i64>)> {
-    Ok(
-        match crate::share::calendar::load_calendar(c)?.answer_due(now, n) {
-            Ok(at) => (Some(at), None),
-            Err(e) => (None, Some(e.year as i64)),
-        },
-    )
-}
+use crate::share::calendar::due_after as due;
 
 fn insert_id(c: &mut dyn Conn, sql: &str, args: &[crate::db::Value]) -> Result<i64> {
     Ok(c.query_one(sql, args)?
@@ -903,12 +894,14 @@ impl Store {
         let now = self.now();
         self.write(move |c| {
             let (code, provider, slug, _) = released(c, f.dataset.trim())?;
+            let mut record_key = None;
             if let Some(row) = f.row {
                 let found = c.query_one(
-                    "SELECT r.id FROM open_rows r JOIN open_releases rl ON rl.ds = r.ds WHERE rl.code = $1 AND r.id = $2",
+                    "SELECT r.record_key FROM open_rows r JOIN open_releases rl ON rl.ds = r.ds WHERE rl.code = $1 AND r.id = $2",
                     params![&code, row],
                 )?;
-                if found.is_none() {
+                record_key = found.map(|r| r.text(0)).transpose()?;
+                if record_key.is_none() {
                     return Err(DomainError::one(shuqiao_core::error::FieldError::new(
                         "row",
                         "unknown_row",
@@ -943,6 +936,9 @@ impl Store {
                 },
                 now,
             )?;
+            if let (Some(key), Some(row)) = (record_key, f.row) {
+                crate::quality::objections::file_public(c, &p, &code, &provider, &slug, row, &key, f.text.trim(), id, now)?;
+            }
             one_feedback(c, id, now)
         })
         .await
@@ -985,6 +981,7 @@ impl Store {
                 },
                 now,
             )?;
+            crate::quality::objections::answer_public(c, &p, id, &answer, now)?;
             one_feedback(c, id, now)
         })
         .await

@@ -1084,7 +1084,7 @@ impl Store {
     }
 
     /// Puts overdue applications on the supervision list and notes expired grants. Run by the
-    /// server every minute and by `shuqiao share sweep`; safe to run from several replicas.
+    /// server every minute (with `quality_sweep`) and by `shuqiao share sweep`; safe to run from several replicas.
     pub async fn share_sweep(&self) -> Result<SweepReport> {
         let now = self.now();
         self.write(move |c| {
@@ -1169,6 +1169,13 @@ impl Store {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "sharing sweep failed; will retry"),
+            }
+            match self.quality_sweep().await {
+                Ok(r) if r.objections + r.needs > 0 => {
+                    tracing::info!(objections = r.objections, needs = r.needs, "quality sweep")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "quality sweep failed; will retry"),
             }
         }
     }

@@ -235,3 +235,12 @@ impl Store {
         .await
     }
 }
+
+/// The deadline `n` working days after `now`, or the calendar year that is missing (the
+/// deadline is then flagged, never guessed).
+pub(crate) fn due_after(c: &mut dyn Conn, now: i64, n: u32) -> Result<(Option<i64>, Option<i64>)> {
+    Ok(match load_calendar(c)?.answer_due(now, n) {
+        Ok(at) => (Some(at), None),
+        Err(e) => (None, Some(e.year as i64)),
+    })
+}

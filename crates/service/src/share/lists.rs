@@ -47,6 +47,16 @@ pub struct NeedView {
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
     pub satisfied_at: Option<i64>,
+    /// For a need no resource answers yet: the department the operator made responsible
+    /// for cataloguing and sharing it, and by when (working days).
+    pub responsible_org: Option<String>,
+    pub assigned_at: Option<i64>,
+    pub due_date: Option<String>,
+    pub due_unknown_year: Option<i64>,
+    /// When it went on the supervision list for missing its deadline.
+    pub escalated_at: Option<i64>,
+    /// A resource was matched after the due date.
+    pub met_late: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -157,7 +167,7 @@ const RESPONSIBILITY_SELECT: &str = "SELECT t.id, t.org, t.title, t.duty, t.reso
      FROM responsibilities t LEFT JOIN resources r ON r.code = t.resource
      LEFT JOIN resource_data d ON d.code = t.resource";
 
-const NEED_COLS: &str = "id, org, title, description, resource, status, reason, grant_id, created_by, created_at, decided_by, decided_at, satisfied_at";
+const NEED_COLS: &str = "id, org, title, description, resource, status, reason, grant_id, created_by, created_at, decided_by, decided_at, satisfied_at, responsible_org, assigned_at, due_at, due_unknown_year, escalated_at";
 
 fn need_from_row(r: &Row) -> Result<NeedView, DbError> {
     Ok(NeedView {
@@ -174,6 +184,14 @@ fn need_from_row(r: &Row) -> Result<NeedView, DbError> {
         decided_by: r.opt_text(10)?,
         decided_at: r.opt_int(11)?,
         satisfied_at: r.opt_int(12)?,
+        responsible_org: r.opt_text(13)?,
+        assigned_at: r.opt_int(14)?,
+        due_date: r
+            .opt_int(15)?
+            .map(|d| shuqiao_core::share::calendar::china_day(d).to_string()),
+        due_unknown_year: r.opt_int(16)?,
+        escalated_at: r.opt_int(17)?,
+        met_late: matches!((r.opt_int(11)?, r.opt_int(15)?, r.text(5)?.as_str()), (Some(at), Some(due), "confirmed" | "satisfied") if at > due),
     })
 }
 
@@ -826,7 +844,7 @@ impl Store {
             w.eq("n.org", f.org.as_deref());
             w.eq("n.resource", f.resource.as_deref());
             w.eq("n.status", f.status.as_deref());
-            scope(&mut w, &p, &["n.org", "r.provider"]);
+            scope(&mut w, &p, &["n.org", "r.provider", "n.responsible_org"]);
             let cols = NEED_COLS
                 .split(", ")
                 .map(|c| format!("n.{c}"))
@@ -859,6 +877,10 @@ impl Store {
             };
             if share::may_see_org(&p, &need.org)
                 || provider.is_some_and(|o| share::may_see_org(&p, &o))
+                || need
+                    .responsible_org
+                    .as_deref()
+                    .is_some_and(|o| share::may_see_org(&p, o))
             {
                 Ok(need)
             } else {
@@ -989,4 +1011,101 @@ fn reviewer_orgs(c: &mut dyn Conn) -> Result<Vec<String>> {
     .iter()
     .map(|r| r.text(0))
     .collect::<Result<_, DbError>>()?)
+}
+
+/// Puts needs past the deadline of their assignment (still not matched to a resource) on
+/// the supervision list, once each.
+pub(crate) fn escalate_overdue_needs(c: &mut dyn Conn, now: i64) -> Result<u64> {
+    let overdue = c.query(
+        "SELECT id, responsible_org, due_at FROM needs WHERE status = 'open' AND due_at < $1 AND escalated_at IS NULL",
+        params![now],
+    )?;
+    let operators = operator_orgs(c)?;
+    let mut n = 0;
+    for r in &overdue {
+        let (id, org, due) = (r.int(0)?, r.text(1)?, r.int(2)?);
+        c.execute(
+            "UPDATE needs SET escalated_at = $1 WHERE id = $2",
+            params![now, id],
+        )?;
+        let mut notify = operators.clone();
+        notify.push(org.clone());
+        let day = shuqiao_core::share::calendar::china_day(due);
+        emit(
+            c,
+            &Actor::platform(),
+            Event {
+                kind: "need.escalate",
+                subject_type: "need",
+                subject_id: id,
+                resource: None,
+                resource_version: None,
+                grant: None,
+                reason: Some("超过编目共享期限 cataloguing overdue"),
+                notify,
+                title_zh: format!("督办：{org} 未在期限（{day}）内编目并共享需求 {id} 所需的数据"),
+                title_en: format!("supervision: {org} missed the deadline ({day}) to catalogue and share the data need {id} asks for"),
+            },
+            now,
+        )?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+impl Store {
+    /// The operator confirms a need that no catalogued resource answers and makes a
+    /// department responsible for it: the clock starts, and the need must be matched to a
+    /// resource of the catalogue (`confirm_need`) within the working days set, or it is
+    /// escalated.
+    pub async fn assign_need(&self, p: Principal, id: i64, org: String) -> Result<NeedView> {
+        p.require_platform_admin()?;
+        let now = self.now();
+        self.write(move |c| {
+            let need = load_need(c, id)?;
+            if find_org(c, org.trim())?.is_none() {
+                return Err(DomainError::one(FieldError::new(
+                    "org",
+                    "unknown_org",
+                    "没有这个部门：请填写负责编目的部门代码",
+                    "no such department: give the code of the department that catalogues it",
+                ))
+                .into());
+            }
+            if need.status != NeedStatus::Open.as_str() || need.resource.is_some() {
+                return Err(DomainError::conflict(
+                    "need_not_unmatched",
+                    "只有尚未匹配资源的待处理需求可以指定负责编目的部门",
+                    "only an open need matched to no resource can be assigned to a department to catalogue",
+                )
+                .into());
+            }
+            let days = crate::quality::settings(c)?.need_days;
+            let (due_at, unknown) = super::calendar::due_after(c, now, days)?;
+            c.execute(
+                "UPDATE needs SET responsible_org = $1, assigned_at = $2, due_at = $3, due_unknown_year = $4,
+                   escalated_at = NULL WHERE id = $5",
+                params![org.trim(), now, due_at, unknown, id],
+            )?;
+            emit(
+                c,
+                &Actor::of(&p),
+                Event {
+                    kind: "need.assign",
+                    subject_type: "need",
+                    subject_id: id,
+                    resource: None,
+                    resource_version: None,
+                    grant: None,
+                    reason: Some(org.trim()),
+                    notify: vec![org.trim().to_string(), need.org.clone()],
+                    title_zh: format!("需求 {id}（{}）由 {} 负责编目并共享", need.title, org.trim()),
+                    title_en: format!("need {id} ({}) is for {} to catalogue and share", need.title, org.trim()),
+                },
+                now,
+            )?;
+            load_need(c, id)
+        })
+        .await
+    }
 }

@@ -453,6 +453,30 @@ pub async fn open_data_releases_copies_and_reads(s: Store, _t: Arc<AtomicI64>, _
         )
         .await
         .unwrap();
+    // Feedback on a row enters the quality loop as a public objection the provider owes;
+    // the member is shown the dataset's row, never the record's key.
+    let public = || {
+        let (s, admin) = (s.clone(), admin.clone());
+        async move {
+            s.list_objections(admin.clone(), Default::default())
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|o| o.source == "public")
+                .collect::<Vec<_>>()
+        }
+    };
+    let filed = public().await;
+    assert_eq!(filed.len(), 1);
+    assert_eq!(
+        (
+            filed[0].status.as_str(),
+            filed[0].provider.as_str(),
+            filed[0].flagger_org.as_str()
+        ),
+        ("open", licences.provider.as_str(), "public")
+    );
+    assert!(filed[0].due_date.is_some());
     s.answer_feedback(
         shuqiao_demo::steward_of(&licences.provider),
         fb.id,
@@ -460,6 +484,11 @@ pub async fn open_data_releases_copies_and_reads(s: Store, _t: Arc<AtomicI64>, _
     )
     .await
     .unwrap();
+    // Answered on the portal's side, closed in the loop: nothing changed in the record, so
+    // the answer counts as disputed.
+    let answered = public().await;
+    assert_eq!(answered[0].status, "disputed");
+    assert!(answered[0].closed_at.is_some());
 
     // The open negative list: listing ends a release at once and bars a new proposal.
     let code = waiting[0].code.clone();
