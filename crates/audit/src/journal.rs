@@ -31,6 +31,15 @@
 //! append bumps a counter kept in that file, by which another process knows to read the
 //! journal again.
 //!
+//! The journal reaches its file through `JournalFile`, which `File` implements with the calls
+//! above: the seam exists so that a test can run this same code over a simulated disk that
+//! loses power between any two writes or syncs, keeping every synced byte and keeping,
+//! losing or tearing each unsynced write, and check after each cut that recovery holds every
+//! acknowledged batch, once, in an intact tree (`sim`; ADR 0007). It found the two rules
+//! recovery depends on besides the orphans: the last record known to be on disk is not
+//! written over until a later one is (`State::place`), and a part-written last block is
+//! filled out before the orphans are looked for (`Journal::round_up_to_blocks`).
+//!
 //! Every read of the log's tables first moves whatever the journal holds (`AuditLog::spread`),
 //! so a reader never sees less than has been acknowledged. A quota counts the journal's calls
 //! beside the usage table (`UsageReader::calls_on`).
