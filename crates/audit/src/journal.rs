@@ -31,11 +31,21 @@
 //! append bumps a counter kept in that file, by which another process knows to read the
 //! journal again.
 //!
+//! The journal reaches its file through `JournalFile`, which `File` implements with the calls
+//! above: the seam exists so that a test can run this same code over a simulated disk that
+//! loses power between any two writes or syncs, keeping every synced byte and keeping,
+//! losing or tearing each unsynced write, and check after each cut that recovery holds every
+//! acknowledged batch, once, in an intact tree (`sim`; ADR 0007). It found the two rules
+//! recovery depends on besides the orphans: the last record known to be on disk is not
+//! written over until a later one is (`State::place`), and a part-written last block is
+//! filled out before the orphans are looked for (`Journal::round_up_to_blocks`).
+//!
 //! Every read of the log's tables first moves whatever the journal holds (`AuditLog::spread`),
 //! so a reader never sees less than has been acknowledged. A quota counts the journal's calls
 //! beside the usage table (`UsageReader::calls_on`).
 use std::collections::{HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
+use std::io;
 use std::os::unix::fs::FileExt;
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -206,10 +216,43 @@ const SPAN: u64 = 8 << 20;
 /// How long a sequencer waits for another process's batch before it gives up.
 const LOCK_WAIT: Duration = Duration::from_secs(3);
 
-/// The audit journal of one SQLite database (see the module's comment).
-pub struct Journal {
+/// What the journal does to its file: positioned reads and writes, a data sync, the length.
+/// The server's journal is a `File` and calls compile to the same system calls as before;
+/// the crash simulation (`sim`) runs the same journal over a disk that can lose power
+/// between any two of these calls. (`pub` only so that `Journal<F>` may name it: this module
+/// is private, so nothing outside the crate can.)
+pub trait JournalFile: Send + Sync + Sized + 'static {
+    fn read_exact_at(&self, buf: &mut [u8], at: u64) -> io::Result<()>;
+    fn write_all_at(&self, buf: &[u8], at: u64) -> io::Result<()>;
+    fn sync_data(&self) -> io::Result<()>;
+    fn file_len(&self) -> io::Result<u64>;
+    /// A second handle on the same file, for the syncer thread.
+    fn try_clone(&self) -> io::Result<Self>;
+}
+
+impl JournalFile for File {
+    fn read_exact_at(&self, buf: &mut [u8], at: u64) -> io::Result<()> {
+        FileExt::read_exact_at(self, buf, at)
+    }
+    fn write_all_at(&self, buf: &[u8], at: u64) -> io::Result<()> {
+        FileExt::write_all_at(self, buf, at)
+    }
+    fn sync_data(&self) -> io::Result<()> {
+        File::sync_data(self)
+    }
+    fn file_len(&self) -> io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+    fn try_clone(&self) -> io::Result<Self> {
+        File::try_clone(self)
+    }
+}
+
+/// The audit journal of one SQLite database (see the module's comment). `F` is its file: a
+/// `File` but in the crash simulation.
+pub struct Journal<F = File> {
     path: String,
-    file: File,
+    file: F,
     /// `flock`ed by the process whose sequencer writes; holds the append counter.
     lock: File,
     /// One holder of the `flock` in this process at a time: the lock belongs to the open
@@ -231,6 +274,9 @@ struct Waiter {
 
 #[derive(Default)]
 struct State {
+    /// Writing wraps to the file's start past this (`SPAN`; smaller in the crash simulation,
+    /// to wrap often).
+    span: u64,
     /// The records the audit file may not hold yet, oldest first.
     live: VecDeque<Placed>,
     newest: Option<Placed>,
@@ -242,6 +288,9 @@ struct State {
     stamp: u64,
     /// Records up to this tree size are on disk: only those may move to the audit file.
     synced: u64,
+    /// Where the record that ends at `synced` is, as (at, len): not written over until a later
+    /// record is on disk, though the audit file may hold it (see `place`).
+    durable: Option<(u64, u64)>,
     /// A write or sync failed: what the file holds is known again only after a restart.
     broken: bool,
 }
@@ -394,12 +443,12 @@ fn chain(path: &str, bytes: &[u8]) -> Result<Vec<Placed>, DbError> {
 
 /// Holds the journal for one sequencer's batch (or a reader's look at another process's
 /// appends) until dropped.
-pub(crate) struct JournalLock<'a> {
-    journal: &'a Journal,
+pub(crate) struct JournalLock<'a, F = File> {
+    journal: &'a Journal<F>,
     _held: MutexGuard<'a, ()>,
 }
 
-impl Drop for JournalLock<'_> {
+impl<F> Drop for JournalLock<'_, F> {
     fn drop(&mut self) {
         if let Err(e) = self.journal.lock.unlock() {
             tracing::error!(error = %e, path = %self.journal.path, "cannot unlock the audit journal");
@@ -446,6 +495,29 @@ impl Journal {
                 }
             }
         }
+        Journal::over(path, file, SPAN, anchor)
+    }
+
+    /// The batches the journal file holds in its chain, as (from, size), oldest first: for
+    /// tests and for an operator's look at a stopped server's files.
+    pub fn batches_in(path: &str) -> Result<Vec<(u64, u64)>, DbError> {
+        let bytes = std::fs::read(path).map_err(|e| journal_err(path, "cannot read", e))?;
+        Ok(chain(path, &bytes)?
+            .into_iter()
+            .map(|p| (p.from, p.size))
+            .collect())
+    }
+}
+
+impl<F: JournalFile> Journal<F> {
+    /// The journal in `file`, opened (see `open`), wrapping past `span` bytes; its lock file
+    /// is beside `path`.
+    fn over(
+        path: &str,
+        file: F,
+        span: u64,
+        anchor: impl FnOnce() -> Result<Option<u64>, DbError>,
+    ) -> Result<Journal<F>, DbError> {
         let lock_path = lock_path(path);
         let lock = OpenOptions::new()
             .read(true)
@@ -459,10 +531,14 @@ impl Journal {
             file,
             lock,
             held: Mutex::new(()),
-            state: Arc::default(),
+            state: Arc::new(Mutex::new(State {
+                span,
+                ..State::default()
+            })),
             syncer: Mutex::new(None),
         };
         let guard = j.take_lock(LockKind::Exclusive)?;
+        j.round_up_to_blocks()?;
         if let Some(anchor) = anchor()? {
             j.erase_orphans(anchor)?;
         }
@@ -475,7 +551,7 @@ impl Journal {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn take_lock(&self, kind: LockKind) -> Result<JournalLock<'_>, DbError> {
+    fn take_lock(&self, kind: LockKind) -> Result<JournalLock<'_, F>, DbError> {
         let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
         let deadline = Instant::now() + LOCK_WAIT;
         loop {
@@ -560,12 +636,29 @@ impl Journal {
             .map_err(|e| journal_err(&self.path, "cannot sync", e))
     }
 
+    /// Fills the file's last block out with zeros if a crash left it part-written. Every
+    /// block is read whole, so such a block is passed over; but once the file grew past it,
+    /// it would read whole after all, and a record in it (never acknowledged, never cleared
+    /// as an orphan) could then pass for the successor of the chain's end.
+    fn round_up_to_blocks(&self) -> Result<(), DbError> {
+        let len = self
+            .file
+            .file_len()
+            .map_err(|e| journal_err(&self.path, "cannot read", e))?;
+        let short = (BLOCK - len % BLOCK) % BLOCK;
+        if short == 0 {
+            return Ok(());
+        }
+        self.file
+            .write_all_at(&vec![0u8; short as usize], len)
+            .map_err(|e| journal_err(&self.path, "cannot fill out its last block", e))
+    }
+
     fn whole_file(&self) -> Result<Vec<u8>, DbError> {
         let len = self
             .file
-            .metadata()
-            .map_err(|e| journal_err(&self.path, "cannot read", e))?
-            .len();
+            .file_len()
+            .map_err(|e| journal_err(&self.path, "cannot read", e))?;
         let mut bytes = vec![0u8; len as usize];
         self.file
             .read_exact_at(&mut bytes, 0)
@@ -576,7 +669,7 @@ impl Journal {
     /// Reads the whole journal again (under its lock): at start, or another process has
     /// appended. What it finds is synced first, so all of it may move to the audit file
     /// (another process's last records may not have reached the disk yet).
-    fn read_back(&self, _lock: &JournalLock<'_>) -> Result<(), DbError> {
+    fn read_back(&self, _lock: &JournalLock<'_, F>) -> Result<(), DbError> {
         self.file
             .sync_data()
             .map_err(|e| journal_err(&self.path, "cannot sync", e))?;
@@ -585,7 +678,10 @@ impl Journal {
         let chain = chain(&self.path, &bytes)?;
         let mut st = self.state();
         st.newest = chain.last().cloned();
-        st.synced = st.synced.max(st.newest.as_ref().map_or(0, |p| p.size));
+        if let Some(p) = &st.newest {
+            // Synced just now, with every record before it.
+            (st.synced, st.durable) = (st.synced.max(p.size), Some((p.at, p.len)));
+        }
         st.tail = st.newest.as_ref().map_or(0, |p| p.at + p.len);
         st.end = bytes.len() as u64;
         st.live = chain.into();
@@ -605,7 +701,7 @@ impl Journal {
 
     /// Takes the journal for a sequencer's batch: other processes' sequencers wait (up to
     /// `LOCK_WAIT`) until the returned lock is dropped.
-    pub(crate) fn lock_for_append(&self) -> Result<JournalLock<'_>, DbError> {
+    pub(crate) fn lock_for_append(&self) -> Result<JournalLock<'_, F>, DbError> {
         let lock = self.take_lock(LockKind::Exclusive)?;
         if self.read_stamp()? != self.state().stamp {
             self.read_back(&lock)?;
@@ -684,7 +780,7 @@ impl Journal {
         st.stamp += 1;
         // Other processes learn of the append from the counter; it needs no sync (it lives in
         // the page cache they share, and a restart reads the journal itself).
-        if let Err(e) = self.lock.write_all_at(&st.stamp.to_be_bytes(), 0) {
+        if let Err(e) = FileExt::write_all_at(&self.lock, &st.stamp.to_be_bytes(), 0) {
             st.broken = true;
             return Err(journal_err(&self.path, "cannot write its lock file", e));
         }
@@ -775,50 +871,51 @@ impl Journal {
         }
         Ok(out)
     }
-
-    /// The batches the journal file holds in its chain, as (from, size), oldest first: for
-    /// tests and for an operator's look at a stopped server's files.
-    pub fn batches_in(path: &str) -> Result<Vec<(u64, u64)>, DbError> {
-        let bytes = std::fs::read(path).map_err(|e| journal_err(path, "cannot read", e))?;
-        Ok(chain(path, &bytes)?
-            .into_iter()
-            .map(|p| (p.from, p.size))
-            .collect())
-    }
 }
 
 /// The syncer: one `fdatasync` for every record written before it began, then their
 /// waiters; while it syncs, the sequencer writes the next batches. Ends when the journal is
 /// dropped.
-fn run_syncer(file: &File, state: &Mutex<State>, path: &str, rx: &mpsc::Receiver<Waiter>) {
-    let lock = || state.lock().unwrap_or_else(|p| p.into_inner());
+fn run_syncer(
+    file: &impl JournalFile,
+    state: &Mutex<State>,
+    path: &str,
+    rx: &mpsc::Receiver<Waiter>,
+) {
     while let Ok(first) = rx.recv() {
         let mut waiters = vec![first];
         waiters.extend(rx.try_iter());
-        let upto = waiters.iter().map(|w| w.size).max().unwrap_or(0);
-        let outcome = if lock().broken {
-            Err(journal_err(
-                path,
-                "unwritable",
-                "an earlier write failed; restart the server",
-            ))
-        } else {
-            file.sync_data()
-                .map_err(|e| journal_err(path, "sync failed", e))
-        };
-        {
-            let mut st = lock();
-            match &outcome {
-                Ok(()) => st.synced = st.synced.max(upto),
-                Err(_) => st.broken = true,
-            }
+        sync_for(file, state, path, waiters);
+    }
+}
+
+/// One round of the syncer: a sync begun after every waiter's record was written, then the
+/// waiters' answers. The crash simulation calls it at chosen points instead of the thread.
+fn sync_for(file: &impl JournalFile, state: &Mutex<State>, path: &str, waiters: Vec<Waiter>) {
+    let lock = || state.lock().unwrap_or_else(|p| p.into_inner());
+    let upto = waiters.iter().map(|w| w.size).max().unwrap_or(0);
+    let outcome = if lock().broken {
+        Err(journal_err(
+            path,
+            "unwritable",
+            "an earlier write failed; restart the server",
+        ))
+    } else {
+        file.sync_data()
+            .map_err(|e| journal_err(path, "sync failed", e))
+    };
+    {
+        let mut st = lock();
+        match &outcome {
+            Ok(()) => st.mark_synced(upto),
+            Err(_) => st.broken = true,
         }
-        for w in waiters {
-            (w.then)(match &outcome {
-                Ok(()) => Ok(()),
-                Err(e) => Err(DbError::Other(e.to_string())),
-            });
-        }
+    }
+    for w in waiters {
+        (w.then)(match &outcome {
+            Ok(()) => Ok(()),
+            Err(e) => Err(DbError::Other(e.to_string())),
+        });
     }
 }
 
@@ -845,12 +942,32 @@ fn orphans(bytes: &[u8], anchor: u64) -> std::result::Result<Vec<u64>, ((u64, u6
 }
 
 impl State {
+    /// The records up to tree size `size` are on disk.
+    fn mark_synced(&mut self, size: u64) {
+        if size <= self.synced {
+            return;
+        }
+        self.synced = size;
+        if let Some(p) = self.live.iter().rev().find(|p| p.size == size) {
+            self.durable = Some((p.at, p.len));
+        }
+    }
+
     /// Where a record of `len` bytes goes: after the last one; at the file's start once the
     /// file has passed `SPAN` and the records there are in the audit file; else after every
     /// record still needed (the file grows while the spreader is behind).
+    ///
+    /// The last record known to be on disk is needed too, even once the audit file holds
+    /// it: were it written over before a later record is synced, a power cut could leave the
+    /// journal ending behind the audit file, which the sequencer refuses as a journal
+    /// restored from an older backup (`lock_head`).
     fn place(&self, len: u64) -> u64 {
-        let free = |at: u64| !self.live.iter().any(|p| p.overlaps(at, len));
-        if self.tail + len > SPAN && free(0) {
+        let kept = |at: u64| {
+            self.durable
+                .is_some_and(|(d, n)| d < at + len && at < d + n)
+        };
+        let free = |at: u64| !kept(at) && !self.live.iter().any(|p| p.overlaps(at, len));
+        if self.tail + len > self.span && free(0) {
             return 0;
         }
         if free(self.tail) {
@@ -1048,3 +1165,6 @@ fn write_legacy(file: &str, legacy: &str) -> std::result::Result<(), DbError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod sim;
