@@ -15,6 +15,7 @@ mod consumer_pages;
 mod open_answers;
 mod open_governance;
 mod open_pages;
+mod quality_pages;
 mod pages;
 // Decisions: answering applications, reviewing the negative list, publishing resources.
 mod decisions;
@@ -200,6 +201,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/console/open/requests/{id}",
             post(open_answers::answer_request),
+        )
+        .route(
+            "/console/quality/objections",
+            get(quality_pages::objections).post(quality_pages::file),
+        )
+        .route(
+            "/console/quality/objections/{id}/{step}",
+            post(quality_pages::step),
         )
         .route("/console/open/feedback", get(open_answers::feedback))
         .route(
