@@ -17,6 +17,8 @@ mod open_pages;
 // The public open-data portal.
 #[path = "console/portal.rs"]
 mod portal;
+#[path = "console/quality_pages.rs"]
+mod quality_pages;
 // The public's own pages on the portal: accounts, applications and keys, requests, 纠错.
 #[path = "console/portal_members.rs"]
 mod portal_members;

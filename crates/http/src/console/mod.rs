@@ -15,8 +15,8 @@ mod consumer_pages;
 mod open_answers;
 mod open_governance;
 mod open_pages;
-mod quality_pages;
 mod pages;
+mod quality_pages;
 // Decisions: answering applications, reviewing the negative list, publishing resources.
 mod decisions;
 pub mod session;

@@ -145,8 +145,7 @@ async fn page(
     let p = &person.principal;
     let page = ObjectionsPage {
         may_file: objection::flagger_orgs(p).is_ok(),
-        may_supervise: p.is_platform_admin()
-            || p.has_role(shuqiao_core::account::Role::Auditor),
+        may_supervise: p.is_platform_admin() || p.has_role(shuqiao_core::account::Role::Auditor),
         f,
         cards,
         supervision,
@@ -218,7 +217,11 @@ pub async fn file(
         reason: filed.reason.clone(),
         evidence: Some(filed.evidence.trim().to_string()).filter(|e| !e.is_empty()),
     };
-    match st.store.file_objection(person.principal.clone(), input).await {
+    match st
+        .store
+        .file_objection(person.principal.clone(), input)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("{PAGE}?done=1")).into_response()),
         Err(e) => {
             let problems = filing_problems(&person, e)?;
