@@ -118,6 +118,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0018_quality_objections.sql"),
         postgres: include_str!("migrations/postgres/0018_quality_objections.sql"),
     },
+    Migration {
+        version: 19,
+        name: "quality_scores",
+        sqlite: include_str!("migrations/sqlite/0019_quality_scores.sql"),
+        postgres: include_str!("migrations/postgres/0019_quality_scores.sql"),
+    },
 ];
 
 /// The migration that moves an SQLite database's audit log to its own file. It has a first

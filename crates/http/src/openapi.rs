@@ -104,6 +104,11 @@ pub const PATHS: &[Op] = &[
     ("post", "/api/v1/quality/objections/{id}/answer", "答复异议 Answer an objection", "`corrected` needs a newer version of the record (send it through collection first); `disputed` says why the data stands.", Some("ObjectionAnswer"), STEWARD),
     ("post", "/api/v1/quality/objections/{id}/respond", "确认或提请裁决 Confirm or contest", "The flagging department accepts the answer (closed) or contests it (the operator rules).", Some("ObjectionResponse"), "提出异议的部门 the flagging department"),
     ("post", "/api/v1/quality/objections/{id}/rule", "裁决 Rule on a contested objection", "`upheld`: the provider owes a correction by a new due date; `dismissed`: closed.", Some("ObjectionRuling"), ADMIN),
+    ("get", "/api/v1/quality/scores", "质量评分 Quality scores", "Each resource's latest score (0–100) with its components — completeness, validity, uniqueness, timeliness, consistency, each 0–1 — and each department's mean, best first.", None, "政务部门人员或系统 any department's person or system"),
+    ("post", "/api/v1/quality/scores/refresh", "重新评分 Recompute scores", "Scores every resource whose data, rules or day changed since its last score (the server also does this every minute). Returns `{scored}`.", None, ADMIN),
+    ("get", "/api/v1/quality/resources/{code}/scores", "评分趋势 Score trend", "The resource's scores over time, newest first.", None, "政务部门人员或系统 any department's person or system"),
+    ("get", "/api/v1/quality/resources/{code}/rules", "一致性规则 Consistency rules", "", None, USER),
+    ("put", "/api/v1/quality/resources/{code}/rules", "设置一致性规则 Set consistency rules", "`{\"rules\": [{\"kind\": \"birth_date_matches_id\", \"id_item\": \"GMSFHM\", \"date_item\": \"CSRQ\"}, {\"kind\": \"equal\", \"left\": …, \"right\": …}]}` replaces the resource's rules.", Some("QualityRules"), STEWARD),
     ("get", "/api/v1/quality/settings", "质量期限 Quality deadlines", "", None, USER),
     ("put", "/api/v1/quality/settings", "设置质量期限 Set quality deadlines", "", Some("QualitySettings"), ADMIN),
     ("get", "/api/v1/share/negative-list", "负面清单 Negative list in force", "Resources that may not be shared, each with the legal basis it was approved on.", None, USER),
@@ -508,6 +513,8 @@ fn quality_schemas() -> Value {
         "ObjectionAnswer": {"type": "object", "required": ["answer", "note"], "additionalProperties": false, "properties": {"answer": enum_schema(vec!["corrected", "disputed"], ""), "note": s("答复说明")}},
         "ObjectionResponse": {"type": "object", "required": ["response", "note"], "additionalProperties": false, "properties": {"response": enum_schema(vec!["confirm", "contest"], ""), "note": s("说明")}},
         "ObjectionRuling": {"type": "object", "required": ["ruling", "note"], "additionalProperties": false, "properties": {"ruling": enum_schema(vec!["upheld", "dismissed"], ""), "note": s("裁决意见")}},
+        "QualityRules": {"type": "object", "required": ["rules"], "additionalProperties": false, "properties": {"rules": {"type": "array", "maxItems": 20, "items": {"type": "object", "required": ["kind"], "properties": {
+            "kind": enum_schema(vec!["birth_date_matches_id", "equal"], ""), "id_item": s(""), "date_item": s(""), "left": s(""), "right": s("")}}}}},
         "QualitySettings": {"type": "object", "required": ["objection_days", "need_days"], "additionalProperties": false, "properties": {"objection_days": {"type": "integer", "minimum": 1, "maximum": 60}, "need_days": {"type": "integer", "minimum": 1, "maximum": 90}}}
     })
 }

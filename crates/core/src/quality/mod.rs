@@ -2,6 +2,7 @@
 //! records (校核纠错) with deadlines and escalation, and needs that find no resource yet. No
 //! I/O: the store loads, asks these rules, writes.
 pub mod objection;
+pub mod score;
 
 use serde::{Deserialize, Serialize};
 

@@ -195,6 +195,19 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/quality/objections/{id}/rule",
             post(quality::rule_objection),
         )
+        .route("/api/v1/quality/scores", get(quality::scores))
+        .route(
+            "/api/v1/quality/scores/refresh",
+            post(quality::refresh_scores),
+        )
+        .route(
+            "/api/v1/quality/resources/{code}/scores",
+            get(quality::trend),
+        )
+        .route(
+            "/api/v1/quality/resources/{code}/rules",
+            get(quality::rules).put(quality::set_rules),
+        )
         .route(
             "/api/v1/quality/settings",
             get(quality::settings).put(quality::set_settings),

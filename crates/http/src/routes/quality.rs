@@ -6,13 +6,15 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use shuqiao_core::quality::objection::{Answer, ObjectionInput, Response, Ruling};
+use shuqiao_core::quality::score::Rule;
 use shuqiao_core::quality::QualitySettings;
 use shuqiao_service::quality::objections::{ObjectionFilter, ObjectionView};
+use shuqiao_service::quality::scores::{ResourceScore, Scores};
 
 use super::admin::List;
 use super::params::{bad_param, only_known};
 use crate::error::ApiResult;
-use crate::extract::{Caller, Gate, JsonBody, Operator, PathId};
+use crate::extract::{Caller, Gate, JsonBody, Operator, Path, PathId};
 use crate::AppState;
 
 // ---- objections (校核纠错) ----
@@ -129,4 +131,54 @@ pub async fn set_settings(
     JsonBody(b): JsonBody<QualitySettings>,
 ) -> ApiResult<Json<QualitySettings>> {
     Ok(Json(st.store.set_quality_settings(p, b).await?))
+}
+
+// ---- scores ----
+
+#[derive(Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    pub rules: Vec<Rule>,
+}
+
+pub async fn scores(State(st): State<AppState>, Caller(p): Caller) -> ApiResult<Json<Scores>> {
+    Ok(Json(st.store.quality_scores(p).await?))
+}
+
+pub async fn refresh_scores(
+    State(st): State<AppState>,
+    Caller(_p): Caller,
+    _: Gate<Operator>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let n = st.store.refresh_quality_scores().await?;
+    Ok(Json(serde_json::json!({"scored": n})))
+}
+
+pub async fn trend(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<List<ResourceScore>>> {
+    Ok(Json(List::from(st.store.quality_trend(p, code).await?)))
+}
+
+pub async fn rules(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Rules>> {
+    Ok(Json(Rules {
+        rules: st.store.quality_rules(p, code).await?,
+    }))
+}
+
+pub async fn set_rules(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    Path(code): Path<String>,
+    JsonBody(b): JsonBody<Rules>,
+) -> ApiResult<Json<Rules>> {
+    Ok(Json(Rules {
+        rules: st.store.set_quality_rules(p, code, b.rules).await?,
+    }))
 }

@@ -2,6 +2,7 @@
 //! clock on needs that found no resource (in `share::lists`), the operator's settings and
 //! the sweep that escalates what is overdue.
 pub mod objections;
+pub mod scores;
 
 use shuqiao_core::account::Principal;
 use shuqiao_core::quality::QualitySettings;

@@ -1177,6 +1177,11 @@ impl Store {
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "quality sweep failed; will retry"),
             }
+            match self.refresh_quality_scores().await {
+                Ok(n) if n > 0 => tracing::info!(resources = n, "quality scores"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "quality scores failed; will retry"),
+            }
         }
     }
 

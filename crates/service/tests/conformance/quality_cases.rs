@@ -498,6 +498,100 @@ pub async fn objections_and_need_clocks_close_the_loop(s: Store, t: Arc<AtomicI6
         .unwrap_err();
     assert_eq!(code_of(e), "need_not_unmatched");
 
+    // Quality scores: the steward declares that 出生日期 matches the ID number; a batch
+    // accepting valid rows brings a mismatching record, a second row for its key and a bad
+    // ID number; the score's components count each exactly.
+    let rule = vec![shuqiao_core::quality::score::Rule::BirthDateMatchesId {
+        id_item: "GMSFHM".into(),
+        date_item: "CSRQ".into(),
+    }];
+    let e = s
+        .set_quality_rules(steward_b(), res.clone(), rule.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(domain(e), DomainError::Forbidden { .. }));
+    let unknown = vec![shuqiao_core::quality::score::Rule::Equal {
+        left: "XM".into(),
+        right: "NOPE".into(),
+    }];
+    assert_eq!(
+        invalid_fields(
+            s.set_quality_rules(steward.clone(), res.clone(), unknown)
+                .await
+                .unwrap_err()
+        ),
+        ["rules[0].right"]
+    );
+    s.set_quality_rules(steward.clone(), res.clone(), rule)
+        .await
+        .unwrap();
+    const D: &str = "460106199003081230";
+    let mut req = BatchRequest::new(&res, Channel::Import, "d.csv");
+    req.policy = shuqiao_core::collect::BatchPolicy::AcceptValid;
+    let rows = [
+        [D, "赵六", "1990-03-09"],
+        [D, "赵六", "1990-03-08"],
+        ["123", "钱七", "1990-01-01"],
+    ]
+    .iter()
+    .map(|r| r.iter().map(|v| v.to_string()).collect())
+    .collect();
+    let src = VecSource::new(vec!["GMSFHM".into(), "XM".into(), "CSRQ".into()], rows);
+    let r = s
+        .collect_batch(steward.clone(), req, src, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status.as_str(), r.rows_read, r.rejected),
+        ("applied", 3, 2),
+        "{r:?}"
+    );
+    assert_eq!(s.refresh_quality_scores().await.unwrap(), 1);
+    assert_eq!(
+        s.refresh_quality_scores().await.unwrap(),
+        0,
+        "nothing changed"
+    );
+    let scores = s.quality_scores(steward_b()).await.unwrap();
+    assert_eq!(scores.resources.len(), 1);
+    let got = &scores.resources[0];
+    assert_eq!((got.resource.as_str(), got.records), (res.as_str(), 4));
+    let c = got.components;
+    // 8 rows read over four batches, one refused as a second row for its key, one as bad.
+    assert_eq!(c.completeness, Some(1.0));
+    assert_eq!(c.validity, Some(7.0 / 8.0));
+    assert_eq!(c.uniqueness, Some(7.0 / 8.0));
+    assert_eq!(c.timeliness, Some(1.0));
+    assert_eq!(
+        c.consistency,
+        Some(3.0 / 4.0),
+        "D's birth date is not the one in its number"
+    );
+    assert_eq!(got.score, Some(91.3));
+    assert_eq!(scores.departments.len(), 1);
+    assert_eq!(
+        (
+            scores.departments[0].org.as_str(),
+            scores.departments[0].score
+        ),
+        ("d-a", Some(91.3))
+    );
+    // Five days on, the daily data is stale: a new score, and the trend shows both.
+    t.fetch_add(5 * DAY, Ordering::SeqCst);
+    assert_eq!(s.refresh_quality_scores().await.unwrap(), 1);
+    let trend = s.quality_trend(auditor.clone(), res.clone()).await.unwrap();
+    assert_eq!(
+        trend.iter().map(|x| x.score).collect::<Vec<_>>(),
+        [Some(71.3), Some(91.3)]
+    );
+    assert_eq!(trend[0].components.timeliness, Some(0.0));
+    let citizen = Principal::Person {
+        username: "someone".into(),
+        org: String::new(),
+        roles: vec![],
+    };
+    assert!(s.quality_scores(citizen).await.is_err());
+
     // Every step is sealed.
     s.audit().seal_pending().await.unwrap();
     for (action, n) in [
@@ -512,6 +606,7 @@ pub async fn objections_and_need_clocks_close_the_loop(s: Store, t: Arc<AtomicI6
         ("share.need.assign", 2),
         ("share.need.escalate", 1),
         ("share.quality_settings.set", 1),
+        ("share.quality_rules.set", 1),
     ] {
         let got = s
             .audit_entries(AuditFilter {
