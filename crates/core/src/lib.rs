@@ -9,6 +9,7 @@ pub mod exchange;
 pub mod ident;
 pub mod open;
 pub mod org;
+pub mod quality;
 pub mod region;
 pub mod search;
 pub mod share;

@@ -112,6 +112,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0016_open_governance.sql"),
         postgres: include_str!("migrations/postgres/0016_open_governance.sql"),
     },
+    Migration {
+        version: 17,
+        name: "data_elements",
+        sqlite: include_str!("migrations/sqlite/0017_data_elements.sql"),
+        postgres: include_str!("migrations/postgres/0017_data_elements.sql"),
+    },
 ];
 
 /// The migration that moves an SQLite database's audit log to its own file. It has a first

@@ -29,6 +29,8 @@ mod exchange;
 mod exchange_feed;
 #[path = "api/open_public.rs"]
 mod open_public;
+#[path = "api/quality.rs"]
+mod quality;
 #[path = "api/share.rs"]
 mod share;
 #[path = "api/subjects.rs"]

@@ -13,6 +13,7 @@ pub mod exchange;
 mod index;
 pub mod open;
 pub mod operator;
+pub mod quality;
 pub mod review;
 mod sealing;
 pub mod share;

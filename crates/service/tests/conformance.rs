@@ -100,6 +100,8 @@ mod collect_cases;
 mod exchange_cases;
 #[path = "conformance/open_cases.rs"]
 mod open_cases;
+#[path = "conformance/quality_cases.rs"]
+mod quality_cases;
 #[path = "conformance/schema_cases.rs"]
 mod schema_cases;
 #[path = "conformance/share_cases.rs"]
@@ -120,6 +122,7 @@ mod cases {
     pub use super::collect_cases::*;
     pub use super::exchange_cases::*;
     pub use super::open_cases::*;
+    pub use super::quality_cases::*;
     pub use super::schema_cases::*;
     pub use super::share_cases::*;
     pub use super::subjects_cases::*;
@@ -182,6 +185,7 @@ conformance!(
     lookups_see_each_change_to_a_record_at_the_next_call,
     lookups_see_changes_written_outside_shuqiao,
     open_data_releases_copies_and_reads,
+    data_elements_code_sets_and_declared_labels,
 );
 
 #[path = "conformance/demo.rs"]

@@ -478,6 +478,7 @@ pub async fn upload(
         encoding,
         sheet: None,
         delimiter: None,
+        ..FileOptions::default()
     };
     let source_name = (!filename.is_empty()).then(|| filename.clone());
     let (source, format, file_encoding) = match open_upload(path, source_name, opts).await {

@@ -8,6 +8,7 @@ mod exchange;
 mod meta;
 mod open;
 mod params;
+mod quality;
 mod share;
 
 use axum::routing::{get, post};
@@ -102,6 +103,20 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/catalog/resources/{code}/history",
             get(catalog::history),
         )
+        .route(
+            "/api/v1/catalog/resources/{code}/value-mappings",
+            get(quality::value_mappings).put(quality::set_value_mappings),
+        )
+        .route(
+            "/api/v1/quality/elements",
+            get(quality::list_elements).post(quality::create_element),
+        )
+        .route("/api/v1/quality/elements/{id}", get(quality::get_element))
+        .route(
+            "/api/v1/quality/code-sets",
+            get(quality::list_code_sets).post(quality::create_code_set),
+        )
+        .route("/api/v1/quality/code-sets/{id}", get(quality::get_code_set))
         .route("/api/v1/open/releases", get(open::list).post(open::propose))
         .route("/api/v1/open/releases/{code}/release", post(open::release))
         .route("/api/v1/open/releases/{code}/return", post(open::send_back))

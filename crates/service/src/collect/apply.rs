@@ -132,6 +132,7 @@ fn drive(
 ) -> Result<(), ApplyError> {
     let meta = &plan.target.meta;
     let checker = RowChecker::new(meta, &plan.mapping, &plan.overrides, plan.today)
+        .with_checks(&plan.checks)
         .merging(!plan.mode.replaces());
     let mut shape = RowShape::default();
     let layout = Layout::new(meta);

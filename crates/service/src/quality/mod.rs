@@ -1,0 +1,2 @@
+//! Data quality (质量): the data-element registry.
+pub mod registry;
