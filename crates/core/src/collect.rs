@@ -823,6 +823,28 @@ impl<'a> RowChecker<'a> {
         out: &mut Vec<Option<String>>,
         shape: &mut RowShape,
     ) -> Result<(), Vec<FieldRefusal>> {
+        self.check_cells(cells, absent_columns, &[], out, shape)
+    }
+
+    /// [`RowChecker::check_shaped`] for a row as a source read it, knowing which cells were
+    /// numbers: an ID number or credit code in a number cell has lost its last digits.
+    pub fn check_raw(
+        &self,
+        raw: &source::RawRow,
+        out: &mut Vec<Option<String>>,
+        shape: &mut RowShape,
+    ) -> Result<(), Vec<FieldRefusal>> {
+        self.check_cells(&raw.cells, &raw.absent, &raw.numeric, out, shape)
+    }
+
+    fn check_cells(
+        &self,
+        cells: &[String],
+        absent_columns: &[usize],
+        numeric_columns: &[usize],
+        out: &mut Vec<Option<String>>,
+        shape: &mut RowShape,
+    ) -> Result<(), Vec<FieldRefusal>> {
         out.clear();
         shape.absent.clear();
         shape.needs_record.clear();
@@ -844,6 +866,15 @@ impl<'a> RowChecker<'a> {
                 .map(String::as_str)
                 .unwrap_or("");
             let semantic = self.semantics[ii];
+            let was_number = column.is_some_and(|ci| numeric_columns.contains(&ci));
+            if was_number && matches!(semantic, Semantic::IdNumber | Semantic::CreditCode) {
+                out.push(None);
+                problems.push(FieldRefusal {
+                    field: item.code.clone(),
+                    refusal: number_stored_refusal(&item.name, &item.code, raw.trim()),
+                });
+                continue;
+            }
             let coded = match self.coded(ii, raw) {
                 Ok(coded) => coded,
                 Err(refusal) => {
@@ -1435,6 +1466,26 @@ mod tests {
             reason(check_value(&credit, false, "913100000000000000", today())),
             "stored_as_number"
         );
+        // A number cell of an XLSX file: whatever digits are left, they cannot be trusted.
+        let meta: ResourceMeta = serde_json::from_value(serde_json::json!({
+            "classification": {"category": "base", "class_code": "01", "subclass_code": "001"},
+            "name": "人口", "provider": "hi-gat", "summary": "s", "format": "database",
+            "items": [{"name": "公民身份号码", "code": "GMSFHM", "type": "string", "length": 18, "required": true, "grade": "core"}],
+            "key_fields": ["GMSFHM"], "share_type": "unconditional", "open_type": "closed", "update_cycle": "daily"
+        }))
+        .unwrap();
+        let mapping = map_columns(&meta, &["公民身份号码".into()], &[], false).unwrap();
+        let overrides = Overrides::default();
+        let checker = RowChecker::new(&meta, &mapping, &overrides, today());
+        let raw = source::RawRow {
+            row_no: 2,
+            cells: vec!["110105194912310021".into()],
+            absent: Vec::new(),
+            numeric: vec![0],
+        };
+        let (mut out, mut shape) = (Vec::new(), RowShape::default());
+        let bad = checker.check_raw(&raw, &mut out, &mut shape).unwrap_err();
+        assert_eq!(bad[0].refusal.reason, "stored_as_number");
         // A real number that happens to end in zeros is not suspected.
         assert_eq!(
             reason(check_value(&id, false, "110105194912310021", today())),

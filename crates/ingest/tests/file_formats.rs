@@ -813,4 +813,12 @@ fn xlsx_title_units_notes_and_numeric_ids() {
         ..FileOptions::default()
     };
     assert_eq!(drain(&path, &named).rows().len(), 2);
+    // Number cells are told apart from text, so the checks can say what happened.
+    let mut source = open_file(&path, None, &FileOptions::default()).unwrap();
+    let mut raw = RawRow::default();
+    let mut numeric = Vec::new();
+    while let Ok(Next::Row) = source.next_row(&mut raw) {
+        numeric.push(raw.numeric.clone());
+    }
+    assert_eq!(numeric, vec![vec![2], vec![0, 2]]);
 }

@@ -48,7 +48,8 @@ enum Msg {
 }
 
 enum Item {
-    Row(u64, Vec<String>),
+    /// A row's cells and the columns that were numbers.
+    Row(u64, Vec<String>, Vec<usize>),
     Bad(u64, Refusal),
 }
 
@@ -102,10 +103,11 @@ impl RowSource for XlsxSource {
         loop {
             if let Some(item) = self.batch.next() {
                 return Ok(match item {
-                    Item::Row(row_no, cells) => {
+                    Item::Row(row_no, cells, numeric) => {
                         self.done = row_no;
                         row.row_no = row_no;
                         row.cells = cells;
+                        row.numeric = numeric;
                         Next::Row
                     }
                     Item::Bad(row_no, refusal) => {
@@ -279,6 +281,8 @@ struct RowAcc {
     bytes: usize,
     /// The first error cell: its column and Excel's error text.
     error: Option<(u32, String)>,
+    /// Columns of number cells.
+    numeric: Vec<usize>,
 }
 
 impl RowAcc {
@@ -286,6 +290,9 @@ impl RowAcc {
         match cell_text(value) {
             Ok(text) if text.trim().is_empty() => {}
             Ok(text) => {
+                if matches!(value, DataRef::Int(_) | DataRef::Float(_)) {
+                    self.numeric.push(col as usize);
+                }
                 self.bytes += text.len();
                 if self.bytes > MAX_ROW_BYTES {
                     return Err(Stop::Fail(row_too_long(self.row_no())));
@@ -313,6 +320,7 @@ struct Raw {
     cells: Vec<(u32, String)>,
     bytes: usize,
     error: Option<(u32, String)>,
+    numeric: Vec<usize>,
 }
 
 impl Raw {
@@ -364,6 +372,7 @@ impl Out<'_> {
             cells: std::mem::take(&mut acc.cells),
             bytes: std::mem::take(&mut acc.bytes),
             error: acc.error.take(),
+            numeric: std::mem::take(&mut acc.numeric),
         };
         if raw.cells.is_empty() && raw.error.is_none() {
             return Ok(());
@@ -412,6 +421,7 @@ impl Out<'_> {
             cells,
             bytes,
             error,
+            numeric,
         } = raw;
         let width = self.width.unwrap_or(0);
         let after_header = std::mem::take(&mut self.after_header);
@@ -445,7 +455,7 @@ impl Out<'_> {
                 *slot = text;
             }
         }
-        self.push(Item::Row(row_no, row), bytes)
+        self.push(Item::Row(row_no, row, numeric), bytes)
     }
 
     fn header(

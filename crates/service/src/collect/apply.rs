@@ -215,9 +215,7 @@ fn drive(
                 pr.update(source, counts.rows_read as u64);
             }
         }
-        if let Err(problems) =
-            checker.check_shaped(&raw.cells, &raw.absent, &mut values, &mut shape)
-        {
+        if let Err(problems) = checker.check_raw(&raw, &mut values, &mut shape) {
             let key = raw_key(&raw.cells, &key_columns);
             counts.rejected += 1;
             rejects.rows += 1;
