@@ -437,6 +437,13 @@ impl Store {
                 }
             }
             errs.into_result()?;
+            if items.is_empty() {
+                // Nothing asked to change: nothing to write or seal.
+                return Ok(ValueMappingsView {
+                    items: load_mappings(c, &resource)?,
+                    resource,
+                });
+            }
             for (code, labels) in &items {
                 c.execute(
                     "DELETE FROM value_mappings WHERE resource = $1 AND item = $2",
