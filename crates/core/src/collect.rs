@@ -31,6 +31,14 @@ pub enum Semantic {
 }
 
 pub fn semantic_of(item: &InfoItem) -> Semantic {
+    // A link to a national data element says it outright.
+    if let Some(rule) = item
+        .element
+        .as_deref()
+        .and_then(crate::quality::elements::builtin_rule)
+    {
+        return rule.semantic();
+    }
     let code = item.code.to_ascii_uppercase();
     let name = item.name.as_str();
     if matches!(code.as_str(), "GMSFHM" | "SFZH" | "SFZHM") || name.contains("公民身份号码") {
@@ -1506,6 +1514,9 @@ mod tests {
             "key_fields": ["ZJH"], "share_type": "unconditional", "open_type": "closed", "update_cycle": "daily"
         }))
         .unwrap();
+        // Subjects and checks alike know 证件号 is an ID number by its element.
+        assert_eq!(semantic_of(&meta.items[0]), Semantic::IdNumber);
+        assert_eq!(semantic_of(&meta.items[1]), Semantic::Plain);
         let mapping = map_columns(&meta, &["证件号".into(), "性别".into()], &[], false).unwrap();
         let overrides = Overrides::default();
         let mut labels = crate::quality::elements::ValueMappings::new();

@@ -80,6 +80,16 @@ pub fn builtin_elements() -> Vec<DataElement> {
     serde_json::from_str(include_str!("../../data/elements/elements.json")).unwrap_or_default()
 }
 
+/// The national rule of a shipped element (the operator's elements have none), read once.
+pub fn builtin_rule(identifier: &str) -> Option<ElementRule> {
+    static BUILTIN: std::sync::OnceLock<Vec<DataElement>> = std::sync::OnceLock::new();
+    BUILTIN
+        .get_or_init(builtin_elements)
+        .iter()
+        .find(|e| e.identifier == identifier)
+        .and_then(|e| e.rule)
+}
+
 /// Only the platform's operator changes the registry: it is shared by every department.
 pub fn require_registry_editor(p: &Principal) -> Result<(), DomainError> {
     p.require_platform_admin()

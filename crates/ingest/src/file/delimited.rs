@@ -76,9 +76,13 @@ impl CsvSource {
     fn titles(&mut self, opts: &FileOptions) -> Result<usize, SourceError> {
         let mut rows = Vec::new();
         while opts.header_row.is_some() || rows.len() < HEADER_SEARCH_ROWS {
-            // Problems in these rows are reported when they are read for real.
-            let Ok(Some(found)) = self.read_record() else {
-                break;
+            // Problems in these rows are reported when they are read for real, unless the
+            // header the person named lies beyond them.
+            let found = match self.read_record() {
+                Ok(Some(found)) => found,
+                Ok(None) => break,
+                Err(e) if opts.header_row.is_some() => return Err(e),
+                Err(_) => break,
             };
             let cells: Vec<String> = self
                 .record
