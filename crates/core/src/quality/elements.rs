@@ -302,6 +302,22 @@ impl CodedItem {
             return Ok(code.clone());
         }
         let set = &self.set;
+        if let Some(code) = self.zero_lost(v) {
+            return Err(Refusal {
+                reason: "leading_zero_lost",
+                zh: format!(
+                    "「{item_name}」的值「{v}」少了开头的 0（应为「{code}」，代码集 {} {}）：通常是 Excel 把代码存成了数字。\
+                     请把这一列设置为文本格式并重新录入，或从原系统重新导出",
+                    set.id, set.name
+                ),
+                en: format!(
+                    "`{item_code}` value `{v}` lost its leading zero (`{code}` in code set {} ({})): Excel usually \
+                     stored the code as a number. Format the column as text and re-enter it, or export it again",
+                    set.id,
+                    english_name(set)
+                ),
+            });
+        }
         Err(Refusal {
             reason: "not_in_code_set",
             zh: format!(
@@ -316,6 +332,19 @@ impl CodedItem {
                 english_name(set),
                 set.code_list(", ")
             ),
+        })
+    }
+}
+
+impl CodedItem {
+    /// The code `v` was before a spreadsheet dropped its leading zeros (`1` for `01`), when
+    /// that is a code of the set.
+    fn zero_lost(&self, v: &str) -> Option<&str> {
+        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        self.set.codes.iter().map(|c| c.code.as_str()).find(|c| {
+            c.len() > v.len() && c.ends_with(v) && c[..c.len() - v.len()].bytes().all(|b| b == b'0')
         })
     }
 }
@@ -452,6 +481,21 @@ mod tests {
             "「性别」的值「男」不在代码集 GB/T 2261.1 性别代码 中：应为 0、1、2、9，或在资源上声明标签到代码的映射"
         );
         assert!(r.en.contains("sex codes") && r.en.contains("0, 1, 2, 9"));
+        let ethnic = CodedItem {
+            set: set("GB/T 3304"),
+            labels: BTreeMap::new(),
+        };
+        let r = ethnic.code_of("民族", "MZ", "1").unwrap_err();
+        assert_eq!(r.reason, "leading_zero_lost");
+        assert!(
+            r.zh.contains("应为「01」") && r.zh.contains("文本格式"),
+            "{}",
+            r.zh
+        );
+        assert_eq!(
+            ethnic.code_of("民族", "MZ", "99").unwrap_err().reason,
+            "not_in_code_set"
+        );
         coded.labels.insert("男".into(), "1".into());
         assert_eq!(coded.code_of("性别", "XB", "男").unwrap(), "1");
     }
