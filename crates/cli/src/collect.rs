@@ -46,6 +46,10 @@ pub struct ImportArgs {
     /// XLSX 工作表 The XLSX sheet (default: the first)
     #[arg(long)]
     pub sheet: Option<String>,
+    /// 表头所在行（从 1 开始；默认自动跳过表头上方的标题行） The header's row, 1-based
+    /// (default: found under any title rows)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_row: Option<u64>,
     /// 把未通过的行写入 CSV 文件 Write the rejected rows to this CSV file
     #[arg(long)]
     pub rejects: Option<PathBuf>,
@@ -209,6 +213,8 @@ pub async fn import(store: Store, a: ImportArgs) -> Result<()> {
         })?,
         sheet: a.sheet.clone(),
         delimiter: None,
+        header_row: a.header_row,
+        expected_columns: store.import_columns(p.clone(), &a.resource).await?,
     };
     let mut req = BatchRequest::new(
         &a.resource,

@@ -171,6 +171,10 @@ pub struct InfoItem {
     /// grade; it never reaches the open-data portal.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub personal: bool,
+    /// 数据元: the identifier of the data element the item is an instance of; its values
+    /// then follow the element's code set and national rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub element: Option<String>,
 }
 
 /// The metadata a provider fills in for one resource (one version of it).
@@ -396,6 +400,16 @@ fn validate_items(m: &ResourceMeta, errs: &mut Errors) {
             _ => {}
         }
         errs.opt_text(&f("description"), item.description.as_deref(), 500);
+        if let Some(e) = &item.element {
+            if !crate::quality::elements::is_identifier(e) {
+                errs.push(FieldError::new(
+                    f("element"),
+                    "unknown_element",
+                    format!("信息项「{}」关联的数据元标识符「{e}」格式不正确，应如 XBDM", item.name),
+                    format!("item `{}` links to `{e}`, which is not a data element identifier (e.g. XBDM)", item.code),
+                ));
+            }
+        }
     }
     if m.key_fields.is_empty() {
         errs.push(FieldError::new(
@@ -713,6 +727,7 @@ pub(crate) mod tests {
                     grade: Grade::Core,
                     description: None,
                     personal: false,
+                    element: None,
                 },
                 InfoItem {
                     name: "姓名".into(),
@@ -723,6 +738,7 @@ pub(crate) mod tests {
                     grade: Grade::Important,
                     description: None,
                     personal: false,
+                    element: None,
                 },
             ],
             key_fields: vec!["GMSFHM".into()],

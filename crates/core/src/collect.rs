@@ -9,6 +9,7 @@ use crate::account::{Principal, Role};
 use crate::catalog::{InfoItem, ItemType, ResourceMeta, UpdateCycle};
 use crate::error::{DomainError, Errors, FieldError};
 use crate::ident;
+use crate::quality::elements::{looks_like_number_stored, number_stored_refusal, ItemChecks};
 
 /// Province-level GB/T 2260 codes: the first two digits of every 公民身份号码 and region code.
 const PROVINCES: &[&str] = &[
@@ -30,6 +31,14 @@ pub enum Semantic {
 }
 
 pub fn semantic_of(item: &InfoItem) -> Semantic {
+    // A link to a national data element says it outright.
+    if let Some(rule) = item
+        .element
+        .as_deref()
+        .and_then(crate::quality::elements::builtin_rule)
+    {
+        return rule.semantic();
+    }
     let code = item.code.to_ascii_uppercase();
     let name = item.name.as_str();
     if matches!(code.as_str(), "GMSFHM" | "SFZH" | "SFZHM") || name.contains("公民身份号码") {
@@ -240,6 +249,9 @@ fn check_value_as(
             {
                 v.to_ascii_uppercase()
             }
+            Err(_) if looks_like_number_stored(v) => {
+                return Err(number_stored_refusal(&item.name, &item.code, v))
+            }
             other => other?,
         },
         Semantic::CreditCode => {
@@ -247,6 +259,9 @@ fn check_value_as(
             if ident::credit_code_error(&item.code, &code).is_some()
                 && !overrides.credit_codes.contains(&code)
             {
+                if looks_like_number_stored(v) {
+                    return Err(number_stored_refusal(&item.name, &item.code, v));
+                }
                 return Err(refuse(
                     "invalid_credit_code",
                     "统一社会信用代码不正确（如确为真实代码，请登记为例外）",
@@ -716,6 +731,8 @@ pub struct RowChecker<'a> {
     required: Vec<bool>,
     is_key: Vec<bool>,
     semantics: Vec<Semantic>,
+    /// Code sets (with the resource's declared labels) per item, from linked data elements.
+    checks: Option<&'a ItemChecks>,
     /// Records are merged: an item the row does not carry keeps its stored value instead of
     /// being checked (and cleared) as empty.
     merge: bool,
@@ -765,8 +782,22 @@ impl<'a> RowChecker<'a> {
             required,
             is_key,
             semantics: meta.items.iter().map(semantic_of).collect(),
+            checks: None,
             merge: false,
         }
+    }
+
+    /// Checks items linked to data elements by their elements: the element's national rule
+    /// replaces the one guessed from the item's name, and a coded item's value must be a
+    /// code of its set or a label the resource declared for one (stored as the code).
+    pub fn with_checks(mut self, checks: &'a ItemChecks) -> Self {
+        for (semantic, rule) in self.semantics.iter_mut().zip(&checks.rules) {
+            if let Some(rule) = rule {
+                *semantic = rule.semantic();
+            }
+        }
+        self.checks = Some(checks);
+        self
     }
 
     /// Checks rows for merging into stored records (see [`RowChecker::check_shaped`]).
@@ -800,6 +831,28 @@ impl<'a> RowChecker<'a> {
         out: &mut Vec<Option<String>>,
         shape: &mut RowShape,
     ) -> Result<(), Vec<FieldRefusal>> {
+        self.check_cells(cells, absent_columns, &[], out, shape)
+    }
+
+    /// [`RowChecker::check_shaped`] for a row as a source read it, knowing which cells were
+    /// numbers: an ID number or credit code in a number cell has lost its last digits.
+    pub fn check_raw(
+        &self,
+        raw: &source::RawRow,
+        out: &mut Vec<Option<String>>,
+        shape: &mut RowShape,
+    ) -> Result<(), Vec<FieldRefusal>> {
+        self.check_cells(&raw.cells, &raw.absent, &raw.numeric, out, shape)
+    }
+
+    fn check_cells(
+        &self,
+        cells: &[String],
+        absent_columns: &[usize],
+        numeric_columns: &[usize],
+        out: &mut Vec<Option<String>>,
+        shape: &mut RowShape,
+    ) -> Result<(), Vec<FieldRefusal>> {
         out.clear();
         shape.absent.clear();
         shape.needs_record.clear();
@@ -821,6 +874,27 @@ impl<'a> RowChecker<'a> {
                 .map(String::as_str)
                 .unwrap_or("");
             let semantic = self.semantics[ii];
+            let was_number = column.is_some_and(|ci| numeric_columns.contains(&ci));
+            if was_number && matches!(semantic, Semantic::IdNumber | Semantic::CreditCode) {
+                out.push(None);
+                problems.push(FieldRefusal {
+                    field: item.code.clone(),
+                    refusal: number_stored_refusal(&item.name, &item.code, raw.trim()),
+                });
+                continue;
+            }
+            let coded = match self.coded(ii, raw) {
+                Ok(coded) => coded,
+                Err(refusal) => {
+                    out.push(None);
+                    problems.push(FieldRefusal {
+                        field: item.code.clone(),
+                        refusal,
+                    });
+                    continue;
+                }
+            };
+            let raw = coded.as_deref().unwrap_or(raw);
             match check_value_as(
                 item,
                 semantic,
@@ -844,6 +918,25 @@ impl<'a> RowChecker<'a> {
         } else {
             Err(problems)
         }
+    }
+}
+
+impl RowChecker<'_> {
+    /// The code a coded item's raw value stands for (`None`: not coded, or empty).
+    fn coded(&self, ii: usize, raw: &str) -> Result<Option<String>, Refusal> {
+        let v = raw.trim();
+        let Some(coded) = self
+            .checks
+            .and_then(|c| c.coded.get(ii))
+            .and_then(Option::as_ref)
+        else {
+            return Ok(None);
+        };
+        if v.is_empty() {
+            return Ok(None);
+        }
+        let item = &self.meta.items[ii];
+        coded.code_of(&item.name, &item.code, v).map(Some)
     }
 }
 
@@ -1218,6 +1311,7 @@ mod tests {
             grade: Grade::General,
             description: None,
             personal: false,
+            element: None,
         }
     }
     fn today() -> Date {
@@ -1364,6 +1458,99 @@ mod tests {
             good,
             [Some("11010519491231002X".into()), Some("张三".into()), None]
         );
+    }
+
+    #[test]
+    fn identifiers_excel_made_numbers_say_so() {
+        let id = item("GMSFHM", "公民身份号码", ItemType::String, Some(18));
+        for v in ["460100198801011000", "4.60100198801011E+17"] {
+            let r = check_value(&id, false, v, today()).unwrap_err();
+            assert_eq!(r.reason, "stored_as_number", "{v}");
+            assert!(r.zh.contains("设置为文本格式"), "{}", r.zh);
+            assert!(r.en.contains("format the column as text"), "{}", r.en);
+        }
+        let credit = item("TYSHXYDM", "统一社会信用代码", ItemType::String, Some(18));
+        assert_eq!(
+            reason(check_value(&credit, false, "913100000000000000", today())),
+            "stored_as_number"
+        );
+        // A number cell of an XLSX file: whatever digits are left, they cannot be trusted.
+        let meta: ResourceMeta = serde_json::from_value(serde_json::json!({
+            "classification": {"category": "base", "class_code": "01", "subclass_code": "001"},
+            "name": "人口", "provider": "hi-gat", "summary": "s", "format": "database",
+            "items": [{"name": "公民身份号码", "code": "GMSFHM", "type": "string", "length": 18, "required": true, "grade": "core"}],
+            "key_fields": ["GMSFHM"], "share_type": "unconditional", "open_type": "closed", "update_cycle": "daily"
+        }))
+        .unwrap();
+        let mapping = map_columns(&meta, &["公民身份号码".into()], &[], false).unwrap();
+        let overrides = Overrides::default();
+        let checker = RowChecker::new(&meta, &mapping, &overrides, today());
+        let raw = source::RawRow {
+            row_no: 2,
+            cells: vec!["110105194912310021".into()],
+            absent: Vec::new(),
+            numeric: vec![0],
+        };
+        let (mut out, mut shape) = (Vec::new(), RowShape::default());
+        let bad = checker.check_raw(&raw, &mut out, &mut shape).unwrap_err();
+        assert_eq!(bad[0].refusal.reason, "stored_as_number");
+        // A real number that happens to end in zeros is not suspected.
+        assert_eq!(
+            reason(check_value(&id, false, "110105194912310021", today())),
+            "id_check_digit"
+        );
+    }
+
+    #[test]
+    fn coded_items_take_codes_or_declared_labels() {
+        use crate::quality::elements::{builtin_code_sets, builtin_elements, ItemChecks};
+        let meta: ResourceMeta = serde_json::from_value(serde_json::json!({
+            "classification": {"category": "base", "class_code": "01", "subclass_code": "001"},
+            "name": "人口", "provider": "hi-gat", "summary": "s", "format": "database",
+            "items": [
+                {"name": "证件号", "code": "ZJH", "type": "string", "length": 18, "required": true, "grade": "core", "element": "GMSFHM"},
+                {"name": "性别", "code": "XB", "type": "string", "length": 1, "grade": "general", "element": "XBDM"}
+            ],
+            "key_fields": ["ZJH"], "share_type": "unconditional", "open_type": "closed", "update_cycle": "daily"
+        }))
+        .unwrap();
+        // Subjects and checks alike know 证件号 is an ID number by its element.
+        assert_eq!(semantic_of(&meta.items[0]), Semantic::IdNumber);
+        assert_eq!(semantic_of(&meta.items[1]), Semantic::Plain);
+        let mapping = map_columns(&meta, &["证件号".into(), "性别".into()], &[], false).unwrap();
+        let overrides = Overrides::default();
+        let mut labels = crate::quality::elements::ValueMappings::new();
+        let plain = ItemChecks::build(
+            &meta.items,
+            &builtin_elements(),
+            &builtin_code_sets(),
+            &labels,
+        );
+        let checker = RowChecker::new(&meta, &mapping, &overrides, today()).with_checks(&plain);
+        let mut out = Vec::new();
+        let row = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
+        checker
+            .check(&row("11010519491231002X", "2"), &mut out)
+            .unwrap();
+        assert_eq!(out[1].as_deref(), Some("2"));
+        let bad = checker
+            .check(&row("110105194912310021", "男"), &mut out)
+            .unwrap_err();
+        let reasons: Vec<_> = bad.iter().map(|p| p.refusal.reason).collect();
+        // The element's rule applies although the item's name says nothing of ID numbers.
+        assert_eq!(reasons, ["id_check_digit", "not_in_code_set"]);
+        labels.insert("XB".into(), [("男".to_string(), "1".to_string())].into());
+        let mapped = ItemChecks::build(
+            &meta.items,
+            &builtin_elements(),
+            &builtin_code_sets(),
+            &labels,
+        );
+        let checker = RowChecker::new(&meta, &mapping, &overrides, today()).with_checks(&mapped);
+        checker
+            .check(&row("11010519491231002X", "男"), &mut out)
+            .unwrap();
+        assert_eq!(out[1].as_deref(), Some("1"));
     }
 
     #[test]

@@ -231,6 +231,7 @@ proptest! {
             grade: Grade::General,
             description: None,
             personal: false,
+            element: None,
         };
         let today = time::macros::date!(2026 - 12 - 07);
         let _ = check_value(&item, required, &raw, today);

@@ -113,6 +113,12 @@ pub static MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/postgres/0016_open_governance.sql"),
     },
     Migration {
+        version: 17,
+        name: "data_elements",
+        sqlite: include_str!("migrations/sqlite/0017_data_elements.sql"),
+        postgres: include_str!("migrations/postgres/0017_data_elements.sql"),
+    },
+    Migration {
         version: 18,
         name: "quality_objections",
         sqlite: include_str!("migrations/sqlite/0018_quality_objections.sql"),

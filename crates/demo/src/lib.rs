@@ -349,6 +349,7 @@ fn item(spec: &tables::Item) -> InfoItem {
         grade: spec.grade,
         description: None,
         personal: false,
+        element: None,
     }
 }
 

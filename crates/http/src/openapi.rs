@@ -56,6 +56,14 @@ pub const PATHS: &[Op] = &[
     ("get", "/api/v1/catalog/resources/{code}/versions", "版本列表 Versions", "", None, ANY),
     ("get", "/api/v1/catalog/resources/{code}/versions/{version}", "历史版本 One version", "", None, ANY),
     ("get", "/api/v1/catalog/resources/{code}/history", "审核记录 Review history", "", None, ANY),
+    ("get", "/api/v1/catalog/resources/{code}/value-mappings", "标签映射 Declared value labels", "Per coded item (an item linked to a data element with a code set): the labels the provider's source uses and the codes they stand for. Imports store a declared label as its code.", None, "提供方、平台管理员或审计人员 provider, operator or auditor"),
+    ("put", "/api/v1/catalog/resources/{code}/value-mappings", "声明标签映射 Declare value labels", "`{\"items\": {\"XB\": {\"男\": \"1\", \"女\": \"2\"}}}`: each item sent replaces its labels (`{}` removes them); items not sent keep theirs. Every code must be in the item's code set. Sealed as `quality.value_mappings`.", Some("ValueMappings"), STEWARD),
+    ("get", "/api/v1/quality/elements", "数据元 Data elements", "The national data elements shipped with the platform (`builtin`) and those the operator added: identifier, name, definition, type, length, code set.", None, USER),
+    ("post", "/api/v1/quality/elements", "登记数据元 Add a data element", "An item links to it by `element` (its identifier). Sealed as `quality.element_add`.", Some("DataElement"), ADMIN),
+    ("get", "/api/v1/quality/elements/{id}", "数据元详情 Data element", "With its code set spelled out.", None, USER),
+    ("get", "/api/v1/quality/code-sets", "代码集 Code sets", "值域代码集: GB/T 2261.1 性别, GB/T 3304 民族, GB/T 2261.2 婚姻状况, GB/T 4658 学历, and the operator's.", None, USER),
+    ("post", "/api/v1/quality/code-sets", "登记代码集 Add a code set", "Sealed as `quality.code_set_add`.", Some("CodeSet"), ADMIN),
+    ("get", "/api/v1/quality/code-sets/{id}", "代码集详情 Code set", "The id percent-encoded (`GB%2FT%202261.1`).", None, USER),
     ("get", "/api/v1/open/releases", "开放申请 Openings", "Resources proposed for or released to the open-data portal, with each security assessment: all for the operator and auditors, a department's own for its stewards. Waiting ones first.", None, "数据管理员、平台管理员或审计人员 stewards, operator, auditors"),
     ("post", "/api/v1/open/releases", "申请开放 Propose for opening", "A published resource whose 开放属性 is not 不予开放, with its 开放安全评估 (every check passed, a conclusion at least as open as the resource). Its public name (slug) is fixed now and never changes. Only items graded 一般 and not personal ever reach the portal.", Some("OpenProposal"), STEWARD),
     ("post", "/api/v1/open/releases/{code}/release", "审核开放 Release", "Puts a proposed resource on the portal; its public items are copied within a second.", None, ADMIN),
@@ -142,7 +150,7 @@ pub const PATHS: &[Op] = &[
     ("post", "/api/v1/webhooks", "登记回调 Register a webhook", "Events are POSTed as JSON with header `Shuqiao-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>`; retried with back-off (5 s, 20 s, 80 s … up to 1 h, 8 attempts). The secret is in the response once.", Some("Webhook"), "该单位数据管理员或平台管理员 the org's steward or operator"),
     ("delete", "/api/v1/webhooks/{id}", "删除回调 Remove a webhook", "", None, "该单位数据管理员或平台管理员 the org's steward or operator"),
     ("get", "/api/v1/collect/status", "归集状态 Collection status", "Per published resource: records held, last batch, and timeliness against its 更新周期 (`stale`: the newest data is older than the cycle plus a day). Filters: provider, stale=true.", None, "平台管理员、审计人员或提供方 operator, auditor or provider"),
-    ("post", "/api/v1/collect/resources/{code}/imports", "导入文件 Import a file", "The body is the file (streamed to disk, never held in memory): CSV in UTF-8 or GBK/GB18030 (detected, or `encoding=gbk|utf-8`), with or without BOM; JSON Lines; XLSX (`sheet=`). Query: filename (its extension picks the format), format, encoding, policy (all_or_nothing | accept_valid), mode (upsert: records are merged, an item without a column keeps its stored value | replace, or `replace=true`: records are replaced whole | snapshot: replaced whole, and keys missing from the file are deleted), map (`列名:ITEM,…`; other columns map by item code or name). 201 with the batch report when applied; 422 problem+json with the report (`batch`) and a link to the rejected rows when not; 422 before any batch when the key, or (replacing) a required item, has no column. The report counts `merged` and `replaced` records.", None, STEWARD),
+    ("post", "/api/v1/collect/resources/{code}/imports", "导入文件 Import a file", "The body is the file (streamed to disk, never held in memory): CSV in UTF-8 or GBK/GB18030 (detected, or `encoding=gbk|utf-8`), with or without BOM; JSON Lines; XLSX (`sheet=`). Query: filename (its extension picks the format), format, encoding, policy (all_or_nothing | accept_valid), mode (upsert: records are merged, an item without a column keeps its stored value | replace, or `replace=true`: records are replaced whole | snapshot: replaced whole, and keys missing from the file are deleted), map (`列名:ITEM,…`; other columns map by item code or name), header_row (1-based; by default the header is found under any title rows by the resource's item names, a units row under it and notes at the foot are skipped). An item linked to a data element with a code set takes its codes or the labels the resource declared (`value-mappings`), stored as codes; an ID number or credit code Excel stored as a number is refused as such (`stored_as_number`). 201 with the batch report when applied; 422 problem+json with the report (`batch`) and a link to the rejected rows when not; 422 before any batch when the key, or (replacing) a required item, has no column. The report counts `merged` and `replaced` records.", None, STEWARD),
     ("get", "/api/v1/collect/resources/{code}/batches", "批次列表 Batches", "Newest first: inserted / updated / unchanged / deleted / rejected, duration, timeliness. `limit`, `offset`.", None, "提供方、平台管理员或审计人员 provider, operator or auditor"),
     ("post", "/api/v1/collect/resources/{code}/batches", "推送变更 Push a batch", "`{\"batch_id\": …, \"policy\": …, \"replace\": false, \"upserts\": [{item code or name: value}], \"deletes\": [key]}`, at most 10,000 changes. An upsert merges: an item it leaves out keeps its stored value, `null` clears it; `replace: true` replaces whole records. Idempotent by `batch_id`: the same batch again returns the stored report (200, `replayed: true`) and changes nothing; another batch under a used id is 409 `batch_id_reused`.", Some("PushBatch"), "提供方数据管理员或其信息系统 the provider's steward or system"),
     ("get", "/api/v1/collect/batches/{id}", "批次报告 Batch report", "", None, "提供方、平台管理员或审计人员 provider, operator or auditor"),
@@ -223,7 +231,8 @@ fn schemas() -> Value {
             "required": {"type": "boolean"},
             "grade": enum_schema(wire!(Grade), &labels(Grade::ALL, |v| (v.as_str(), v.label_zh()))),
             "description": s(""),
-            "personal": {"type": "boolean", "description": "个人信息: never opened to the public, whatever its grade"}}},
+            "personal": {"type": "boolean", "description": "个人信息: never opened to the public, whatever its grade"},
+            "element": s("数据元: the identifier of a data element (GET /api/v1/quality/elements); values then follow its code set")}},
         "ResourceMeta": {"type": "object",
             "required": ["classification", "name", "provider", "summary", "format", "items", "key_fields", "share_type", "open_type", "update_cycle"],
             "properties": {
@@ -325,10 +334,31 @@ fn schemas() -> Value {
             all.extend(part);
         }
     }
+    if let (Some(all), Value::Object(registry)) = (all.as_object_mut(), registry_schemas()) {
+        all.extend(registry);
+    }
     all["Limits"] = limits_schema();
     all["AccountRoles"] = json!({"type": "object", "required": ["roles"], "properties": {
         "roles": all["NewAccount"]["properties"]["roles"].clone()}});
     all
+}
+
+/// The data-element registry's shapes (a literal of their own: one macro call has a depth
+/// limit).
+fn registry_schemas() -> Value {
+    let s = |t: &str| json!({"type": "string", "description": t});
+    json!({
+        "DataElement": {"type": "object", "required": ["identifier", "name", "definition", "type"], "additionalProperties": false, "properties": {
+            "identifier": s("标识符: upper-case, e.g. XBDM"), "name": s("名称"), "name_en": s(""), "definition": s("定义"),
+            "type": enum_schema(wire!(ItemType), &labels(ItemType::ALL, |v| (v.as_str(), v.label_zh()))),
+            "length": {"type": "integer", "description": "required for string, number, money"},
+            "code_set": s("the id of a code set")}},
+        "CodeSet": {"type": "object", "required": ["id", "standard", "name", "codes"], "additionalProperties": false, "properties": {
+            "id": s("e.g. GB/T 2261.1"), "standard": s("the standard with its year, e.g. GB/T 2261.1-2003"), "name": s("名称"), "name_en": s(""),
+            "codes": {"type": "array", "items": {"type": "object", "required": ["code", "label"], "properties": {"code": s("代码"), "label": s("含义")}}}}},
+        "ValueMappings": {"type": "object", "required": ["items"], "additionalProperties": false, "properties": {
+            "items": {"type": "object", "description": "item code → {label → code}", "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}}}
+    })
 }
 
 #[allow(non_upper_case_globals)]

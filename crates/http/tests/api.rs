@@ -31,6 +31,8 @@ mod exchange_feed;
 mod open_public;
 #[path = "api/quality.rs"]
 mod quality;
+#[path = "api/registry.rs"]
+mod registry;
 #[path = "api/share.rs"]
 mod share;
 #[path = "api/subjects.rs"]

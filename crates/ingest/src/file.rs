@@ -122,6 +122,12 @@ pub struct FileOptions {
     pub sheet: Option<String>,
     /// The CSV field delimiter; `None` is `,`.
     pub delimiter: Option<u8>,
+    /// The header's row, 1-based (the CSV line, the spreadsheet row); `None` finds it under
+    /// any title rows (see `shuqiao_core::quality::layout::find_header`).
+    pub header_row: Option<u64>,
+    /// The column names the header should hold (a resource's item names and codes), which
+    /// tell the header from a title row; empty when not known.
+    pub expected_columns: Vec<String>,
 }
 
 /// Opens `path`; the format comes from `opts`, else the file name (`name_hint` if given,
@@ -157,7 +163,7 @@ pub fn open_file(
     Ok(match format {
         FileFormat::Csv => Box::new(CsvSource::open(path, opts)?),
         FileFormat::JsonLines => Box::new(JsonLinesSource::open(path, opts)?),
-        FileFormat::Xlsx => Box::new(XlsxSource::open(path, opts.sheet.as_deref())?),
+        FileFormat::Xlsx => Box::new(XlsxSource::open_with(path, opts)?),
     })
 }
 
@@ -244,6 +250,14 @@ fn row_too_long(line: u64) -> SourceError {
              cause is an unbalanced quote (one \" too many or too few) that makes everything \
              after it part of one field: check the quotes around that line."
         ),
+    )
+}
+
+fn header_row_missing(n: u64) -> SourceError {
+    SourceError::new(
+        "header_row_missing",
+        format!("指定的表头行（第 {n} 行）及其后没有内容：请检查 --header-row 的行号。"),
+        format!("there is nothing at or after the header row given ({n}): check --header-row."),
     )
 }
 

@@ -702,3 +702,123 @@ fn jsonl_keys_left_out_are_absent() {
     }
     assert_eq!(absent, [vec![], vec![1, 2], vec![1]]);
 }
+
+// ----- files as departments export them: titles, units, notes -----
+
+#[test]
+fn csv_title_units_and_notes_are_passed_over() {
+    let dir = tmp();
+    let text = "海南省公安厅 人口信息导出（2026年12月）,,\n\
+                公民身份号码,姓名,月收入\n\
+                ,,（元）\n\
+                11010519491231002X,张三,3000\n\
+                \n\
+                440524188001010014,李四,4500\n\
+                注：数据截至 2026 年 11 月底,,\n\
+                制表人：王五\n";
+    let path = write(dir.path(), "export.csv", text.as_bytes());
+    let d = drain(&path, &FileOptions::default());
+    assert_eq!(d.error, None);
+    assert_eq!(d.columns, strings(&["公民身份号码", "姓名", "月收入"]));
+    assert_eq!(
+        d.items,
+        vec![
+            Got::Row(4, strings(&["11010519491231002X", "张三", "3000"])),
+            Got::Row(6, strings(&["440524188001010014", "李四", "4500"])),
+        ]
+    );
+}
+
+#[test]
+fn csv_header_row_named_and_expected_names() {
+    let dir = tmp();
+    let text = "人口信息\n填报单位：公安厅,日期：2026-12-01\nGMSFHM,XM\n11010519491231002X,张三\n";
+    let path = write(dir.path(), "named.csv", text.as_bytes());
+    // Without help, the two-cell line under the title reads as the header.
+    let d = drain(&path, &FileOptions::default());
+    assert_eq!(
+        d.columns,
+        strings(&["填报单位：公安厅", "日期：2026-12-01"])
+    );
+    let named = FileOptions {
+        header_row: Some(3),
+        ..FileOptions::default()
+    };
+    let d = drain(&path, &named);
+    assert_eq!(d.columns, strings(&["GMSFHM", "XM"]));
+    assert_eq!(d.rows(), vec![strings(&["11010519491231002X", "张三"])]);
+    let expected = FileOptions {
+        expected_columns: strings(&["公民身份号码", "GMSFHM", "姓名", "XM"]),
+        ..FileOptions::default()
+    };
+    assert_eq!(drain(&path, &expected).columns, strings(&["GMSFHM", "XM"]));
+    let beyond = FileOptions {
+        header_row: Some(9),
+        ..FileOptions::default()
+    };
+    assert_eq!(
+        drain(&path, &beyond).error_reason(),
+        Some("header_row_missing")
+    );
+}
+
+#[test]
+fn xlsx_title_units_notes_and_numeric_ids() {
+    let dir = tmp();
+    let sheet = [
+        // A title merged across the columns: only its first cell holds the text.
+        row(1, &[s("A1", "海南省公安厅 人口信息导出（2026年12月）")]),
+        row(
+            2,
+            &[s("A2", "公民身份号码"), s("B2", "姓名"), s("C2", "面积")],
+        ),
+        row(3, &[s("C3", "单位：平方米")]),
+        row(
+            4,
+            &[
+                s("A4", "11010519491231002X"),
+                s("B4", "张三"),
+                n("C4", "88.5", None),
+            ],
+        ),
+        // An ID number typed into a number cell: Excel kept 15 significant digits.
+        row(
+            5,
+            &[
+                n("A5", "4.60100198801011E+17", None),
+                s("B5", "李四"),
+                n("C5", "90", None),
+            ],
+        ),
+        row(7, &[s("A7", "注：面积为建筑面积")]),
+    ]
+    .concat();
+    let path = write(
+        dir.path(),
+        "export.xlsx",
+        &xlsx(&[("人口", &sheet)], &[], false),
+    );
+    let d = drain(&path, &FileOptions::default());
+    assert_eq!(d.error, None);
+    assert_eq!(d.columns, strings(&["公民身份号码", "姓名", "面积"]));
+    assert_eq!(
+        d.items,
+        vec![
+            Got::Row(4, strings(&["11010519491231002X", "张三", "88.5"])),
+            Got::Row(5, strings(&["460100198801011000", "李四", "90"])),
+        ]
+    );
+    let named = FileOptions {
+        header_row: Some(2),
+        ..FileOptions::default()
+    };
+    assert_eq!(drain(&path, &named).rows().len(), 2);
+    // Number cells are told apart from text, so the checks can say what happened.
+    let mut source = open_file(&path, None, &FileOptions::default()).unwrap();
+    let mut raw = RawRow::default();
+    let mut numeric = Vec::new();
+    while let Ok(Next::Row) = source.next_row(&mut raw) {
+        numeric.push(raw.numeric.clone());
+    }
+    assert_eq!(numeric, vec![vec![2], vec![0, 2]]);
+}

@@ -243,6 +243,7 @@ fn validate_all(c: &mut dyn Conn, m: &ResourceMeta, own_code: Option<&str>) -> R
         Err(StoreError::Domain(DomainError::Invalid(e))) => errors.extend(e),
         Err(other) => return Err(other),
     }
+    errors.extend(crate::quality::registry::unknown_elements(c, m)?);
     if errors.is_empty() {
         Ok(())
     } else {

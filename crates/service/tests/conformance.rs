@@ -102,6 +102,8 @@ mod exchange_cases;
 mod open_cases;
 #[path = "conformance/quality_cases.rs"]
 mod quality_cases;
+#[path = "conformance/registry_cases.rs"]
+mod registry_cases;
 #[path = "conformance/schema_cases.rs"]
 mod schema_cases;
 #[path = "conformance/share_cases.rs"]
@@ -123,6 +125,7 @@ mod cases {
     pub use super::exchange_cases::*;
     pub use super::open_cases::*;
     pub use super::quality_cases::*;
+    pub use super::registry_cases::*;
     pub use super::schema_cases::*;
     pub use super::share_cases::*;
     pub use super::subjects_cases::*;
@@ -186,6 +189,7 @@ conformance!(
     lookups_see_changes_written_outside_shuqiao,
     open_data_releases_copies_and_reads,
     objections_and_need_clocks_close_the_loop,
+    data_elements_code_sets_and_declared_labels,
 );
 
 #[path = "conformance/demo.rs"]

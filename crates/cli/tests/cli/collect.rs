@@ -130,6 +130,47 @@ fn demo_data_and_the_gbk_sample_walk_through() {
     let rec: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(rec["data"]["XM"], "王海燕");
     assert_eq!(rec["source"], "shuqiao demo");
+
+    // An export with a title and a subtitle above its header and a note below: the header
+    // is the row given with --header-row, or found by the resource's item names.
+    let titled = dir.path().join("titled.csv");
+    std::fs::write(
+        &titled,
+        "海南省公安厅 人口信息导出（2026年12月）,,,,\n\
+         填报单位：海南省公安厅,导出日期：2026-12-01,,,\n\
+         GMSFHM,XM,XB,CSRQ,HJDZ\n\
+         11010519491231002X,张三,1,1949-12-31,海口市龙华区\n\
+         注：数据截至 2026 年 11 月底,,,,\n",
+    )
+    .unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            POPULATION,
+            titled.to_str().unwrap(),
+            "--as",
+            "steward.gat",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        run(&db, &args)
+    };
+    let (ok, out, err) = import(&["--header-row", "3"]);
+    assert!(ok, "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (report["inserted"].as_i64(), report["rejected"].as_i64()),
+        (Some(1), Some(0)),
+        "{out}"
+    );
+    let (ok, out, err) = import(&[]);
+    assert!(ok, "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["unchanged"].as_i64(), Some(1), "{out}");
+    let (ok, _, err) = import(&["--header-row", "9"]);
+    assert!(!ok && err.contains("header_row_missing"), "{err}");
+    let (ok, _, err) = import(&["--header-row", "0"]);
+    assert!(!ok && err.contains("--header-row"), "{err}");
 }
 
 /// Kills a real `shuqiao import` in the middle of its transaction: the previous data is intact

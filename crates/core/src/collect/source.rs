@@ -16,6 +16,9 @@ pub struct RawRow {
     /// an empty cell, which clears the value: when records are merged, the stored value of
     /// an absent column is kept. Sources with a fixed set of columns leave this empty.
     pub absent: Vec<usize>,
+    /// Columns whose cell the source held as a number (an XLSX numeric cell), not as text:
+    /// an identifier there has lost digits. Sources of text leave this empty.
+    pub numeric: Vec<usize>,
 }
 
 /// What [`RowSource::next_row`] found.

@@ -1,6 +1,9 @@
-//! Quality (质量): the loop from the data's users back to its provider — objections to wrong
-//! records (校核纠错) with deadlines and escalation, and needs that find no resource yet. No
-//! I/O: the store loads, asks these rules, writes.
+//! Quality (质量): the data-element registry and its code sets (数据元与代码集) and reading
+//! files as departments really export them; the loop from the data's users back to its
+//! provider — objections to wrong records (校核纠错) with deadlines and escalation, needs that
+//! find no resource yet — and the scores. No I/O: the store loads, asks these rules, writes.
+pub mod elements;
+pub mod layout;
 pub mod objection;
 pub mod score;
 

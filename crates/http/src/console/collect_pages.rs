@@ -472,12 +472,20 @@ pub async fn upload(
     else {
         return Ok(retry(input, errors));
     };
-    // As the API: the format from the file's name, unless the content says otherwise.
+    // As the API: the format from the file's name, unless the content says otherwise, and
+    // the header found under any title rows by the resource's item names.
+    let expected_columns = st
+        .store
+        .import_columns(person.principal.clone(), &code)
+        .await
+        .unwrap_or_default();
     let opts = FileOptions {
         format: None,
         encoding,
         sheet: None,
         delimiter: None,
+        expected_columns,
+        ..FileOptions::default()
     };
     let source_name = (!filename.is_empty()).then(|| filename.clone());
     let (source, format, file_encoding) = match open_upload(path, source_name, opts).await {

@@ -653,6 +653,21 @@ strings! {
     // Steward: catalogue
     sc_nav_group: "资源编目", "Cataloguing";
     sc_nav_resources: "本部门资源", "Our resources";
+    qe_nav: "数据元与代码集", "Data elements";
+    qe_title: "数据元与代码集", "Data elements and code sets";
+    qe_intro: "信息项可以关联一个数据元：归集时，关联了代码集的信息项只接受集中的代码，或资源上声明了映射的标签（如 男 → 1）。平台管理员可通过接口登记新的数据元和代码集。", "An item may link to a data element: when data is collected, an item whose element has a code set takes only its codes, or the labels its resource declared for them (男 → 1, say). The operator adds elements and code sets through the API.";
+    qe_elements: "数据元", "Data elements";
+    qe_code_sets: "代码集", "Code sets";
+    qe_col_identifier: "标识符", "Identifier";
+    qe_col_name: "名称", "Name";
+    qe_col_definition: "定义", "Definition";
+    qe_col_type: "类型（长度）", "Type (length)";
+    qe_col_code_set: "代码集", "Code set";
+    qe_col_origin: "来源", "Source";
+    qe_col_code: "代码", "Code";
+    qe_col_label: "含义", "Meaning";
+    qe_builtin: "国家标准", "national standard";
+    qe_added: "平台登记", "added by the operator";
     sc_nav_new: "登记新资源", "Catalogue a resource";
     sc_list_title: "本部门的目录资源", "Our department's catalogue resources";
     sc_list_title_all: "各部门的目录资源", "Every department's catalogue resources";

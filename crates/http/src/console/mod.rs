@@ -17,6 +17,7 @@ mod open_governance;
 mod open_pages;
 mod pages;
 mod quality_pages;
+mod registry_pages;
 // Decisions: answering applications, reviewing the negative list, publishing resources.
 mod decisions;
 pub mod session;
@@ -133,6 +134,7 @@ pub fn routes() -> Router<AppState> {
             "/console/review/{code}",
             get(decisions::review_resource).post(decisions::review_decide),
         )
+        .route("/console/elements", get(registry_pages::elements))
         .route("/console/resources", get(steward_catalog::list))
         .route("/console/resources/export", get(steward_catalog::export))
         .route(

@@ -354,6 +354,10 @@ pub async fn list(
 
 // ---- the form's state ----
 
+fn opt_element(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|v| !v.is_empty())
+}
+
 /// One 信息项 as the form holds it: text as typed, so nothing is lost on a problem.
 #[derive(Default, Clone, Debug, PartialEq)]
 struct ItemInput {
@@ -367,6 +371,8 @@ struct ItemInput {
     description: String,
     /// 个人信息: kept through every re-render, so an edit never drops the mark.
     personal: bool,
+    /// 数据元 link, carried in a hidden field so an edit never drops it.
+    element: String,
 }
 
 impl ItemInput {
@@ -465,6 +471,7 @@ impl MetaInput {
                     grade: f("grade"),
                     description: f("description"),
                     personal: p.has(&format!("item-{i}-personal")),
+                    element: f("element"),
                 }
             })
             .collect();
@@ -528,6 +535,7 @@ impl MetaInput {
                     grade: i.grade.as_str().into(),
                     description: i.description.clone().unwrap_or_default(),
                     personal: i.personal,
+                    element: i.element.clone().unwrap_or_default(),
                 })
                 .collect(),
         }
@@ -638,6 +646,7 @@ impl MetaInput {
                 grade: grade.unwrap_or(Grade::General),
                 description,
                 personal: it.personal,
+                element: opt_element(&it.element),
             });
         }
         let opt = |s: &str| Some(s.trim().to_string()).filter(|v| !v.is_empty());
@@ -1131,6 +1140,7 @@ async fn form_page(
                 required: it.required,
                 key: it.key,
                 personal: it.personal,
+                element: it.element.clone(),
                 grades: choices(
                     Grade::ALL,
                     &it.grade,

@@ -32,7 +32,15 @@ pub const MAX_PUSH_BODY: usize = 16 << 20;
 pub const MAX_PUSH_ROWS: usize = 10_000;
 
 const IMPORT_PARAMS: &[&str] = &[
-    "filename", "format", "encoding", "policy", "mode", "replace", "map", "sheet",
+    "filename",
+    "format",
+    "encoding",
+    "policy",
+    "mode",
+    "replace",
+    "map",
+    "sheet",
+    "header_row",
 ];
 
 fn policy(params: &HashMap<String, String>) -> ApiResult<BatchPolicy> {
@@ -170,7 +178,7 @@ pub async fn import(
         return Err(bad_param(unknown, &IMPORT_PARAMS.join(", ")));
     }
     p.require_authenticated()?;
-    let opts = FileOptions {
+    let mut opts = FileOptions {
         format: match params.get("format") {
             None => None,
             Some(f) => {
@@ -184,6 +192,17 @@ pub async fn import(
         },
         sheet: params.get("sheet").cloned(),
         delimiter: None,
+        header_row: match params.get("header_row") {
+            None => None,
+            Some(n) => Some(
+                n.trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| bad_param("header_row", "1, 2, 3, …"))?,
+            ),
+        },
+        expected_columns: Vec::new(),
     };
     let mut req = BatchRequest::new(
         &code,
@@ -196,7 +215,7 @@ pub async fn import(
     req.policy = policy(&params)?;
     req.mode = mode(&params)?;
     req.mapping = parse_mapping(params.get("map"))?;
-    st.store.check_collector(p.clone(), &code).await?;
+    opts.expected_columns = st.store.import_columns(p.clone(), &code).await?;
     let path = spool(body).await?;
     let name = params.get("filename").cloned();
     let (source, format, encoding) = open_upload(path, name, opts)

@@ -9,6 +9,7 @@ mod meta;
 mod open;
 mod params;
 mod quality;
+mod registry;
 mod share;
 
 use axum::routing::{get, post};
@@ -102,6 +103,23 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/catalog/resources/{code}/history",
             get(catalog::history),
+        )
+        .route(
+            "/api/v1/catalog/resources/{code}/value-mappings",
+            get(registry::value_mappings).put(registry::set_value_mappings),
+        )
+        .route(
+            "/api/v1/quality/elements",
+            get(registry::list_elements).post(registry::create_element),
+        )
+        .route("/api/v1/quality/elements/{id}", get(registry::get_element))
+        .route(
+            "/api/v1/quality/code-sets",
+            get(registry::list_code_sets).post(registry::create_code_set),
+        )
+        .route(
+            "/api/v1/quality/code-sets/{id}",
+            get(registry::get_code_set),
         )
         .route("/api/v1/open/releases", get(open::list).post(open::propose))
         .route("/api/v1/open/releases/{code}/release", post(open::release))

@@ -74,6 +74,13 @@ const ROWS: &[Row] = &[
     Row("GET",  "/api/v1/open/applications", Empty,                          [401, 200, 200, 200, 200, 200, 200, 200]),
     Row("POST", "/api/v1/open/applications", Json(r#"{"dataset": "no-such", "purpose": "研究", "accept_agreement": true}"#), [401, 404, 403, 403, 403, 403, 403, 403]),
     Row("PUT",  "/api/v1/open/settings", Json(r#"{"application_days": 10, "request_days": 15, "feedback_days": 10, "min_cell": 10}"#), [401, 403, 403, 403, 403, 403, 403, 200]),
+    // The data-element registry: anyone signed in reads it, only the operator extends it;
+    // a resource's labels are its provider's steward's to declare.
+    Row("POST", "/api/v1/quality/code-sets", Json(r#"{"id": "MATRIX", "standard": "DB46/T 1-2026", "name": "矩阵代码", "codes": [{"code": "1", "label": "一"}]}"#), [401, 403, 403, 403, 403, 403, 403, 201]),
+    Row("POST", "/api/v1/quality/elements", Json(r#"{"identifier": "MATRIX", "name": "矩阵", "definition": "测试用数据元", "type": "string", "length": 1, "code_set": "MATRIX"}"#), [401, 403, 403, 403, 403, 403, 403, 201]),
+    Row("GET",  "/api/v1/quality/elements", Empty,                           [401, 200, 200, 200, 200, 200, 200, 200]),
+    Row("GET",  "/api/v1/quality/code-sets", Empty,                          [401, 200, 200, 200, 200, 200, 200, 200]),
+    Row("PUT",  "/api/v1/catalog/resources/{res}/value-mappings", Json(r#"{"items": {}}"#), [401, 403, 403, 403, 403, 200, 403, 403]),
     // Quality: a department flags a record of a resource it holds a grant on; nobody else
     // may (the provider's own steward holds none, the operator arbitrates instead).
     Row("POST", "/api/v1/quality/objections", Json(r#"{"resource": "{res}", "key": "11010519491231002X", "fields": ["XM"], "reason": "姓名与户籍登记不符"}"#), [401, 403, 201, 201, 403, 403, 403, 403]),

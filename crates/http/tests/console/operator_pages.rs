@@ -813,3 +813,46 @@ async fn the_api_changes_roles_and_status_by_the_same_rules() {
         1
     );
 }
+
+/// The data-element registry as the console lists it: every element with its code set, each
+/// code set with its codes, in both languages; the operator's additions marked as such.
+#[tokio::test]
+async fn the_registry_lists_elements_and_their_codes() {
+    let app = app().await;
+    let admin = app.login("admin").await;
+    let (s, v) = app
+        .post(
+            "/api/v1/quality/code-sets",
+            Some(&admin),
+            json!({"id": "HNHJ", "standard": "DB46/T 0001-2026", "name": XSS,
+                   "codes": [{"code": "1", "label": "农业"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let mut b = Browser::signed_in(&app.base, "steward.a", PASSWORD).await;
+    let page = b.get("/console/elements").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for text in [
+        "数据元与代码集",
+        "XBDM",
+        "GB/T 2261.1",
+        "未说明的性别",
+        "基诺族",
+        "平台登记",
+    ] {
+        assert!(page.body.contains(text), "{text} missing:\n{}", page.body);
+    }
+    assert!(!page.body.contains(XSS), "names are escaped");
+    b.get("/console/lang/en").await;
+    let page = b.get("/console/elements").await;
+    for text in [
+        "Data elements and code sets",
+        "sex codes",
+        "national standard",
+    ] {
+        assert!(page.body.contains(text), "{text} missing:\n{}", page.body);
+    }
+    let mut nobody = Browser::new(&app.base);
+    let page = nobody.get("/console/elements").await;
+    assert!(page.status.is_redirection(), "{}", page.status);
+}

@@ -15,11 +15,12 @@ use std::sync::Arc;
 
 use shuqiao_core::collect::source::{Next, Progress, RawRow, RowSource, SourceError};
 use shuqiao_core::collect::{sniff_encoding, TextEncoding};
+use shuqiao_core::quality::layout::{find_header, is_note_row, is_units_row, HEADER_SEARCH_ROWS};
 
 use super::{
-    check_header, empty_file, file_size, io_error, old_excel, open_plain, refusal, reset_cells,
-    row_too_long, unknown_encoding, Counted, EncodingChoice, FileOptions, GB18030_BOM,
-    MAX_ROW_BYTES, OLE_MAGIC, SNIFF_BYTES, UTF8_BOM, ZIP_MAGIC,
+    check_header, empty_file, file_size, header_row_missing, io_error, old_excel, open_plain,
+    refusal, reset_cells, row_too_long, unknown_encoding, Counted, EncodingChoice, FileOptions,
+    GB18030_BOM, MAX_ROW_BYTES, OLE_MAGIC, SNIFF_BYTES, UTF8_BOM, ZIP_MAGIC,
 };
 
 /// The CSV parser's read buffer; it reads at most this far ahead of the record it is in.
@@ -35,6 +36,8 @@ pub struct CsvSource {
     count: Arc<AtomicU64>,
     total: Option<u64>,
     failed: Option<SourceError>,
+    /// The next record is the first after the header: a units row there is skipped.
+    after_header: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,9 +58,57 @@ struct Found {
 }
 
 impl CsvSource {
-    /// Opens a CSV file: sniffs or takes the encoding, skips a byte-order mark, reads the
-    /// header.
+    /// Opens a CSV file: sniffs or takes the encoding, skips a byte-order mark, finds and
+    /// reads the header (at `opts.header_row`, else under any title rows: the first rows
+    /// are read once to find it, then the file is read from its start again).
     pub fn open(path: &Path, opts: &FileOptions) -> Result<Self, SourceError> {
+        let titles = Self::open_raw(path, opts)?.titles(opts)?;
+        let mut source = Self::open_raw(path, opts)?;
+        for _ in 0..titles {
+            source.read_record()?;
+        }
+        source.read_header()?;
+        source.after_header = true;
+        Ok(source)
+    }
+
+    /// How many records come before the header.
+    fn titles(&mut self, opts: &FileOptions) -> Result<usize, SourceError> {
+        let mut rows = Vec::new();
+        while opts.header_row.is_some() || rows.len() < HEADER_SEARCH_ROWS {
+            // Problems in these rows are reported when they are read for real, unless the
+            // header the person named lies beyond them.
+            let found = match self.read_record() {
+                Ok(Some(found)) => found,
+                Ok(None) => break,
+                Err(e) if opts.header_row.is_some() => return Err(e),
+                Err(_) => break,
+            };
+            let cells: Vec<String> = self
+                .record
+                .iter()
+                .map(|f| {
+                    decode_field(self.decode, f)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string()
+                })
+                .collect();
+            if let Some(n) = opts.header_row {
+                if found.line >= n {
+                    return Ok(rows.len());
+                }
+            }
+            rows.push(cells);
+        }
+        match opts.header_row {
+            Some(n) => Err(header_row_missing(n)),
+            None => Ok(find_header(&rows, &opts.expected_columns)),
+        }
+    }
+
+    /// Opens the file positioned at its first record.
+    fn open_raw(path: &Path, opts: &FileOptions) -> Result<Self, SourceError> {
         let mut file = open_plain(path)?;
         let total = file_size(&file);
         let mut sample = Vec::with_capacity(SNIFF_BYTES);
@@ -112,7 +163,7 @@ impl CsvSource {
             .delimiter(delimiter)
             .buffer_capacity(CSV_BUFFER)
             .from_reader(Guard::new(inner, delimiter));
-        let mut source = CsvSource {
+        let source = CsvSource {
             rdr,
             columns: Vec::new(),
             encoding,
@@ -121,8 +172,8 @@ impl CsvSource {
             count,
             total,
             failed: None,
+            after_header: false,
         };
-        source.read_header()?;
         Ok(source)
     }
 
@@ -248,6 +299,10 @@ impl CsvSource {
                 }
             }
             if row.cells.iter().all(String::is_empty) {
+                continue;
+            }
+            let after_header = std::mem::take(&mut self.after_header);
+            if (after_header && is_units_row(&row.cells)) || is_note_row(&row.cells) {
                 continue;
             }
             let (got, want) = (row.cells.len(), self.columns.len());

@@ -13,8 +13,12 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use calamine::{DataRef, ExcelDateTime, Reader, Xlsx};
 use shuqiao_core::collect::source::{Next, Progress, RawRow, RowSource, SourceError};
 use shuqiao_core::collect::Refusal;
+use shuqiao_core::quality::layout::{find_header, is_note_row, is_units_row, HEADER_SEARCH_ROWS};
 
-use super::{check_header, empty_file, io_error, refusal, row_too_long, MAX_ROW_BYTES};
+use super::{
+    check_header, empty_file, header_row_missing, io_error, refusal, row_too_long, FileOptions,
+    MAX_ROW_BYTES,
+};
 
 /// Rows per batch sent from the reading thread, and bytes of cell text per batch.
 const BATCH_ROWS: usize = 256;
@@ -44,20 +48,35 @@ enum Msg {
 }
 
 enum Item {
-    Row(u64, Vec<String>),
+    /// A row's cells and the columns that were numbers.
+    Row(u64, Vec<String>, Vec<usize>),
     Bad(u64, Refusal),
 }
 
 impl XlsxSource {
-    /// Opens the workbook and reads the header (the first non-empty row) of `sheet`, or of
-    /// the first sheet.
+    /// Opens the workbook and reads the header of `sheet`, or of the first sheet: the first
+    /// row with two or more distinct values (a title above it is passed over).
     pub fn open(path: &Path, sheet: Option<&str>) -> Result<Self, SourceError> {
+        let opts = FileOptions {
+            sheet: sheet.map(str::to_string),
+            ..FileOptions::default()
+        };
+        Self::open_with(path, &opts)
+    }
+
+    /// [`XlsxSource::open`] with the sheet, the header's row or the expected column names
+    /// from `opts`.
+    pub fn open_with(path: &Path, opts: &FileOptions) -> Result<Self, SourceError> {
         let (tx, rx) = sync_channel(2);
         let owned_path = path.to_path_buf();
-        let sheet = sheet.map(str::to_string);
+        let sheet = opts.sheet.clone();
+        let find = HeaderFind {
+            row: opts.header_row,
+            expected: opts.expected_columns.clone(),
+        };
         std::thread::Builder::new()
             .name("shuqiao-xlsx".into())
-            .spawn(move || work(&owned_path, sheet.as_deref(), &tx))
+            .spawn(move || work(&owned_path, sheet.as_deref(), find, &tx))
             .map_err(|e| io_error(path, &e))?;
         match rx.recv() {
             Ok(Msg::Header { columns, total }) => Ok(XlsxSource {
@@ -84,10 +103,11 @@ impl RowSource for XlsxSource {
         loop {
             if let Some(item) = self.batch.next() {
                 return Ok(match item {
-                    Item::Row(row_no, cells) => {
+                    Item::Row(row_no, cells, numeric) => {
                         self.done = row_no;
                         row.row_no = row_no;
                         row.cells = cells;
+                        row.numeric = numeric;
                         Next::Row
                     }
                     Item::Bad(row_no, refusal) => {
@@ -155,17 +175,29 @@ impl From<SourceError> for Stop {
     }
 }
 
-fn work(path: &Path, sheet: Option<&str>, tx: &SyncSender<Msg>) {
+/// How the header is found: at a given row, or among the first rows.
+struct HeaderFind {
+    row: Option<u64>,
+    expected: Vec<String>,
+}
+
+fn work(path: &Path, sheet: Option<&str>, find: HeaderFind, tx: &SyncSender<Msg>) {
     let mut out = Out {
         tx,
         width: None,
         total: None,
         batch: Vec::new(),
         batch_bytes: 0,
+        find,
+        preamble: Vec::new(),
+        after_header: false,
     };
-    let result = read_sheet(path, sheet, &mut out);
+    let result = read_sheet(path, sheet, &mut out).and_then(|()| out.settle());
     let last = match result {
-        Ok(()) if out.width.is_none() => Msg::Fail(empty_file()),
+        Ok(()) if out.width.is_none() => Msg::Fail(match out.find.row {
+            Some(n) => header_row_missing(n),
+            None => empty_file(),
+        }),
         Ok(()) => Msg::End,
         Err(Stop::Fail(e)) => Msg::Fail(e),
         Err(Stop::Closed) => return,
@@ -249,6 +281,8 @@ struct RowAcc {
     bytes: usize,
     /// The first error cell: its column and Excel's error text.
     error: Option<(u32, String)>,
+    /// Columns of number cells.
+    numeric: Vec<usize>,
 }
 
 impl RowAcc {
@@ -256,6 +290,9 @@ impl RowAcc {
         match cell_text(value) {
             Ok(text) if text.trim().is_empty() => {}
             Ok(text) => {
+                if matches!(value, DataRef::Int(_) | DataRef::Float(_)) {
+                    self.numeric.push(col as usize);
+                }
                 self.bytes += text.len();
                 if self.bytes > MAX_ROW_BYTES {
                     return Err(Stop::Fail(row_too_long(self.row_no())));
@@ -277,6 +314,21 @@ impl RowAcc {
     }
 }
 
+/// A non-empty row as read, before it is known to be header or data.
+struct Raw {
+    row_no: u64,
+    cells: Vec<(u32, String)>,
+    bytes: usize,
+    error: Option<(u32, String)>,
+    numeric: Vec<usize>,
+}
+
+impl Raw {
+    fn texts(&self) -> Vec<String> {
+        self.cells.iter().map(|(_, t)| t.clone()).collect()
+    }
+}
+
 /// Where rows go: checked against the header, batched, sent.
 struct Out<'a> {
     tx: &'a SyncSender<Msg>,
@@ -286,6 +338,11 @@ struct Out<'a> {
     total: Option<u64>,
     batch: Vec<Item>,
     batch_bytes: usize,
+    find: HeaderFind,
+    /// The first rows, until the header is found among them.
+    preamble: Vec<Raw>,
+    /// The next row is the first after the header: a units row there is skipped.
+    after_header: bool,
 }
 
 impl Out<'_> {
@@ -307,18 +364,73 @@ impl Out<'_> {
         Ok(())
     }
 
-    /// Handles the row in `acc` (the header if none has been read) and empties `acc`.
+    /// Handles the row in `acc` (kept to find the header if none has been read) and
+    /// empties `acc`.
     fn row(&mut self, acc: &mut RowAcc) -> Result<(), Stop> {
-        let row_no = acc.row_no();
-        let cells = std::mem::take(&mut acc.cells);
-        let bytes = std::mem::take(&mut acc.bytes);
-        let error = acc.error.take();
-        if cells.is_empty() && error.is_none() {
+        let raw = Raw {
+            row_no: acc.row_no(),
+            cells: std::mem::take(&mut acc.cells),
+            bytes: std::mem::take(&mut acc.bytes),
+            error: acc.error.take(),
+            numeric: std::mem::take(&mut acc.numeric),
+        };
+        if raw.cells.is_empty() && raw.error.is_none() {
             return Ok(());
         }
-        let Some(width) = self.width else {
-            return self.header(row_no, cells, error);
-        };
+        if self.width.is_some() {
+            return self.data(raw);
+        }
+        match self.find.row {
+            // Rows above the header the person named are titles: dropped.
+            Some(n) if raw.row_no < n => Ok(()),
+            Some(_) => self.header(raw.row_no, raw.cells, raw.error),
+            None => {
+                self.preamble.push(raw);
+                if self.preamble.len() >= HEADER_SEARCH_ROWS {
+                    self.settle()?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Picks the header among the rows kept so far; the rows above it are titles, those
+    /// below it data.
+    fn settle(&mut self) -> Result<(), Stop> {
+        if self.preamble.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.preamble);
+        let texts: Vec<Vec<String>> = rows.iter().map(Raw::texts).collect();
+        let at = find_header(&texts, &self.find.expected);
+        let mut rest = rows.into_iter().skip(at);
+        if let Some(head) = rest.next() {
+            self.header(head.row_no, head.cells, head.error)?;
+        }
+        for raw in rest {
+            self.data(raw)?;
+        }
+        Ok(())
+    }
+
+    /// A row under the header: a record, unless it states units (right under the header)
+    /// or is a note at the foot (注：…, 制表人：…).
+    fn data(&mut self, raw: Raw) -> Result<(), Stop> {
+        let Raw {
+            row_no,
+            cells,
+            bytes,
+            error,
+            numeric,
+        } = raw;
+        let width = self.width.unwrap_or(0);
+        let after_header = std::mem::take(&mut self.after_header);
+        if error.is_none() {
+            let texts: Vec<String> = cells.iter().map(|(_, t)| t.clone()).collect();
+            if (after_header && is_units_row(&texts)) || is_note_row(&texts) {
+                return Ok(());
+            }
+        }
         if let Some((col, error)) = error {
             let cell = cell_name(col, row_no);
             let refusal = refusal(
@@ -343,7 +455,7 @@ impl Out<'_> {
                 *slot = text;
             }
         }
-        self.push(Item::Row(row_no, row), bytes)
+        self.push(Item::Row(row_no, row, numeric), bytes)
     }
 
     fn header(
@@ -376,6 +488,7 @@ impl Out<'_> {
             (format!(" {cell} 单元格"), format!("cell {cell}"))
         })?;
         self.width = Some(width);
+        self.after_header = true;
         let total = self.total.take();
         self.tx
             .send(Msg::Header { columns, total })

@@ -132,6 +132,7 @@ fn drive(
 ) -> Result<(), ApplyError> {
     let meta = &plan.target.meta;
     let checker = RowChecker::new(meta, &plan.mapping, &plan.overrides, plan.today)
+        .with_checks(&plan.checks)
         .merging(!plan.mode.replaces());
     let mut shape = RowShape::default();
     let layout = Layout::new(meta);
@@ -214,9 +215,7 @@ fn drive(
                 pr.update(source, counts.rows_read as u64);
             }
         }
-        if let Err(problems) =
-            checker.check_shaped(&raw.cells, &raw.absent, &mut values, &mut shape)
-        {
+        if let Err(problems) = checker.check_raw(&raw, &mut values, &mut shape) {
             let key = raw_key(&raw.cells, &key_columns);
             counts.rejected += 1;
             rejects.rows += 1;

@@ -227,6 +227,8 @@ pub(crate) struct Plan {
     pub target: Target,
     pub mapping: Mapping,
     pub overrides: Overrides,
+    /// Code sets and national rules of items linked to data elements.
+    pub checks: shuqiao_core::quality::elements::ItemChecks,
     pub policy: BatchPolicy,
     pub mode: BatchMode,
     pub deletes: Vec<String>,
@@ -442,6 +444,7 @@ impl Store {
                 collect::map_columns(&target.meta, &columns, &req.mapping, !req.mode.replaces())?
             };
             let overrides = load_overrides(c)?;
+            let checks = crate::quality::registry::item_checks(c, &req.resource, &target.meta)?;
             let batch = c
                 .query_one(
                     "INSERT INTO collect_batches (resource, catalog_version, client_batch, payload_hash, channel, source, source_system, format, encoding, policy, mode, status, actor, owner, ignored_columns, started_at)
@@ -463,6 +466,7 @@ impl Store {
                     batch,
                     mapping,
                     overrides,
+                    checks,
                     policy: req.policy,
                     mode: req.mode,
                     deletes: req.deletes.clone(),
@@ -667,6 +671,23 @@ impl Store {
                 &p,
                 &load_target(c, &resource)?.meta.provider,
             )?)
+        })
+        .await
+    }
+
+    /// The names and codes of a published resource's items, which tell a file's header from
+    /// the title rows above it; refuses, as [`Store::check_collector`], a caller who may not
+    /// collect into it.
+    pub async fn import_columns(&self, p: Principal, resource: &str) -> Result<Vec<String>> {
+        let resource = resource.to_string();
+        self.read(move |c| {
+            let meta = load_target(c, &resource)?.meta;
+            require_collector(&p, &meta.provider)?;
+            Ok(meta
+                .items
+                .iter()
+                .flat_map(|i| [i.name.clone(), i.code.clone()])
+                .collect())
         })
         .await
     }

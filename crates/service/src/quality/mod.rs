@@ -1,7 +1,9 @@
-//! Quality (质量闭环): objections to wrong records and their deadlines (`objections`), the
-//! clock on needs that found no resource (in `share::lists`), the operator's settings and
-//! the sweep that escalates what is overdue.
+//! Quality (质量): the data-element registry (`registry`); the loop — objections to wrong
+//! records and their deadlines (`objections`), the clock on needs that found no resource (in
+//! `share::lists`), the operator's settings and the sweep that escalates what is overdue —
+//! and the scores (`scores`).
 pub mod objections;
+pub mod registry;
 pub mod scores;
 
 use shuqiao_core::account::Principal;

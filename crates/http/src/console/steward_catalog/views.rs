@@ -175,6 +175,8 @@ pub struct ItemView {
     pub required: bool,
     pub key: bool,
     pub personal: bool,
+    /// The 数据元 link, kept in a hidden field.
+    pub element: String,
     pub grades: Vec<Choice>,
     pub description: String,
     pub first: bool,
