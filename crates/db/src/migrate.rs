@@ -130,6 +130,12 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0019_quality_scores.sql"),
         postgres: include_str!("migrations/postgres/0019_quality_scores.sql"),
     },
+    Migration {
+        version: 20,
+        name: "element_sources",
+        sqlite: include_str!("migrations/sqlite/0020_element_sources.sql"),
+        postgres: include_str!("migrations/postgres/0020_element_sources.sql"),
+    },
 ];
 
 /// The migration that moves an SQLite database's audit log to its own file. It has a first

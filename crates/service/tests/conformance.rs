@@ -189,6 +189,7 @@ conformance!(
     lookups_see_changes_written_outside_shuqiao,
     open_data_releases_copies_and_reads,
     objections_and_need_clocks_close_the_loop,
+    one_source_per_element_flags_duplicate_collection,
     data_elements_code_sets_and_declared_labels,
 );
 

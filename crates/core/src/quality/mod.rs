@@ -6,6 +6,7 @@ pub mod elements;
 pub mod layout;
 pub mod objection;
 pub mod score;
+pub mod source;
 
 use serde::{Deserialize, Serialize};
 

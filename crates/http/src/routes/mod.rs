@@ -213,6 +213,11 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/quality/objections/{id}/rule",
             post(quality::rule_objection),
         )
+        .route(
+            "/api/v1/quality/sources",
+            get(quality::sources).put(quality::designate),
+        )
+        .route("/api/v1/quality/duplicates", get(quality::duplicates))
         .route("/api/v1/quality/scores", get(quality::scores))
         .route(
             "/api/v1/quality/scores/refresh",

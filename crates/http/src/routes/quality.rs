@@ -7,9 +7,11 @@ use axum::Json;
 use serde::Deserialize;
 use shuqiao_core::quality::objection::{Answer, ObjectionInput, Response, Ruling};
 use shuqiao_core::quality::score::Rule;
+use shuqiao_core::quality::source::{Duplicate, SubjectKind};
 use shuqiao_core::quality::QualitySettings;
 use shuqiao_service::quality::objections::{ObjectionFilter, ObjectionView};
 use shuqiao_service::quality::scores::{ResourceScore, Scores};
+use shuqiao_service::quality::sources::SourceView;
 
 use super::admin::List;
 use super::params::{bad_param, only_known};
@@ -181,4 +183,49 @@ pub async fn set_rules(
     Ok(Json(Rules {
         rules: st.store.set_quality_rules(p, code, b.rules).await?,
     }))
+}
+
+// ---- 一数一源 ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Designation {
+    pub element: String,
+    pub subject_kind: SubjectKind,
+    pub resource: String,
+}
+
+pub async fn sources(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+) -> ApiResult<Json<List<SourceView>>> {
+    Ok(Json(List::from(st.store.authoritative_sources(p).await?)))
+}
+
+pub async fn designate(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    _: Gate<Operator>,
+    JsonBody(b): JsonBody<Designation>,
+) -> ApiResult<Json<SourceView>> {
+    Ok(Json(
+        st.store
+            .designate_source(p, b.element, b.subject_kind, b.resource)
+            .await?,
+    ))
+}
+
+pub async fn duplicates(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<List<Duplicate>>> {
+    only_known(&q, &["resource"])?;
+    let resource = q
+        .get("resource")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    Ok(Json(List::from(
+        st.store.duplicate_collection(p, resource).await?,
+    )))
 }

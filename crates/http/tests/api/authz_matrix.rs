@@ -86,6 +86,10 @@ const ROWS: &[Row] = &[
     Row("POST", "/api/v1/quality/objections", Json(r#"{"resource": "{res}", "key": "11010519491231002X", "fields": ["XM"], "reason": "姓名与户籍登记不符"}"#), [401, 403, 201, 201, 403, 403, 403, 403]),
     Row("POST", "/api/v1/quality/objections", Json(r#"{"resource": "{res}", "key": "11010519491231002X", "fields": ["HJDZ"], "reason": "住址有误"}"#), [401, 403, 403, 403, 403, 403, 403, 403]),
     Row("GET",  "/api/v1/quality/objections", Empty,                         [401, 200, 200, 200, 200, 200, 200, 200]),
+    Row("PUT",  "/api/v1/quality/sources", Json(r#"{"element": "NOPE", "subject_kind": "person", "resource": "{res}"}"#), [401, 403, 403, 403, 403, 403, 403, 404]),
+    Row("GET",  "/api/v1/quality/duplicates", Empty,                         [401, 200, 200, 200, 200, 200, 200, 200]),
+    Row("GET",  "/api/v1/quality/scores", Empty,                             [401, 403, 200, 200, 200, 200, 200, 200]),
+    Row("PUT",  "/api/v1/quality/resources/{res}/rules", Json(r#"{"rules": []}"#), [401, 403, 403, 403, 403, 200, 403, 403]),
     Row("PUT",  "/api/v1/quality/settings", Json(r#"{"objection_days": 5, "need_days": 15}"#), [401, 403, 403, 403, 403, 403, 403, 200]),
     // The audit log and what a citizen sees of it.
     Row("GET",  "/api/v1/audit/entries", Empty,                              [401, 403, 403, 403, 403, 403, 200, 200]),

@@ -5,6 +5,7 @@
 pub mod objections;
 pub mod registry;
 pub mod scores;
+pub mod sources;
 
 use shuqiao_core::account::Principal;
 use shuqiao_core::quality::QualitySettings;

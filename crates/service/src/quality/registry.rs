@@ -227,7 +227,7 @@ fn trimmed_element(mut e: DataElement) -> DataElement {
     e
 }
 
-fn element_not_found(id: &str) -> StoreError {
+pub(crate) fn element_not_found(id: &str) -> StoreError {
     DomainError::not_found(
         "element_not_found",
         format!("数据元 {id} 不存在"),

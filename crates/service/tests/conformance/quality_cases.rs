@@ -634,3 +634,127 @@ pub async fn objections_and_need_clocks_close_the_loop(s: Store, t: Arc<AtomicI6
         assert!(!text.contains(B), "{text}");
     }
 }
+
+/// 一数一源: the operator names the population resource the source of 姓名 for people;
+/// another department's resource about people collecting 姓名 is duplicate collection, one
+/// keyed by credit code (companies) or the provider's own second resource is not.
+pub async fn one_source_per_element_flags_duplicate_collection(
+    s: Store,
+    _: Arc<AtomicI64>,
+    _: String,
+) {
+    use shuqiao_core::quality::source::SubjectKind;
+    testkit::fixture(&s).await;
+    let admin = admin();
+    let publish = |who: Principal, name: &str, provider: &str, company: bool| {
+        let (s, admin, name, provider) = (
+            s.clone(),
+            admin.clone(),
+            name.to_string(),
+            provider.to_string(),
+        );
+        async move {
+            let mut meta = sample_meta();
+            meta.name = name;
+            meta.provider = provider.clone();
+            if provider != "d-a" {
+                meta.provider_unit = None;
+                meta.systems = vec![];
+            }
+            meta.items[1].element = Some("XM".into());
+            if company {
+                meta.items[0] = serde_json::from_value(serde_json::json!(
+                    {"name": "统一社会信用代码", "code": "TYSHXYDM", "type": "string", "length": 18, "required": true, "grade": "general"}))
+                .unwrap();
+                meta.key_fields = vec!["TYSHXYDM".into()];
+            }
+            let code = s.create_resource(who.clone(), meta).await.unwrap().code;
+            s.submit_resource(who, &code).await.unwrap();
+            s.publish_resource(admin, &code).await.unwrap();
+            code
+        }
+    };
+    let population = publish(steward_a(), "人口基础信息", "d-a", false).await;
+    let own_copy = publish(steward_a(), "人口信息副本", "d-a", false).await;
+    let welfare = publish(steward_b(), "救助对象信息", "d-b", false).await;
+    let companies = publish(steward_b(), "企业法定代表人", "d-b", true).await;
+    assert!(
+        s.duplicate_collection(steward_b(), None)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no source named yet"
+    );
+
+    // Refusals: not the operator; an unknown element; a resource that does not hold the
+    // element for that kind of subject.
+    let e = s
+        .designate_source(
+            steward_a(),
+            "XM".into(),
+            SubjectKind::Person,
+            population.clone(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(domain(e), DomainError::Forbidden { .. }));
+    let e = s
+        .designate_source(
+            admin.clone(),
+            "NOPE".into(),
+            SubjectKind::Person,
+            population.clone(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(domain(e), DomainError::NotFound { .. }));
+    let e = s
+        .designate_source(
+            admin.clone(),
+            "XM".into(),
+            SubjectKind::Company,
+            population.clone(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(invalid_fields(e), ["resource"]);
+
+    let v = s
+        .designate_source(
+            admin.clone(),
+            "XM".into(),
+            SubjectKind::Person,
+            population.clone(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (v.source.provider.as_str(), v.set_by.as_str()),
+        ("d-a", "user:admin")
+    );
+    let dups = s.duplicate_collection(steward_b(), None).await.unwrap();
+    assert_eq!(dups.len(), 1, "{dups:?}");
+    let d = &dups[0];
+    assert_eq!(
+        (
+            d.resource.as_str(),
+            d.provider.as_str(),
+            d.item.as_str(),
+            d.authoritative_resource.as_str(),
+            d.authoritative_provider.as_str()
+        ),
+        (welfare.as_str(), "d-b", "XM", population.as_str(), "d-a")
+    );
+    assert!(s
+        .duplicate_collection(steward_b(), Some(companies))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(s
+        .duplicate_collection(steward_b(), Some(own_copy))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(s.authoritative_sources(steward_b()).await.unwrap().len(), 1);
+    s.audit().seal_pending().await.ok();
+}
