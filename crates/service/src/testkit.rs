@@ -386,3 +386,47 @@ pub async fn published_copies(store: &Store, total: usize) -> Result<(), crate::
     }
     Ok(())
 }
+
+/// Forgets every quality score, so the next refresh scores every resource again: for the
+/// scores benchmark's rounds.
+pub async fn forget_quality_scores(store: &Store) {
+    store
+        .write(|c| {
+            c.execute("DELETE FROM quality_scores", &[])?;
+            Ok(())
+        })
+        .await
+        .expect("forget quality scores");
+}
+
+/// The benchmark reference for quality scores: every live record's data of every resource
+/// read once, a page at a time in key order as the scorer reads them, and nothing done with
+/// it but counting its bytes.
+pub async fn scan_record_data(store: &Store) -> u64 {
+    store
+        .read(|c| {
+            let codes = c.query("SELECT code FROM resource_data ORDER BY code", &[])?;
+            let mut bytes = 0u64;
+            for code in &codes {
+                let code = code.text(0)?;
+                let mut after = String::new();
+                loop {
+                    let rows = c.query(
+                        "SELECT r.record_key, v.data FROM records r JOIN record_versions v ON v.id = r.version
+                         WHERE r.resource = $1 AND r.live = 1 AND r.record_key > $2 ORDER BY r.record_key LIMIT 20000",
+                        crate::params![&code, &after],
+                    )?;
+                    for r in &rows {
+                        bytes += r.opt_text(1)?.map_or(0, |t| t.len() as u64);
+                    }
+                    match rows.last() {
+                        Some(last) if rows.len() == 20_000 => after = last.text(0)?,
+                        _ => break,
+                    }
+                }
+            }
+            Ok(bytes)
+        })
+        .await
+        .expect("scan record data")
+}
