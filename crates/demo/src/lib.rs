@@ -349,7 +349,7 @@ fn item(spec: &tables::Item) -> InfoItem {
         grade: spec.grade,
         description: None,
         personal: false,
-        element: None,
+        element: spec.element.clone(),
     }
 }
 

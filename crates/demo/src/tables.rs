@@ -56,6 +56,9 @@ pub struct Item {
     pub length: Option<u32>,
     pub required: bool,
     pub grade: Grade,
+    /// The data element (数据元) the item is an instance of, if one is named.
+    #[serde(default)]
+    pub element: Option<String>,
 }
 
 /// One catalogue entry of the demo province, in the order codes are allocated.

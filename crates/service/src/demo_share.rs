@@ -108,6 +108,15 @@ pub(crate) fn load(
     if let Some(pop) = population {
         applications(c, p, published, pop, now)?;
         needs(c, published, pop, now)?;
+        // 一数一源: 姓名 of a person comes from 公安厅's population register.
+        crate::quality::sources::designate_tx(
+            c,
+            &admin(),
+            "XM",
+            shuqiao_core::quality::source::SubjectKind::Person,
+            pop,
+            now,
+        )?;
     }
     subscriptions(c, p, published, now)?;
     negative_list(c, published, population, now)?;

@@ -67,44 +67,8 @@ impl Store {
     ) -> Result<SourceView> {
         source::require_designator(&p)?;
         let now = self.now();
-        self.write(move |c| {
-            if !load_elements(c)?.iter().any(|e| e.element.identifier == element) {
-                return Err(element_not_found(&element));
-            }
-            let target = shareable(c, &resource)?;
-            source::check_designation(&element, kind, &target.meta)?;
-            c.execute(
-                "DELETE FROM element_sources WHERE element = $1 AND subject_kind = $2",
-                params![&element, kind.as_str()],
-            )?;
-            c.execute(
-                "INSERT INTO element_sources (element, subject_kind, resource, set_by, set_at) VALUES ($1, $2, $3, $4, $5)",
-                params![&element, kind.as_str(), &resource, p.actor(), now],
-            )?;
-            let note = format!("{element} {} → {resource}", kind.as_str());
-            emit(
-                c,
-                &Actor::of(&p),
-                Event {
-                    kind: "element_source.set",
-                    subject_type: "element_source",
-                    subject_id: 0,
-                    resource: Some(&resource),
-                    resource_version: None,
-                    grant: None,
-                    reason: Some(&note),
-                    notify: vec![target.provider.clone()],
-                    title_zh: format!("资源 {resource} 被确定为数据元 {element} 的权威来源"),
-                    title_en: format!("{resource} named the authoritative source of {element}"),
-                },
-                now,
-            )?;
-            load_sources(c)?
-                .into_iter()
-                .find(|s| s.source.element == element && s.source.subject_kind == kind)
-                .ok_or_else(|| crate::db::DbError::Other("designation vanished".into()).into())
-        })
-        .await
+        self.write(move |c| designate_tx(c, &p, &element, kind, &resource, now))
+            .await
     }
 
     pub async fn authoritative_sources(&self, p: Principal) -> Result<Vec<SourceView>> {
@@ -136,4 +100,54 @@ impl Store {
         })
         .await
     }
+}
+
+/// [`Store::designate_source`] inside the caller's transaction (the demo names its sources
+/// through it too).
+pub(crate) fn designate_tx(
+    c: &mut dyn Conn,
+    p: &Principal,
+    element: &str,
+    kind: SubjectKind,
+    resource: &str,
+    now: i64,
+) -> Result<SourceView> {
+    if !load_elements(c)?
+        .iter()
+        .any(|e| e.element.identifier == element)
+    {
+        return Err(element_not_found(element));
+    }
+    let target = shareable(c, resource)?;
+    source::check_designation(element, kind, &target.meta)?;
+    c.execute(
+        "DELETE FROM element_sources WHERE element = $1 AND subject_kind = $2",
+        params![element, kind.as_str()],
+    )?;
+    c.execute(
+        "INSERT INTO element_sources (element, subject_kind, resource, set_by, set_at) VALUES ($1, $2, $3, $4, $5)",
+        params![element, kind.as_str(), resource, p.actor(), now],
+    )?;
+    let note = format!("{element} {} → {resource}", kind.as_str());
+    emit(
+        c,
+        &Actor::of(p),
+        Event {
+            kind: "element_source.set",
+            subject_type: "element_source",
+            subject_id: 0,
+            resource: Some(resource),
+            resource_version: None,
+            grant: None,
+            reason: Some(&note),
+            notify: vec![target.provider.clone()],
+            title_zh: format!("资源 {resource} 被确定为数据元 {element} 的权威来源"),
+            title_en: format!("{resource} named the authoritative source of {element}"),
+        },
+        now,
+    )?;
+    load_sources(c)?
+        .into_iter()
+        .find(|s| s.source.element == element && s.source.subject_kind == kind)
+        .ok_or_else(|| crate::db::DbError::Other("designation vanished".into()).into())
 }
