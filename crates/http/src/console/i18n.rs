@@ -1130,4 +1130,24 @@ strings! {
     qo_all: "全部", "All";
     qo_done: "已提交。", "Done.";
     qo_public: "公众纠错", "Public feedback";
+    nav_quality_scores: "质量评分", "Quality scores";
+    qs_title: "数据质量评分", "Data quality scores";
+    qs_intro: "评分由平台根据实际数据计算，不可填报：完整性（必填项已填）、规范性（通过校验的行）、唯一性（同一主键无重复行）、时效性（在更新周期内）、一致性（提供部门声明的规则），按 3:2:1:2:2 加权，满分 100。数据或规则变化时重新计算，每日更新一次时效性。", "Scores are computed from the data, never typed in: completeness (required items filled), validity (rows the checks accepted), uniqueness (no second row for a key), timeliness (within the update cycle) and consistency (the provider's declared rules), weighted 3:2:1:2:2, out of 100. Recomputed when data or rules change, and daily for timeliness.";
+    qs_ranking: "部门排名", "Department ranking";
+    qs_rank: "名次", "Rank";
+    qs_resources: "资源数", "Resources";
+    qs_score: "评分", "Score";
+    qs_by_resource: "各资源评分", "By resource";
+    qs_records: "记录数", "Records";
+    qs_completeness: "完整性", "Completeness";
+    qs_validity: "规范性", "Validity";
+    qs_uniqueness: "唯一性", "Uniqueness";
+    qs_timeliness: "时效性", "Timeliness";
+    qs_consistency: "一致性", "Consistency";
+    qs_empty: "尚无评分：资源有数据后即计算。", "No scores yet: a resource is scored once it has data.";
+    qs_duplicates: "重复采集（一数一源）", "Duplicate collection (one source per element)";
+    qs_duplicates_intro: "其他部门的资源采集了已有权威来源的数据元，请改用权威来源。", "Resources of other departments collecting an element that has an authoritative source: use the source instead.";
+    qs_no_duplicates: "未发现重复采集。", "No duplicate collection found.";
+    qs_item: "信息项", "Item";
+    qs_source: "权威来源", "Authoritative source";
 }

@@ -18,6 +18,7 @@ mod open_pages;
 mod pages;
 mod quality_pages;
 mod registry_pages;
+mod score_pages;
 // Decisions: answering applications, reviewing the negative list, publishing resources.
 mod decisions;
 pub mod session;
@@ -204,6 +205,7 @@ pub fn routes() -> Router<AppState> {
             "/console/open/requests/{id}",
             post(open_answers::answer_request),
         )
+        .route("/console/quality/scores", get(score_pages::scores))
         .route(
             "/console/quality/objections",
             get(quality_pages::objections).post(quality_pages::file),

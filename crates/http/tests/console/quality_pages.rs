@@ -227,3 +227,39 @@ async fn a_user_flags_the_steward_answers_and_the_operator_rules() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains(&answer) && !page.body.contains(KEY));
 }
+
+#[tokio::test]
+async fn scores_rank_departments_and_show_each_component() {
+    let app = app().await;
+    let s = app.store().await;
+    let (_, res) = testkit::share_fixture(&s).await;
+    let steward = s.principal_for("steward.a").await.unwrap();
+    let src = VecSource::new(
+        vec!["GMSFHM".into(), "XM".into(), "CSRQ".into()],
+        vec![vec![KEY.into(), "张三".into(), "1949-12-31".into()]],
+    );
+    s.collect_batch(
+        steward,
+        BatchRequest::new(&res, Channel::Import, "q.csv"),
+        src,
+        None,
+    )
+    .await
+    .unwrap();
+    let mut user = Browser::signed_in(&app.base, "user.c1", PASSWORD).await;
+    let empty = user.get("/console/quality/scores").await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(empty.body.contains("尚无评分"), "{}", empty.body);
+    assert_eq!(s.refresh_quality_scores().await.unwrap(), 1);
+    let page = user.get("/console/quality/scores").await;
+    assert!(
+        page.body.contains(&res) && page.body.contains("100.0%"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<td>1</td><td>d-a</td>"),
+        "{}",
+        page.body
+    );
+}
