@@ -210,37 +210,6 @@ pub fn json_depth(bytes: &[u8]) -> usize {
     deepest
 }
 
-#[cfg(test)]
-mod depth_tests {
-    use super::*;
-
-    fn nested(n: usize) -> String {
-        format!("{}{}", "[".repeat(n), "]".repeat(n))
-    }
-
-    #[test]
-    fn depth_counts_arrays_and_objects_and_ignores_strings() {
-        assert_eq!(json_depth(b"{}"), 1);
-        assert_eq!(json_depth(br#"{"a":[{"b":[1,2]}],"c":{}}"#), 4);
-        assert_eq!(json_depth(br#"{"a":"[[[[{{{{"}"#), 1);
-        assert_eq!(json_depth(br#"{"a":"\"[[[["}"#), 1);
-        assert_eq!(json_depth(br#"{"a":"\\",  "b":[[]]}"#), 3);
-        assert_eq!(json_depth(b"42"), 0);
-    }
-
-    #[test]
-    fn bodies_up_to_the_bound_pass_and_deeper_ones_are_json_too_deep() {
-        assert!(refuse_deep_json(nested(MAX_JSON_DEPTH).as_bytes()).is_ok());
-        let e = refuse_deep_json(nested(MAX_JSON_DEPTH + 1).as_bytes()).unwrap_err();
-        assert_eq!(
-            (e.status, e.code),
-            (StatusCode::BAD_REQUEST, "json_too_deep")
-        );
-        // Far beyond serde's own recursion limit, refused before any parse.
-        assert!(refuse_deep_json(nested(100_000).as_bytes()).is_err());
-    }
-}
-
 /// A JSON body. A syntax error comes back as 400 `malformed_json`; missing, mistyped and
 /// unknown fields as one 422 `validation_failed` naming each (`items[2].code`); bodies over
 /// the limit as 413. An anonymous caller of an endpoint with a `Caller` gets 401 before the
@@ -459,5 +428,36 @@ impl<S: Send + Sync> FromRequestParts<S> for ExchangeCredential {
             Some(ip) => cred.from_client(ip),
             None => cred,
         }))
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+
+    fn nested(n: usize) -> String {
+        format!("{}{}", "[".repeat(n), "]".repeat(n))
+    }
+
+    #[test]
+    fn depth_counts_arrays_and_objects_and_ignores_strings() {
+        assert_eq!(json_depth(b"{}"), 1);
+        assert_eq!(json_depth(br#"{"a":[{"b":[1,2]}],"c":{}}"#), 4);
+        assert_eq!(json_depth(br#"{"a":"[[[[{{{{"}"#), 1);
+        assert_eq!(json_depth(br#"{"a":"\"[[[["}"#), 1);
+        assert_eq!(json_depth(br#"{"a":"\\",  "b":[[]]}"#), 3);
+        assert_eq!(json_depth(b"42"), 0);
+    }
+
+    #[test]
+    fn bodies_up_to_the_bound_pass_and_deeper_ones_are_json_too_deep() {
+        assert!(refuse_deep_json(nested(MAX_JSON_DEPTH).as_bytes()).is_ok());
+        let e = refuse_deep_json(nested(MAX_JSON_DEPTH + 1).as_bytes()).unwrap_err();
+        assert_eq!(
+            (e.status, e.code),
+            (StatusCode::BAD_REQUEST, "json_too_deep")
+        );
+        // Far beyond serde's own recursion limit, refused before any parse.
+        assert!(refuse_deep_json(nested(100_000).as_bytes()).is_err());
     }
 }
