@@ -326,7 +326,8 @@ def check(port, auditor, steward, consumer, seen, problems):
     assert head_status == 200, head
     size, root = parse_checkpoint(head)
     c = Client(port, auditor)
-    counts = {"receipts": 0, "checkpoints": 0, "batches": 0, "rows": 0, "decisions": 0}
+    counts = {"receipts": 0, "checkpoints": 0, "batches": 0, "rows": 0, "decisions": 0,
+              "unanswered_batches_applied": 0, "unanswered_batches_absent": 0}
 
     for r in seen.receipts:
         leaf = bytes.fromhex(r["leaf_hash"])
@@ -357,6 +358,8 @@ def check(port, auditor, steward, consumer, seen, problems):
             if status == 200 and record_value(rec, "HJDZ") == marker:
                 have += 1
         whole = have == len(keys) if acknowledged else have in (0, len(keys))
+        if not acknowledged and whole:
+            counts["unanswered_batches_applied" if have else "unanswered_batches_absent"] += 1
         if not whole:
             problems.append(f"{kind} {marker} ({'acknowledged' if acknowledged else 'unanswered'}): "
                             f"{have} of {len(keys)} rows")
@@ -426,7 +429,8 @@ def run(args, rnd, server, port):
     consumer = login(port, "user.rst", "Hainan-user-2026")
     keys = population_keys(args)
     totals = {"trials": 0, "receipts": 0, "checkpoints": 0, "batches": 0, "rows": 0,
-              "decisions": 0, "unanswered": 0, "verify": 0}
+              "decisions": 0, "unanswered": 0, "unanswered_batches_applied": 0,
+              "unanswered_batches_absent": 0, "verify": 0}
     bad = 0
     started = time.time()
     for trial in range(1, args.trials + 1):
