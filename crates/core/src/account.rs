@@ -464,7 +464,10 @@ pub fn require_token_in_force(
 }
 
 /// What is stored for a secret: SHA-256 hex. Tokens have 256 bits of entropy, so a fast hash
-/// is enough; the plain token is shown once and never stored.
+/// is enough; the plain token is shown once and never stored. Sessions, tokens and open-data
+/// keys are found by this hash, never compared: how long a lookup takes tells an attacker
+/// about the hash of what they sent, which they cannot steer towards a stored one, so no
+/// constant-time comparison is needed (`http::secret_comparisons` checks none is made).
 pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }

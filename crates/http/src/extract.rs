@@ -117,6 +117,8 @@ pub struct JsonBytes(bytes::Bytes);
 impl JsonBytes {
     /// Parses the body; errors name the field, as [`JsonBody`]'s do.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        // Here rather than on reading, so a caller the endpoint refuses hears that first.
+        refuse_deep_json(&self.0)?;
         parse_json(&self.0)
     }
 }
@@ -157,6 +159,55 @@ impl FromRequest<AppState> for JsonBytes {
         })?;
         Ok(JsonBytes(bytes))
     }
+}
+
+/// The deepest nesting of arrays and objects a JSON body may have. The platform's own bodies
+/// nest a few levels (a resource's items, a pushed record's fields); a bound far above that
+/// refuses a body built to exhaust the parser's stack or the problem report's recursion, with
+/// its own code, before serde sees it.
+pub const MAX_JSON_DEPTH: usize = 32;
+
+/// Refuses a body nested deeper than [`MAX_JSON_DEPTH`]: 400 `json_too_deep`.
+pub fn refuse_deep_json(bytes: &[u8]) -> Result<(), ApiError> {
+    if json_depth(bytes) <= MAX_JSON_DEPTH {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(
+        "json_too_deep",
+        format!("JSON 请求体嵌套超过 {MAX_JSON_DEPTH} 层：请按接口说明使用扁平的结构"),
+        format!(
+            "the JSON body is nested more than {MAX_JSON_DEPTH} levels deep: use the flat shape the API documents"
+        ),
+    ))
+}
+
+/// The deepest nesting of `[` and `{` outside strings, in one pass over the bytes, so it costs
+/// nothing like a parse and cannot itself recurse. Malformed text is measured the same way;
+/// the parser reports its syntax afterwards.
+pub fn json_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// A JSON body. A syntax error comes back as 400 `malformed_json`; missing, mistyped and
@@ -377,5 +428,36 @@ impl<S: Send + Sync> FromRequestParts<S> for ExchangeCredential {
             Some(ip) => cred.from_client(ip),
             None => cred,
         }))
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+
+    fn nested(n: usize) -> String {
+        format!("{}{}", "[".repeat(n), "]".repeat(n))
+    }
+
+    #[test]
+    fn depth_counts_arrays_and_objects_and_ignores_strings() {
+        assert_eq!(json_depth(b"{}"), 1);
+        assert_eq!(json_depth(br#"{"a":[{"b":[1,2]}],"c":{}}"#), 4);
+        assert_eq!(json_depth(br#"{"a":"[[[[{{{{"}"#), 1);
+        assert_eq!(json_depth(br#"{"a":"\"[[[["}"#), 1);
+        assert_eq!(json_depth(br#"{"a":"\\",  "b":[[]]}"#), 3);
+        assert_eq!(json_depth(b"42"), 0);
+    }
+
+    #[test]
+    fn bodies_up_to_the_bound_pass_and_deeper_ones_are_json_too_deep() {
+        assert!(refuse_deep_json(nested(MAX_JSON_DEPTH).as_bytes()).is_ok());
+        let e = refuse_deep_json(nested(MAX_JSON_DEPTH + 1).as_bytes()).unwrap_err();
+        assert_eq!(
+            (e.status, e.code),
+            (StatusCode::BAD_REQUEST, "json_too_deep")
+        );
+        // Far beyond serde's own recursion limit, refused before any parse.
+        assert!(refuse_deep_json(nested(100_000).as_bytes()).is_err());
     }
 }

@@ -10,6 +10,8 @@ mod json_problems;
 pub mod openapi;
 pub mod portal;
 pub mod routes;
+#[cfg(test)]
+mod secret_comparisons;
 pub mod webhook;
 
 use std::net::SocketAddr;
@@ -45,9 +47,21 @@ pub fn router(state: AppState) -> Router {
         .merge(console::routes().layer(DefaultBodyLimit::max(console::MAX_FORM)))
         .merge(portal::routes().layer(DefaultBodyLimit::max(console::MAX_FORM)))
         .layer(axum::middleware::from_fn(error::refuse_long_uris))
+        .layer(axum::middleware::map_response(no_sniffing))
         .layer(axum::middleware::from_fn(error::close_when_body_unread))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// Every response, the API's JSON and CSV and its refusals included, is read as the type it
+/// declares: a browser led to an answer that echoes input never runs it as a page or script.
+/// (The console and the portal set their fuller policy on their own routes.)
+async fn no_sniffing(mut resp: axum::response::Response) -> axum::response::Response {
+    resp.headers_mut().insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        axum::http::HeaderValue::from_static("nosniff"),
+    );
+    resp
 }
 
 /// A request's span in the log: its method and the route it matched, never the path or the

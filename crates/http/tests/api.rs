@@ -27,6 +27,8 @@ mod errors;
 mod exchange;
 #[path = "api/exchange_feed.rs"]
 mod exchange_feed;
+#[path = "api/limits.rs"]
+mod limits;
 #[path = "api/open_public.rs"]
 mod open_public;
 #[path = "api/quality.rs"]

@@ -24,7 +24,9 @@ pub(crate) fn request_data(
             .collect();
         // CKAN reads a form of one field whose value is empty or "1" as JSON in the name.
         if let [(k, v)] = pairs.as_slice() {
-            if v.is_empty() || v == "1" {
+            let shallow =
+                crate::extract::json_depth(k.as_bytes()) <= crate::extract::MAX_JSON_DEPTH;
+            if (v.is_empty() || v == "1") && shallow {
                 if let Ok(Value::Object(m)) = serde_json::from_str(k) {
                     return Ok(m);
                 }
@@ -41,6 +43,13 @@ pub(crate) fn request_data(
     }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Data::new());
+    }
+    // The API's bound on nesting holds here too, in CKAN's own words.
+    if crate::extract::json_depth(body) > crate::extract::MAX_JSON_DEPTH {
+        return Err(format!(
+            "Error decoding JSON data. Error: nested more than {} levels deep",
+            crate::extract::MAX_JSON_DEPTH
+        ));
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),

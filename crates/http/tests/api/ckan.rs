@@ -210,12 +210,13 @@ async fn ckan_envelope_status_and_request_forms() {
         .await
         .unwrap();
     assert_eq!(form["result"], names);
-    for body in ["[1, 2]", "{not json"] {
+    let deep = format!("{{\"limit\": {}1{}}}", "[".repeat(33), "]".repeat(33));
+    for body in ["[1, 2]", "{not json", deep.as_str()] {
         let resp = app
             .http
             .post(format!("{}/api/3/action/package_list", app.base))
             .header("content-type", "application/json")
-            .body(body)
+            .body(body.to_string())
             .send()
             .await
             .unwrap();
@@ -225,6 +226,9 @@ async fn ckan_envelope_status_and_request_forms() {
             v.as_str().unwrap().starts_with("Bad request - JSON Error"),
             "{v}"
         );
+        if body == deep {
+            assert!(v.as_str().unwrap().contains("nested more than 32"), "{v}");
+        }
     }
 
     // Paging parameters are checked with CKAN's messages.
