@@ -48,9 +48,53 @@ pub struct Card {
     pub answer: String,
     pub response: String,
     pub ruling: String,
-    pub may_answer: bool,
-    pub may_respond: bool,
-    pub may_rule: bool,
+    /// The one step this person may take now, if any.
+    pub step: Option<StepForm>,
+}
+
+/// A step's form: its path segment, its legend and its two choices (value, label).
+pub struct StepForm {
+    pub name: &'static str,
+    pub legend: &'static str,
+    pub choices: [(&'static str, &'static str); 2],
+}
+
+/// Which step `p` may take on `o` in its present state: the provider answers an open one,
+/// the flagging department responds to an answer, the operator rules on a contested one.
+fn step_for(
+    p: &shuqiao_core::account::Principal,
+    t: &Strings,
+    o: &ObjectionView,
+) -> Option<StepForm> {
+    let form = |name, legend, choices| {
+        Some(StepForm {
+            name,
+            legend,
+            choices,
+        })
+    };
+    match o.status.as_str() {
+        "open" if objection::require_answerer(p, &o.provider).is_ok() => form(
+            "answer",
+            t.qo_answer,
+            [("corrected", t.qo_corrected), ("disputed", t.qo_disputed)],
+        ),
+        "corrected" | "disputed"
+            if o.source == "consumer" && objection::require_flagger(p, &o.flagger_org).is_ok() =>
+        {
+            form(
+                "respond",
+                t.qo_respond,
+                [("confirm", t.qo_confirm), ("contest", t.qo_contest)],
+            )
+        }
+        "contested" if p.is_platform_admin() => form(
+            "rule",
+            t.qo_rule,
+            [("upheld", t.qo_upheld), ("dismissed", t.qo_dismiss)],
+        ),
+        _ => None,
+    }
 }
 
 /// What the filing form sends back when it is shown again with its problems.
@@ -88,15 +132,9 @@ fn status_label(t: &Strings, s: &str) -> &'static str {
 }
 
 fn card(person: &Person, t: &Strings, o: ObjectionView) -> Card {
-    let p = &person.principal;
-    let flagger = objection::require_flagger(p, &o.flagger_org).is_ok();
     Card {
         id: o.id,
-        may_answer: o.status == "open" && objection::require_answerer(p, &o.provider).is_ok(),
-        may_respond: flagger
-            && o.source == "consumer"
-            && matches!(o.status.as_str(), "corrected" | "disputed"),
-        may_rule: o.status == "contested" && p.is_platform_admin(),
+        step: step_for(&person.principal, t, &o),
         status: status_label(t, &o.status),
         flagger: if o.source == "public" {
             t.qo_public.to_string()

@@ -13,24 +13,25 @@ use crate::support::app;
 
 const KEY: &str = "11010519491231002X";
 
-#[tokio::test]
-async fn a_user_flags_the_steward_answers_and_the_operator_rules() {
-    let app = app().await;
-    let s = app.store().await;
-    let (_, res) = testkit::share_fixture(&s).await;
+/// The share fixture with one person collected into its conditional resource: its code.
+async fn one_record(s: &shuqiao_service::Store) -> String {
+    let (_, res) = testkit::share_fixture(s).await;
     let steward = s.principal_for("steward.a").await.unwrap();
     let src = VecSource::new(
         vec!["GMSFHM".into(), "XM".into(), "CSRQ".into()],
         vec![vec![KEY.into(), "张三".into(), "1949-12-31".into()]],
     );
-    s.collect_batch(
-        steward.clone(),
-        BatchRequest::new(&res, Channel::Import, "q.csv"),
-        src,
-        None,
-    )
-    .await
-    .unwrap();
+    let req = BatchRequest::new(&res, Channel::Import, "q.csv");
+    s.collect_batch(steward, req, src, None).await.unwrap();
+    res
+}
+
+#[tokio::test]
+async fn a_user_flags_the_steward_answers_and_the_operator_rules() {
+    let app = app().await;
+    let s = app.store().await;
+    let res = one_record(&s).await;
+    let steward = s.principal_for("steward.a").await.unwrap();
     let user = s.principal_for("user.c1").await.unwrap();
     let app_id = s
         .apply(
@@ -232,20 +233,7 @@ async fn a_user_flags_the_steward_answers_and_the_operator_rules() {
 async fn scores_rank_departments_and_show_each_component() {
     let app = app().await;
     let s = app.store().await;
-    let (_, res) = testkit::share_fixture(&s).await;
-    let steward = s.principal_for("steward.a").await.unwrap();
-    let src = VecSource::new(
-        vec!["GMSFHM".into(), "XM".into(), "CSRQ".into()],
-        vec![vec![KEY.into(), "张三".into(), "1949-12-31".into()]],
-    );
-    s.collect_batch(
-        steward,
-        BatchRequest::new(&res, Channel::Import, "q.csv"),
-        src,
-        None,
-    )
-    .await
-    .unwrap();
+    let res = one_record(&s).await;
     let mut user = Browser::signed_in(&app.base, "user.c1", PASSWORD).await;
     let empty = user.get("/console/quality/scores").await;
     assert_eq!(empty.status, StatusCode::OK);
