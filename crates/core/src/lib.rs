@@ -1,5 +1,6 @@
 //! Shuqiao's domain: types and rules, no I/O.
 pub mod account;
+pub mod assess;
 pub mod audit;
 pub mod catalog;
 pub mod collect;

@@ -136,6 +136,30 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0020_element_sources.sql"),
         postgres: include_str!("migrations/postgres/0020_element_sources.sql"),
     },
+    Migration {
+        version: 21,
+        name: "system_inventory",
+        sqlite: include_str!("migrations/sqlite/0021_system_inventory.sql"),
+        postgres: include_str!("migrations/postgres/0021_system_inventory.sql"),
+    },
+    Migration {
+        version: 22,
+        name: "system_reviews",
+        sqlite: include_str!("migrations/sqlite/0022_system_reviews.sql"),
+        postgres: include_str!("migrations/postgres/0022_system_reviews.sql"),
+    },
+    Migration {
+        version: 23,
+        name: "usage_alerts",
+        sqlite: include_str!("migrations/sqlite/0023_usage_alerts.sql"),
+        postgres: include_str!("migrations/postgres/0023_usage_alerts.sql"),
+    },
+    Migration {
+        version: 24,
+        name: "assess_figures",
+        sqlite: include_str!("migrations/sqlite/0024_assess_figures.sql"),
+        postgres: include_str!("migrations/postgres/0024_assess_figures.sql"),
+    },
 ];
 
 /// The migration that moves an SQLite database's audit log to its own file. It has a first

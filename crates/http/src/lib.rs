@@ -9,6 +9,7 @@ pub mod extract;
 mod json_problems;
 pub mod openapi;
 pub mod portal;
+pub mod report;
 pub mod routes;
 #[cfg(test)]
 mod secret_comparisons;

@@ -3,6 +3,7 @@
 //! `shuqiao-db`, asks core's rules, and writes in one transaction with the audit entries that
 //! record it (`shuqiao-audit`).
 pub mod accounts;
+pub mod assess;
 pub mod backup;
 pub mod catalog;
 pub mod collect;

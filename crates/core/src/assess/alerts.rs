@@ -1,0 +1,1 @@
+//! Usage monitoring (监测预警): baselines of calls and the alerts they raise.

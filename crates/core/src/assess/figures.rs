@@ -1,0 +1,1 @@
+//! The assessment figures (考核指标): periods, definitions, targets.

@@ -1,0 +1,2 @@
+-- (reserved; nothing yet)
+SELECT 1;

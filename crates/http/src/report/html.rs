@@ -1,0 +1,1 @@
+//! A [`super::Document`] as a standalone HTML page, charts as inline SVG.

@@ -1,0 +1,1 @@
+//! A [`super::Document`] as PDF, with a CJK font embedded.

@@ -1,0 +1,1 @@
+//! Usage alerts: baselines per system and grant, raised by the sweep.

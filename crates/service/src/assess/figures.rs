@@ -1,0 +1,1 @@
+//! The assessment figures, computed from the tables as they are.

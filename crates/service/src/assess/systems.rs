@@ -1,0 +1,1 @@
+//! The information-system inventory, completed data sharing, zombie candidates.
