@@ -3,7 +3,8 @@
 # catalogue and CKAN searches, the log's head) at a share of the capacity measured first, with a
 # steward pushing a small batch every second beside it, for a bounded time. Reports per segment
 # (a minute by default) the rate, p50, p99 and errors, the server's memory (VmRSS from
-# /proc/PID/status every 5 s) and its slope in KiB/min, and fails on any error.
+# /proc/PID/status every 5 s) and its slope in KiB/min, split into SQLite's part (its page caches,
+# from GET /api/v1/admin/memory) and the rest, and fails on any error.
 #
 #   bash scripts/soak.sh                                   # 10 minutes, 80% of capacity, 1,000,000 persons
 #   SOAK_DURATION=45 SEGMENT=15 PERSONS=20000 bash scripts/soak.sh    # the bounded CI run
@@ -66,7 +67,7 @@ TOKEN=$("$BIN" --database "$DB" demo-tokens --seed "$SEED" | awk '$1=="hi-rst-sb
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
 # The grant's rate limit is not what is measured: set far above what one machine sends.
-"$BIN" --database "$DB" serve --demo --seed "$SEED" --persons "$PERSONS" --exchange-rate 10000000 \
+"$BIN" --database "$DB" serve --demo --seed "$SEED" --persons "$PERSONS" --exchange-rate 10000000 --count-sqlite-memory \
   --listen "127.0.0.1:$PORT" >"$W/server.log" 2>&1 &
 SERVER=$!
 timeout "$START_TIMEOUT" bash -c "until curl -fs '$BASE/api/v1/ready' >/dev/null; do
@@ -146,15 +147,24 @@ while not os.path.exists(stop):
 PY
   PUSHER=$!
 fi
-(while kill -0 "$SERVER" 2>/dev/null; do
-  echo "$(date +%s.%N) $(awk '/^VmRSS/{print $2}' "/proc/$SERVER/status")" >>"$W/rss.txt"; sleep 5
-done) &
+# Memory every 5 s: the resident set, and what SQLite's allocations (its page caches, bounded by
+# each connection's cache_size) hold of it, from the operator's memory report.
+ADMIN_SESSION=$(curl -s -H 'content-type: application/json' "$BASE/api/v1/auth/login" \
+  -d '{"username": "admin", "password": "Hainan-admin-2026"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["session"])')
+sqlite_kib() {
+  curl -s -H "Authorization: Bearer $ADMIN_SESSION" "$BASE/api/v1/admin/memory" |
+    python3 -c 'import json,sys; print((json.load(sys.stdin).get("sqlite_bytes") or 0) // 1024)' 2>/dev/null || echo 0
+}
+sample_memory() {
+  echo "$(date +%s.%N) $(awk '/^VmRSS/{print $2}' "/proc/$SERVER/status") $(sqlite_kib)" >>"$W/rss.txt"
+}
+(while kill -0 "$SERVER" 2>/dev/null; do sample_memory; sleep 5; done) &
 SAMPLER=$!
 
 left=$DURATION
 n=0
 : >"$W/segments.txt"
-printf '%-8s %10s %9s %9s %9s %7s %10s\n' segment "req/s" "p50 ms" "p99 ms" "max ms" errors "RSS MiB"
+printf '%-8s %10s %9s %9s %9s %7s %10s %11s\n' segment "req/s" "p50 ms" "p99 ms" "max ms" errors "RSS MiB" "SQLite MiB"
 while [ "$left" -gt 0 ]; do
   n=$((n + 1))
   seg=$((left < SEGMENT ? left : SEGMENT))
@@ -162,9 +172,10 @@ while [ "$left" -gt 0 ]; do
   left=$((left - seg))
   rps=$(field rps "$r")
   rss=$(awk '/^VmRSS/{printf "%.1f", $2/1024}' "/proc/$SERVER/status")
+  sq=$(python3 -c "print(f'{$(sqlite_kib) / 1024:.1f}')")
   echo "$n $seg $rps $(field p50_us "$r") $(field p99_us "$r") $(field max_us "$r") $(errors_of "$r") $rss" >>"$W/segments.txt"
-  printf '%-8s %10s %9.2f %9.2f %9.2f %7s %10s\n' "$n" "$rps" "$(field p50_us "$r")e-3" "$(field p99_us "$r")e-3" \
-    "$(field max_us "$r")e-3" "$(errors_of "$r")" "$rss"
+  printf '%-8s %10s %9.2f %9.2f %9.2f %7s %10s %11s\n' "$n" "$rps" "$(field p50_us "$r")e-3" "$(field p99_us "$r")e-3" \
+    "$(field max_us "$r")e-3" "$(errors_of "$r")" "$rss" "$sq"
   # Correct the pace: the latency per request is what the interval reached shows beyond the pace.
   DELAY=$(python3 -c "
 interval = $CONNS * 1000 / max($rps, 1.0)
@@ -174,13 +185,17 @@ done
 touch "$W/stop-pushing"
 [ -z "$PUSHER" ] || { wait "$PUSHER" 2>/dev/null || true; PUSHER=; }
 kill -0 "$SERVER" 2>/dev/null || die "the server died during the soak"
-echo "$(date +%s.%N) $(awk '/^VmRSS/{print $2}' "/proc/$SERVER/status")" >>"$W/rss.txt"
+sample_memory
 
 python3 - "$W" "$CAPACITY" "$RATE" "$DURATION" "${MAX_RSS_SLOPE:-}" "$SEGMENT" <<'PY'
 import json, os, sys
 w, capacity, rate, duration, max_slope, segment = sys.argv[1:7]
 segs = [l.split() for l in open(os.path.join(w, "segments.txt"))]
-rss = [tuple(map(float, l.split())) for l in open(os.path.join(w, "rss.txt")) if len(l.split()) == 2]
+samples = [tuple(map(float, l.split())) for l in open(os.path.join(w, "rss.txt")) if len(l.split()) == 3]
+rss = [(t, r) for t, r, _ in samples]
+sqlite = [(t, q) for t, _, q in samples]
+# What is not SQLite's: the rest of the heap, stacks, the binary.
+other = [(t, r - q) for t, r, q in samples]
 pushes = open(os.path.join(w, "pushes.txt")).read().split() if os.path.exists(os.path.join(w, "pushes.txt")) else ["0", "0"]
 def slope(points):
     """Least-squares slope of (seconds, KiB) in KiB per minute."""
@@ -194,7 +209,8 @@ def slope(points):
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else float("nan")
 # The first segment holds the warm-up (caches filling, the pool growing): the slope that says
 # whether memory is flat is taken after it, and over the whole run beside it.
-settled = [p for p in rss if p[0] >= rss[0][0] + int(segment)]
+def settled(points):
+    return [p for p in points if p[0] >= points[0][0] + int(segment)]
 p99s = [float(s[4]) / 1000 for s in segs]
 requests = sum(float(s[2]) * float(s[1]) for s in segs)
 errors = sum(int(s[6]) for s in segs) + int(pushes[1])
@@ -205,8 +221,12 @@ summary = {
     "p99_ms_per_segment": [round(p, 2) for p in p99s],
     "p99_ms_max_over_min": round(max(p99s) / min(p99s), 2) if p99s and min(p99s) > 0 else None,
     "rss_mib_first_last": [round(rss[0][1] / 1024, 1), round(rss[-1][1] / 1024, 1)],
-    "rss_slope_kib_per_min": round(slope(settled), 1),
+    "rss_slope_kib_per_min": round(slope(settled(rss)), 1),
     "rss_slope_kib_per_min_whole_run": round(slope(rss), 1),
+    "sqlite_mib_first_last": [round(sqlite[0][1] / 1024, 1), round(sqlite[-1][1] / 1024, 1)],
+    "sqlite_slope_kib_per_min": round(slope(settled(sqlite)), 1),
+    "other_mib_first_last": [round(other[0][1] / 1024, 1), round(other[-1][1] / 1024, 1)],
+    "other_slope_kib_per_min": round(slope(settled(other)), 1),
 }
 print("soak: " + json.dumps(summary))
 bad = errors > 0

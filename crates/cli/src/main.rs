@@ -69,6 +69,10 @@ enum Command {
         /// over https the console's cookies are sent with `Secure`
         #[arg(long, env = "SHUQIAO_PUBLIC_URL")]
         public_url: Option<String>,
+        /// 统计 SQLite 占用的内存（见 /api/v1/admin/memory；每次分配多一次全局加锁）Count SQLite's
+        /// memory for GET /api/v1/admin/memory (a global lock on each of its allocations)
+        #[arg(long, env = "SHUQIAO_COUNT_SQLITE_MEMORY")]
+        count_sqlite_memory: bool,
     },
     /// 载入演示省份及其基础数据 Load the demo province and its base data into an empty database
     Demo {
@@ -505,7 +509,11 @@ async fn run(cli: Cli) -> Result<()> {
             exchange_rate,
             webhook_allow_host,
             public_url,
+            count_sqlite_memory,
         } => {
+            if count_sqlite_memory && !shuqiao_service::db::count_sqlite_memory() {
+                tracing::warn!("SQLite's memory cannot be counted: it started before the option");
+            }
             let demo = demo.then_some((seed, data));
             let allowed = shuqiao_core::share::webhook::AllowedHosts::parse(&webhook_allow_host)
                 .map_err(|e| anyhow::anyhow!("--webhook-allow-host {e}"))?;

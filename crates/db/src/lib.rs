@@ -378,6 +378,34 @@ impl Conn for SqliteConn {
 /// 200 MB once the log had grown by a million entries; docs/bench-log/.)
 pub const AUDIT_WRITER_CACHE_KIB: i64 = 32_768;
 
+/// Has SQLite count its allocations, for [`sqlite_memory`]: off by default (see
+/// `sqlite_global_config`), asked for before the first connection opens; says whether it
+/// will take effect.
+pub fn count_sqlite_memory() -> bool {
+    COUNT_SQLITE_MEMORY.store(true, std::sync::atomic::Ordering::SeqCst);
+    !SQLITE_CONFIGURED.is_completed()
+}
+
+static COUNT_SQLITE_MEMORY: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+static SQLITE_CONFIGURED: std::sync::Once = std::sync::Once::new();
+
+/// Bytes SQLite's allocations hold in this process now — page caches of every connection,
+/// prepared statements, schemas — and the most they have held since it started, when
+/// [`count_sqlite_memory`] took effect. Memory that grows with these is caches filling to
+/// their `cache_size`, not a leak.
+pub fn sqlite_memory() -> Option<(u64, u64)> {
+    // SAFETY: both read SQLite's global memory counters under its own mutex; no pointers.
+    let (now, peak) = unsafe {
+        (
+            rusqlite::ffi::sqlite3_memory_used(),
+            rusqlite::ffi::sqlite3_memory_highwater(0),
+        )
+    };
+    let counted = COUNT_SQLITE_MEMORY.load(std::sync::atomic::Ordering::SeqCst) && peak > 0;
+    counted.then(|| (now.max(0) as u64, peak as u64))
+}
+
 /// KiB of page cache per SQLite connection.
 pub const SQLITE_CACHE_KIB: i64 = 16_384;
 
@@ -454,23 +482,27 @@ struct Readers {
     open: usize,
 }
 
-/// Turns off SQLite's memory statistics before the first connection: with them on, every
-/// allocation inside SQLite takes one process-wide mutex, and under concurrent reads that
-/// mutex was the largest item of the exchange benchmark's profile.
+/// Turns off SQLite's memory statistics before the first connection, unless
+/// [`count_sqlite_memory`] asked for them: with them on, every allocation inside SQLite takes
+/// one process-wide mutex, and under concurrent reads that mutex was the largest item of the
+/// exchange benchmark's profile.
 fn sqlite_global_config() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
+    SQLITE_CONFIGURED.call_once(|| {
+        let count = COUNT_SQLITE_MEMORY.load(std::sync::atomic::Ordering::SeqCst);
         // SAFETY: sqlite3_config may only be called before SQLite is initialised and while no
         // other thread uses SQLite; `Once` runs this before this process opens any connection.
         // If SQLite was already initialised it returns SQLITE_MISUSE and changes nothing.
         let rc = unsafe {
             rusqlite::ffi::sqlite3_config(
                 rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
-                0 as std::os::raw::c_int,
+                count as std::os::raw::c_int,
             )
         };
         if rc != rusqlite::ffi::SQLITE_OK {
-            tracing::debug!(rc, "SQLite memory statistics left on (already initialised)");
+            tracing::debug!(
+                rc,
+                "SQLite memory statistics left as they were (already initialised)"
+            );
         }
     });
 }

@@ -26,6 +26,7 @@ pub const PATHS: &[Op] = &[
     ("get", "/api/v1/health", "存活检查 Liveness", "200 while the process serves HTTP; no database round trip.", None, ANY),
     ("get", "/api/v1/ready", "就绪检查 Readiness", "200 once the database answers (its schema version); an error status otherwise.", None, ANY),
     ("get", "/api/v1/openapi.json", "接口描述 This document", "", None, ANY),
+    ("get", "/api/v1/admin/memory", "内存状态 Where the server's memory is", "The resident set, SQLite's allocations now and at their peak (page caches, statements; SQLite only) and the exchange's cache of served records with its budget. The caches are bounded: memory that grows with them levels off.", None, "平台管理员或审计人员 admin or auditor"),
     ("get", "/api/v1/regions", "行政区划 Regions (GB/T 2260)", "", None, ANY),
     ("get", "/api/v1/vocabularies", "取值表 Catalog vocabularies", "Closed value sets with Chinese labels.", None, ANY),
     ("post", "/api/v1/auth/login", "登录 Sign in", "Returns a session secret for `Authorization: Bearer`. Locked for 5 minutes (doubling) after 5 failures: 429 with Retry-After.", Some("LoginRequest"), ANY),

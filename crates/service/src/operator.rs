@@ -84,3 +84,52 @@ impl Store {
         .await
     }
 }
+
+/// Where the server's memory is, for the operator's monitoring and the soak: the resident
+/// set, what SQLite's caches hold and the exchange's cache of served records. The caches are
+/// bounded, so memory that grows with them levels off where the rest stays flat.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MemoryReport {
+    /// The process's resident set (VmRSS), where the system tells it (Linux).
+    pub rss_bytes: Option<u64>,
+    /// SQLite's allocations now and at most since the start (page caches, statements);
+    /// absent on PostgreSQL and unless the server counts them (`serve --count-sqlite-memory`).
+    pub sqlite_bytes: Option<u64>,
+    pub sqlite_peak_bytes: Option<u64>,
+    pub served_records_bytes: u64,
+    pub served_records_budget_bytes: u64,
+}
+
+/// VmRSS from `/proc/self/status`, in bytes.
+fn resident_set_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+impl Store {
+    /// The memory report; the operator and auditors only.
+    pub fn memory_report(&self, p: &Principal) -> Result<MemoryReport> {
+        p.require_authenticated()?;
+        if !share::sees_everything(p) {
+            return Err(DomainError::forbidden(
+                "requires_platform_admin",
+                "运行状态仅平台管理员和审计人员可见",
+                "the server's state is for the operator and auditors",
+            )
+            .into());
+        }
+        let sqlite = (self.backend() == crate::db::Backend::Sqlite)
+            .then(crate::db::sqlite_memory)
+            .flatten();
+        let (kept, budget) = crate::exchange::recent::kept_bytes();
+        Ok(MemoryReport {
+            rss_bytes: resident_set_bytes(),
+            sqlite_bytes: sqlite.map(|s| s.0),
+            sqlite_peak_bytes: sqlite.map(|s| s.1),
+            served_records_bytes: kept as u64,
+            served_records_budget_bytes: budget as u64,
+        })
+    }
+}

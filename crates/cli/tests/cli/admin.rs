@@ -126,9 +126,9 @@ fn create_admin_on_a_fresh_database_and_serve_on_a_random_port() {
     assert!(ok, "{err}");
     assert!(out.contains("root.admin"));
 
-    let (mut child, url) = serve(&db, &[]);
+    let (mut child, url) = serve(&db, &["--count-sqlite-memory"]);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (status, body) = rt.block_on(async {
+    let (status, body, memory) = rt.block_on(async {
         let c = reqwest::Client::new();
         let r = c
             .post(format!("{url}/api/v1/auth/login"))
@@ -136,12 +136,31 @@ fn create_admin_on_a_fresh_database_and_serve_on_a_random_port() {
             .send()
             .await
             .unwrap();
-        (r.status(), r.text().await.unwrap())
+        let (status, body) = (r.status(), r.text().await.unwrap());
+        let session = serde_json::from_str::<serde_json::Value>(&body).unwrap()["session"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let memory: serde_json::Value = c
+            .get(format!("{url}/api/v1/admin/memory"))
+            .bearer_auth(session)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (status, body, memory)
     });
     child.kill().unwrap();
     let _ = child.wait();
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("platform_admin"));
+    // Asked to, SQLite counts its memory (page caches and statements), a part of the whole.
+    let rss = memory["rss_bytes"].as_u64().unwrap();
+    let sqlite = memory["sqlite_bytes"].as_u64().unwrap();
+    assert!(rss > sqlite && sqlite > 0, "{memory}");
+    assert!(memory["sqlite_peak_bytes"].as_u64().unwrap() >= sqlite);
 }
 
 /// Tokens issued and revoked, systems registered and the first admin created from the CLI are

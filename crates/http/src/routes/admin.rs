@@ -279,3 +279,12 @@ pub async fn revoke_token(
     tracing::info!(actor = %p.actor(), token_id = id, "token revoked");
     Ok(Json(info))
 }
+
+/// Where the server's memory is (resident set, SQLite's caches, the served-records cache):
+/// the operator and auditors only.
+pub async fn memory(
+    State(st): State<AppState>,
+    Caller(p): Caller,
+) -> ApiResult<Json<shuqiao_service::operator::MemoryReport>> {
+    Ok(Json(st.store.memory_report(&p)?))
+}

@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/health", get(meta::health))
         .route("/api/v1/ready", get(meta::ready))
+        .route("/api/v1/admin/memory", get(admin::memory))
         .route("/api/v1/openapi.json", get(meta::openapi))
         .route("/api/v1/regions", get(meta::regions))
         .route("/api/v1/vocabularies", get(meta::vocabularies))

@@ -53,6 +53,7 @@ const ROWS: &[Row] = &[
     Row("POST", "/api/v1/webhooks", Json(r#"{"org": "{consumer}", "url": "https://93.184.215.14/hook"}"#), [401, 403, 403, 403, 403, 403, 403, 201]),
     Row("GET",  "/api/v1/share/usage", Empty,                                [401, 403, 403, 403, 403, 403, 200, 200]),
     // Operator administration.
+    Row("GET",  "/api/v1/admin/memory", Empty,                               [401, 403, 403, 403, 403, 403, 200, 200]),
     Row("POST", "/api/v1/systems/{system}/tokens", Json(r#"{"name": "matrix"}"#), [401, 403, 403, 403, 403, 403, 403, 201]),
     Row("POST", "/api/v1/tokens/{spare_token}/revoke", Json("{}"),           [401, 403, 403, 403, 403, 403, 403, 200]),
     Row("POST", "/api/v1/accounts", Json(r#"{"username": "matrix.user", "display_name": "新人", "org": "{consumer}", "roles": [{"role": "consumer_user", "org": "{consumer}"}], "password": "Good-pass-2026"}"#), [401, 403, 403, 403, 403, 403, 403, 201]),

@@ -58,3 +58,32 @@ async fn every_documented_path_is_served() {
         (StatusCode::NOT_FOUND, Some("no_such_endpoint"))
     );
 }
+
+/// The memory report names the resident set and the served-records cache with its budget,
+/// for the operator and auditors only.
+#[tokio::test]
+async fn the_memory_report_shows_where_memory_is_to_the_operator_only() {
+    let app = app().await;
+    let admin = app.login("admin").await;
+    let (s, m) = app.get("/api/v1/admin/memory", Some(&admin)).await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    assert!(m["rss_bytes"].as_u64().unwrap() > 0, "{m}");
+    // SQLite counts its memory only when the server asks it to (the CLI's test covers that).
+    assert!(m["sqlite_bytes"].is_null(), "{m}");
+    assert_eq!(m["served_records_budget_bytes"], 32 << 20);
+    let auditor = app.login("auditor").await;
+    assert_eq!(
+        app.get("/api/v1/admin/memory", Some(&auditor)).await.0,
+        StatusCode::OK
+    );
+    let steward = app.login("steward.a").await;
+    let (s, p) = app.get("/api/v1/admin/memory", Some(&steward)).await;
+    assert_eq!(
+        (s, p["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("requires_platform_admin"))
+    );
+    assert_eq!(
+        app.get("/api/v1/admin/memory", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}

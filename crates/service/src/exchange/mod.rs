@@ -18,7 +18,7 @@ use crate::{params, Result, Store, StoreError};
 
 mod feed;
 mod limits;
-mod recent;
+pub(crate) mod recent;
 
 pub use crate::audit::Usage;
 pub use feed::{Change, ChangePage, DownloadPlan, QueryPage, DOWNLOAD_PAGE};

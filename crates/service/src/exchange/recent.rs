@@ -20,6 +20,11 @@ const TOTAL_BUDGET: usize = 32 << 20;
 /// Bytes kept by all threads now.
 static TOTAL: AtomicUsize = AtomicUsize::new(0);
 
+/// Bytes of records all threads keep now, and the most they may keep.
+pub(crate) fn kept_bytes() -> (usize, usize) {
+    (TOTAL.load(Ordering::Relaxed), TOTAL_BUDGET)
+}
+
 /// Bookkeeping bytes counted per record beside its text.
 const PER_RECORD: usize = 64;
 
