@@ -310,6 +310,9 @@ fn html_escapes_hostile_text_and_draws_charts_as_svg() {
         t.rows[0][1] = "<img src=x onerror=alert(1)>".into();
     }
     let page = html::render(&doc);
+    if let Ok(keep) = std::env::var("SHUQIAO_KEEP_HTML") {
+        std::fs::write(keep, html::render(&sample(5))).unwrap();
+    }
     assert!(!page.to_lowercase().contains("<script"), "{page}");
     assert!(!page.contains("<img"), "{page}");
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; 报告"));

