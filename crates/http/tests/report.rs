@@ -332,6 +332,7 @@ fn html_escapes_hostile_text_and_draws_charts_as_svg() {
         "<th scope=\"row\">2026-Q2</th><td class=\"num\">89.2</td><td class=\"num\">90</td>"
     ));
     assert!(page.contains(">目标 95%</text>"));
+    assert!(page.contains("<caption>图1 各部门共享率排名（数据）</caption>"));
     assert!(page.contains("9 项未达目标"));
 }
 

@@ -28,6 +28,7 @@ figcaption { font-weight: bold; margin-bottom: .3rem; }
 svg { display: block; width: 100%; height: auto; max-width: 48rem; }
 svg text { fill: #1a1a1a; font-family: inherit; }
 svg .axis { fill: #4d4d4d; }
+svg .v { paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 table.chart-data { font-size: .85rem; width: auto; min-width: 50%; }
 @media print {
   @page { size: A4; margin: 18mm 16mm; }
@@ -78,16 +79,24 @@ pub fn render(doc: &Document) -> String {
             Block::Table(t) => table(&mut out, t, ""),
             Block::Bars(b) => {
                 bars_svg(&mut out, b, i);
-                table(&mut out, &bars_table(b), "chart-data");
+                table(&mut out, &data_table(bars_table(b)), "chart-data");
             }
             Block::Lines(l) => {
                 lines_svg(&mut out, l, i);
-                table(&mut out, &lines_table(l), "chart-data");
+                table(&mut out, &data_table(lines_table(l)), "chart-data");
             }
         }
     }
     out.push_str("</main></body></html>\n");
     out
+}
+
+/// A chart's values, captioned apart from the chart's own caption.
+fn data_table(t: Table) -> Table {
+    Table {
+        caption: format!("{}（数据）", t.caption),
+        ..t
+    }
 }
 
 /// The first column names the row (a department, a period), so it is the row's header.
@@ -232,7 +241,6 @@ fn bars_svg(out: &mut String, b: &BarChart, index: usize) {
     }
     for (i, (label, v)) in b.bars.iter().enumerate() {
         let y = head + i as f64 * ROW;
-        let end = x_of(*v);
         let fill = if b.target.is_some_and(|t| *v < t) {
             BELOW
         } else {
@@ -241,17 +249,12 @@ fn bars_svg(out: &mut String, b: &BarChart, index: usize) {
         let _ = writeln!(
             out,
             "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\" text-anchor=\"end\">{}</text>\
-             <rect x=\"{x0}\" y=\"{:.1}\" width=\"{:.1}\" height=\"16\" fill=\"{fill}\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{}{}</text>",
+             <rect x=\"{x0}\" y=\"{:.1}\" width=\"{:.1}\" height=\"16\" fill=\"{fill}\"/>",
             x0 - 8.0,
             y + 16.5,
             esc(&clip(label, 13.0, LABEL_W - 12.0)),
             y + 4.0,
-            end - x0,
-            end + 4.0,
-            y + 16.5,
-            number(*v),
-            esc(&b.unit)
+            x_of(*v) - x0,
         );
     }
     let _ = writeln!(
@@ -267,6 +270,17 @@ fn bars_svg(out: &mut String, b: &BarChart, index: usize) {
              <text x=\"{x:.1}\" y=\"14\" font-size=\"12\" text-anchor=\"middle\">目标 {}{}</text>",
             head - 4.0,
             number(t),
+            esc(&b.unit)
+        );
+    }
+    // The figures come last, with a white halo, so that the target line never hides one.
+    for (i, (_, v)) in b.bars.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "<text class=\"v\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{}{}</text>",
+            x_of(*v) + 4.0,
+            head + i as f64 * ROW + 16.5,
+            number(*v),
             esc(&b.unit)
         );
     }
@@ -388,11 +402,12 @@ fn lines_svg(out: &mut String, l: &LineChart, index: usize) {
                 x - 3.0,
                 y - 3.0
             );
+            // With two series, the first is labelled above its points, the second below.
             if label_points {
                 let _ = write!(
                     out,
-                    "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
-                    y - 7.0,
+                    "<text class=\"v\" x=\"{x:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
+                    if k == 0 { y - 7.0 } else { y + 16.0 },
                     number(v)
                 );
             }
