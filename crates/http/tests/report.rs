@@ -2,7 +2,8 @@
 //! poppler (pdftotext, pdftoppm), the HTML and CSV read as text.
 //!
 //! Where poppler or a CJK font is missing the PDF tests say SKIPPED, unless
-//! `SHUQIAO_REQUIRE_PDF=1` (CI) makes them fail.
+//! `SHUQIAO_REQUIRE_PDF=1` (CI) makes them fail. To look at the sample report, set
+//! `SHUQIAO_KEEP_PDF` or `SHUQIAO_KEEP_HTML` to a path to copy it to.
 use shuqiao_http::report::pdf;
 use shuqiao_http::report::{html, table_csv, BarChart, Block, Document, LineChart, Table};
 use std::path::{Path, PathBuf};
