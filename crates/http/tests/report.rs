@@ -358,3 +358,47 @@ fn csv_holds_the_tables_and_the_charts_data_escaped() {
     );
     assert!(csv.contains("\r\n图2 共享率季度趋势\r\n期间,全省平均（%）,省教育厅（%）\r\n2025-Q4,85,80\r\n2026-Q1,87.5,\r\n"), "{csv}");
 }
+
+#[test]
+fn empty_and_odd_charts_render_in_every_format() {
+    let doc = Document {
+        title: String::new(),
+        subtitle: String::new(),
+        blocks: vec![
+            Block::Heading(String::new()),
+            Block::Table(Table {
+                caption: "空表".into(),
+                header: vec![],
+                rows: vec![],
+            }),
+            Block::Bars(BarChart {
+                caption: "无数据".into(),
+                unit: String::new(),
+                bars: vec![],
+                target: None,
+            }),
+            Block::Bars(BarChart {
+                caption: "异常值".into(),
+                unit: "%".into(),
+                bars: vec![("负数".into(), -5.0), ("非数".into(), f64::NAN)],
+                target: Some(f64::INFINITY),
+            }),
+            Block::Lines(LineChart {
+                caption: "全部缺失".into(),
+                unit: String::new(),
+                x: vec!["2026-Q1".into()],
+                series: vec![("甲".into(), vec![None]), ("乙".into(), vec![])],
+            }),
+            Block::Paragraph(
+                "\t制表符\r\n与超长单词 Pneumonoultramicroscopicsilicovolcanoconiosis".repeat(20),
+            ),
+        ],
+    };
+    assert!(html::render(&doc).contains("<svg"));
+    assert!(table_csv::render(&doc).contains("无数据"));
+    if can_run("empty_and_odd_charts") {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, path) = render_to_file(&doc, dir.path());
+        assert!(text_of(&path, 1, 99).contains("全部缺失"));
+    }
+}

@@ -181,9 +181,10 @@ fn open_figure(out: &mut String, id: &str, caption: &str, desc: &str, w: f64, h:
 }
 
 fn bars_desc(b: &BarChart) -> String {
+    let target = b.target.filter(|t| t.is_finite());
     let unit = &b.unit;
     let mut d = format!("横向条形图，共 {} 项", b.bars.len());
-    if let Some(t) = b.target {
+    if let Some(t) = target {
         let below = b.bars.iter().filter(|(_, v)| *v < t).count();
         let _ = write!(d, "，目标 {}{unit}，{below} 项未达目标", number(t));
     }
@@ -204,6 +205,7 @@ fn bars_desc(b: &BarChart) -> String {
 }
 
 fn bars_svg(out: &mut String, b: &BarChart, index: usize) {
+    let target = b.target.filter(|t| t.is_finite());
     const W: f64 = 720.0;
     const ROW: f64 = 24.0;
     const LABEL_W: f64 = 180.0;
@@ -212,13 +214,13 @@ fn bars_svg(out: &mut String, b: &BarChart, index: usize) {
         .bars
         .iter()
         .map(|(_, v)| finite(*v))
-        .chain(b.target)
+        .chain(target)
         .fold(0.0, f64::max);
     let (_, hi, step) = scale(0.0, top);
     let x0 = LABEL_W;
     let plot_w = W - LABEL_W - VALUE_W;
     let x_of = |v: f64| x0 + finite(v).clamp(0.0, hi) / hi * plot_w;
-    let head = if b.target.is_some() { 24.0 } else { 8.0 };
+    let head = if target.is_some() { 24.0 } else { 8.0 };
     let plot_bottom = head + b.bars.len() as f64 * ROW;
     let h = plot_bottom + 24.0;
     open_figure(
@@ -241,7 +243,7 @@ fn bars_svg(out: &mut String, b: &BarChart, index: usize) {
     }
     for (i, (label, v)) in b.bars.iter().enumerate() {
         let y = head + i as f64 * ROW;
-        let fill = if b.target.is_some_and(|t| *v < t) {
+        let fill = if target.is_some_and(|t| *v < t) {
             BELOW
         } else {
             BAR
@@ -261,7 +263,7 @@ fn bars_svg(out: &mut String, b: &BarChart, index: usize) {
         out,
         "<line x1=\"{x0}\" y1=\"{head}\" x2=\"{x0}\" y2=\"{plot_bottom}\" stroke=\"#595959\" stroke-width=\"1.5\"/>"
     );
-    if let Some(t) = b.target {
+    if let Some(t) = target {
         let x = x_of(t);
         let _ = writeln!(
             out,

@@ -26,12 +26,13 @@ const LABEL_SIZE: f32 = 8.5;
 /// Horizontal bars, one row each; a ranking longer than the page goes on under the same
 /// axis on the next.
 pub fn bars(p: &mut Pager, chart: &BarChart) {
+    let target = chart.target.filter(|t| t.is_finite());
     let unit = chart.unit.as_str();
     let top = chart
         .bars
         .iter()
         .map(|(_, v)| finite(*v))
-        .chain(chart.target)
+        .chain(target)
         .fold(0.0, f64::max);
     let (_, hi, step) = scale(0.0, top);
     let widest = chart
@@ -47,7 +48,7 @@ pub fn bars(p: &mut Pager, chart: &BarChart) {
 
     p.ensure(40.0 + 3.0 * ROW + AXIS);
     caption(p, &chart.caption);
-    if let Some(t) = chart.target {
+    if let Some(t) = target {
         legend_for_target(p, t, unit);
     }
     let mut rest = chart.bars.as_slice();
@@ -69,7 +70,7 @@ pub fn bars(p: &mut Pager, chart: &BarChart) {
             p.text_center(x, seg_bottom - 10.0, 7.5, MUTED, &number(t));
         }
         for (i, (_, value)) in now.iter().enumerate() {
-            let below = chart.target.is_some_and(|t| *value < t);
+            let below = target.is_some_and(|t| *value < t);
             let y = seg_top - (i + 1) as f32 * ROW;
             let end = x_of(*value);
             p.fill_rect(
@@ -81,7 +82,7 @@ pub fn bars(p: &mut Pager, chart: &BarChart) {
             );
         }
         p.line((x0, seg_top), (x0, seg_bottom), 0.8, RULE);
-        if let Some(t) = chart.target {
+        if let Some(t) = target {
             dashed(
                 p,
                 (x_of(t), seg_top + 2.0),
