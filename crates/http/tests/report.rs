@@ -3,7 +3,7 @@
 //!
 //! Where poppler or a CJK font is missing the PDF tests say SKIPPED, unless
 //! `SHUQIAO_REQUIRE_PDF=1` (CI) makes them fail. To look at the sample report, set
-//! `SHUQIAO_KEEP_PDF` or `SHUQIAO_KEEP_HTML` to a path to copy it to.
+//! `SHUQIAO_KEEP_PDF` to a folder to keep the PDFs in, or `SHUQIAO_KEEP_HTML` to a file.
 use shuqiao_http::report::pdf;
 use shuqiao_http::report::{html, table_csv, BarChart, Block, Document, LineChart, Table};
 use std::path::{Path, PathBuf};
@@ -134,6 +134,13 @@ fn render_to_file(doc: &Document, dir: &Path) -> (Vec<u8>, PathBuf) {
     let bytes = pdf::render(doc).expect("the report renders as PDF");
     let path = dir.join("report.pdf");
     std::fs::write(&path, &bytes).unwrap();
+    if let Ok(keep) = std::env::var("SHUQIAO_KEEP_PDF") {
+        let name = std::thread::current()
+            .name()
+            .unwrap_or("report")
+            .to_string();
+        std::fs::write(Path::new(&keep).join(format!("{name}.pdf")), &bytes).unwrap();
+    }
     (bytes, path)
 }
 
@@ -193,9 +200,6 @@ fn pdf_text_comes_back_in_chinese_with_the_table_going_on_under_its_header() {
     }
     let pages = all.matches("第1页，共").count();
     assert_eq!(pages, 1, "page 1 is numbered once");
-    if let Ok(keep) = std::env::var("SHUQIAO_KEEP_PDF") {
-        std::fs::copy(&path, keep).unwrap();
-    }
     let page2 = text_of(&path, 2, 2);
     assert!(
         page2.contains(LAST_CELL),
@@ -389,6 +393,14 @@ fn empty_and_odd_charts_render_in_every_format() {
                 x: vec!["2026-Q1".into()],
                 series: vec![("甲".into(), vec![None]), ("乙".into(), vec![])],
             }),
+            Block::Table(Table {
+                caption: "一行长过一页".into(),
+                header: vec!["部门".into(), "说明".into()],
+                rows: vec![vec![
+                    "省教育厅".into(),
+                    format!("{}尾标记", "很长的说明。".repeat(900)),
+                ]],
+            }),
             Block::Paragraph(
                 "\t制表符\r\n与超长单词 Pneumonoultramicroscopicsilicovolcanoconiosis".repeat(20),
             ),
@@ -399,6 +411,10 @@ fn empty_and_odd_charts_render_in_every_format() {
     if can_run("empty_and_odd_charts") {
         let dir = tempfile::tempdir().unwrap();
         let (_, path) = render_to_file(&doc, dir.path());
-        assert!(text_of(&path, 1, 99).contains("全部缺失"));
+        let text = text_of(&path, 1, 99);
+        assert!(
+            text.contains("全部缺失") && text.contains("尾标记"),
+            "{text}"
+        );
     }
 }

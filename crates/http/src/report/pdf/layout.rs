@@ -283,23 +283,52 @@ fn table(p: &mut Pager, t: &Table) {
     let widths = column_widths(p, t, columns);
     let header = wrap_row(p, &t.header, &widths);
     let first = t.rows.first().map(|r| wrap_row(p, r, &widths));
-    let first_h = first.as_ref().map_or(0.0, |r| row_height(r));
+    let first_h = first.as_ref().map_or(0.0, |r| {
+        row_height(r).min(3.0 * CELL_LEADING + 2.0 * CELL_PAD)
+    });
     p.ensure(22.0 + row_height(&header) + first_h);
     caption(p, &t.caption);
-    draw_row(p, &header, &widths, true, &vec![false; columns]);
+    let plain = vec![false; columns];
+    draw_row(p, &header, &widths, true, &plain);
+    let go_on = format!("{}（续）", t.caption);
+    // The room a row has on a page that holds nothing but the table's caption and header.
+    let page_room = TOP - BOTTOM - caption_height(p, &go_on) - row_height(&header);
     for row in &t.rows {
-        let cells = wrap_row(p, row, &widths);
-        if p.room() < row_height(&cells) {
-            p.new_page();
-            caption(p, &format!("{}（续）", t.caption));
-            draw_row(p, &header, &widths, true, &vec![false; columns]);
-        }
         let numeric: Vec<bool> = (0..columns)
             .map(|i| row.get(i).is_some_and(|c| is_number(c)))
             .collect();
-        draw_row(p, &cells, &widths, false, &numeric);
+        let mut cells = wrap_row(p, row, &widths);
+        loop {
+            let h = row_height(&cells);
+            if h <= p.room() {
+                draw_row(p, &cells, &widths, false, &numeric);
+                break;
+            }
+            // A row taller than a whole page is cut between its lines, as much as fits.
+            let fit = ((p.room() - 2.0 * CELL_PAD) / CELL_LEADING).floor();
+            if h > page_room && fit >= 1.0 {
+                let rest = split_lines(&mut cells, fit as usize);
+                draw_row(p, &cells, &widths, false, &numeric);
+                cells = rest;
+            }
+            p.new_page();
+            caption(p, &go_on);
+            draw_row(p, &header, &widths, true, &plain);
+        }
     }
     p.y -= 12.0;
+}
+
+/// Keeps the first `n` lines of each cell and returns the rest.
+fn split_lines(cells: &mut [Vec<String>], n: usize) -> Vec<Vec<String>> {
+    cells
+        .iter_mut()
+        .map(|lines| lines.split_off(n.min(lines.len())))
+        .collect()
+}
+
+fn caption_height(p: &mut Pager, text: &str) -> f32 {
+    p.wrap(text, 10.5, WIDTH).len() as f32 * 16.0 + 4.0
 }
 
 pub fn caption(p: &mut Pager, text: &str) {
