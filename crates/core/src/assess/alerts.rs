@@ -269,7 +269,15 @@ impl Review {
 /// Who sees alerts: the operator and auditors all; a department those about grants it
 /// provides or consumes (the caller scopes the rows).
 pub fn require_alert_reader(p: &Principal) -> Result<(), DomainError> {
-    p.require_authenticated()
+    p.require_authenticated()?;
+    if p.is_staff() {
+        return Ok(());
+    }
+    Err(DomainError::forbidden(
+        "staff_only",
+        "调用监测预警仅供政务部门查看",
+        "usage alerts are for government departments",
+    ))
 }
 
 /// Who reviews alerts and changes their settings: the operator.
