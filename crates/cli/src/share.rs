@@ -143,6 +143,11 @@ pub async fn run(store: Store, cmd: Share) -> Result<()> {
                 "已督办 escalated {} overdue objection(s) and {} overdue need(s)",
                 q.objections, q.needs
             );
+            let a = store.alert_sweep().await?;
+            println!(
+                "已发出 raised {} usage alert(s); 已暂停 suspended {} grant(s)",
+                a.raised, a.suspended
+            );
         }
         Share::Calendar(CalendarCmd::List) => {
             for y in store.calendar_years().await? {

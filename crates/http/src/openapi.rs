@@ -121,6 +121,11 @@ pub const PATHS: &[Op] = &[
     ("get", "/api/v1/quality/resources/{code}/scores", "评分趋势 Score trend", "The resource's scores over time, newest first.", None, "政务部门人员或系统 any department's person or system"),
     ("get", "/api/v1/quality/resources/{code}/rules", "一致性规则 Consistency rules", "", None, USER),
     ("put", "/api/v1/quality/resources/{code}/rules", "设置一致性规则 Set consistency rules", "`{\"rules\": [{\"kind\": \"birth_date_matches_id\", \"id_item\": \"GMSFHM\", \"date_item\": \"CSRQ\"}, {\"kind\": \"equal\", \"left\": …, \"right\": …}]}` replaces the resource's rules.", Some("QualityRules"), STEWARD),
+    ("get", "/api/v1/assess/alerts", "调用监测预警 Usage alerts", "Alerts the sweep raised from the exchange's calls: `jump` (a grant's calls today above `jump_factor` × the mean of the previous `baseline_days` days, and at least `min_calls`), `unusual_hours` (calls in the quiet hours, China time, beyond the grant's habit), `harvesting` (one consumer read at least `harvest_share` of the resource's live subjects in a day, and at least `harvest_min_subjects`). Each with its window (a China day), `observed`, `baseline` and the evidence. The operator and auditors see all; a department those about grants it provides or consumes. Query: status (open | cleared | revoked), resource, system, limit, offset.", None, USER),
+    ("get", "/api/v1/assess/alerts/settings", "预警设置 Alert settings", "", None, "平台管理员或审计人员 the operator or an auditor"),
+    ("put", "/api/v1/assess/alerts/settings", "修改预警设置 Set alert settings", "Every problem is reported at once; sealed and told to the operator's inbox. With `suspend_on_alert`, each new alert suspends its grant (calls refused 403 `grant_suspended`) until reviewed.", Some("AlertSettings"), ADMIN),
+    ("get", "/api/v1/assess/alerts/{id}", "预警详情 One alert", "404 `alert_not_found` for one the caller may not see.", None, USER),
+    ("post", "/api/v1/assess/alerts/{id}/review", "复核预警 Review an alert", "`clear` lifts a suspension the alert caused; `revoke` revokes the grant. Once only (409 `alert_already_reviewed`); sealed, and told to the provider, the consumer and the operator.", Some("AlertReview"), ADMIN),
     ("get", "/api/v1/quality/settings", "质量期限 Quality deadlines", "", None, USER),
     ("put", "/api/v1/quality/settings", "设置质量期限 Set quality deadlines", "", Some("QualitySettings"), ADMIN),
     ("get", "/api/v1/share/negative-list", "负面清单 Negative list in force", "Resources that may not be shared, each with the legal basis it was approved on.", None, USER),
@@ -333,7 +338,7 @@ fn schemas() -> Value {
         "AssessmentCheck": {"type": "object", "required": ["passed", "note"], "additionalProperties": false, "properties": {
             "passed": {"type": "boolean"}, "note": s("发现与处理 what was checked and found")}},
     });
-    for part in [open, quality_schemas()] {
+    for part in [open, quality_schemas(), alert_schemas()] {
         if let (Some(all), Value::Object(part)) = (all.as_object_mut(), part) {
             all.extend(part);
         }
@@ -551,5 +556,23 @@ fn quality_schemas() -> Value {
         "QualityRules": {"type": "object", "required": ["rules"], "additionalProperties": false, "properties": {"rules": {"type": "array", "maxItems": 20, "items": {"type": "object", "required": ["kind"], "properties": {
             "kind": enum_schema(vec!["birth_date_matches_id", "equal"], ""), "id_item": s(""), "date_item": s(""), "left": s(""), "right": s("")}}}}},
         "QualitySettings": {"type": "object", "required": ["objection_days", "need_days"], "additionalProperties": false, "properties": {"objection_days": {"type": "integer", "minimum": 1, "maximum": 60}, "need_days": {"type": "integer", "minimum": 1, "maximum": 90}}}
+    })
+}
+
+/// The usage alerts' bodies.
+fn alert_schemas() -> Value {
+    let int = |min: i64, max: i64| json!({"type": "integer", "minimum": min, "maximum": max});
+    json!({
+        "AlertSettings": {"type": "object", "additionalProperties": false,
+            "required": ["jump_factor", "min_calls", "baseline_days", "quiet_start", "quiet_end", "harvest_share", "harvest_min_subjects", "suspend_on_alert"],
+            "properties": {
+                "jump_factor": {"type": "number", "minimum": 1, "exclusiveMinimum": true, "maximum": 1000, "description": "倍数 today's calls above this many times the baseline"},
+                "min_calls": int(1, 1_000_000_000), "baseline_days": int(1, 90),
+                "quiet_start": int(0, 23), "quiet_end": int(0, 23),
+                "harvest_share": {"type": "number", "minimum": 0, "exclusiveMinimum": true, "maximum": 1},
+                "harvest_min_subjects": int(1, 1_000_000_000),
+                "suspend_on_alert": {"type": "boolean"}}},
+        "AlertReview": {"type": "object", "required": ["decision", "note"], "additionalProperties": false, "properties": {
+            "decision": enum_schema(vec!["clear", "revoke"], ""), "note": {"type": "string", "description": "复核意见"}}}
     })
 }

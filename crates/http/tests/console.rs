@@ -32,6 +32,9 @@ mod consumer_pages;
 #[path = "console/steward_catalog.rs"]
 mod steward_catalog;
 // Shared with the API tests; not every helper is used here.
+#[path = "console/alert_pages.rs"]
+mod alert_pages;
+
 #[path = "console/audit_pages.rs"]
 mod audit_pages;
 // Small workbooks for the upload tests, shared with the ingest crate's tests.

@@ -50,6 +50,8 @@ fn share_commands_decide_sweep_and_load_calendars() {
     // The overdue demo application goes onto the supervision list once.
     let (ok, out, _) = run(&db, &["share", "sweep"]);
     assert!(ok && out.contains("escalated 1"), "{out}");
+    // The usage alert sweep runs with it; the demo's calls raise nothing.
+    assert!(out.contains("raised 0 usage alert(s)"), "{out}");
     let (_, out, _) = run(&db, &["share", "sweep"]);
     assert!(out.contains("escalated 0"), "{out}");
     let (ok, out, _) = run(&db, &["share", "supervision", "--as", "admin"]);

@@ -11,6 +11,7 @@ mod audit_pages;
 mod collect_pages;
 pub mod i18n;
 // The consumer department's pages: search, requests, grants and needs.
+mod alert_pages;
 mod consumer_pages;
 mod open_answers;
 mod open_governance;
@@ -206,6 +207,15 @@ pub fn routes() -> Router<AppState> {
             post(open_answers::answer_request),
         )
         .route("/console/quality/scores", get(score_pages::scores))
+        .route("/console/assess/alerts", get(alert_pages::alerts))
+        .route(
+            "/console/assess/alerts/settings",
+            post(alert_pages::settings),
+        )
+        .route(
+            "/console/assess/alerts/{id}/review",
+            post(alert_pages::review),
+        )
         .route(
             "/console/quality/objections",
             get(quality_pages::objections).post(quality_pages::file),

@@ -1,4 +1,5 @@
 mod admin;
+mod assess_alerts;
 pub(crate) mod audit;
 mod auth;
 mod catalog;
@@ -231,6 +232,16 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/quality/resources/{code}/rules",
             get(quality::rules).put(quality::set_rules),
+        )
+        .route("/api/v1/assess/alerts", get(assess_alerts::alerts))
+        .route(
+            "/api/v1/assess/alerts/settings",
+            get(assess_alerts::settings).put(assess_alerts::set_settings),
+        )
+        .route("/api/v1/assess/alerts/{id}", get(assess_alerts::alert))
+        .route(
+            "/api/v1/assess/alerts/{id}/review",
+            post(assess_alerts::review),
         )
         .route(
             "/api/v1/quality/settings",

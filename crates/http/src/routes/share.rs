@@ -29,7 +29,7 @@ const FILTER_PARAMS: &[&str] = &[
 
 /// Reads list filters, refusing parameters the list does not know so a typo never silently
 /// widens a list.
-fn filter(params: &HashMap<String, String>, allowed: &[&str]) -> ApiResult<ShareFilter> {
+pub(crate) fn filter(params: &HashMap<String, String>, allowed: &[&str]) -> ApiResult<ShareFilter> {
     if let Some(unknown) = params.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err(bad_param(unknown, &allowed.join(", ")));
     }
@@ -49,7 +49,7 @@ fn filter(params: &HashMap<String, String>, allowed: &[&str]) -> ApiResult<Share
     })
 }
 
-fn only(names: &[&'static str]) -> Vec<&'static str> {
+pub(crate) fn only(names: &[&'static str]) -> Vec<&'static str> {
     FILTER_PARAMS
         .iter()
         .copied()

@@ -91,6 +91,12 @@ const ROWS: &[Row] = &[
     Row("GET",  "/api/v1/quality/duplicates", Empty,                         [401, 200, 200, 200, 200, 200, 200, 200]),
     Row("GET",  "/api/v1/quality/scores", Empty,                             [401, 403, 200, 200, 200, 200, 200, 200]),
     Row("PUT",  "/api/v1/quality/resources/{res}/rules", Json(r#"{"rules": []}"#), [401, 403, 403, 403, 403, 200, 403, 403]),
+    // Usage alerts: departments see those about their grants; the operator reviews and sets.
+    Row("GET",  "/api/v1/assess/alerts", Empty,                              [401, 403, 200, 200, 200, 200, 200, 200]),
+    Row("GET",  "/api/v1/assess/alerts/999999", Empty,                       [401, 403, 404, 404, 404, 404, 404, 404]),
+    Row("POST", "/api/v1/assess/alerts/999999/review", Json(r#"{"decision": "clear", "note": "正常"}"#), [401, 403, 403, 403, 403, 403, 403, 404]),
+    Row("GET",  "/api/v1/assess/alerts/settings", Empty,                     [401, 403, 403, 403, 403, 403, 200, 200]),
+    Row("PUT",  "/api/v1/assess/alerts/settings", Json(r#"{"jump_factor": 3.0, "min_calls": 100, "baseline_days": 7, "quiet_start": 0, "quiet_end": 6, "harvest_share": 0.2, "harvest_min_subjects": 100, "suspend_on_alert": false}"#), [401, 403, 403, 403, 403, 403, 403, 200]),
     Row("PUT",  "/api/v1/quality/settings", Json(r#"{"objection_days": 5, "need_days": 15}"#), [401, 403, 403, 403, 403, 403, 403, 200]),
     // The audit log and what a citizen sees of it.
     Row("GET",  "/api/v1/audit/entries", Empty,                              [401, 403, 403, 403, 403, 403, 200, 200]),

@@ -96,7 +96,9 @@ pub(crate) async fn crawl(
 /// person, a department, a system and a published resource.
 pub(crate) async fn hostile_platform() -> App {
     let app = crate::support::app().await;
-    testkit::share_fixture(&app.store().await).await;
+    let (_, conditional) = testkit::share_fixture(&app.store().await).await;
+    // A usage alert, so its page shows a card, the review form and the settings.
+    crate::alert_pages::alert_on(&app.store().await, &conditional).await;
     register_citizen(&app, "zhang.san", ZHANG).await;
     let admin = app.login("admin").await;
     let steward = app.login("steward.a").await;

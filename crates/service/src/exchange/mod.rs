@@ -5,6 +5,7 @@
 //! the records in one read: one trip to the database pool before the audit seal.
 use serde::Serialize;
 use shuqiao_core::account::{require_token_in_force, token_kind, Principal, TokenKind};
+use shuqiao_core::assess::alerts;
 use shuqiao_core::audit::entry::Entry;
 use shuqiao_core::exchange::refusals::RefusalTurn;
 use shuqiao_core::exchange::{self, CallResult, FieldUse, Verdict};
@@ -492,8 +493,19 @@ fn authorise_in(
         Ok(f) => f,
         Err(r) => return Ok(Err(r)),
     };
+    // A suspended grant admits nothing until the operator reviews its alert; the system's
+    // other grants on the resource still do.
+    let mut grants = grants;
+    let mut suspended = None;
+    if grants.iter().any(|g| g.suspended_at.is_some()) {
+        suspended = grants.iter().find(|g| g.suspended_at.is_some()).cloned();
+        grants.retain(|g| g.suspended_at.is_none());
+    }
     let Some(grant) = grants.first().cloned() else {
-        return Ok(Err(refusal(&who, no_grant(code))));
+        return Ok(Err(match suspended {
+            Some(g) => refusal(&who, alerts::grant_suspended(g.id)).under(&g),
+            None => refusal(&who, no_grant(code)),
+        }));
     };
     let mut inner = || -> Result<_> {
         let target = state.target_at(conn, code, version)?;

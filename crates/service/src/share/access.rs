@@ -69,6 +69,12 @@ pub struct GrantView {
     pub revoked_at: Option<i64>,
     pub revoked_by: Option<String>,
     pub revoke_reason: Option<String>,
+    /// Set while a usage alert holds the grant pending the operator's review: calls under it
+    /// are refused with `grant_suspended`.
+    pub suspended_at: Option<i64>,
+    pub suspend_reason: Option<String>,
+    /// The alert that suspended it.
+    pub suspended_alert: Option<i64>,
     /// `active`, `expired` or `revoked`, as of the moment it was read.
     pub state: &'static str,
 }
@@ -162,7 +168,7 @@ fn load_app(c: &mut dyn Conn, id: i64, now: i64) -> Result<ApplicationView> {
     app_from_row(&r, now)
 }
 
-pub(crate) const GRANT_COLS: &str = "id, system, consumer_org, resource, provider, fields, purpose, scene, source, application, quota_per_day, created_by, created_at, expires_at, revoked_at, revoked_by, revoke_reason, rate_per_second";
+pub(crate) const GRANT_COLS: &str = "id, system, consumer_org, resource, provider, fields, purpose, scene, source, application, quota_per_day, created_by, created_at, expires_at, revoked_at, revoked_by, revoke_reason, rate_per_second, suspended_at, suspend_reason, suspended_alert";
 
 pub(crate) fn grant_from_row(r: &Row, now: i64) -> Result<GrantView> {
     let revoked_at = r.opt_int(14)?;
@@ -186,6 +192,9 @@ pub(crate) fn grant_from_row(r: &Row, now: i64) -> Result<GrantView> {
         revoked_by: r.opt_text(15)?,
         revoke_reason: r.opt_text(16)?,
         rate_per_second: r.opt_int(17)?,
+        suspended_at: r.opt_int(18)?,
+        suspend_reason: r.opt_text(19)?,
+        suspended_alert: r.opt_int(20)?,
         state: share::grant_state(revoked_at, expires_at, now).as_str(),
     })
 }
@@ -1176,6 +1185,13 @@ impl Store {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "quality sweep failed; will retry"),
+            }
+            match self.alert_sweep().await {
+                Ok(r) if r.raised > 0 => {
+                    tracing::info!(raised = r.raised, suspended = r.suspended, "usage alerts")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "usage alert sweep failed; will retry"),
             }
             match self.refresh_quality_scores().await {
                 Ok(n) if n > 0 => tracing::info!(resources = n, "quality scores"),

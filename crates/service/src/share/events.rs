@@ -78,6 +78,17 @@ struct Payload<'a> {
 }
 
 pub(crate) fn emit(c: &mut dyn Conn, actor: &Actor, e: Event<'_>, now: i64) -> Result<i64> {
+    emit_as(c, "share", actor, e, now)
+}
+
+/// [`emit`] for another part of the platform: the entry's action is `<area>.<kind>`.
+pub(crate) fn emit_as(
+    c: &mut dyn Conn,
+    area: &str,
+    actor: &Actor,
+    e: Event<'_>,
+    now: i64,
+) -> Result<i64> {
     let id = c
         .query_one(
             "INSERT INTO share_events (kind, subject_type, subject_id, resource, actor, reason, at)
@@ -101,7 +112,7 @@ pub(crate) fn emit(c: &mut dyn Conn, actor: &Actor, e: Event<'_>, now: i64) -> R
             actor_org: actor.org.clone(),
             actor_system: actor.system.clone(),
             actor_person: actor.person.clone(),
-            action: format!("share.{}", e.kind),
+            action: format!("{area}.{}", e.kind),
             resource: e.resource.map(str::to_string),
             resource_version: e.resource_version,
             grant: e.grant.map(|g| g.to_string()),
