@@ -118,9 +118,6 @@ pub struct InventoryPatch {
     pub status: Option<SystemStatus>,
     pub classified: Option<bool>,
     pub maintenance_stopped_on: Option<String>,
-    /// The catalogued resources this system's data goes into; replaces the declared list
-    /// when given.
-    pub resources: Option<Vec<String>>,
 }
 
 fn empty_as_none(v: &str) -> Option<String> {
@@ -429,7 +426,8 @@ pub struct SystemFacts {
     pub maintenance_stopped_on: Option<String>,
     /// A token in force (issued, neither revoked nor expired).
     pub token_in_force: bool,
-    /// Resources whose data comes from this system: declared, or collected from it.
+    /// Resources whose data comes from this system: those whose catalogue entry names it
+    /// (published or draft), and those collected from it.
     pub resources: Vec<ResourceFacts>,
     /// Exchange calls this system made (day, calls), within the window loaded.
     pub calls_by_day: Vec<(String, i64)>,

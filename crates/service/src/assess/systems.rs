@@ -36,7 +36,7 @@ pub struct SystemView {
     pub org: String,
     #[serde(flatten)]
     pub inventory: Inventory,
-    /// The resources its data goes into: declared by its department or collected from it.
+    /// The resources its data goes into: named in their catalogue entry or collected from it.
     pub resources: Vec<String>,
     pub completion: Completion,
     pub updated_at: Option<i64>,
@@ -107,6 +107,7 @@ pub struct ImportSummary {
 
 const SYSTEM_COLS: &str = "s.code, s.name, s.name_en, s.org, s.description, s.scope, s.use_frequency, s.approved_by, s.approved_on, s.accepted_on, s.investment_yuan, s.funding_source, s.network, s.status, s.classified, s.maintenance_stopped_on, s.updated_at";
 
+#[derive(Clone)]
 struct Stored {
     code: String,
     name_en: String,
@@ -175,15 +176,12 @@ pub(crate) fn zombie_settings(c: &mut dyn Conn) -> Result<ZombieSettings> {
     })
 }
 
-/// The resources each system's data goes into: declared links, and batches collected from
-/// it (named as their source system, or pushed by the system itself), with the latest day.
-fn system_links(
+/// Adds to `links` the resources collected from each system (batches naming it as their
+/// source, or pushed by the system itself); returns when each last did so.
+fn collected_from(
     c: &mut dyn Conn,
-) -> Result<(BTreeMap<String, BTreeSet<String>>, HashMap<String, i64>)> {
-    let mut links: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for r in c.query("SELECT system, resource FROM system_resources", &[])? {
-        links.entry(r.text(0)?).or_default().insert(r.text(1)?);
-    }
+    links: &mut BTreeMap<String, BTreeSet<String>>,
+) -> Result<HashMap<String, i64>> {
     let mut last_push: HashMap<String, i64> = HashMap::new();
     let rows = c.query(
         "SELECT source_system, actor, resource, MAX(started_at) FROM collect_batches
@@ -199,7 +197,7 @@ fn system_links(
             *e = (*e).max(at);
         }
     }
-    Ok((links, last_push))
+    Ok(last_push)
 }
 
 struct ResourceRow {
@@ -208,14 +206,25 @@ struct ResourceRow {
     cycle: Option<UpdateCycle>,
 }
 
-fn load_resources(c: &mut dyn Conn) -> Result<HashMap<String, ResourceRow>> {
+/// Every resource, and the systems each names in its catalogue entry (the published
+/// version's, and its draft's) as where its data comes from.
+fn load_resources(
+    c: &mut dyn Conn,
+    links: &mut BTreeMap<String, BTreeSet<String>>,
+) -> Result<HashMap<String, ResourceRow>> {
     let rows = c.query(
-        "SELECT r.code, r.status, r.retired, r.update_cycle, d.collected_at
-         FROM resources r LEFT JOIN resource_data d ON d.code = r.code",
+        "SELECT r.code, r.status, r.retired, r.update_cycle, d.collected_at, v.meta, r.draft_meta
+         FROM resources r LEFT JOIN resource_data d ON d.code = r.code
+         LEFT JOIN resource_versions v ON v.code = r.code AND v.version = r.published_version",
         &[],
     )?;
     let mut out = HashMap::new();
     for r in rows {
+        for meta in [r.opt_text(5)?, r.opt_text(6)?].into_iter().flatten() {
+            for system in named_systems(&meta) {
+                links.entry(system).or_default().insert(r.text(0)?);
+            }
+        }
         out.insert(
             r.text(0)?,
             ResourceRow {
@@ -226,6 +235,15 @@ fn load_resources(c: &mut dyn Conn) -> Result<HashMap<String, ResourceRow>> {
         );
     }
     Ok(out)
+}
+
+/// The systems a catalogue entry names (`systems` of its metadata).
+fn named_systems(meta: &str) -> Vec<String> {
+    serde_json::from_str::<serde_json::Value>(meta)
+        .ok()
+        .and_then(|v| v.get("systems").cloned())
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
 }
 
 /// Everything the rules need about every system, over the window of `settings.idle_days`
@@ -244,8 +262,9 @@ fn load_facts(
     )? {
         in_force.insert(r.text(0)?);
     }
-    let (links, last_push) = system_links(c)?;
-    let resources = load_resources(c)?;
+    let mut links = BTreeMap::new();
+    let last_push = collected_from(c, &mut links)?;
+    let resources = load_resources(c, &mut links)?;
     let usage = crate::audit::read_usage(c, None, &since)?;
     let mut calls: HashMap<&str, BTreeMap<String, i64>> = HashMap::new();
     let mut callers: HashMap<&str, BTreeSet<&str>> = HashMap::new();
@@ -372,34 +391,6 @@ fn view(s: &Stored, f: &SystemFacts) -> SystemView {
     }
 }
 
-/// The declared resource links: every code must name a resource of the system's department.
-fn check_links(
-    c: &mut dyn Conn,
-    org: &str,
-    resources: &[String],
-    prefix: &str,
-    errs: &mut Errors,
-) -> Result<()> {
-    for (i, code) in resources.iter().enumerate() {
-        let found = c
-            .query_one(
-                "SELECT provider FROM resources WHERE code = $1",
-                params![code],
-            )?
-            .map(|r| r.text(0))
-            .transpose()?;
-        if found.as_deref() != Some(org) {
-            errs.push(FieldError::new(
-                format!("{prefix}resources[{i}]"),
-                "unknown_resource",
-                format!("资源 {code} 不存在或不属于该系统所属部门"),
-                format!("resource {code} does not exist or is not the system's department's"),
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn write_inventory(c: &mut dyn Conn, code: &str, inv: &Inventory, now: i64) -> Result<()> {
     c.execute(
         "UPDATE systems SET name = $1, description = $2, scope = $3, use_frequency = $4,
@@ -424,20 +415,6 @@ fn write_inventory(c: &mut dyn Conn, code: &str, inv: &Inventory, now: i64) -> R
             code
         ],
     )?;
-    Ok(())
-}
-
-fn replace_links(c: &mut dyn Conn, code: &str, resources: &[String]) -> Result<()> {
-    c.execute(
-        "DELETE FROM system_resources WHERE system = $1",
-        params![code],
-    )?;
-    for r in resources.iter().collect::<BTreeSet<_>>() {
-        c.execute(
-            "INSERT INTO system_resources (system, resource) VALUES ($1, $2)",
-            params![code, r],
-        )?;
-    }
     Ok(())
 }
 
@@ -493,9 +470,11 @@ fn seal_inventory(
     )
 }
 
-/// Reads an inventory sheet: every row into cells by field; a header without 系统编码 is
-/// refused. Every unreadable row is reported.
-fn read_sheet(source: &mut dyn RowSource) -> std::result::Result<Vec<ImportRow>, DomainError> {
+/// Reads an inventory sheet: every row into cells by field, with the problems of its cells;
+/// a header without 系统编码 is refused.
+fn read_sheet(
+    source: &mut dyn RowSource,
+) -> std::result::Result<(Vec<ImportRow>, Errors), DomainError> {
     let fields: Vec<Option<&'static str>> = source
         .columns()
         .iter()
@@ -549,8 +528,7 @@ fn read_sheet(source: &mut dyn RowSource) -> std::result::Result<Vec<ImportRow>,
             }
         }
     }
-    errs.into_result()?;
-    Ok(out)
+    Ok((out, errs))
 }
 
 impl Store {
@@ -639,17 +617,8 @@ impl Store {
                 .ok_or_else(|| unknown_system(&code))?;
             rules::require_editor(&p2, &s.org)?;
             let after = s.inventory.patched(&patch);
-            let mut errs = Errors::default();
-            after.problems("", &mut errs);
-            if let Some(res) = &patch.resources {
-                check_links(c, &s.org, res, "", &mut errs)?;
-            }
-            errs.into_result()?;
-            let mut fields = changed_fields(&s.inventory, &after);
-            if let Some(res) = &patch.resources {
-                replace_links(c, &code, res)?;
-                fields.push("resources");
-            }
+            after.validate()?;
+            let fields = changed_fields(&s.inventory, &after);
             if !fields.is_empty() {
                 write_inventory(c, &code, &after, now)?;
                 seal_inventory(c, &actor, &code, &fields, now)?;
@@ -675,7 +644,7 @@ impl Store {
         if !p.is_platform_admin() && p.steward_orgs().is_empty() {
             rules::require_editor(&p, "")?;
         }
-        let rows = tokio::task::spawn_blocking(move || {
+        let (rows, errs) = tokio::task::spawn_blocking(move || {
             let opts = FileOptions {
                 encoding,
                 expected_columns: rules::IMPORT_COLUMNS
@@ -690,20 +659,21 @@ impl Store {
         })
         .await
         .map_err(|e| crate::StoreError::Task(e.to_string()))??;
-        self.import_systems(p, rows).await
+        self.import_systems(p, rows, errs).await
     }
 
-    /// Applies rows read from an inventory sheet (see [`Store::import_systems_file`]).
+    /// Applies rows read from an inventory sheet (see [`Store::import_systems_file`]), after
+    /// `errs`, the problems found reading them: all are reported together.
     pub async fn import_systems(
         &self,
         p: Principal,
         rows: Vec<ImportRow>,
+        mut errs: Errors,
     ) -> Result<ImportSummary> {
         rules::require_reader(&p)?;
         let actor = Actor::of(&p);
         let now = self.now();
         self.write(move |c| {
-            let mut errs = Errors::default();
             let mut seen = BTreeSet::new();
             let mut plan = Vec::new();
             for row in &rows {
@@ -916,26 +886,35 @@ impl Store {
         let now = self.now();
         let code = code.to_string();
         self.audit.spread().await?;
+        // The evidence is read where the usage counters are (on SQLite, the audit file);
+        // the mark is written after, from what was read.
+        let code2 = code.clone();
+        let (s, evidence) = self
+            .read(move |c| {
+                let code = code2;
+                let systems = load_systems(c)?;
+                if !systems.iter().any(|s| s.code == code) {
+                    return Err(unknown_system(&code).into());
+                }
+                let settings = zombie_settings(c)?;
+                let facts = load_facts(c, &systems, settings, now)?;
+                let found = candidates_of(&systems, &facts, settings)
+                    .into_iter()
+                    .find(|(s, _)| s.code == code)
+                    .map(|(s, e)| (s.clone(), e));
+                found.ok_or_else(|| {
+                    DomainError::conflict(
+                        "not_a_candidate",
+                        format!("信息系统 {code} 目前不符合任何僵尸系统判定条件，无需标记"),
+                        format!(
+                            "system {code} meets no zombie criterion now; there is nothing to mark"
+                        ),
+                    )
+                    .into()
+                })
+            })
+            .await?;
         self.write(move |c| {
-            let systems = load_systems(c)?;
-            let Some(idx) = systems.iter().position(|s| s.code == code) else {
-                return Err(unknown_system(&code).into());
-            };
-            let settings = zombie_settings(c)?;
-            let facts = load_facts(c, &systems, settings, now)?;
-            let Some((_, evidence)) = candidates_of(&systems, &facts, settings)
-                .into_iter()
-                .find(|(s, _)| s.code == code)
-            else {
-                return Err(DomainError::conflict(
-                    "not_a_candidate",
-                    format!("信息系统 {code} 目前不符合任何僵尸系统判定条件，无需标记"),
-                    format!(
-                        "system {code} meets no zombie criterion now; there is nothing to mark"
-                    ),
-                )
-                .into());
-            };
             let reason = reason.trim().to_string();
             c.execute(
                 "INSERT INTO system_reviews (system, verdict, reason, marked_by, marked_at)
@@ -943,7 +922,6 @@ impl Store {
                 params![&code, verdict.as_str(), &reason, p.actor(), now],
             )?;
             if verdict == Verdict::Integrated {
-                let s = &systems[idx];
                 let mut after = s.inventory.clone();
                 after.status = SystemStatus::Integrated;
                 write_inventory(c, &code, &after, now)?;
@@ -958,7 +936,6 @@ impl Store {
                 },
                 now,
             )?;
-            let s = &systems[idx];
             Ok(Candidate {
                 code: s.code.clone(),
                 name: s.inventory.name.clone(),

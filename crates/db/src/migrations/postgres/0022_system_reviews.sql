@@ -16,12 +16,3 @@ CREATE TABLE system_review_settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-
--- The catalogued resources a system's data goes into, as its department declares them;
--- collections that name their source system add to these.
-CREATE TABLE system_resources (
-    system TEXT NOT NULL REFERENCES systems(code),
-    resource TEXT NOT NULL REFERENCES resources(code),
-    PRIMARY KEY (system, resource)
-);
-CREATE INDEX system_resources_resource ON system_resources(resource);
