@@ -418,6 +418,19 @@ fn write_inventory(c: &mut dyn Conn, code: &str, inv: &Inventory, now: i64) -> R
     Ok(())
 }
 
+/// Applies an inventory patch as it stands (the demo's sheet, loaded like any data).
+pub(crate) fn apply_inventory(
+    c: &mut dyn Conn,
+    code: &str,
+    patch: &InventoryPatch,
+    now: i64,
+) -> Result<()> {
+    let s = load_system(c, code)?.ok_or_else(|| unknown_system(code))?;
+    let after = s.inventory.patched(patch);
+    after.validate()?;
+    write_inventory(c, code, &after, now)
+}
+
 /// The fields that differ, for the audit entry: names only, never values.
 fn changed_fields(before: &Inventory, after: &Inventory) -> Vec<&'static str> {
     let mut out = Vec::new();
