@@ -1,6 +1,8 @@
 //! The HTTP API against a real server on a random port, one module per flow.
 #[path = "api/accounts.rs"]
 mod accounts;
+#[path = "api/assess_systems.rs"]
+mod assess_systems;
 #[path = "api/audit.rs"]
 mod audit;
 #[path = "api/auth.rs"]
@@ -39,6 +41,10 @@ mod registry;
 mod share;
 #[path = "api/subjects.rs"]
 mod subjects;
+// Small workbooks for the import tests, shared with the ingest crate's tests.
+#[allow(dead_code)]
+#[path = "../../ingest/tests/file_support.rs"]
+mod file_support;
 #[path = "api/support.rs"]
 mod support;
 #[path = "api/webhooks.rs"]
