@@ -19,6 +19,7 @@ mod pages;
 mod quality_pages;
 mod registry_pages;
 mod score_pages;
+mod system_pages;
 // Decisions: answering applications, reviewing the negative list, publishing resources.
 mod decisions;
 pub mod session;
@@ -206,6 +207,13 @@ pub fn routes() -> Router<AppState> {
             post(open_answers::answer_request),
         )
         .route("/console/quality/scores", get(score_pages::scores))
+        .route("/console/systems", get(system_pages::systems))
+        .route("/console/systems/zombies", get(system_pages::zombies))
+        .route("/console/systems/zombies/{code}", post(system_pages::mark))
+        .route(
+            "/console/systems/{code}",
+            get(system_pages::edit).post(system_pages::save),
+        )
         .route(
             "/console/quality/objections",
             get(quality_pages::objections).post(quality_pages::file),
