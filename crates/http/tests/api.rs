@@ -42,7 +42,6 @@ mod share;
 #[path = "api/subjects.rs"]
 mod subjects;
 // Small workbooks for the import tests, shared with the ingest crate's tests.
-#[allow(dead_code)]
 #[path = "../../ingest/tests/file_support.rs"]
 mod file_support;
 #[path = "api/support.rs"]

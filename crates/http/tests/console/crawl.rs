@@ -181,7 +181,11 @@ async fn every_page_a_person_reaches_answers_and_shows_names_like_scripts_as_tex
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(visited > 40, "only {visited} pages were reached");
-    for page in ["/console/systems?", "/console/systems/zombies?", "/console/systems/N?"] {
+    for page in [
+        "/console/systems?",
+        "/console/systems/zombies?",
+        "/console/systems/N?",
+    ] {
         assert!(seen.contains(page), "{page} was not reached: {seen:?}");
     }
 }

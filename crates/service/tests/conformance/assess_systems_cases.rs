@@ -209,7 +209,7 @@ pub async fn systems_inventory_completion_and_zombies(s: Store, t: Arc<AtomicI64
     own.sort();
     assert_eq!(d_a.resources, own);
     let d_b = report.systems.iter().find(|v| v.code == "d-b-sys").unwrap();
-    assert_eq!(d_b.resources, [draft.clone()]);
+    assert_eq!(d_b.resources, std::slice::from_ref(&draft));
     let province = report.province.clone().unwrap();
     assert_eq!(
         (
