@@ -142,6 +142,27 @@ enum Command {
     /// 数据归集 Collection: batches, rejected rows, records, connectors, overrides
     #[command(subcommand)]
     Collect(collect::Collect),
+    /// 信息系统清查 The information-system inventory
+    #[command(subcommand)]
+    Systems(SystemsCmd),
+}
+
+#[derive(Subcommand)]
+enum SystemsCmd {
+    /// 导入清查表 Import an inventory sheet: CSV (UTF-8 or GBK) or XLSX with the headers
+    /// 系统编码, 系统名称, 所属部门, 功能, 使用范围, 使用频度, 审批部门, 审批时间, 验收时间,
+    /// 投资规模, 经费来源, 网络, 状态, 涉密, 运维停止时间; every bad cell is reported and nothing
+    /// is applied
+    Import {
+        file: PathBuf,
+        /// auto, utf-8, gbk, gb18030
+        #[arg(long, default_value = "auto")]
+        encoding: String,
+        #[command(flatten)]
+        actor: Actor,
+        #[command(flatten)]
+        audit: AuditArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -572,7 +593,32 @@ async fn run(cli: Cli) -> Result<()> {
             collect::import(store, a).await
         }
         Command::Collect(c) => collect::run(&cli.database, open(&cli.database).await?, c).await,
+        Command::Systems(SystemsCmd::Import {
+            file,
+            encoding,
+            actor,
+            audit,
+        }) => {
+            let store = open(&cli.database)
+                .await?
+                .with_audit(audit.keys(&cli.database)?);
+            import_systems(&store, file, &encoding, &actor).await
+        }
     }
+}
+
+async fn import_systems(store: &Store, file: PathBuf, encoding: &str, actor: &Actor) -> Result<()> {
+    let Some(encoding) = shuqiao_ingest::file::EncodingChoice::parse(encoding) else {
+        bail!("--encoding: auto, utf-8, gbk, gb18030");
+    };
+    let p = store.principal_for(&actor.user).await?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    let done = store.import_systems_file(p, file, name, encoding).await?;
+    println!(
+        "已导入 imported: 新增 created {}, 更新 updated {}, 未变 unchanged {}",
+        done.created, done.updated, done.unchanged
+    );
+    Ok(())
 }
 
 async fn load_demo(store: &Store, seed: u64, data: DemoDataArgs) -> Result<()> {

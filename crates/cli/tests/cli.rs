@@ -55,3 +55,5 @@ mod collect;
 mod logs;
 #[path = "cli/share.rs"]
 mod share;
+#[path = "cli/systems.rs"]
+mod systems;

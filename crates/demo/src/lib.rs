@@ -93,6 +93,23 @@ pub struct DemoProvince {
     pub accounts: Vec<DemoAccount>,
     pub tokens: Vec<DemoToken>,
     pub resources: Vec<DemoResource>,
+    /// Inventory values (信息系统清查) of some systems, by code; the rest keep the defaults.
+    pub inventory:
+        std::collections::BTreeMap<String, shuqiao_core::assess::systems::InventoryPatch>,
+}
+
+const SYSTEM_INVENTORY_JSON: &str = include_str!("../data/system_inventory.json");
+
+/// The inventory sheet of the demo: a few systems with every value, one whose maintenance
+/// stopped, one stopped and one classified.
+pub fn system_inventory() -> Result<
+    std::collections::BTreeMap<String, shuqiao_core::assess::systems::InventoryPatch>,
+    DemoDataError,
+> {
+    serde_json::from_str(SYSTEM_INVENTORY_JSON).map_err(|e| DemoDataError {
+        file: "system_inventory.json",
+        message: e.to_string(),
+    })
 }
 
 /// SplitMix64: small, fast and stable across platforms and releases, unlike `rand`'s StdRng.
@@ -452,11 +469,22 @@ pub fn province(seed: u64) -> Result<DemoProvince, DemoDataError> {
             })
         })
         .collect::<Result<_, DemoDataError>>()?;
+    let inventory = system_inventory()?;
+    if let Some(code) = inventory
+        .keys()
+        .find(|c| !systems.iter().any(|s| &s.code == *c))
+    {
+        return Err(DemoDataError {
+            file: "system_inventory.json",
+            message: format!("unknown system {code}"),
+        });
+    }
     Ok(DemoProvince {
         orgs,
         systems,
         accounts,
         tokens,
+        inventory,
         resources,
     })
 }

@@ -128,6 +128,15 @@ pub const PATHS: &[Op] = &[
     ("post", "/api/v1/assess/alerts/{id}/review", "复核预警 Review an alert", "`clear` lifts a suspension the alert caused; `revoke` revokes the grant. Once only (409 `alert_already_reviewed`); sealed, and told to the provider, the consumer and the operator.", Some("AlertReview"), ADMIN),
     ("get", "/api/v1/quality/settings", "质量期限 Quality deadlines", "", None, USER),
     ("put", "/api/v1/quality/settings", "设置质量期限 Set quality deadlines", "", Some("QualitySettings"), ADMIN),
+    ("get", "/api/v1/assess/systems", "信息系统清查 System inventory", "Every information system the caller may see with its inventory (名称, 功能, 使用范围, 使用频度, 审批部门, 审批时间, 验收时间, 投资规模, 经费来源, network, status, classified) and whether it has completed data sharing: `connected` (a token in force, or it called or pushed), `catalogued` (the resources naming it are all published), `data_flowing` (collected or served). Rates per department and, for the operator and auditors, the province's, beside the plan's targets (85% 2022, 95% 2023, 100% from 2024); systems stopped, integrated or classified are not counted.", None, "平台管理员、审计人员；本部门数据管理员 operator, auditors; a department's stewards (their own)"),
+    ("post", "/api/v1/assess/systems/import", "导入清查表 Import an inventory sheet", "The body is the sheet: CSV (UTF-8 or GBK, detected or `encoding=`) or XLSX, `filename=` naming the format. Headers 系统编码 (required), 系统名称, 所属部门, 功能, 使用范围, 使用频度, 审批部门, 审批时间, 验收时间, 投资规模, 经费来源, 网络 (政务外网/政务内网/互联网), 状态 (在用/停用/已整合), 涉密 (是/否), 运维停止时间. An empty cell keeps the stored value. Every bad row and cell is reported at once (`rows[N].field`, N the row in the file) and nothing is applied. Only the operator adds unregistered systems (with 所属部门).", None, "平台管理员；本部门数据管理员 operator; a department's stewards"),
+    ("get", "/api/v1/assess/systems/zombies", "僵尸系统候选 Zombie candidates", "Systems in use meeting some criterion, each with the evidence for every one: `idle` (no calls or pushes in `idle_days`), `few_users` (fewer than `min_users` systems called its data), `stale` (its data older than the 更新周期), `maintenance_stopped`, `duplicated` (same 功能 as another system in use); and the operator's latest mark.", None, "平台管理员、审计人员；本部门数据管理员 operator, auditors; a department's stewards (their own)"),
+    ("get", "/api/v1/assess/systems/zombie-settings", "僵尸系统判定设置 Zombie settings", "", None, "平台管理员、审计人员、数据管理员 operator, auditors, stewards"),
+    ("put", "/api/v1/assess/systems/zombie-settings", "修改判定设置 Change zombie settings", "Sealed as `system.zombie_settings`.", Some("ZombieSettings"), ADMIN),
+    ("get", "/api/v1/assess/systems/{code}", "系统清查信息 One system", "", None, "平台管理员、审计人员；本部门数据管理员 operator, auditors; its department's stewards"),
+    ("put", "/api/v1/assess/systems/{code}", "修改清查信息 Change a system's inventory", "A field left out keeps its value; an empty date clears it. Every problem at once. Sealed as `system.inventory` with the names of the changed fields.", Some("InventoryPatch"), "平台管理员；本部门数据管理员 operator; its department's stewards"),
+    ("get", "/api/v1/assess/systems/{code}/approval-check", "立项/验收核查 Approval check", "`stage=project|acceptance`. 凡不符合政务信息资源共享要求的，不予审批: at acceptance the system itself must have completed data sharing; at project approval every other system in use of its department must have, and its 功能 must not duplicate a system in use. `{approvable, obstacles: [{code, zh, en}]}`.", None, "平台管理员、审计人员；本部门数据管理员 operator, auditors; its department's stewards"),
+    ("post", "/api/v1/assess/systems/{code}/mark", "标记候选 Mark a candidate", "`{verdict: confirmed|dismissed|integrated, reason}`; a dismissal needs a reason; `integrated` sets the status to 已整合. 409 `not_a_candidate` when it meets no criterion. Sealed as `system.zombie_mark`.", Some("ZombieMark"), ADMIN),
     ("get", "/api/v1/share/negative-list", "负面清单 Negative list in force", "Resources that may not be shared, each with the legal basis it was approved on.", None, USER),
     ("get", "/api/v1/share/negative-proposals", "负面清单提议 Negative-list proposals", "With each reviewer's decision and the reviews still awaited.", None, USER),
     ("post", "/api/v1/share/negative-proposals", "提议列入/移出负面清单 Propose a change", "Takes effect only when the operator, a legal reviewer and a secrecy reviewer all approve; one rejection ends it. Approving `add` ends the resource's grants and refuses its pending applications.", Some("NegativeProposalInput"), STEWARD),
@@ -338,7 +347,7 @@ fn schemas() -> Value {
         "AssessmentCheck": {"type": "object", "required": ["passed", "note"], "additionalProperties": false, "properties": {
             "passed": {"type": "boolean"}, "note": s("发现与处理 what was checked and found")}},
     });
-    for part in [open, quality_schemas(), alert_schemas()] {
+    for part in [open, quality_schemas(), alert_schemas(), systems_schemas()] {
         if let (Some(all), Value::Object(part)) = (all.as_object_mut(), part) {
             all.extend(part);
         }
@@ -537,6 +546,29 @@ pub fn resource_document(a: &shuqiao_service::exchange::Allowed) -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "this system's token (sq_…)"}},
         },
         "security": [{"bearer": []}],
+    })
+}
+
+/// The system inventory's bodies.
+fn systems_schemas() -> Value {
+    use shuqiao_core::assess::systems::{Network, SystemStatus, Verdict};
+    let s = |d: &str| json!({"type": "string", "description": d});
+    let date = |d: &str| json!({"type": "string", "description": format!("{d}, YYYY-MM-DD; empty clears it")});
+    json!({
+        "InventoryPatch": {"type": "object", "additionalProperties": false, "properties": {
+            "name": s("系统名称"), "description": s("功能"), "scope": s("使用范围"), "use_frequency": s("使用频度"),
+            "approved_by": s("审批部门"), "approved_on": date("审批时间"), "accepted_on": date("验收时间"),
+            "investment_yuan": {"type": "integer", "minimum": 0, "description": "投资规模（元）"},
+            "funding_source": s("经费来源"),
+            "network": enum_schema(Network::ALL.iter().map(|n| n.as_str()).collect(), "政务外网, 政务内网, 互联网"),
+            "status": enum_schema(SystemStatus::ALL.iter().map(|n| n.as_str()).collect(), "在用, 停用, 已整合"),
+            "classified": {"type": "boolean", "description": "涉密"},
+            "maintenance_stopped_on": date("运维停止时间")}},
+        "ZombieMark": {"type": "object", "required": ["verdict"], "additionalProperties": false, "properties": {
+            "verdict": enum_schema(Verdict::ALL.iter().map(|n| n.as_str()).collect(), "确认, 排除, 已整合"),
+            "reason": s("理由 (required to dismiss)")}},
+        "ZombieSettings": {"type": "object", "required": ["idle_days", "min_users"], "additionalProperties": false, "properties": {
+            "idle_days": {"type": "integer", "minimum": 1, "maximum": 3660}, "min_users": {"type": "integer", "minimum": 1, "maximum": 10000}}}
     })
 }
 

@@ -3,6 +3,8 @@
 mod accounts;
 #[path = "api/assess_alerts.rs"]
 mod assess_alerts;
+#[path = "api/assess_systems.rs"]
+mod assess_systems;
 #[path = "api/audit.rs"]
 mod audit;
 #[path = "api/auth.rs"]
@@ -41,6 +43,9 @@ mod registry;
 mod share;
 #[path = "api/subjects.rs"]
 mod subjects;
+// Small workbooks for the import tests, shared with the ingest crate's tests.
+#[path = "../../ingest/tests/file_support.rs"]
+mod file_support;
 #[path = "api/support.rs"]
 mod support;
 #[path = "api/webhooks.rs"]

@@ -19,6 +19,8 @@ mod open_pages;
 mod portal;
 #[path = "console/quality_pages.rs"]
 mod quality_pages;
+#[path = "console/system_pages.rs"]
+mod system_pages;
 // The public's own pages on the portal: accounts, applications and keys, requests, 纠错.
 #[path = "console/portal_members.rs"]
 mod portal_members;

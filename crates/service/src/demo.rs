@@ -123,6 +123,9 @@ fn load(
     for s in &p.systems {
         insert_system(c, s, now)?;
     }
+    for (code, patch) in &p.inventory {
+        crate::assess::systems::apply_inventory(c, code, patch, now)?;
+    }
     for t in &p.tokens {
         c.execute(
             "INSERT INTO api_tokens (system, name, token_hash, prefix, created_by, created_at, expires_at)

@@ -20,6 +20,7 @@ mod pages;
 mod quality_pages;
 mod registry_pages;
 mod score_pages;
+mod system_pages;
 // Decisions: answering applications, reviewing the negative list, publishing resources.
 mod decisions;
 pub mod session;
@@ -215,6 +216,13 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/console/assess/alerts/{id}/review",
             post(alert_pages::review),
+        )
+        .route("/console/systems", get(system_pages::systems))
+        .route("/console/systems/zombies", get(system_pages::zombies))
+        .route("/console/systems/zombies/{code}", post(system_pages::mark))
+        .route(
+            "/console/systems/{code}",
+            get(system_pages::edit).post(system_pages::save),
         )
         .route(
             "/console/quality/objections",

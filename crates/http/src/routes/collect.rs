@@ -128,7 +128,7 @@ fn batch_response(report: BatchReport) -> Response {
 }
 
 /// Streams the request body to a temporary file: an upload is never held in memory.
-async fn spool(body: Body) -> ApiResult<tempfile::TempPath> {
+pub(crate) async fn spool(body: Body) -> ApiResult<tempfile::TempPath> {
     let tmp = tempfile::NamedTempFile::new().map_err(|e| {
         tracing::error!(error = %e, "cannot create a spool file");
         ApiError::internal()

@@ -1,5 +1,6 @@
 mod admin;
 mod assess_alerts;
+mod assess_systems;
 pub(crate) mod audit;
 mod auth;
 mod catalog;
@@ -384,6 +385,33 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/share/grants/{id}/limits",
             axum::routing::put(exchange::set_limits),
+        )
+        .route("/api/v1/assess/systems", get(assess_systems::list))
+        .route(
+            "/api/v1/assess/systems/import",
+            post(assess_systems::import).layer(axum::extract::DefaultBodyLimit::max(
+                assess_systems::MAX_SHEET_BODY,
+            )),
+        )
+        .route(
+            "/api/v1/assess/systems/zombies",
+            get(assess_systems::zombies),
+        )
+        .route(
+            "/api/v1/assess/systems/zombie-settings",
+            get(assess_systems::settings).put(assess_systems::set_settings),
+        )
+        .route(
+            "/api/v1/assess/systems/{code}",
+            get(assess_systems::get_one).put(assess_systems::update),
+        )
+        .route(
+            "/api/v1/assess/systems/{code}/approval-check",
+            get(assess_systems::approval_check),
+        )
+        .route(
+            "/api/v1/assess/systems/{code}/mark",
+            post(assess_systems::mark),
         )
         .fallback(meta::not_found)
 }

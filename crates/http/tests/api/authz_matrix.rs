@@ -98,6 +98,17 @@ const ROWS: &[Row] = &[
     Row("GET",  "/api/v1/assess/alerts/settings", Empty,                     [401, 403, 403, 403, 403, 403, 200, 200]),
     Row("PUT",  "/api/v1/assess/alerts/settings", Json(r#"{"jump_factor": 3.0, "min_calls": 100, "baseline_days": 7, "quiet_start": 0, "quiet_end": 6, "harvest_share": 0.2, "harvest_min_subjects": 100, "suspend_on_alert": false}"#), [401, 403, 403, 403, 403, 403, 403, 200]),
     Row("PUT",  "/api/v1/quality/settings", Json(r#"{"objection_days": 5, "need_days": 15}"#), [401, 403, 403, 403, 403, 403, 403, 200]),
+    // The system inventory: the operator and auditors read all, a department's stewards
+    // their own (another department's system does not exist for them); only the operator
+    // marks zombie candidates and sets how they are found.
+    Row("GET",  "/api/v1/assess/systems", Empty,                             [401, 403, 403, 403, 200, 200, 200, 200]),
+    Row("GET",  "/api/v1/assess/systems/{provider_system}", Empty,           [401, 403, 403, 403, 404, 200, 200, 200]),
+    Row("PUT",  "/api/v1/assess/systems/{provider_system}", Json(r#"{"scope": "全省公安机关"}"#), [401, 403, 403, 403, 404, 200, 403, 200]),
+    Row("POST", "/api/v1/assess/systems/import?filename=s.csv", Csv("系统编码,使用频度\n{provider_system},每日\n"), [401, 403, 403, 403, 422, 200, 403, 200]),
+    Row("GET",  "/api/v1/assess/systems/{provider_system}/approval-check?stage=acceptance", Empty, [401, 403, 403, 403, 404, 200, 200, 200]),
+    Row("GET",  "/api/v1/assess/systems/zombies", Empty,                     [401, 403, 403, 403, 200, 200, 200, 200]),
+    Row("POST", "/api/v1/assess/systems/hi-mzzj-zjcs/mark", Json(r#"{"verdict": "confirmed"}"#), [401, 403, 403, 403, 403, 403, 403, 200]),
+    Row("PUT",  "/api/v1/assess/systems/zombie-settings", Json(r#"{"idle_days": 90, "min_users": 2}"#), [401, 403, 403, 403, 403, 403, 403, 200]),
     // The audit log and what a citizen sees of it.
     Row("GET",  "/api/v1/audit/entries", Empty,                              [401, 403, 403, 403, 403, 403, 200, 200]),
     Row("GET",  "/api/v1/audit/entries?format=csv", Empty,                   [401, 403, 403, 403, 403, 403, 200, 200]),
@@ -236,6 +247,10 @@ async fn demo(app: &App) -> Demo {
         "personal_info": {"passed": true, "note": "无个人信息"},
         "reidentification": {"passed": true, "note": "无再识别风险"},
         "trade_secret": {"passed": true, "note": "无商业秘密"}}});
+    let (_, systems) = app
+        .get(&format!("/api/v1/systems?org={provider}"), Some(&admin))
+        .await;
+    let provider_system = systems["items"][0]["code"].as_str().unwrap().to_string();
     let values = vec![
         ("proposal", proposal.to_string()),
         ("gat_open", gat_open),
@@ -252,6 +267,7 @@ async fn demo(app: &App) -> Demo {
         ("system", CONSUMER_SYSTEM.to_string()),
         ("spare_token", spare_token),
         ("res", res.clone()),
+        ("provider_system", provider_system),
     ];
     let callers = [
         None,

@@ -165,10 +165,12 @@ async fn every_page_a_person_reaches_answers_and_shows_names_like_scripts_as_tex
     let app = hostile_platform().await;
     let mut problems = Vec::new();
     let mut visited = 0;
+    let mut seen = std::collections::BTreeSet::new();
     for (user, password) in people() {
         let mut b = Browser::signed_in(&app.base, user, password).await;
         for (link, status, body) in crawl(&mut b, 3, 150).await {
             visited += 1;
+            seen.insert(shape(&link));
             if status != StatusCode::OK {
                 problems.push(format!("{user} {link}: {status}"));
             }
@@ -181,6 +183,13 @@ async fn every_page_a_person_reaches_answers_and_shows_names_like_scripts_as_tex
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(visited > 40, "only {visited} pages were reached");
+    for page in [
+        "/console/systems?",
+        "/console/systems/zombies?",
+        "/console/systems/N?",
+    ] {
+        assert!(seen.contains(page), "{page} was not reached: {seen:?}");
+    }
 }
 
 #[test]
