@@ -138,6 +138,8 @@ enum Command {
     /// 数据归集 Collection: batches, rejected rows, records, connectors, overrides
     #[command(subcommand)]
     Collect(collect::Collect),
+    /// 考核报告与督查通报 The assessment report (a quarter or year) or the monthly 督查通报 (a month)
+    Report(report::ReportArgs),
 }
 
 #[derive(Subcommand)]
@@ -564,6 +566,7 @@ async fn run(cli: Cli) -> Result<()> {
             collect::import(store, a).await
         }
         Command::Collect(c) => collect::run(&cli.database, open(&cli.database).await?, c).await,
+        Command::Report(a) => report::run(open(&cli.database).await?, a).await,
     }
 }
 
@@ -951,6 +954,7 @@ async fn catalog(store: Store, c: Catalog) -> Result<()> {
 mod audit;
 mod backup;
 mod collect;
+mod report;
 mod share;
 
 mod erased {

@@ -88,6 +88,8 @@ fn test_entry(i: u64) -> shuqiao_core::audit::entry::Entry {
 
 #[path = "conformance/accounts_cases.rs"]
 mod accounts_cases;
+#[path = "conformance/assess_figures_cases.rs"]
+mod assess_figures_cases;
 #[path = "conformance/audit_cases.rs"]
 mod audit_cases;
 #[path = "conformance/audit_log_cases.rs"]
@@ -118,6 +120,7 @@ mod workspace_cases;
 /// Every case, by the name the engine runs it under.
 mod cases {
     pub use super::accounts_cases::*;
+    pub use super::assess_figures_cases::*;
     pub use super::audit_cases::*;
     pub use super::audit_log_cases::*;
     pub use super::catalog_cases::*;
@@ -191,6 +194,7 @@ conformance!(
     objections_and_need_clocks_close_the_loop,
     one_source_per_element_flags_duplicate_collection,
     data_elements_code_sets_and_declared_labels,
+    assessment_figures_from_a_known_scenario,
 );
 
 #[path = "conformance/demo.rs"]

@@ -20,7 +20,10 @@ pub fn render(doc: &Document) -> String {
             Block::Heading(h) => out.push_str(&format!("<h2>{}</h2>\n", esc(h))),
             Block::Paragraph(p) => out.push_str(&format!("<p>{}</p>\n", esc(p))),
             Block::Table(t) => {
-                out.push_str(&format!("<table><caption>{}</caption><tr>", esc(&t.caption)));
+                out.push_str(&format!(
+                    "<table><caption>{}</caption><tr>",
+                    esc(&t.caption)
+                ));
                 for h in &t.header {
                     out.push_str(&format!("<th scope=\"col\">{}</th>", esc(h)));
                 }
