@@ -1,6 +1,8 @@
 //! The HTTP API against a real server on a random port, one module per flow.
 #[path = "api/accounts.rs"]
 mod accounts;
+#[path = "api/assess_figures.rs"]
+mod assess_figures;
 #[path = "api/audit.rs"]
 mod audit;
 #[path = "api/auth.rs"]

@@ -554,15 +554,16 @@ pub fn require_scope_reader(p: &Principal, scope: &Scope) -> Result<(), DomainEr
     })
 }
 
-/// Who may see the ranking of departments: any signed-in person.
+/// Who may see the ranking of departments: any signed-in person with a role in government
+/// (not a member of the public, not a system).
 pub fn require_ranking_reader(p: &Principal) -> Result<(), DomainError> {
     p.require_authenticated()?;
     match p {
-        Principal::Person { .. } => Ok(()),
+        Principal::Person { roles, .. } if !roles.is_empty() => Ok(()),
         _ => Err(DomainError::forbidden(
             "requires_person",
-            "考核排名仅供登录的工作人员查看",
-            "the ranking is for signed-in people",
+            "考核排名仅供政务工作人员查看",
+            "the ranking is for government staff",
         )),
     }
 }
