@@ -53,5 +53,7 @@ mod backup;
 mod collect;
 #[path = "cli/logs.rs"]
 mod logs;
+#[path = "cli/report.rs"]
+mod report;
 #[path = "cli/share.rs"]
 mod share;
