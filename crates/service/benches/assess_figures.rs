@@ -78,7 +78,10 @@ async fn run() {
             // What the console's page for a period shows: the figures with their trend, and
             // the ranking of every department.
             let one = Instant::now();
-            store.assess_figures(admin(), p, Scope::Province).await.unwrap();
+            store
+                .assess_figures(admin(), p, Scope::Province)
+                .await
+                .unwrap();
             store.assess_ranking(admin(), p).await.unwrap();
             store
                 .assess_figures(admin(), p, Scope::Org(department.clone()))
@@ -107,7 +110,13 @@ async fn run() {
     let values: Vec<String> = f
         .figures
         .iter()
-        .map(|v| format!("{}={:?}", v.code.as_str(), v.value.map(|x| (x * 1000.0).round() / 1000.0)))
+        .map(|v| {
+            format!(
+                "{}={:?}",
+                v.code.as_str(),
+                v.value.map(|x| (x * 1000.0).round() / 1000.0)
+            )
+        })
         .collect();
     println!(
         "assessment figures, {persons} persons, {} usage rows: median {all:.2} s for 4 quarters + the year \
