@@ -182,15 +182,15 @@ fn base_sql(f: Figure, w: &Window) -> String {
                 CAST(NULL AS BIGINT) AS value
              {shareable}"
         ),
+        // `IN (subquery)` is evaluated once into a lookup set on both engines; a join to the
+        // grouped usage was run again for every resource on SQLite.
         Figure::ApplicationSupportRate => format!(
             "SELECT r.provider AS org, r.code AS id, r.name AS label,
-                CASE WHEN u.calls > 0 THEN 1 ELSE 0 END AS counted,
-                u.calls AS value
-             FROM resources r
-             LEFT JOIN (SELECT resource, CAST(SUM(calls) AS BIGINT) AS calls FROM exchange_usage
-                        WHERE day >= '{d0}' AND day < '{d1}' AND grant_id <> 0 GROUP BY resource) u ON u.resource = r.code
-             WHERE r.retired = 0 AND r.share_type IN ('unconditional', 'conditional') AND {}",
-            published("r.code")
+                CASE WHEN r.code IN (SELECT resource FROM exchange_usage
+                                     WHERE day >= '{d0}' AND day < '{d1}' AND grant_id <> 0 AND calls > 0)
+                     THEN 1 ELSE 0 END AS counted,
+                CAST(NULL AS BIGINT) AS value
+             {shareable}"
         ),
         Figure::NeedSatisfactionRate => format!(
             "SELECT n.org AS org, CAST(n.id AS TEXT) AS id, n.title AS label,
@@ -217,13 +217,12 @@ fn base_sql(f: Figure, w: &Window) -> String {
         ),
         Figure::SystemConnectRate => format!(
             "SELECT s.org AS org, s.code AS id, s.name AS label,
-                CASE WHEN u.system IS NOT NULL
+                CASE WHEN s.code IN (SELECT system FROM exchange_usage
+                                     WHERE day >= '{d0}' AND day < '{d1}' AND calls > 0)
                        OR EXISTS (SELECT 1 FROM collect_batches b WHERE b.source_system = s.code AND b.started_at >= {start} AND b.started_at < {as_of})
                      THEN 1 ELSE 0 END AS counted,
                 CAST(NULL AS BIGINT) AS value
              FROM systems s
-             LEFT JOIN (SELECT DISTINCT system FROM exchange_usage
-                        WHERE day >= '{d0}' AND day < '{d1}' AND calls > 0) u ON u.system = s.code
              WHERE s.status = 'in_use' AND s.created_at < {as_of}"
         ),
         Figure::ExchangeVolume => format!(
