@@ -142,6 +142,8 @@ enum Command {
     /// 数据归集 Collection: batches, rejected rows, records, connectors, overrides
     #[command(subcommand)]
     Collect(collect::Collect),
+    /// 考核报告与督查通报 The assessment report (a quarter or year) or the monthly 督查通报 (a month)
+    Report(report::ReportArgs),
     /// 信息系统清查 The information-system inventory
     #[command(subcommand)]
     Systems(SystemsCmd),
@@ -604,6 +606,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .with_audit(audit.keys(&cli.database)?);
             import_systems(&store, file, &encoding, &actor).await
         }
+        Command::Report(a) => report::run(open(&cli.database).await?, a).await,
     }
 }
 
@@ -1005,6 +1008,7 @@ async fn catalog(store: Store, c: Catalog) -> Result<()> {
 mod audit;
 mod backup;
 mod collect;
+mod report;
 mod share;
 
 mod erased {

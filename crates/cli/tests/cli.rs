@@ -53,6 +53,8 @@ mod backup;
 mod collect;
 #[path = "cli/logs.rs"]
 mod logs;
+#[path = "cli/report.rs"]
+mod report;
 #[path = "cli/share.rs"]
 mod share;
 #[path = "cli/systems.rs"]

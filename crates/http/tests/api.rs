@@ -3,6 +3,8 @@
 mod accounts;
 #[path = "api/assess_alerts.rs"]
 mod assess_alerts;
+#[path = "api/assess_figures.rs"]
+mod assess_figures;
 #[path = "api/assess_systems.rs"]
 mod assess_systems;
 #[path = "api/audit.rs"]

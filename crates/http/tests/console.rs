@@ -1,5 +1,7 @@
 //! The web console against a real server on a random port: its pages over HTTP, and in a
 //! real browser when one is installed.
+#[path = "console/assess_pages.rs"]
+mod assess_pages;
 #[path = "console/browser.rs"]
 mod browser;
 #[path = "console/client.rs"]

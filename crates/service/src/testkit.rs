@@ -430,3 +430,250 @@ pub async fn scan_record_data(store: &Store) -> u64 {
         .await
         .expect("scan record data")
 }
+
+/// What [`assess_activity`] added.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Activity {
+    pub usage_rows: usize,
+    pub applications: usize,
+    pub needs: usize,
+    pub objections: usize,
+}
+
+/// A year of platform activity for the assessment benchmark, written straight into the
+/// tables the figures read: each day, every system calls `per_system` published resources
+/// (exchange_usage); `applications` applications spread over the year, most answered within
+/// two days, some late, some never; a need for every tenth application, half satisfied;
+/// an objection for every fifth, most closed. The demo must be loaded; `year_start_ms` is
+/// midnight China time of 1 January.
+pub async fn assess_activity(
+    store: &Store,
+    year_start_ms: i64,
+    per_system: usize,
+    applications: usize,
+) -> Result<Activity, crate::StoreError> {
+    use crate::db::Value;
+    const DAY: i64 = 86_400_000;
+    const USAGE: [&str; 7] = [
+        "day", "system", "resource", "grant_id", "calls", "records", "refused",
+    ];
+    let (systems, resources) = store
+        .read(|c| {
+            let pairs =
+                |sql: &str, c: &mut dyn crate::db::Conn| -> crate::Result<Vec<(String, String)>> {
+                    c.query(sql, &[])?
+                        .iter()
+                        .map(|r| Ok((r.text(0)?, r.text(1)?)))
+                        .collect()
+                };
+            Ok((
+                pairs("SELECT code, org FROM systems ORDER BY code", c)?,
+                pairs(
+                    "SELECT code, provider FROM resources WHERE status = 'published' ORDER BY code",
+                    c,
+                )?,
+            ))
+        })
+        .await?;
+    let mut a = Activity::default();
+    let mut usage = Vec::new();
+    for day in 0..365i64 {
+        let d = shuqiao_core::share::calendar::china_day(year_start_ms + day * DAY + DAY / 2)
+            .to_string();
+        for (si, (system, _)) in systems.iter().enumerate() {
+            // A fifth of the systems sit idle: the zombies the figures should show.
+            if si % 5 == 4 {
+                continue;
+            }
+            for k in 0..per_system.min(resources.len()) {
+                let (res, _) = &resources[(si * 7 + k) % resources.len()];
+                let calls = 1 + ((day as usize + si + k) % 50) as i64;
+                usage.push(vec![
+                    Value::from(d.as_str()),
+                    Value::from(system.as_str()),
+                    Value::from(res.as_str()),
+                    Value::Int(1 + si as i64),
+                    Value::Int(calls),
+                    Value::Int(calls),
+                    Value::Int(0),
+                ]);
+            }
+        }
+    }
+    a.usage_rows = usage.len();
+    // The usage counters live with the audit log (on SQLite, in its own file).
+    let db = store.db.clone();
+    tokio::task::spawn_blocking(move || {
+        db.audit_write(|c| {
+            for chunk in usage.chunks(20_000) {
+                crate::db::insert_rows(c, "exchange_usage", &USAGE, chunk.to_vec())?;
+            }
+            Ok(())
+        })
+    })
+    .await
+    .expect("usage insert")?;
+
+    let (mut apps, mut needs, mut objections) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..applications {
+        let (system, consumer) = &systems[i % systems.len()];
+        let (res, provider) = &resources[(i * 13) % resources.len()];
+        let filed = year_start_ms + (i as i64 * 365 * DAY) / applications as i64;
+        let due = filed + 2 * DAY;
+        let (status, decided) = match i % 10 {
+            0 => ("pending", None),
+            1 | 2 => ("approved", Some(due + DAY)),
+            _ => ("approved", Some(filed + DAY / 3)),
+        };
+        apps.push(vec![
+            Value::Int(i as i64 + 1_000_000),
+            system.as_str().into(),
+            consumer.as_str().into(),
+            res.as_str().into(),
+            provider.as_str().into(),
+            "[\"GMSFHM\"]".into(),
+            "资格认证".into(),
+            "办事".into(),
+            "依法".into(),
+            Value::Int(365),
+            status.into(),
+            "bench".into(),
+            Value::Int(filed),
+            Value::Int(due),
+            decided.map(Value::Int).unwrap_or(Value::Null),
+        ]);
+        if i % 10 == 0 {
+            let satisfied = (i % 20 == 0).then_some(filed + 5 * DAY);
+            needs.push(vec![
+                Value::Int(i as i64 + 1_000_000),
+                consumer.as_str().into(),
+                "数据需求".into(),
+                "办事需要".into(),
+                if satisfied.is_some() {
+                    "satisfied"
+                } else {
+                    "open"
+                }
+                .into(),
+                "bench".into(),
+                Value::Int(filed),
+                satisfied.map(Value::Int).unwrap_or(Value::Null),
+            ]);
+        }
+        if i % 5 == 0 {
+            let closed = (i % 15 != 0).then_some(filed + 3 * DAY);
+            objections.push(vec![
+                Value::Int(i as i64 + 1_000_000),
+                res.as_str().into(),
+                provider.as_str().into(),
+                "k".into(),
+                "k".into(),
+                "[\"XM\"]".into(),
+                "有误".into(),
+                "consumer".into(),
+                consumer.as_str().into(),
+                "bench".into(),
+                if closed.is_some() { "resolved" } else { "open" }.into(),
+                Value::Int(filed),
+                Value::Int(filed + 7 * DAY),
+                closed.map(Value::Int).unwrap_or(Value::Null),
+            ]);
+        }
+    }
+    a.applications = apps.len();
+    a.needs = needs.len();
+    a.objections = objections.len();
+    store
+        .write(move |c| {
+            crate::db::insert_rows(
+                c,
+                "applications",
+                &[
+                    "id",
+                    "system",
+                    "consumer_org",
+                    "resource",
+                    "provider",
+                    "fields",
+                    "purpose",
+                    "scene",
+                    "legal_basis",
+                    "days",
+                    "status",
+                    "filed_by",
+                    "filed_at",
+                    "due_at",
+                    "decided_at",
+                ],
+                apps,
+            )?;
+            crate::db::insert_rows(
+                c,
+                "needs",
+                &[
+                    "id",
+                    "org",
+                    "title",
+                    "description",
+                    "status",
+                    "created_by",
+                    "created_at",
+                    "satisfied_at",
+                ],
+                needs,
+            )?;
+            crate::db::insert_rows(
+                c,
+                "quality_objections",
+                &[
+                    "id",
+                    "resource",
+                    "provider",
+                    "record_key",
+                    "key_as_given",
+                    "fields",
+                    "reason",
+                    "source",
+                    "flagger_org",
+                    "flagged_by",
+                    "status",
+                    "filed_at",
+                    "due_at",
+                    "closed_at",
+                ],
+                objections,
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(a)
+}
+
+/// The benchmark reference for the assessment figures: one plain count of each table the
+/// figures read, with no grouping and no condition.
+pub async fn count_assess_tables(store: &Store) -> i64 {
+    store
+        .read(|c| {
+            let mut n = 0;
+            for t in [
+                "exchange_usage",
+                "applications",
+                "needs",
+                "quality_objections",
+                "resources",
+                "systems",
+                "orgs",
+                "responsibilities",
+                "collect_batches",
+            ] {
+                n += c
+                    .query_one(&format!("SELECT COUNT(*) FROM {t}"), &[])?
+                    .map(|r| r.int(0))
+                    .transpose()?
+                    .unwrap_or(0);
+            }
+            Ok(n)
+        })
+        .await
+        .expect("count the assessment tables")
+}

@@ -90,6 +90,8 @@ fn test_entry(i: u64) -> shuqiao_core::audit::entry::Entry {
 mod accounts_cases;
 #[path = "conformance/assess_alerts_cases.rs"]
 mod assess_alerts_cases;
+#[path = "conformance/assess_figures_cases.rs"]
+mod assess_figures_cases;
 #[path = "conformance/assess_systems_cases.rs"]
 mod assess_systems_cases;
 #[path = "conformance/audit_cases.rs"]
@@ -123,6 +125,7 @@ mod workspace_cases;
 mod cases {
     pub use super::accounts_cases::*;
     pub use super::assess_alerts_cases::*;
+    pub use super::assess_figures_cases::*;
     pub use super::assess_systems_cases::*;
     pub use super::audit_cases::*;
     pub use super::audit_log_cases::*;
@@ -199,6 +202,7 @@ conformance!(
     data_elements_code_sets_and_declared_labels,
     usage_alerts_from_a_known_scenario,
     systems_inventory_completion_and_zombies,
+    assessment_figures_from_a_known_scenario,
 );
 
 #[path = "conformance/demo.rs"]

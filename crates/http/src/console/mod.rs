@@ -5,6 +5,7 @@
 // the reviewers' queue.
 mod admin_figures;
 mod admin_pages;
+mod assess_pages;
 pub(crate) mod assets;
 mod audit_pages;
 // The provider steward's collection: uploads, batches, connectors.
@@ -224,6 +225,16 @@ pub fn routes() -> Router<AppState> {
             "/console/systems/{code}",
             get(system_pages::edit).post(system_pages::save),
         )
+        .route("/console/assess", get(assess_pages::page))
+        .route(
+            "/console/assess/definitions/{code}",
+            get(assess_pages::definition),
+        )
+        .route(
+            "/console/assess/figures/{code}/rows",
+            get(assess_pages::rows),
+        )
+        .route("/console/assess/report", get(assess_pages::report))
         .route(
             "/console/quality/objections",
             get(quality_pages::objections).post(quality_pages::file),

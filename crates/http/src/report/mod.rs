@@ -2,6 +2,7 @@
 //! as a [`Document`] — headings, paragraphs, tables and charts — and written out as HTML, PDF
 //! (Chinese text in an embedded font) or CSV. The same document serves the CLI, the API and
 //! the console, so the three formats never disagree.
+pub mod assessment;
 mod axis;
 pub mod html;
 pub mod pdf;

@@ -1,5 +1,6 @@
 mod admin;
 mod assess_alerts;
+pub mod assess_figures;
 mod assess_systems;
 pub(crate) mod audit;
 mod auth;
@@ -296,6 +297,21 @@ pub fn routes() -> Router<AppState> {
             post(share::accept_conversion),
         )
         .route("/api/v1/share/stats", get(share::stats))
+        .route("/api/v1/assess/figures", get(assess_figures::figures))
+        .route("/api/v1/assess/ranking", get(assess_figures::ranking))
+        .route(
+            "/api/v1/assess/definitions",
+            get(assess_figures::definitions),
+        )
+        .route(
+            "/api/v1/assess/definitions/{code}",
+            get(assess_figures::definition),
+        )
+        .route(
+            "/api/v1/assess/figures/{code}/rows",
+            get(assess_figures::rows),
+        )
+        .route("/api/v1/assess/report", get(assess_figures::report))
         .route("/api/v1/share/calendar", get(share::calendar_years))
         .route(
             "/api/v1/share/calendar/{year}",

@@ -109,6 +109,15 @@ const ROWS: &[Row] = &[
     Row("GET",  "/api/v1/assess/systems/zombies", Empty,                     [401, 403, 403, 403, 200, 200, 200, 200]),
     Row("POST", "/api/v1/assess/systems/hi-mzzj-zjcs/mark", Json(r#"{"verdict": "confirmed"}"#), [401, 403, 403, 403, 403, 403, 403, 200]),
     Row("PUT",  "/api/v1/assess/systems/zombie-settings", Json(r#"{"idle_days": 90, "min_users": 2}"#), [401, 403, 403, 403, 403, 403, 403, 200]),
+    // Assessment figures: a department its own (and the ranking), the operator and auditors
+    // everything.
+    Row("GET",  "/api/v1/assess/figures?period=2026-Q4&org={provider}", Empty, [401, 403, 403, 403, 403, 200, 200, 200]),
+    Row("GET",  "/api/v1/assess/figures?period=2026-Q4", Empty,             [401, 403, 403, 403, 403, 403, 200, 200]),
+    Row("GET",  "/api/v1/assess/figures/on_time_rate/rows?period=2026-Q4&org={provider}", Empty, [401, 403, 403, 403, 403, 200, 200, 200]),
+    Row("GET",  "/api/v1/assess/figures/on_time_rate/rows?period=2026-Q4&format=csv", Empty, [401, 403, 403, 403, 403, 403, 200, 200]),
+    Row("GET",  "/api/v1/assess/ranking?period=2026-Q4", Empty,              [401, 403, 200, 403, 200, 200, 200, 200]),
+    Row("GET",  "/api/v1/assess/definitions", Empty,                         [200, 200, 200, 200, 200, 200, 200, 200]),
+    Row("GET",  "/api/v1/assess/report?period=2026-Q4&org={provider}&format=csv", Empty, [401, 403, 403, 403, 403, 200, 200, 200]),
     // The audit log and what a citizen sees of it.
     Row("GET",  "/api/v1/audit/entries", Empty,                              [401, 403, 403, 403, 403, 403, 200, 200]),
     Row("GET",  "/api/v1/audit/entries?format=csv", Empty,                   [401, 403, 403, 403, 403, 403, 200, 200]),
@@ -268,6 +277,7 @@ async fn demo(app: &App) -> Demo {
         ("spare_token", spare_token),
         ("res", res.clone()),
         ("provider_system", provider_system),
+        ("provider", provider.clone()),
     ];
     let callers = [
         None,

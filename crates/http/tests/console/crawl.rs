@@ -22,6 +22,7 @@ fn skipped(path: &str) -> bool {
         || path.contains(".csv")
         || path.contains("/export")
         || path.contains("/download")
+        || path.starts_with("/console/assess/report")
 }
 
 /// Every `/console/` link of a page, with `&amp;` read as `&`.
